@@ -1,0 +1,197 @@
+//! What a callback can do besides changing the state.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::AbortHandle;
+
+use crate::exit::ExitReason;
+use crate::info::{Info, MonitorRef};
+use crate::server::{Envelope, GenServer, Process, Server, ServerId};
+
+/// A server's view of itself, passed as the optional last argument
+/// `ctx: &mut Context<Self>` of any callback.
+///
+/// # Stopping
+///
+/// [`stop`](Self::stop) ends the server after the current callback: a call
+/// still gets its reply, then `terminate` runs.
+///
+/// # Deferred work
+///
+/// [`continue_with`](Self::continue_with) runs `handle_continue` after the
+/// current callback and before any queued message; from `init`, after
+/// `start` has returned (OTP's `{:continue, arg}`).
+///
+/// # Timers
+///
+/// [`send_after`](Self::send_after) and [`send_interval`](Self::send_interval)
+/// deliver [`Info::Message`] to `handle_info`; both return a [`TimerRef`]
+/// that cancels them. Timers die with the server.
+/// [`idle_timeout`](Self::idle_timeout) delivers [`Info::Timeout`] when no
+/// message arrives in time.
+///
+/// # Monitors
+///
+/// [`monitor`](Self::monitor) delivers [`Info::Down`] when another server
+/// exits, at once if it already has.
+pub struct Context<T: GenServer> {
+    me: Server<T>,
+    pub(crate) stop: Option<ExitReason>,
+    pub(crate) next: Option<T::Continue>,
+    pub(crate) idle: Option<Duration>,
+    timers: Vec<AbortHandle>,
+    monitors: HashMap<MonitorRef, Arc<Process>>,
+}
+
+impl<T: GenServer> Context<T> {
+    pub(crate) fn new(me: Server<T>) -> Self {
+        Context {
+            me,
+            stop: None,
+            next: None,
+            idle: None,
+            timers: Vec::new(),
+            monitors: HashMap::new(),
+        }
+    }
+
+    /// This server's own handle (OTP's `self()`). Do not call it from its
+    /// own handlers: that returns [`CallError::CallingSelf`](crate::CallError::CallingSelf).
+    pub fn server(&self) -> &Server<T> {
+        &self.me
+    }
+
+    /// This server's identity.
+    pub fn id(&self) -> ServerId {
+        self.me.id()
+    }
+
+    /// Stops the server once the current callback returns; `terminate`
+    /// then runs with `reason`. A call being handled still gets its reply.
+    pub fn stop(&mut self, reason: ExitReason) {
+        self.stop = Some(reason);
+    }
+
+    /// Runs `handle_continue(arg)` right after the current callback, before
+    /// any message already queued.
+    pub fn continue_with(&mut self, arg: T::Continue) {
+        self.next = Some(arg);
+    }
+
+    /// Delivers [`Info::Timeout`] if no message arrives within `after` once
+    /// the current callback returns. Any message cancels it; it is not
+    /// delivered when a message is already waiting. Applies once: set it
+    /// again from the callback that handles the next message.
+    pub fn idle_timeout(&mut self, after: Duration) {
+        self.idle = Some(after);
+    }
+
+    /// Delivers `Info::Message(message)` to `handle_info` after `delay`
+    /// (`Process.send_after/3`).
+    pub fn send_after(&mut self, message: T::Info, delay: Duration) -> TimerRef {
+        let handle = self.me.handle().clone();
+        let task = tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            handle.send_envelope(Envelope::Info(Info::Message(message)));
+        });
+        self.track(task.abort_handle())
+    }
+
+    /// Delivers `Info::Message(message.clone())` to `handle_info` every
+    /// `period`, first after one period, until cancelled or the server exits.
+    /// A server that falls behind gets one tick, not a burst.
+    pub fn send_interval(&mut self, message: T::Info, period: Duration) -> TimerRef
+    where
+        T::Info: Clone + Sync,
+    {
+        let handle = self.me.handle().clone();
+        let task = tokio::spawn(async move {
+            let start = tokio::time::Instant::now() + period;
+            let mut ticks = tokio::time::interval_at(start, period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if !handle.send_envelope(Envelope::Info(Info::Message(message.clone()))) {
+                    break;
+                }
+            }
+        });
+        self.track(task.abort_handle())
+    }
+
+    fn track(&mut self, timer: AbortHandle) -> TimerRef {
+        self.timers.retain(|t| !t.is_finished());
+        self.timers.push(timer.clone());
+        TimerRef { task: timer }
+    }
+
+    /// Watches `other`: when it exits, `handle_info` receives
+    /// [`Info::Down`] with its exit reason; if it has already exited, at once
+    /// with [`ExitReason::NoProc`]. Monitors are one-way and may be stacked.
+    pub fn monitor<U: GenServer>(&mut self, other: &Server<U>) -> MonitorRef {
+        let monitor = MonitorRef::next();
+        let me = self.me.handle().clone();
+        let target = other.id();
+        let process = other.handle().shared.process.clone();
+        process.add_monitor(
+            monitor,
+            Box::new(move |reason| {
+                me.send_envelope(Envelope::Info(Info::Down {
+                    monitor,
+                    server: target,
+                    reason,
+                }));
+            }),
+        );
+        self.monitors.insert(monitor, process);
+        monitor
+    }
+
+    /// Removes a monitor. Returns `false` if it had already fired or was
+    /// removed; a `Down` already queued is still delivered.
+    pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
+        match self.monitors.remove(&monitor) {
+            Some(process) => process.remove_monitor(monitor),
+            None => false,
+        }
+    }
+
+    pub(crate) fn cancel_timers(&mut self) {
+        for timer in self.timers.drain(..) {
+            timer.abort();
+        }
+        for (monitor, process) in self.monitors.drain() {
+            process.remove_monitor(monitor);
+        }
+    }
+}
+
+impl<T: GenServer> fmt::Debug for Context<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("server", &self.me)
+            .field("stop", &self.stop)
+            .field("idle_timeout", &self.idle)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running timer from [`Context::send_after`] or [`Context::send_interval`].
+#[derive(Debug, Clone)]
+pub struct TimerRef {
+    task: AbortHandle,
+}
+
+impl TimerRef {
+    /// Cancels the timer. Returns `false` if a one-shot timer had already
+    /// fired (its message may be waiting in the mailbox, as with OTP's
+    /// `cancel_timer`).
+    pub fn cancel(&self) -> bool {
+        let pending = !self.task.is_finished();
+        self.task.abort();
+        pending
+    }
+}

@@ -1,0 +1,88 @@
+//! One error type per operation.
+
+use std::fmt;
+
+use crate::exit::ExitReason;
+use crate::server::{GenServer, Server, ServerId};
+
+/// Why a call got no reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallError {
+    /// No reply came within the call's timeout (5 s unless set with
+    /// [`Server::with_timeout`]). A reply that arrives later is dropped.
+    Timeout,
+    /// The server was not running when the call was made (`:noproc`).
+    NoProc,
+    /// A server called itself from one of its own handlers, which would
+    /// deadlock (`:calling_self`). Do the work directly, or use `ctx`.
+    CallingSelf,
+    /// The server exited before it replied; its exit reason.
+    Exited(ExitReason),
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Timeout => f.write_str("call timed out"),
+            CallError::NoProc => f.write_str("no such server: it is not running"),
+            CallError::CallingSelf => f.write_str("a server cannot call itself"),
+            CallError::Exited(reason) => write!(f, "server exited before replying ({reason})"),
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+/// Why [`T::start(..)`](crate::Start) failed.
+#[non_exhaustive]
+pub enum StartError<T: GenServer> {
+    /// `init` returned an error; the server never ran and `terminate` was not called.
+    Init(T::InitError),
+    /// The name is held by a running server of the same type, which is handed back.
+    /// `init` did not run.
+    AlreadyStarted(Server<T>),
+    /// The name is held by a running server of another type. `init` did not run.
+    NameTaken {
+        /// The name asked for.
+        name: String,
+        /// The server holding it.
+        holder: ServerId,
+    },
+    /// `init` did not finish within the start's `init_timeout`; the server was killed.
+    Timeout,
+    /// `init` panicked or the server went away before it finished.
+    Exited(ExitReason),
+}
+
+impl<T: GenServer> fmt::Debug for StartError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Init(e) => f.debug_tuple("Init").field(e).finish(),
+            StartError::AlreadyStarted(s) => f.debug_tuple("AlreadyStarted").field(s).finish(),
+            StartError::NameTaken { name, holder } => f
+                .debug_struct("NameTaken")
+                .field("name", name)
+                .field("holder", holder)
+                .finish(),
+            StartError::Timeout => f.write_str("Timeout"),
+            StartError::Exited(r) => f.debug_tuple("Exited").field(r).finish(),
+        }
+    }
+}
+
+impl<T: GenServer> fmt::Display for StartError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Init(e) => write!(f, "init failed: {e:?}"),
+            StartError::AlreadyStarted(s) => write!(f, "already started as {}", s.id()),
+            StartError::NameTaken { name, holder } => {
+                write!(f, "the name {name:?} is taken by {holder}")
+            }
+            StartError::Timeout => f.write_str("init timed out"),
+            StartError::Exited(r) => write!(f, "server exited during init ({r})"),
+        }
+    }
+}
+
+impl<T: GenServer> std::error::Error for StartError<T> {}

@@ -1,0 +1,89 @@
+//! Why a server stopped, and how the three classes of reason behave.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a server exited (OTP's exit reason).
+///
+/// Reasons fall into three classes, which decide what links, supervisors and
+/// the log make of an exit:
+///
+/// | class | reasons | logged | transient child restarted |
+/// |---|---|---|---|
+/// | normal | [`Normal`](Self::Normal) | no | no |
+/// | shutdown | [`Shutdown`](Self::Shutdown), [`ShutdownWith`](Self::ShutdownWith) | no | no |
+/// | abnormal | everything else | yes, at error level | yes |
+///
+/// Cloning is cheap: the text of a reason is shared.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExitReason {
+    /// The server finished its work (`:normal`).
+    Normal,
+    /// The server was asked to shut down, usually by its supervisor (`:shutdown`).
+    Shutdown,
+    /// A shutdown with a reason attached (`{:shutdown, term}`).
+    ShutdownWith(Arc<str>),
+    /// The server was killed without running `terminate` (`:kill`), or its
+    /// runtime went away under it.
+    Killed,
+    /// The server did not exist when it was monitored (`:noproc`).
+    NoProc,
+    /// A callback panicked; the panic message.
+    Panic(Arc<str>),
+    /// Any other abnormal reason, chosen by the user.
+    Error(Arc<str>),
+}
+
+impl ExitReason {
+    /// An abnormal exit with a reason of your own.
+    pub fn error(reason: impl Into<Arc<str>>) -> Self {
+        ExitReason::Error(reason.into())
+    }
+
+    /// A shutdown with a reason attached (`{:shutdown, term}`).
+    pub fn shutdown_with(reason: impl Into<Arc<str>>) -> Self {
+        ExitReason::ShutdownWith(reason.into())
+    }
+
+    /// `true` for [`ExitReason::Normal`].
+    pub fn is_normal(&self) -> bool {
+        matches!(self, ExitReason::Normal)
+    }
+
+    /// `true` for [`ExitReason::Shutdown`] and [`ExitReason::ShutdownWith`].
+    pub fn is_shutdown(&self) -> bool {
+        matches!(self, ExitReason::Shutdown | ExitReason::ShutdownWith(_))
+    }
+
+    /// `true` for every reason that is neither normal nor a shutdown: these
+    /// are logged, restart transient children and take links down.
+    pub fn is_abnormal(&self) -> bool {
+        !self.is_normal() && !self.is_shutdown()
+    }
+}
+
+impl fmt::Display for ExitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExitReason::Normal => f.write_str("normal"),
+            ExitReason::Shutdown => f.write_str("shutdown"),
+            ExitReason::ShutdownWith(r) => write!(f, "shutdown: {r}"),
+            ExitReason::Killed => f.write_str("killed"),
+            ExitReason::NoProc => f.write_str("no such server"),
+            ExitReason::Panic(m) => write!(f, "panicked: {m}"),
+            ExitReason::Error(r) => f.write_str(r),
+        }
+    }
+}
+
+/// Turns a panic payload into the text of [`ExitReason::Panic`].
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Arc<str> {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        Arc::from(*s)
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        Arc::from(s.as_str())
+    } else {
+        Arc::from("a panic with a non-string payload")
+    }
+}

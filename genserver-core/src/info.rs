@@ -1,0 +1,59 @@
+//! Out-of-band messages: what `handle_info` receives.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::exit::ExitReason;
+use crate::server::ServerId;
+
+/// Everything a server receives that is not a call or a cast: its own
+/// messages (`M`, the `info = M` type of `#[gen_server]`), timer messages,
+/// idle timeouts and monitor notifications.
+///
+/// `handle_info` is mandatory and must be total over this type. It is
+/// `#[non_exhaustive]`, so a `match` on it always ends in a catch-all arm:
+/// OTP's habit of logging and dropping the unexpected, enforced by the
+/// compiler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Info<M> {
+    /// A message of the server's own info type: sent with [`Server::send`](crate::Server::send),
+    /// or by a timer from [`Context::send_after`](crate::Context::send_after) /
+    /// [`Context::send_interval`](crate::Context::send_interval).
+    Message(M),
+    /// No message arrived within the idle timeout set by
+    /// [`Context::idle_timeout`](crate::Context::idle_timeout).
+    Timeout,
+    /// A monitored server exited (`{:DOWN, ref, :process, pid, reason}`).
+    Down {
+        /// The monitor that fired, as returned by [`Context::monitor`](crate::Context::monitor).
+        monitor: MonitorRef,
+        /// The server that exited.
+        server: ServerId,
+        /// Why it exited; [`ExitReason::NoProc`] when it was already gone.
+        reason: ExitReason,
+    },
+}
+
+/// Identifies one monitor (OTP's monitor reference).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MonitorRef(u64);
+
+impl MonitorRef {
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        MonitorRef(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl fmt::Debug for MonitorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#Ref<{}>", self.0)
+    }
+}
+
+impl fmt::Display for MonitorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}

@@ -1,0 +1,126 @@
+//! Elixir's GenServer on tokio.
+//!
+//! Put `#[gen_server]` on the impl block of a plain state struct and it
+//! becomes a server: the macro writes the message type, the dispatch and a
+//! typed client API, so callers never build a message by hand.
+//!
+//! ```
+//! use genserver_core::prelude::*;
+//!
+//! pub struct Counter {
+//!     value: i64,
+//! }
+//!
+//! #[gen_server]
+//! impl Counter {
+//!     /// Adds `by` and returns the new value.
+//!     #[call]
+//!     pub fn increment(&mut self, by: i64) -> i64 {
+//!         self.value += by;
+//!         self.value
+//!     }
+//!
+//!     /// Back to zero; fire-and-forget.
+//!     #[cast]
+//!     pub fn reset(&mut self) {
+//!         self.value = 0;
+//!     }
+//!
+//!     fn handle_info(&mut self, msg: Info<()>) {
+//!         tracing::debug!(?msg, "ignored");
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let counter: Server<Counter> = Counter::start(Counter { value: 0 }).await?;
+//! assert_eq!(counter.increment(2).await?, 2);
+//! counter.reset();
+//! assert_eq!(counter.increment(1).await?, 1);
+//! counter.stop(ExitReason::Normal).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The DSL
+//!
+//! - `#[call]` marks a handler whose caller waits for the reply (default
+//!   timeout 5 s); `#[cast]` one that is fire-and-forget. Names are free.
+//! - `init`, `handle_continue`, `handle_info` and `terminate` are recognised
+//!   by name. `handle_info` is mandatory.
+//! - Any handler takes `&self` or `&mut self`, may be `async`, and may end
+//!   with `ctx: &mut Context<Self>`. Arguments are owned: they cross a channel.
+//! - A call taking a [`ReplyTo<T>`] and returning `()` replies later, from
+//!   anywhere (`GenServer.reply/2`).
+//! - Options: `#[gen_server(info = M)]` names the server's own info message
+//!   type; `#[gen_server(crate = path)]` names this crate when it is renamed.
+//!
+//! # Reading what the macro wrote
+//!
+//! `cargo expand` shows the generated code: a `CounterClient` type holding
+//! the client methods (with your doc comments), the private message enum,
+//! and `impl GenServer for Counter`.
+//!
+//! # Failure
+//!
+//! A panic in a callback ends that server only: `terminate` runs, waiting
+//! callers get [`CallError::Exited`] with [`ExitReason::Panic`] at once, and
+//! monitors receive [`Info::Down`].
+
+#![warn(missing_docs, missing_debug_implementations)]
+
+mod context;
+mod error;
+mod exit;
+mod info;
+mod names;
+mod runtime;
+mod server;
+
+pub use context::{Context, TimerRef};
+pub use error::{CallError, StartError};
+pub use exit::ExitReason;
+pub use genserver_macros::{call, cast, gen_server};
+pub use info::{Info, MonitorRef};
+pub use names::{whereis, Name};
+pub use runtime::Start;
+pub use server::{ClientHandle, GenServer, ReplyTo, Server, ServerId, DEFAULT_CALL_TIMEOUT};
+
+/// Everything a server's module needs: `use genserver_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        call, cast, gen_server, whereis, CallError, Context, ExitReason, GenServer, Info,
+        MonitorRef, ReplyTo, Server, ServerId, StartError, TimerRef,
+    };
+}
+
+/// What the generated code names. Not public API: no stability promise.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::runtime::Start;
+    pub use crate::server::{CastToken, ClientHandle, Handle};
+    pub use ::core::convert::Infallible;
+    pub use ::core::future::Future;
+    pub use ::core::marker::{PhantomData, Send};
+    pub use ::core::result::Result::{self, Err, Ok};
+    pub use ::tracing;
+    pub use ::tracing::Instrument;
+
+    /// What `init` may return: `Result<Self, E>` under any alias.
+    #[diagnostic::on_unimplemented(
+        message = "`init` must return `Result<{S}, E>`, not `{Self}`",
+        label = "`init` returns the new state, or the error that stops the start",
+        note = "the error type `E` needs `Debug + Send + 'static`"
+    )]
+    pub trait InitReturn<S> {
+        type Error: ::core::fmt::Debug + Send + 'static;
+        fn into_result(self) -> ::core::result::Result<S, Self::Error>;
+    }
+
+    impl<S, E: ::core::fmt::Debug + Send + 'static> InitReturn<S> for ::core::result::Result<S, E> {
+        type Error = E;
+        fn into_result(self) -> ::core::result::Result<S, E> {
+            self
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The server loop and the start builder.
+
+use std::future::{Future, IntoFuture};
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
+
+use crate::context::Context;
+use crate::error::StartError;
+use crate::exit::{panic_message, ExitReason};
+use crate::info::Info;
+use crate::names::{self, Name, Taken};
+use crate::server::{Envelope, GenServer, Handle, Server, Shared, CURRENT_SERVER};
+
+/// Starts a server: returned by the generated `T::start(..)`; `.await` it.
+///
+/// ```ignore
+/// let counter = Counter::start(0)
+///     .name("counter")
+///     .init_timeout(Duration::from_secs(1))
+///     .await?;
+/// ```
+///
+/// `start` resolves once `init` has returned (OTP's acknowledged start):
+/// with the handle, or with the reason the server did not start.
+#[must_use = "a server starts only when its `Start` is awaited"]
+pub struct Start<T: GenServer> {
+    args: T::Args,
+    name: Option<Name>,
+    init_timeout: Option<Duration>,
+}
+
+impl<T: GenServer> std::fmt::Debug for Start<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Start")
+            .field("server", &T::NAME)
+            .field("name", &self.name)
+            .field("init_timeout", &self.init_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: GenServer> Start<T> {
+    #[doc(hidden)]
+    pub fn __new(args: T::Args) -> Self {
+        Start {
+            args,
+            name: None,
+            init_timeout: None,
+        }
+    }
+
+    /// Registers the server under a local name, found again with
+    /// [`whereis`](crate::whereis). A taken name fails the start with
+    /// [`StartError::AlreadyStarted`] before `init` runs; the name is free
+    /// again once the server has exited.
+    pub fn name(mut self, name: impl Into<Name>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Kills the server and fails the start with [`StartError::Timeout`] if
+    /// `init` takes longer than `limit` (default: no limit, as in OTP).
+    pub fn init_timeout(mut self, limit: Duration) -> Self {
+        self.init_timeout = Some(limit);
+        self
+    }
+
+    async fn run(self) -> Result<Server<T>, StartError<T>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = Handle::new_shared(tx);
+        let server = Server::from_handle(Handle::new(shared.clone()));
+        if let Some(name) = &self.name {
+            if let Err(taken) = names::register(name, &server) {
+                return Err(match taken {
+                    Taken::SameType(holder) => StartError::AlreadyStarted(holder),
+                    Taken::OtherType(holder) => StartError::NameTaken {
+                        name: name.to_string(),
+                        holder,
+                    },
+                });
+            }
+        }
+        let (ack_tx, ack_rx) = oneshot::channel();
+        let span = tracing::info_span!("gen_server", server = T::NAME, id = %shared.id);
+        let guard = ExitGuard {
+            shared: shared.clone(),
+            name: self.name,
+            done: false,
+        };
+        let life = Life {
+            ctx: Context::new(server.clone()),
+            rx,
+            guard,
+        };
+        let task = tokio::spawn(
+            CURRENT_SERVER
+                .scope(shared.id, life.run(self.args, ack_tx))
+                .instrument(span),
+        );
+        let ack = match self.init_timeout {
+            None => ack_rx.await,
+            Some(limit) => match tokio::time::timeout(limit, ack_rx).await {
+                Ok(ack) => ack,
+                Err(_) => {
+                    task.abort();
+                    // The guard frees the name as the task is dropped.
+                    server.exited().await;
+                    return Err(StartError::Timeout);
+                }
+            },
+        };
+        match ack {
+            Ok(Ok(())) => Ok(server),
+            Ok(Err(err)) => {
+                server.exited().await;
+                Err(err)
+            }
+            Err(_) => {
+                server.exited().await;
+                Err(StartError::Exited(ExitReason::Killed))
+            }
+        }
+    }
+}
+
+impl<T: GenServer> IntoFuture for Start<T> {
+    type Output = Result<Server<T>, StartError<T>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// Marks the server exited however its task ends, even when it is aborted
+/// or its runtime shuts down: frees the name, fires monitors.
+struct ExitGuard<T: GenServer> {
+    shared: std::sync::Arc<Shared<T>>,
+    name: Option<Name>,
+    done: bool,
+}
+
+impl<T: GenServer> ExitGuard<T> {
+    fn finish(&mut self, reason: &ExitReason) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        self.shared.process.begin_exit(reason);
+        if let Some(name) = &self.name {
+            names::unregister(name, self.shared.id);
+        }
+        self.shared.process.finish_exit(reason);
+    }
+}
+
+impl<T: GenServer> Drop for ExitGuard<T> {
+    fn drop(&mut self) {
+        self.finish(&ExitReason::Killed);
+    }
+}
+
+/// Everything the server task owns besides the state.
+struct Life<T: GenServer> {
+    ctx: Context<T>,
+    rx: mpsc::UnboundedReceiver<Envelope<T>>,
+    guard: ExitGuard<T>,
+}
+
+/// What ended the loop.
+struct Exit {
+    reason: ExitReason,
+    stopper: Option<oneshot::Sender<()>>,
+}
+
+impl<T: GenServer> Life<T> {
+    async fn run(
+        mut self,
+        args: T::Args,
+        ack: oneshot::Sender<Result<(), StartError<T>>>,
+    ) {
+        let init = CatchUnwind(AssertUnwindSafe(T::__init(args, &mut self.ctx)))
+            .instrument(tracing::debug_span!("init"))
+            .await;
+        let mut state = match init {
+            Ok(Ok(state)) => state,
+            Ok(Err(err)) => {
+                // OTP: a failed init exits without `terminate`.
+                self.rx.close();
+                self.guard.finish(&ExitReason::Normal);
+                let _ = ack.send(Err(StartError::Init(err)));
+                return;
+            }
+            Err(message) => {
+                let reason = ExitReason::Panic(message);
+                self.rx.close();
+                self.guard.finish(&reason);
+                let _ = ack.send(Err(StartError::Exited(reason)));
+                return;
+            }
+        };
+        let _ = ack.send(Ok(()));
+        let exit = self.serve(&mut state).await;
+        self.exit(&mut state, exit).await;
+    }
+
+    /// Handles messages until a callback stops the server or panics.
+    async fn serve(&mut self, state: &mut T) -> Exit {
+        loop {
+            if let Some(reason) = self.ctx.stop.take() {
+                return Exit {
+                    reason,
+                    stopper: None,
+                };
+            }
+            if let Some(arg) = self.ctx.next.take() {
+                let run = state
+                    .__handle_continue(arg, &mut self.ctx)
+                    .instrument(tracing::debug_span!("handle_continue"));
+                if let Err(message) = CatchUnwind(AssertUnwindSafe(run)).await {
+                    return panicked(message);
+                }
+                continue;
+            }
+            let envelope = match self.ctx.idle.take() {
+                None => self.rx.recv().await,
+                Some(after) => {
+                    tokio::select! {
+                        biased;
+                        envelope = self.rx.recv() => envelope,
+                        () = tokio::time::sleep(after) => Some(Envelope::Info(Info::Timeout)),
+                    }
+                }
+            };
+            let result = match envelope {
+                Some(Envelope::Message(message)) => {
+                    CatchUnwind(AssertUnwindSafe(state.__dispatch(message, &mut self.ctx))).await
+                }
+                Some(Envelope::Info(info)) => {
+                    let run = state
+                        .__handle_info(info, &mut self.ctx)
+                        .instrument(tracing::debug_span!("handle_info"));
+                    CatchUnwind(AssertUnwindSafe(run)).await
+                }
+                Some(Envelope::Stop { reason, done }) => {
+                    return Exit {
+                        reason,
+                        stopper: Some(done),
+                    };
+                }
+                // Unreachable while the context holds a sender; treat as a normal end.
+                None => {
+                    return Exit {
+                        reason: ExitReason::Normal,
+                        stopper: None,
+                    };
+                }
+            };
+            if let Err(message) = result {
+                return panicked(message);
+            }
+        }
+    }
+
+    /// OTP's exit sequence: callers learn the reason, queued callers are
+    /// answered at once, `terminate` runs, then the name is freed and
+    /// monitors fire.
+    async fn exit(mut self, state: &mut T, exit: Exit) {
+        let Exit { reason, stopper } = exit;
+        let process = &self.guard.shared.process;
+        process.begin_exit(&reason);
+        self.rx.close();
+        let mut stoppers: Vec<_> = stopper.into_iter().collect();
+        while let Ok(envelope) = self.rx.try_recv() {
+            // Dropping a queued call drops its reply slot: its caller gets
+            // `Exited(reason)` now. A queued stop waits for the end with the rest.
+            if let Envelope::Stop { done, .. } = envelope {
+                stoppers.push(done);
+            }
+        }
+        let run = state
+            .__terminate(&reason, &mut self.ctx)
+            .instrument(tracing::debug_span!("terminate"));
+        if let Err(message) = CatchUnwind(AssertUnwindSafe(run)).await {
+            tracing::error!(panic = %message, "terminate panicked");
+        }
+        self.ctx.cancel_timers();
+        if reason.is_abnormal() {
+            tracing::error!(%reason, "server terminated abnormally");
+        } else {
+            tracing::debug!(%reason, "server terminated");
+        }
+        self.guard.finish(&reason);
+        for done in stoppers {
+            let _ = done.send(());
+        }
+    }
+}
+
+fn panicked(message: std::sync::Arc<str>) -> Exit {
+    Exit {
+        reason: ExitReason::Panic(message),
+        stopper: None,
+    }
+}
+
+/// Polls a future inside `catch_unwind`, turning a panic into its message.
+struct CatchUnwind<F>(AssertUnwindSafe<F>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, std::sync::Arc<str>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning of the only field; it is never moved.
+        let inner = unsafe { self.map_unchecked_mut(|this| &mut (this.0).0) };
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(payload) => Poll::Ready(Err(panic_message(&*payload))),
+        }
+    }
+}

@@ -1,0 +1,530 @@
+//! The `GenServer` trait and the `Server<T>` handle: calls, casts, stop.
+
+use std::fmt;
+use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use crate::context::Context;
+use crate::error::CallError;
+use crate::exit::ExitReason;
+use crate::info::{Info, MonitorRef};
+
+/// The default timeout of a call, as in OTP: 5 seconds.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server's behaviour, implemented by `#[gen_server]`.
+///
+/// You do not implement this trait by hand: put `#[gen_server]` on the impl
+/// block of your state struct and the macro writes it, together with the
+/// message type, the dispatch and the client API. Its associated types say
+/// what the server takes:
+///
+/// - [`Args`](Self::Args): what `T::start(..)` passes to `init` (the state
+///   itself when there is no `init`);
+/// - [`Info`](Self::Info): the server's own out-of-band message type (`info = M`);
+/// - [`Continue`](Self::Continue): the argument of `handle_continue`.
+pub trait GenServer: Sized + Send + 'static {
+    /// What `init` receives: the arguments of `T::start(..)`.
+    type Args: Send + 'static;
+    /// The error `init` may return; handed back as [`StartError::Init`](crate::StartError::Init).
+    type InitError: fmt::Debug + Send + 'static;
+    /// The server's own info message type, delivered as [`Info::Message`].
+    type Info: Send + 'static;
+    /// The argument of `handle_continue` (`Infallible` when there is none).
+    type Continue: Send + 'static;
+    /// The client API: `Server<Self>` dereferences to it.
+    type Client: ClientHandle<Self>;
+    #[doc(hidden)]
+    type Message: Send + 'static;
+
+    /// The server's name in logs and traces (the state type's name).
+    const NAME: &'static str;
+
+    /// Runs the user's `init`.
+    #[doc(hidden)]
+    fn __init(
+        args: Self::Args,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = Result<Self, Self::InitError>> + Send;
+
+    #[doc(hidden)]
+    fn __dispatch<'a>(
+        &'a mut self,
+        message: Self::Message,
+        ctx: &'a mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send + 'a;
+
+    /// Runs the user's `handle_info`.
+    #[doc(hidden)]
+    fn __handle_info<'a>(
+        &'a mut self,
+        info: Info<Self::Info>,
+        ctx: &'a mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send + 'a;
+
+    /// Runs the user's `handle_continue`.
+    #[doc(hidden)]
+    fn __handle_continue<'a>(
+        &'a mut self,
+        arg: Self::Continue,
+        ctx: &'a mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send + 'a;
+
+    /// Runs the user's `terminate`.
+    #[doc(hidden)]
+    fn __terminate<'a>(
+        &'a mut self,
+        reason: &'a ExitReason,
+        ctx: &'a mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send + 'a;
+}
+
+/// Connects a generated client type to its server. Implemented by `#[gen_server]`.
+#[doc(hidden)]
+pub trait ClientHandle<T: GenServer>: Clone + Send + Sync + 'static {
+    fn __from_handle(handle: Handle<T>) -> Self;
+    fn __handle(&self) -> &Handle<T>;
+}
+
+/// A server's identity, unique for the life of the program (OTP's pid).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServerId(u64);
+
+impl ServerId {
+    fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        ServerId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The number inside, for logs and metrics.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Debug for ServerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<0.{}.0>", self.0)
+    }
+}
+
+impl fmt::Display for ServerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+tokio::task_local! {
+    /// The server whose task is running, for `CallError::CallingSelf`.
+    pub(crate) static CURRENT_SERVER: ServerId;
+}
+
+/// What travels through a server's mailbox.
+pub(crate) enum Envelope<T: GenServer> {
+    Message(T::Message),
+    Info(Info<T::Info>),
+    Stop {
+        reason: ExitReason,
+        done: oneshot::Sender<()>,
+    },
+}
+
+const ALIVE: u8 = 0;
+const EXITING: u8 = 1;
+const EXITED: u8 = 2;
+
+type DownHook = Box<dyn FnOnce(ExitReason) + Send>;
+
+/// The part of a server every handle shares: its mailbox and its exit state.
+pub(crate) struct Shared<T: GenServer> {
+    pub(crate) id: ServerId,
+    pub(crate) tx: mpsc::UnboundedSender<Envelope<T>>,
+    pub(crate) process: Arc<Process>,
+}
+
+/// A server's life, apart from its message type: what monitors and
+/// waiting callers look at.
+pub(crate) struct Process {
+    status: AtomicU8,
+    exit: Mutex<ExitState>,
+    changed: Notify,
+}
+
+#[derive(Default)]
+struct ExitState {
+    reason: Option<ExitReason>,
+    monitors: Vec<(MonitorRef, DownHook)>,
+}
+
+impl Process {
+    pub(crate) fn new() -> Self {
+        Process {
+            status: AtomicU8::new(ALIVE),
+            exit: Mutex::new(ExitState::default()),
+            changed: Notify::new(),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, ExitState> {
+        // A poisoned lock only means a monitor hook panicked; the state is intact.
+        self.exit.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn is_alive(&self) -> bool {
+        self.status.load(Ordering::Acquire) != EXITED
+    }
+
+    /// The server has decided to exit: callers waiting on it learn the reason now.
+    pub(crate) fn begin_exit(&self, reason: &ExitReason) {
+        let mut state = self.state();
+        if state.reason.is_none() {
+            state.reason = Some(reason.clone());
+        }
+        self.status.fetch_max(EXITING, Ordering::AcqRel);
+        drop(state);
+        self.changed.notify_waiters();
+    }
+
+    /// The server is gone: fire the monitors and wake whoever waits for the end.
+    pub(crate) fn finish_exit(&self, reason: &ExitReason) {
+        let monitors = {
+            let mut state = self.state();
+            if state.reason.is_none() {
+                state.reason = Some(reason.clone());
+            }
+            self.status.store(EXITED, Ordering::Release);
+            std::mem::take(&mut state.monitors)
+        };
+        self.changed.notify_waiters();
+        for (_, hook) in monitors {
+            hook(reason.clone());
+        }
+    }
+
+    /// Runs `hook` with the exit reason when the server exits, or at once
+    /// with [`ExitReason::NoProc`] when it already has.
+    pub(crate) fn add_monitor(&self, monitor: MonitorRef, hook: DownHook) {
+        let mut state = self.state();
+        if self.status.load(Ordering::Acquire) == EXITED {
+            drop(state);
+            hook(ExitReason::NoProc);
+        } else {
+            state.monitors.push((monitor, hook));
+        }
+    }
+
+    pub(crate) fn remove_monitor(&self, monitor: MonitorRef) -> bool {
+        let mut state = self.state();
+        let before = state.monitors.len();
+        state.monitors.retain(|(m, _)| *m != monitor);
+        state.monitors.len() != before
+    }
+
+    /// The reason the server exits with, waiting up to `limit` for it to
+    /// decide: a reply channel can close a moment before the reason is set
+    /// (a panic drops the handler's reply first).
+    async fn exit_reason(&self, limit: Duration) -> Option<ExitReason> {
+        let wait = async {
+            loop {
+                let notified = self.changed.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if let Some(reason) = self.state().reason.clone() {
+                    return reason;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(limit, wait).await.ok()
+    }
+
+    /// Waits until the server has completely exited.
+    pub(crate) async fn exited(&self) {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if !self.is_alive() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The runtime's side of a client handle. Generated client types wrap one.
+#[doc(hidden)]
+pub struct Handle<T: GenServer> {
+    pub(crate) shared: Arc<Shared<T>>,
+    timeout: Duration,
+}
+
+impl<T: GenServer> fmt::Debug for Handle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("server", &T::NAME)
+            .field("id", &self.shared.id)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl<T: GenServer> Clone for Handle<T> {
+    fn clone(&self) -> Self {
+        Handle {
+            shared: self.shared.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+impl<T: GenServer> Handle<T> {
+    pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
+        Handle {
+            shared,
+            timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+
+    pub(crate) fn new_shared(tx: mpsc::UnboundedSender<Envelope<T>>) -> Arc<Shared<T>> {
+        Arc::new(Shared {
+            id: ServerId::next(),
+            tx,
+            process: Arc::new(Process::new()),
+        })
+    }
+
+    pub(crate) fn id(&self) -> ServerId {
+        self.shared.id
+    }
+
+    fn calling_self(&self) -> bool {
+        CURRENT_SERVER
+            .try_with(|current| *current == self.shared.id)
+            .unwrap_or(false)
+    }
+
+    /// Sends a call built by `build` around a fresh reply slot and waits for
+    /// the reply, the server's exit, or the timeout.
+    pub async fn call<R>(
+        &self,
+        build: impl FnOnce(ReplyTo<R>) -> T::Message,
+    ) -> Result<R, CallError> {
+        if self.calling_self() {
+            return Err(CallError::CallingSelf);
+        }
+        let (tx, rx) = oneshot::channel();
+        let message = build(ReplyTo { tx });
+        if self.shared.tx.send(Envelope::Message(message)).is_err() {
+            return Err(CallError::NoProc);
+        }
+        self.await_reply(rx).await
+    }
+
+    async fn await_reply<R>(&self, rx: oneshot::Receiver<R>) -> Result<R, CallError> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        match tokio::time::timeout_at(deadline, rx).await {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(_)) => {
+                // The reply slot was dropped: the server is exiting (or
+                // dropped a deferred `ReplyTo`). Report why, within the
+                // time the call has left.
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                match self.shared.process.exit_reason(left).await {
+                    Some(reason) => Err(CallError::Exited(reason)),
+                    None => Err(CallError::Timeout),
+                }
+            }
+            Err(_) => Err(CallError::Timeout),
+        }
+    }
+
+    /// Queues a cast; never fails, never blocks.
+    pub fn cast(&self, build: impl FnOnce(CastToken) -> T::Message) {
+        let _ = self.shared.tx.send(Envelope::Message(build(CastToken(()))));
+    }
+
+    pub(crate) fn send_envelope(&self, envelope: Envelope<T>) -> bool {
+        self.shared.tx.send(envelope).is_ok()
+    }
+}
+
+/// A running server's handle (OTP's pid): cheap to clone, `Send + Sync`.
+///
+/// It dereferences to the client API that `#[gen_server]` generates, so the
+/// handlers marked `#[call]` and `#[cast]` are methods on it:
+///
+/// ```ignore
+/// let n: i64 = counter.increment(2).await?;   // #[call]
+/// counter.reset();                            // #[cast]
+/// ```
+///
+/// # Timeouts
+///
+/// A call waits 5 s ([`DEFAULT_CALL_TIMEOUT`]) for its reply, then returns
+/// [`CallError::Timeout`]. [`with_timeout`](Self::with_timeout) gives a
+/// handle with another timeout; `counter.with_timeout(d).value().await`
+/// sets it for one call. A reply that arrives after its call timed out is
+/// dropped; it never answers a later call.
+///
+/// # Lifetime
+///
+/// A server lives until it stops: dropping every handle does not stop it,
+/// as in OTP. Stop it with [`stop`](Self::stop), from inside with
+/// `ctx.stop(reason)`, or let its supervisor do it.
+pub struct Server<T: GenServer> {
+    client: T::Client,
+}
+
+impl<T: GenServer> Server<T> {
+    pub(crate) fn from_handle(handle: Handle<T>) -> Self {
+        Server {
+            client: T::Client::__from_handle(handle),
+        }
+    }
+
+    pub(crate) fn handle(&self) -> &Handle<T> {
+        self.client.__handle()
+    }
+
+    /// The server's identity.
+    pub fn id(&self) -> ServerId {
+        self.handle().id()
+    }
+
+    /// `false` once the server has exited (after its `terminate` ran).
+    pub fn is_alive(&self) -> bool {
+        self.handle().shared.process.is_alive()
+    }
+
+    /// A handle to the same server whose calls time out after `timeout`.
+    pub fn with_timeout(&self, timeout: Duration) -> Server<T> {
+        let mut handle = self.handle().clone();
+        handle.timeout = timeout;
+        Server::from_handle(handle)
+    }
+
+    /// The timeout this handle's calls use.
+    pub fn timeout(&self) -> Duration {
+        self.handle().timeout
+    }
+
+    /// Sends `message` to the server's `handle_info` as [`Info::Message`]
+    /// (Elixir's `send/2`). Never fails: a message to a dead server is dropped.
+    pub fn send(&self, message: T::Info) {
+        self.handle()
+            .send_envelope(Envelope::Info(Info::Message(message)));
+    }
+
+    /// Stops the server with `reason` and waits until it has exited
+    /// (`GenServer.stop/3`). The request is queued behind the messages
+    /// already sent, then `terminate` runs. Waits at most this handle's
+    /// timeout.
+    ///
+    /// Errors: [`CallError::NoProc`] if the server was not running,
+    /// [`CallError::Exited`] if it exited for another reason first,
+    /// [`CallError::CallingSelf`] from the server's own handlers (use
+    /// `ctx.stop(reason)` there), [`CallError::Timeout`].
+    pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
+        let handle = self.handle();
+        if handle.calling_self() {
+            return Err(CallError::CallingSelf);
+        }
+        let (done, rx) = oneshot::channel();
+        if !handle.send_envelope(Envelope::Stop { reason, done }) {
+            return Err(CallError::NoProc);
+        }
+        handle.await_reply(rx).await
+    }
+
+    /// Waits until the server has exited, for any reason.
+    pub async fn exited(&self) {
+        self.handle().shared.process.exited().await
+    }
+}
+
+impl<T: GenServer> Deref for Server<T> {
+    type Target = T::Client;
+
+    fn deref(&self) -> &T::Client {
+        &self.client
+    }
+}
+
+impl<T: GenServer> Clone for Server<T> {
+    fn clone(&self) -> Self {
+        Server {
+            client: self.client.clone(),
+        }
+    }
+}
+
+impl<T: GenServer> fmt::Debug for Server<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Server<{}>({})", T::NAME, self.id())
+    }
+}
+
+impl<T: GenServer> PartialEq for Server<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl<T: GenServer> Eq for Server<T> {}
+
+impl<T: GenServer> Hash for Server<T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state)
+    }
+}
+
+/// Where a call's reply goes (OTP's `from`).
+///
+/// A `#[call]` handler that takes a `ReplyTo<R>` and returns `()` replies
+/// later: keep it in the state or hand it to a spawned task, and call
+/// [`reply`](Self::reply) when the answer is ready (`GenServer.reply/2`).
+/// The caller just awaits an `R`. Only the runtime creates one.
+///
+/// If it is dropped without a reply, the caller gets
+/// [`CallError::Timeout`] when its timeout runs out, as in OTP.
+pub struct ReplyTo<R> {
+    tx: oneshot::Sender<R>,
+}
+
+impl<R> ReplyTo<R> {
+    /// Sends the reply. A caller that has timed out or gone away is ignored.
+    pub fn reply(self, value: R) {
+        let _ = self.tx.send(value);
+    }
+
+    /// `true` if the caller no longer waits (it timed out or was dropped).
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+impl<R> fmt::Debug for ReplyTo<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReplyTo")
+            .field("closed", &self.tx.is_closed())
+            .finish()
+    }
+}
+
+/// Proof that a cast was sent through the client API. Only the runtime
+/// creates one, so no message can be built by hand.
+#[doc(hidden)]
+pub struct CastToken(());
+
+impl fmt::Debug for CastToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CastToken")
+    }
+}

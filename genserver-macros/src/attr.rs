@@ -1,0 +1,54 @@
+//! The options of `#[gen_server(..)]`.
+
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+
+use crate::ctxt::Ctxt;
+
+/// `#[gen_server(info = Type, crate = path)]`.
+pub(crate) struct Options {
+    /// The server's own info message type, if given.
+    pub(crate) info: Option<syn::Type>,
+    /// Where `genserver_core` is, for generated paths.
+    pub(crate) krate: syn::Path,
+}
+
+pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
+    let mut info = None;
+    let mut krate = None;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("info") {
+            if info.is_some() {
+                return Err(meta.error("`info` is given twice"));
+            }
+            info = Some(meta.value()?.parse::<syn::Type>()?);
+            Ok(())
+        } else if meta.path.is_ident("crate") {
+            if krate.is_some() {
+                return Err(meta.error("`crate` is given twice"));
+            }
+            krate = Some(meta.value()?.parse::<syn::Path>()?);
+            Ok(())
+        } else {
+            Err(meta.error(format_args!(
+                "unknown option `{}`: #[gen_server] takes `info = Type` (the server's own info message type) and `crate = path` (where genserver_core is)",
+                path_text(&meta.path)
+            )))
+        }
+    });
+    if let Err(error) = parser.parse2(args) {
+        cx.push(error);
+    }
+    Options {
+        info,
+        krate: krate.unwrap_or_else(|| syn::parse_quote!(::genserver_core)),
+    }
+}
+
+fn path_text(path: &syn::Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}

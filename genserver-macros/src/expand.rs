@@ -1,0 +1,668 @@
+//! Phase three: writing the code, once the model is known to be valid.
+//!
+//! For `impl Counter { .. }` the expansion is, in order:
+//!
+//! - the user's impl block, minus the `#[call]`/`#[cast]` markers;
+//! - `pub struct CounterClient`, the client API that `Server<Counter>`
+//!   dereferences to;
+//! - a `const _: () = { .. };` scope holding what nobody names: the message
+//!   type (`__CounterMessage`, a struct whose one field is the private
+//!   `__CounterRequest` enum), the client methods, `Counter::start` and
+//!   `impl GenServer for Counter`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Ident, Type};
+
+use crate::attr;
+use crate::ctxt::Ctxt;
+use crate::model::{Callback, Handler, Kind, Server};
+use crate::parse::{self, generic_arg};
+use crate::validate;
+
+pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let options = attr::parse_options(args, &mut cx);
+    let item = match syn::parse2::<syn::Item>(input.clone()) {
+        Ok(syn::Item::Impl(item)) => item,
+        Ok(other) => {
+            wrong_item(&other, &mut cx);
+            let errors = cx.into_compile_errors();
+            return quote!(#input #errors);
+        }
+        Err(error) => {
+            cx.push(error);
+            let errors = cx.into_compile_errors();
+            return quote!(#input #errors);
+        }
+    };
+    let user_impl = strip_markers(&item);
+    if let Some((path, _)) = &item.trait_ {
+        cx.error(
+            path,
+            "#[gen_server] goes on the inherent impl block of the state, like `impl Counter { .. }`, not on a trait impl",
+        );
+        let errors = cx.into_compile_errors();
+        return quote!(#user_impl #errors);
+    }
+    let server = parse::parse(options, &item, &mut cx);
+    validate::validate(&server, &mut cx);
+    if cx.has_errors() {
+        let errors = cx.into_compile_errors();
+        return quote!(#user_impl #errors);
+    }
+    let generated = Expander::new(&server).expand();
+    quote! {
+        #user_impl
+        #generated
+    }
+}
+
+/// `#[call]` or `#[cast]` outside a `#[gen_server]` impl block.
+pub(crate) fn stray_marker(name: &str, _args: TokenStream, input: TokenStream) -> TokenStream {
+    let message = format!(
+        "#[{name}] marks a handler inside an impl block with #[gen_server]; put #[gen_server] on the impl block, above this method's"
+    );
+    let error = syn::Error::new(Span::call_site(), message).to_compile_error();
+    quote!(#error #input)
+}
+
+fn wrong_item(item: &syn::Item, cx: &mut Ctxt) {
+    let (at, what): (&dyn ToTokens, &str) = match item {
+        syn::Item::Struct(s) => (&s.ident, "a struct"),
+        syn::Item::Enum(e) => (&e.ident, "an enum"),
+        syn::Item::Fn(f) => (&f.sig.ident, "a function"),
+        syn::Item::Trait(t) => (&t.ident, "a trait"),
+        syn::Item::Mod(m) => (&m.ident, "a module"),
+        other => (other, "this item"),
+    };
+    cx.error(
+        at,
+        format_args!(
+            "#[gen_server] goes on the impl block of the state, not on {what}: \
+             write `#[gen_server] impl State {{ .. }}` with the handlers inside"
+        ),
+    );
+}
+
+/// The user's impl block as they wrote it, without the markers we consumed.
+fn strip_markers(item: &syn::ItemImpl) -> syn::ItemImpl {
+    let mut item = item.clone();
+    for impl_item in &mut item.items {
+        if let syn::ImplItem::Fn(f) = impl_item {
+            f.attrs.retain(|attr| parse::marker(attr).is_none());
+        }
+    }
+    item
+}
+
+struct Expander<'s, 'a> {
+    server: &'s Server<'a>,
+    krate: &'s syn::Path,
+    client: Ident,
+    message: Ident,
+    request: Ident,
+}
+
+/// A local of generated code, hygienic so it never meets a user's name.
+fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+impl<'s, 'a> Expander<'s, 'a> {
+    fn new(server: &'s Server<'a>) -> Self {
+        let name = &server.name;
+        Expander {
+            server,
+            krate: &server.options.krate,
+            client: format_ident!("{}Client", name),
+            message: format_ident!("__{}Message", name),
+            request: format_ident!("__{}Request", name),
+        }
+    }
+
+    fn expand(&self) -> TokenStream {
+        let client_struct = self.client_struct();
+        let messages = self.messages();
+        let client_impl = self.client_impl();
+        let start = self.start();
+        let gen_server = self.gen_server_impl();
+        quote! {
+            #client_struct
+
+            const _: () = {
+                #messages
+                #client_impl
+                #start
+                #gen_server
+            };
+        }
+    }
+
+    /// A type as written in a handler, with `Self` spelled out, for items
+    /// outside the impl block.
+    fn outside(&self, ty: &Type) -> Type {
+        let mut ty = ty.clone();
+        ReplaceSelf(&self.server.item.self_ty).visit_type_mut(&mut ty);
+        ty
+    }
+
+    /// The impl's where clause plus `State: GenServer`.
+    fn client_where(&self) -> TokenStream {
+        let krate = self.krate;
+        let self_ty = &self.server.item.self_ty;
+        let predicates = self
+            .server
+            .item
+            .generics
+            .where_clause
+            .iter()
+            .flat_map(|w| w.predicates.iter());
+        quote!(where #(#predicates,)* #self_ty: #krate::GenServer)
+    }
+
+    fn client_struct(&self) -> TokenStream {
+        let krate = self.krate;
+        let client = &self.client;
+        let self_ty = &self.server.item.self_ty;
+        let params = &self.server.item.generics.params;
+        let where_clause = self.client_where();
+        let doc = format!(
+            " The client API of `{0}`: the `#[call]` and `#[cast]` handlers of `{0}`, as\n methods of `Server<{0}>`, which dereferences to this type.\n\n Generated by `#[gen_server]`.",
+            self.server.name
+        );
+        quote! {
+            #[doc = #doc]
+            pub struct #client<#params> #where_clause {
+                handle: #krate::__private::Handle<#self_ty>,
+            }
+        }
+    }
+
+    fn variant(handler: &Handler<'_>) -> Ident {
+        let camel: String = handler
+            .ident()
+            .to_string()
+            .split('_')
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let mut chars = part.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                    .unwrap_or_default()
+            })
+            .collect();
+        Ident::new(&camel, handler.ident().span())
+    }
+
+    fn reply_type(&self, handler: &Handler<'_>) -> TokenStream {
+        match (&handler.reply_to, handler.sig.output) {
+            (Some((_, ty)), _) => self.outside(ty).into_token_stream(),
+            (None, Some(ty)) => self.outside(ty).into_token_stream(),
+            (None, None) => quote!(()),
+        }
+    }
+
+    fn messages(&self) -> TokenStream {
+        let krate = self.krate;
+        let (message, request) = (&self.message, &self.request);
+        let name = &self.server.name;
+        let generics = &self.server.item.generics;
+        let params = &generics.params;
+        let (_, ty_generics, where_clause) = generics.split_for_impl();
+        let variants = self.server.handlers.iter().map(|handler| {
+            let variant = Self::variant(handler);
+            let attrs = handler.forwarded_attrs();
+            let args = handler.sig.args.iter().map(|arg| self.outside(arg.ty));
+            let last = match (handler.kind, &handler.reply_to) {
+                (Kind::Call, None) => {
+                    let reply = self.reply_type(handler);
+                    Some(quote!(#krate::ReplyTo<#reply>))
+                }
+                (Kind::Call, Some(_)) => None,
+                (Kind::Cast, _) => Some(quote!(#krate::__private::CastToken)),
+            };
+            quote! {
+                #(#attrs)*
+                #variant(#(#args,)* #last)
+            }
+        });
+        let phantom = (!params.is_empty()).then(|| {
+            let self_ty = &self.server.item.self_ty;
+            quote! {
+                __Phantom(#krate::__private::Infallible, #krate::__private::PhantomData<fn() -> #self_ty>),
+            }
+        });
+        let message_doc = format!(
+            " A message to a `{name}` server. Only the client API builds one: its\n one field is private, and its type cannot be named."
+        );
+        quote! {
+            #[doc = #message_doc]
+            pub struct #message<#params>(#request #ty_generics) #where_clause;
+
+            /// One variant per handler; calls carry their `ReplyTo`, casts a `CastToken`.
+            enum #request<#params> #where_clause {
+                #(#variants,)*
+                #phantom
+            }
+        }
+    }
+
+    fn client_impl(&self) -> TokenStream {
+        let krate = self.krate;
+        let (client, message, request) = (&self.client, &self.message, &self.request);
+        let self_ty = &self.server.item.self_ty;
+        let name = self.server.name.to_string();
+        let generics = &self.server.item.generics;
+        let (impl_generics, ty_generics, _) = generics.split_for_impl();
+        let where_clause = self.client_where();
+        let methods = self.server.handlers.iter().map(|handler| {
+            let attrs = handler.forwarded_attrs();
+            let vis = handler.vis();
+            let ident = handler.ident();
+            let variant = Self::variant(handler);
+            let params = self.client_params(handler);
+            let fields: Vec<TokenStream> = handler
+                .sig
+                .args
+                .iter()
+                .enumerate()
+                .filter_map(|(index, arg)| match &handler.reply_to {
+                    Some((at, _)) if *at == index => Some(local("reply").into_token_stream()),
+                    _ => Some(arg.name.to_token_stream()),
+                })
+                .collect();
+            match handler.kind {
+                Kind::Call => {
+                    let reply = local("reply");
+                    let reply_ty = self.reply_type(handler);
+                    let last = handler.reply_to.is_none().then(|| quote!(#reply));
+                    quote! {
+                        #(#attrs)*
+                        #vis async fn #ident(&self, #(#params),*) -> #krate::__private::Result<#reply_ty, #krate::CallError> {
+                            self.handle
+                                .call(|#reply| #message(#request::#variant(#(#fields,)* #last)))
+                                .await
+                        }
+                    }
+                }
+                Kind::Cast => {
+                    let token = local("token");
+                    quote! {
+                        #(#attrs)*
+                        #vis fn #ident(&self, #(#params),*) {
+                            self.handle
+                                .cast(|#token| #message(#request::#variant(#(#fields,)* #token)))
+                        }
+                    }
+                }
+            }
+        });
+        quote! {
+            impl #impl_generics #client #ty_generics #where_clause {
+                #(#methods)*
+            }
+
+            impl #impl_generics ::core::clone::Clone for #client #ty_generics #where_clause {
+                fn clone(&self) -> Self {
+                    #client { handle: ::core::clone::Clone::clone(&self.handle) }
+                }
+            }
+
+            impl #impl_generics ::core::fmt::Debug for #client #ty_generics #where_clause {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.write_str(::core::concat!(#name, "Client"))
+                }
+            }
+
+            impl #impl_generics #krate::__private::ClientHandle<#self_ty> for #client #ty_generics #where_clause {
+                fn __from_handle(handle: #krate::__private::Handle<#self_ty>) -> Self {
+                    #client { handle }
+                }
+
+                fn __handle(&self) -> &#krate::__private::Handle<#self_ty> {
+                    &self.handle
+                }
+            }
+        }
+    }
+
+    /// A client method's parameters: the handler's, less `ReplyTo` and `ctx`.
+    fn client_params(&self, handler: &Handler<'_>) -> Vec<TokenStream> {
+        handler
+            .sig
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !matches!(&handler.reply_to, Some((at, _)) if at == index))
+            .map(|(_, arg)| {
+                let name = &arg.name;
+                let ty = self.outside(arg.ty);
+                quote!(#name: #ty)
+            })
+            .collect()
+    }
+
+    fn start(&self) -> TokenStream {
+        let krate = self.krate;
+        let self_ty = &self.server.item.self_ty;
+        let name = &self.server.name;
+        let (impl_generics, _, where_clause) = self.server.item.generics.split_for_impl();
+        let (params, args, doc) = match &self.server.init {
+            Some(init) => {
+                let names: Vec<_> = init.sig.args.iter().map(|a| &a.name).collect();
+                let types = init.sig.args.iter().map(|a| self.outside(a.ty));
+                let args = match names.as_slice() {
+                    [one] => quote!(#one),
+                    many => quote!((#(#many),*)),
+                };
+                (
+                    quote!(#(#names: #types),*),
+                    args,
+                    format!(
+                        " Starts a `{name}` server: runs `init` in the new server and resolves\n once it has returned, with the server or the reason it did not start.\n Set a name or an init timeout on the returned [`Start`]({}::Start) before awaiting it.",
+                        krate.to_token_stream().to_string().replace(' ', "")
+                    ),
+                )
+            }
+            None => {
+                let state = local("state");
+                (
+                    quote!(#state: #self_ty),
+                    quote!(#state),
+                    format!(
+                        " Starts a `{name}` server with `state` as its state (it has no `init`),\n resolving once it runs. Set a name on the returned [`Start`]({}::Start) before awaiting it.",
+                        krate.to_token_stream().to_string().replace(' ', "")
+                    ),
+                )
+            }
+        };
+        quote! {
+            impl #impl_generics #self_ty #where_clause {
+                #[doc = #doc]
+                pub fn start(#params) -> #krate::__private::Start<#self_ty> {
+                    #krate::__private::Start::__new(#args)
+                }
+            }
+        }
+    }
+
+    fn gen_server_impl(&self) -> TokenStream {
+        let krate = self.krate;
+        let private = quote!(#krate::__private);
+        let self_ty = &self.server.item.self_ty;
+        let (impl_generics, ty_generics, where_clause) = self.server.item.generics.split_for_impl();
+        let (client, message) = (&self.client, &self.message);
+        let name = self.server.name.to_string();
+        let info = self.info_type();
+        let cont = match &self.server.handle_continue {
+            Some(callback) => callback.sig.args[0].ty.to_token_stream(),
+            None => quote!(#private::Infallible),
+        };
+        let init = self.init();
+        let dispatch = self.dispatch();
+        let handle_info = self.handle_info();
+        let handle_continue = self.handle_continue();
+        let terminate = self.terminate();
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::GenServer for #self_ty #where_clause {
+                #init
+                type Info = #info;
+                type Continue = #cont;
+                type Client = #client #ty_generics;
+                type Message = #message #ty_generics;
+
+                const NAME: &'static str = #name;
+
+                #dispatch
+                #handle_info
+                #handle_continue
+                #terminate
+            }
+        }
+    }
+
+    /// The `info = M` option, else the `M` of `handle_info`'s `Info<M>`, else `()`.
+    fn info_type(&self) -> TokenStream {
+        if let Some(info) = &self.server.options.info {
+            return info.to_token_stream();
+        }
+        self.server
+            .handle_info
+            .as_ref()
+            .and_then(|callback| generic_arg(callback.sig.args[0].ty, "Info").flatten())
+            .map(|ty| ty.to_token_stream())
+            .unwrap_or_else(|| quote!(()))
+    }
+
+    fn ctx_param(&self, used: bool) -> Ident {
+        local(if used { "ctx" } else { "_ctx" })
+    }
+
+    /// `Self::name(self, args.., ctx)`, awaited when async, spanned on the
+    /// user's method so type errors land there.
+    fn call_user(&self, f: &syn::ImplItemFn, receiver: bool, args: &[TokenStream], takes_ctx: bool, is_async: bool) -> TokenStream {
+        let ident = &f.sig.ident;
+        let ctx = takes_ctx.then(|| local("ctx"));
+        let receiver = receiver.then(|| quote!(self,));
+        let call = quote_spanned!(f.sig.span()=> Self::#ident(#receiver #(#args,)* #ctx));
+        if is_async {
+            quote!(#call.await)
+        } else {
+            call
+        }
+    }
+
+    fn init(&self) -> TokenStream {
+        let krate = self.krate;
+        let private = quote!(#krate::__private);
+        let args = local("args");
+        let Some(init) = &self.server.init else {
+            let ctx = self.ctx_param(false);
+            return quote! {
+                type Args = Self;
+                type InitError = #private::Infallible;
+
+                fn __init<'a>(#args: Self, #ctx: &'a mut #krate::Context<Self>)
+                    -> impl #private::Future<Output = #private::Result<Self, #private::Infallible>> + #private::Send + 'a
+                {
+                    async move { #private::Ok(#args) }
+                }
+            };
+        };
+        let Callback { f, sig } = init;
+        let Some(output) = sig.output else {
+            unreachable!("validated: init has a return type")
+        };
+        let names: Vec<TokenStream> = sig.args.iter().map(|a| a.name.to_token_stream()).collect();
+        let types = sig.args.iter().map(|a| a.ty);
+        let (args_ty, unpack) = match names.as_slice() {
+            [] => (quote!(()), quote!(let () = #args;)),
+            [one] => (quote!(#(#types)*), quote!(let #one = #args;)),
+            many => (quote!((#(#types),*)), quote!(let (#(#many),*) = #args;)),
+        };
+        let ctx_name = self.ctx_param(sig.takes_ctx);
+        let call = self.call_user(f, false, &names, sig.takes_ctx, sig.is_async);
+        let ret = quote_spanned!(output.span()=> <#output as #private::InitReturn<Self>>);
+        quote! {
+            type Args = #args_ty;
+            type InitError = #ret::Error;
+
+            fn __init<'a>(#args: Self::Args, #ctx_name: &'a mut #krate::Context<Self>)
+                -> impl #private::Future<Output = #private::Result<Self, Self::InitError>> + #private::Send + 'a
+            {
+                async move {
+                    #unpack
+                    #private::InitReturn::into_result(#call)
+                }
+            }
+        }
+    }
+
+    fn dispatch(&self) -> TokenStream {
+        let krate = self.krate;
+        let private = quote!(#krate::__private);
+        let (message, request) = (&self.message, &self.request);
+        let (msg, req) = (local("message"), local("request"));
+        let uses_ctx = self.server.handlers.iter().any(|h| h.sig.takes_ctx);
+        let ctx = self.ctx_param(uses_ctx);
+        let arms = self.server.handlers.iter().map(|handler| {
+            let variant = Self::variant(handler);
+            let cfgs = handler.cfgs();
+            let names: Vec<TokenStream> = handler
+                .sig
+                .args
+                .iter()
+                .enumerate()
+                .map(|(index, arg)| match &handler.reply_to {
+                    Some((at, _)) if *at == index => local("reply").into_token_stream(),
+                    _ => arg.name.to_token_stream(),
+                })
+                .collect();
+            let span_name = handler.ident().to_string();
+            let span = local("span");
+            let run = if handler.sig.is_async {
+                let call = self.call_user(handler.f, true, &names, handler.sig.takes_ctx, false);
+                quote!(#private::Instrument::instrument(#call, #span).await)
+            } else {
+                let call = self.call_user(handler.f, true, &names, handler.sig.takes_ctx, false);
+                quote!(#span.in_scope(|| #call))
+            };
+            let open = quote!(let #span = #private::tracing::debug_span!(#span_name););
+            match (handler.kind, &handler.reply_to) {
+                (Kind::Call, None) => {
+                    let reply = local("reply");
+                    quote! {
+                        #(#cfgs)*
+                        #request::#variant(#(#names,)* #reply) => {
+                            #open
+                            #reply.reply(#run);
+                        }
+                    }
+                }
+                (Kind::Call, Some(_)) => quote! {
+                    #(#cfgs)*
+                    #request::#variant(#(#names),*) => {
+                        #open
+                        #run;
+                    }
+                },
+                (Kind::Cast, _) => quote! {
+                    #(#cfgs)*
+                    #request::#variant(#(#names,)* _) => {
+                        #open
+                        #run;
+                    }
+                },
+            }
+        });
+        let phantom = (!self.server.item.generics.params.is_empty()).then(|| {
+            let never = local("never");
+            quote!(#request::__Phantom(#never, _) => match #never {},)
+        });
+        quote! {
+            fn __dispatch<'a>(&'a mut self, #msg: Self::Message, #ctx: &'a mut #krate::Context<Self>)
+                -> impl #private::Future<Output = ()> + #private::Send + 'a
+            {
+                let #message(#req) = #msg;
+                async move {
+                    match #req {
+                        #(#arms)*
+                        #phantom
+                    }
+                }
+            }
+        }
+    }
+
+    fn handle_info(&self) -> TokenStream {
+        let krate = self.krate;
+        let private = quote!(#krate::__private);
+        let info = local("info");
+        let Some(Callback { f, sig }) = &self.server.handle_info else {
+            unreachable!("validated: handle_info exists")
+        };
+        let ctx = self.ctx_param(sig.takes_ctx);
+        let call = self.call_user(f, true, &[info.to_token_stream()], sig.takes_ctx, sig.is_async);
+        quote! {
+            fn __handle_info<'a>(&'a mut self, #info: #krate::Info<Self::Info>, #ctx: &'a mut #krate::Context<Self>)
+                -> impl #private::Future<Output = ()> + #private::Send + 'a
+            {
+                async move { #call }
+            }
+        }
+    }
+
+    fn handle_continue(&self) -> TokenStream {
+        let krate = self.krate;
+        let private = quote!(#krate::__private);
+        let arg = local("arg");
+        let body = match &self.server.handle_continue {
+            Some(Callback { f, sig }) => {
+                self.call_user(f, true, &[arg.to_token_stream()], sig.takes_ctx, sig.is_async)
+            }
+            None => quote!(match #arg {}),
+        };
+        let uses_ctx = self.server.handle_continue.as_ref().is_some_and(|c| c.sig.takes_ctx);
+        let ctx = self.ctx_param(uses_ctx);
+        quote! {
+            fn __handle_continue<'a>(&'a mut self, #arg: Self::Continue, #ctx: &'a mut #krate::Context<Self>)
+                -> impl #private::Future<Output = ()> + #private::Send + 'a
+            {
+                async move { #body }
+            }
+        }
+    }
+
+    fn terminate(&self) -> TokenStream {
+        let krate = self.krate;
+        let private = quote!(#krate::__private);
+        let (reason, body, uses_ctx) = match &self.server.terminate {
+            Some(Callback { f, sig }) => {
+                let reason = local("reason");
+                let call = self.call_user(f, true, &[reason.to_token_stream()], sig.takes_ctx, sig.is_async);
+                (reason, call, sig.takes_ctx)
+            }
+            None => (local("_reason"), quote!(), false),
+        };
+        let ctx = self.ctx_param(uses_ctx);
+        quote! {
+            fn __terminate<'a>(&'a mut self, #reason: &'a #krate::ExitReason, #ctx: &'a mut #krate::Context<Self>)
+                -> impl #private::Future<Output = ()> + #private::Send + 'a
+            {
+                async move { #body }
+            }
+        }
+    }
+}
+
+/// Replaces `Self` in a type with the state type, for generated items that
+/// live outside the impl block.
+struct ReplaceSelf<'a>(&'a Type);
+
+impl VisitMut for ReplaceSelf<'_> {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::Path(path) = ty {
+            if path.qself.is_none() && path.path.is_ident("Self") {
+                *ty = self.0.clone();
+                return;
+            }
+            if path.qself.is_none()
+                && path.path.segments.len() > 1
+                && path.path.segments[0].ident == "Self"
+                && path.path.segments[0].arguments.is_empty()
+            {
+                // `Self::Assoc` becomes `<State>::Assoc`.
+                let rest: Vec<_> = path.path.segments.iter().skip(1).cloned().collect();
+                let state = self.0;
+                *ty = syn::parse_quote!(<#state>::#(#rest)::*);
+                return;
+            }
+        }
+        syn::visit_mut::visit_type_mut(self, ty);
+    }
+}

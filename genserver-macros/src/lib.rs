@@ -1,0 +1,40 @@
+//! The `#[gen_server]` attribute of [genserver](https://docs.rs/genserver-core).
+//!
+//! Use it through `genserver-core`, which re-exports it: `use genserver_core::prelude::*;`.
+//! The macro runs in three phases: [`parse`] builds a typed model of the
+//! impl block, [`validate`] checks it as a whole, [`expand`] writes the code.
+//! Every error found is reported in one build, each on the token at fault,
+//! and the user's impl block is emitted even then, so one mistake never
+//! cascades into "cannot find" errors.
+
+mod attr;
+mod ctxt;
+mod expand;
+mod model;
+mod parse;
+mod validate;
+
+use proc_macro::TokenStream;
+
+/// Turns the impl block of a state struct into a server.
+///
+/// See the [genserver-core](https://docs.rs/genserver-core) documentation
+/// for the DSL; options are `info = Type` and `crate = path`.
+#[proc_macro_attribute]
+pub fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::gen_server(args.into(), input.into()).into()
+}
+
+/// Marks a handler of a `#[gen_server]` impl block whose caller waits for
+/// the reply. Only meaningful inside `#[gen_server]`, which consumes it.
+#[proc_macro_attribute]
+pub fn call(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::stray_marker("call", args.into(), input.into()).into()
+}
+
+/// Marks a fire-and-forget handler of a `#[gen_server]` impl block. Only
+/// meaningful inside `#[gen_server]`, which consumes it.
+#[proc_macro_attribute]
+pub fn cast(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::stray_marker("cast", args.into(), input.into()).into()
+}

@@ -1,0 +1,163 @@
+//! Phase two: checks across the whole impl block, before any code is written.
+
+use crate::ctxt::Ctxt;
+use crate::model::Server;
+use crate::parse::CALLBACKS;
+
+/// Methods of `Server<T>` and its traits, which a client method of the
+/// same name would be hidden behind.
+pub(crate) const BUILT_IN: [&str; 12] = [
+    "id",
+    "is_alive",
+    "stop",
+    "with_timeout",
+    "timeout",
+    "send",
+    "exited",
+    "clone",
+    "clone_from",
+    "eq",
+    "hash",
+    "fmt",
+];
+
+/// Names the macro generates on the state type itself.
+pub(crate) const GENERATED: [&str; 1] = ["start"];
+
+pub(crate) fn validate(server: &Server<'_>, cx: &mut Ctxt) {
+    missing_handle_info(server, cx);
+    near_misses(server, cx);
+    reserved_names(server, cx);
+}
+
+fn missing_handle_info(server: &Server<'_>, cx: &mut Ctxt) {
+    // A `handle_info` that failed its own checks has been reported already.
+    let defined = server.item.items.iter().any(|item| {
+        matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "handle_info")
+    });
+    if !defined {
+        cx.error(
+            &server.item.self_ty,
+            "a server must handle every out-of-band message: add the catch-all \
+             `fn handle_info(&mut self, msg: Info<M>, ctx: &mut Context<Self>)` \
+             that logs and drops what it does not expect (monitors, timers, stray messages)",
+        );
+    }
+}
+
+fn near_misses(server: &Server<'_>, cx: &mut Ctxt) {
+    for f in &server.helpers {
+        let name = f.sig.ident.to_string();
+        if name == "handle_call" || name == "handle_cast" {
+            let marker = &name["handle_".len()..];
+            cx.error(
+                &f.sig.ident,
+                format_args!(
+                    "OTP's `{name}` is written as `#[{marker}]` on a method of any name, one per request; \
+                     `{name}` would be a private helper here"
+                ),
+            );
+            continue;
+        }
+        if let Some(callback) = CALLBACKS.iter().find(|c| is_near_miss(&name, c)) {
+            cx.error(
+                &f.sig.ident,
+                format_args!(
+                    "`{name}` is not a callback: did you mean `{callback}`? Callbacks are recognised by \
+                     their exact name; rename it, or mark it #[call] or #[cast] if it is a handler"
+                ),
+            );
+        }
+    }
+}
+
+/// A misspelling of `callback`: close in edit distance, and for a short
+/// name also sharing its first letter, so helpers like `unit` are left alone.
+fn is_near_miss(name: &str, callback: &str) -> bool {
+    if name == callback {
+        return false;
+    }
+    let limit = (callback.len() / 4).max(1);
+    let close = edit_distance(name, callback) <= limit;
+    close && (callback.len() > 4 || name.chars().next() == callback.chars().next())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+fn reserved_names(server: &Server<'_>, cx: &mut Ctxt) {
+    for handler in &server.handlers {
+        let name = handler.ident().to_string();
+        if BUILT_IN.contains(&name.as_str()) {
+            cx.error(
+                handler.ident(),
+                format_args!(
+                    "`{name}` is a built-in method of `Server<{}>`, which would hide this handler; rename it (for example `{name}_{}`)",
+                    server.name,
+                    to_snake(&server.name.to_string()),
+                ),
+            );
+        }
+    }
+    for item in &server.item.items {
+        let syn::ImplItem::Fn(f) = item else { continue };
+        let name = f.sig.ident.to_string();
+        if GENERATED.contains(&name.as_str()) {
+            cx.error(
+                &f.sig.ident,
+                format_args!(
+                    "#[gen_server] generates `{}::{name}(..)`, which starts the server; rename this method",
+                    server.name
+                ),
+            );
+        }
+    }
+}
+
+fn to_snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_misses_are_caught_and_helpers_left_alone() {
+        assert!(is_near_miss("handle_infos", "handle_info"));
+        assert!(is_near_miss("terminated", "terminate"));
+        assert!(is_near_miss("handle_contine", "handle_continue"));
+        assert!(is_near_miss("int", "init"));
+        assert!(!is_near_miss("unit", "init"));
+        assert!(!is_near_miss("handle_request", "handle_info"));
+        assert!(!is_near_miss("handle_info", "handle_info"));
+        assert!(!is_near_miss("exit", "init"));
+    }
+}

@@ -1,0 +1,1 @@
+//! Compile tests of `#[gen_server]`; see `tests/`.
