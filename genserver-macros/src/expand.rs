@@ -50,14 +50,24 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     let server = parse::parse(options, &item, &mut cx);
     validate::validate(&server, &mut cx);
     if cx.has_errors() {
+        // Still implement what the valid part of the block describes, so the
+        // user's own code (`Context<Self>`, `Server<T>`, `T::start`) type-checks
+        // and the only errors are the ones above.
         let errors = cx.into_compile_errors();
-        return quote!(#user_impl #errors);
+        let fallback = fallback_possible(&server).then(|| Expander::new(&server).expand());
+        return quote!(#user_impl #errors #fallback);
     }
     let generated = Expander::new(&server).expand();
     quote! {
         #user_impl
         #generated
     }
+}
+
+/// A fallback expansion needs a nameable state type without lifetimes.
+fn fallback_possible(server: &Server<'_>) -> bool {
+    server.item.generics.lifetimes().next().is_none()
+        && matches!(&*server.item.self_ty, Type::Path(p) if p.qself.is_none())
 }
 
 /// `#[call]` or `#[cast]` outside a `#[gen_server]` impl block.
@@ -347,6 +357,10 @@ impl<'s, 'a> Expander<'s, 'a> {
     }
 
     fn start(&self) -> TokenStream {
+        if self.server.defines("start") || self.server.is_broken("init") {
+            // Reported already; a second `start` would only add noise.
+            return TokenStream::new();
+        }
         let krate = self.krate;
         let self_ty = &self.server.item.self_ty;
         let name = &self.server.name;
@@ -475,8 +489,9 @@ impl<'s, 'a> Expander<'s, 'a> {
             };
         };
         let Callback { f, sig } = init;
+        // Parse keeps no `init` without a return type; nothing to write if it did.
         let Some(output) = sig.output else {
-            unreachable!("validated: init has a return type")
+            return TokenStream::new();
         };
         let names: Vec<TokenStream> = sig.args.iter().map(|a| a.name.to_token_stream()).collect();
         let types = sig.args.iter().map(|a| a.ty);
@@ -584,7 +599,14 @@ impl<'s, 'a> Expander<'s, 'a> {
         let private = quote!(#krate::__private);
         let info = local("info");
         let Some(Callback { f, sig }) = &self.server.handle_info else {
-            unreachable!("validated: handle_info exists")
+            // Only in a fallback expansion, next to the error that asks for one.
+            return quote! {
+                fn __handle_info<'a>(&'a mut self, _info: #krate::Info<Self::Info>, _ctx: &'a mut #krate::Context<Self>)
+                    -> impl #private::Future<Output = ()> + #private::Send + 'a
+                {
+                    async move {}
+                }
+            };
         };
         let ctx = self.ctx_param(sig.takes_ctx);
         let call = self.call_user(f, true, &[info.to_token_stream()], sig.takes_ctx, sig.is_async);

@@ -18,6 +18,23 @@ pub(crate) struct Server<'a> {
     pub(crate) terminate: Option<Callback<'a>>,
     /// Methods that are neither handlers nor callbacks.
     pub(crate) helpers: Vec<&'a ImplItemFn>,
+    /// Handlers and callbacks whose signature was rejected.
+    pub(crate) broken: Vec<&'a ImplItemFn>,
+}
+
+impl Server<'_> {
+    /// `true` if the method named `name` was rejected.
+    pub(crate) fn is_broken(&self, name: &str) -> bool {
+        self.broken.iter().any(|f| f.sig.ident == name)
+    }
+
+    /// `true` if the impl block defines a method named `name`.
+    pub(crate) fn defines(&self, name: &str) -> bool {
+        self.item
+            .items
+            .iter()
+            .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == name))
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -43,6 +43,7 @@ pub(crate) fn parse<'a>(options: Options, item: &'a syn::ItemImpl, cx: &mut Ctxt
         handle_continue: None,
         terminate: None,
         helpers: Vec::new(),
+        broken: Vec::new(),
     };
     for impl_item in &item.items {
         let ImplItem::Fn(f) = impl_item else { continue };
@@ -92,8 +93,9 @@ fn method<'a>(server: &mut Server<'a>, f: &'a ImplItemFn, cx: &mut Ctxt) {
             );
             return;
         }
-        if let Some(sig) = callback_sig(f, callback, cx) {
-            *slot = Some(Callback { f, sig });
+        match callback_sig(f, callback, cx) {
+            Some(sig) => *slot = Some(Callback { f, sig }),
+            None => server.broken.push(f),
         }
         return;
     }
@@ -101,13 +103,14 @@ fn method<'a>(server: &mut Server<'a>, f: &'a ImplItemFn, cx: &mut Ctxt) {
         server.helpers.push(f);
         return;
     };
-    if let Some((sig, reply_to)) = handler_sig(f, kind, cx) {
-        server.handlers.push(Handler {
+    match handler_sig(f, kind, cx) {
+        Some((sig, reply_to)) => server.handlers.push(Handler {
             kind,
             f,
             sig,
             reply_to,
-        });
+        }),
+        None => server.broken.push(f),
     }
 }
 
@@ -302,6 +305,9 @@ fn is_unit(ty: &Type) -> bool {
 /// Arguments cross a channel: no borrows, no `impl Trait`.
 fn check_owned(ty: &Type, cx: &mut Ctxt) {
     match ty {
+        // A `&'static T` lives as long as the server: it may travel.
+        Type::Reference(reference)
+            if reference.lifetime.as_ref().is_some_and(|l| l.ident == "static") => {}
         Type::Reference(reference) => {
             let owned = match &*reference.elem {
                 Type::Path(p) if p.path.is_ident("str") => "String".to_string(),

@@ -1,0 +1,174 @@
+//! OTP-REFERENCE.md, "GenServer callbacks": one test per row.
+
+mod common;
+
+use common::{probe, Init, Log, Probe};
+use genserver_core::prelude::*;
+use std::time::Duration;
+
+#[tokio::test]
+async fn init_runs_in_the_new_server_and_start_waits_for_it() {
+    let log = Log::default();
+    let server = Probe::start(Init::Slow(log.clone(), Duration::from_millis(30)))
+        .await
+        .unwrap();
+    // `start` resolved, so init has already logged.
+    assert_eq!(log.entries(), ["init"]);
+    assert!(server.is_alive());
+}
+
+#[tokio::test]
+async fn init_continue_runs_handle_continue_before_any_queued_message() {
+    let log = Log::default();
+    let server = Probe::start(Init::Continue(log.clone(), "setup")).await.unwrap();
+    // The first message sees handle_continue done.
+    assert_eq!(server.seen().await.unwrap(), ["init", "continue:setup"]);
+}
+
+#[tokio::test]
+async fn continue_from_a_handler_runs_before_the_next_queued_message() {
+    let (server, _log) = probe().await;
+    server.continue_with("later");
+    let seen = server.seen().await.unwrap();
+    assert_eq!(seen, ["init", "continue:later"]);
+}
+
+#[tokio::test]
+async fn init_error_is_returned_from_start_and_terminate_does_not_run() {
+    let log = Log::default();
+    let err = Probe::start(Init::Fail(log.clone())).await.unwrap_err();
+    assert!(matches!(&err, StartError::Init(e) if e == "no"), "{err:?}");
+    assert_eq!(log.entries(), ["init"]);
+}
+
+#[tokio::test]
+async fn init_panic_fails_the_start_with_the_panic() {
+    let err = Probe::start(Init::Panic(Log::default())).await.unwrap_err();
+    assert!(
+        matches!(&err, StartError::Exited(ExitReason::Panic(m)) if &**m == "init exploded"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn start_timeout_kills_a_slow_init_and_frees_its_name() {
+    let log = Log::default();
+    let err = Probe::start(Init::Slow(log.clone(), Duration::from_secs(30)))
+        .name("slow-init")
+        .init_timeout(Duration::from_millis(20))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StartError::Timeout), "{err:?}");
+    assert!(log.entries().is_empty(), "init was killed before it finished");
+    assert!(whereis::<Probe>("slow-init").is_none());
+    let again = Probe::start(Init::Ok(Log::default())).name("slow-init").await;
+    assert!(again.is_ok());
+}
+
+#[tokio::test]
+async fn handle_call_returns_the_reply() {
+    let (server, _log) = probe().await;
+    assert_eq!(server.set(7).await.unwrap(), 0);
+    assert_eq!(server.get().await.unwrap(), 7);
+}
+
+#[tokio::test]
+async fn noreply_then_reply_from_another_task() {
+    let (server, _log) = probe().await;
+    server.set(4).await.unwrap();
+    let reply = server.later(Duration::from_millis(10)).await.unwrap();
+    assert_eq!(reply, 40);
+    // The server was free while the reply was pending.
+    assert_eq!(server.get().await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn stop_from_a_call_delivers_the_reply_then_runs_terminate() {
+    let (server, log) = probe().await;
+    let reply = server.stop_after_reply(ExitReason::Normal).await.unwrap();
+    assert_eq!(reply, "bye");
+    server.exited().await;
+    assert!(!server.is_alive());
+    assert_eq!(log.entries(), ["init", "terminate:normal"]);
+}
+
+#[tokio::test]
+async fn a_panic_runs_terminate_and_exits_with_the_panic() {
+    let (server, log) = probe().await;
+    let err = server.explode().await.unwrap_err();
+    assert_eq!(err, CallError::Exited(ExitReason::Panic("boom".into())));
+    server.exited().await;
+    assert_eq!(log.entries(), ["init", "terminate:panicked: boom"]);
+}
+
+#[tokio::test]
+async fn a_panic_in_a_cast_also_ends_the_server() {
+    let (server, log) = probe().await;
+    server.explode_later();
+    server.exited().await;
+    assert_eq!(log.entries(), ["init", "terminate:panicked: cast boom"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_answers_every_queued_caller_at_once() {
+    let (server, _log) = probe().await;
+    let slow = server.with_timeout(Duration::from_secs(60));
+    let started = tokio::time::Instant::now();
+    let (crashed, a, b, c) = tokio::join!(slow.explode(), slow.get(), slow.get(), slow.get());
+    // Virtual time: had anyone waited for its timeout, 60 s would have passed.
+    assert!(started.elapsed() < Duration::from_secs(1));
+    for result in [crashed, a, b, c] {
+        assert_eq!(result, Err(CallError::Exited(ExitReason::Panic("boom".into()))));
+    }
+}
+
+#[tokio::test]
+async fn a_panic_ends_that_server_only() {
+    let (doomed, _) = probe().await;
+    let (bystander, _) = probe().await;
+    bystander.set(3).await.unwrap();
+    let _ = doomed.explode().await;
+    assert!(!doomed.is_alive());
+    assert_eq!(bystander.get().await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn terminate_runs_on_stop() {
+    let (server, log) = probe().await;
+    server.stop(ExitReason::Shutdown).await.unwrap();
+    assert!(!server.is_alive());
+    assert_eq!(log.entries(), ["init", "terminate:shutdown"]);
+}
+
+#[tokio::test]
+async fn stop_is_handled_in_mailbox_order() {
+    let (server, log) = probe().await;
+    server.note_after(1, Duration::ZERO);
+    server.continue_with("before-stop");
+    server.stop(ExitReason::Normal).await.unwrap();
+    let entries = log.entries();
+    assert_eq!(entries.first().map(String::as_str), Some("init"));
+    assert!(entries.contains(&"continue:before-stop".to_string()));
+    assert_eq!(entries.last().map(String::as_str), Some("terminate:normal"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn idle_timeout_delivers_timeout_when_no_message_arrives() {
+    let (server, log) = probe().await;
+    server.idle_after(Duration::from_millis(100)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(server.seen().await.unwrap(), ["init", "timeout"]);
+    // It applies once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(log.entries(), ["init", "timeout"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn idle_timeout_is_cancelled_by_any_message() {
+    let (server, log) = probe().await;
+    server.idle_after(Duration::from_millis(100)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.get().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(log.entries(), ["init"]);
+}

@@ -1,0 +1,84 @@
+//! Observability: a span per server and per handled message, named after
+//! the handler; abnormal exits logged at error level with the reason.
+
+mod common;
+
+use common::probe;
+use std::sync::{Arc, Mutex};
+use tracing::span::{Attributes, Id};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::registry::Registry;
+
+#[derive(Clone, Default)]
+struct Recorder {
+    spans: Arc<Mutex<Vec<String>>>,
+    errors: Arc<Mutex<Vec<String>>>,
+}
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={:?} ", field.name(), value));
+    }
+}
+
+impl<S: Subscriber> Layer<S> for Recorder {
+    fn on_new_span(&self, attrs: &Attributes<'_>, _id: &Id, _ctx: Context<'_, S>) {
+        let mut fields = Fields(String::new());
+        attrs.record(&mut fields);
+        self.spans
+            .lock()
+            .unwrap()
+            .push(format!("{} {}", attrs.metadata().name(), fields.0.trim()));
+    }
+
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        if *event.metadata().level() == Level::ERROR {
+            let mut fields = Fields(String::new());
+            event.record(&mut fields);
+            self.errors.lock().unwrap().push(fields.0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn spans_name_the_server_and_each_handler_and_crashes_are_logged() {
+    let recorder = Recorder::default();
+    let subscriber = Registry::default().with(recorder.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (server, _log) = probe().await;
+    server.set(1).await.unwrap();
+    server.sleep_then_get(std::time::Duration::from_millis(1)).await.unwrap();
+    let _ = server.explode().await;
+    server.exited().await;
+
+    let spans = recorder.spans.lock().unwrap().clone();
+    let id = server.id().to_string();
+    assert!(
+        spans.iter().any(|s| s.starts_with("gen_server") && s.contains("Probe") && s.contains(&id)),
+        "{spans:?}"
+    );
+    for handler in ["init", "set", "sleep_then_get", "explode", "terminate"] {
+        assert!(spans.iter().any(|s| s.split(' ').next() == Some(handler)), "{handler}: {spans:?}");
+    }
+    let errors = recorder.errors.lock().unwrap().clone();
+    assert!(
+        errors.iter().any(|e| e.contains("terminated abnormally") && e.contains("panicked: boom")),
+        "{errors:?}"
+    );
+}
+
+#[tokio::test]
+async fn normal_and_shutdown_exits_are_not_logged_as_errors() {
+    let recorder = Recorder::default();
+    let subscriber = Registry::default().with(recorder.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (a, _) = probe().await;
+    a.stop(genserver_core::ExitReason::Normal).await.unwrap();
+    let (b, _) = probe().await;
+    b.stop(genserver_core::ExitReason::Shutdown).await.unwrap();
+    assert!(recorder.errors.lock().unwrap().is_empty());
+}
