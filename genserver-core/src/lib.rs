@@ -106,6 +106,12 @@ pub mod __private {
     pub use ::tracing;
     pub use ::tracing::Instrument;
 
+    /// The `Continue` type of a server without `handle_continue`: it has no
+    /// values, so `ctx.continue_with(..)` cannot be called. Define
+    /// `fn handle_continue(&mut self, arg: A)` to use it.
+    #[derive(Debug)]
+    pub enum NoHandleContinue {}
+
     /// What `init` may return: `Result<Self, E>` under any alias.
     #[diagnostic::on_unimplemented(
         message = "`init` must return `Result<{S}, E>`, not `{Self}`",

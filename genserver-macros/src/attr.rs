@@ -21,11 +21,21 @@ pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
             if info.is_some() {
                 return Err(meta.error("`info` is given twice"));
             }
+            if !meta.input.peek(syn::Token![=]) {
+                return Err(meta.error(
+                    "`info` names the server's own info message type: `#[gen_server(info = Type)]`",
+                ));
+            }
             info = Some(meta.value()?.parse::<syn::Type>()?);
             Ok(())
         } else if meta.path.is_ident("crate") {
             if krate.is_some() {
                 return Err(meta.error("`crate` is given twice"));
+            }
+            if !meta.input.peek(syn::Token![=]) {
+                return Err(meta.error(
+                    "`crate` names the path of genserver_core: `#[gen_server(crate = path)]`",
+                ));
             }
             krate = Some(meta.value()?.parse::<syn::Path>()?);
             Ok(())

@@ -70,8 +70,16 @@ fn fallback_possible(server: &Server<'_>) -> bool {
         && matches!(&*server.item.self_ty, Type::Path(p) if p.qself.is_none())
 }
 
+/// The argument `#[gen_server]` gives a marker it has read, so the marker
+/// macro passes the method through untouched. Keeping the attribute (rather
+/// than deleting it) resolves the user's `use ..::call` import.
+const CONSUMED: &str = "__consumed_by_gen_server";
+
 /// `#[call]` or `#[cast]` outside a `#[gen_server]` impl block.
-pub(crate) fn stray_marker(name: &str, _args: TokenStream, input: TokenStream) -> TokenStream {
+pub(crate) fn stray_marker(name: &str, args: TokenStream, input: TokenStream) -> TokenStream {
+    if args.to_string() == CONSUMED {
+        return input;
+    }
     let message = format!(
         "#[{name}] marks a handler inside an impl block with #[gen_server]; put #[gen_server] on the impl block, above this method's"
     );
@@ -97,12 +105,29 @@ fn wrong_item(item: &syn::Item, cx: &mut Ctxt) {
     );
 }
 
-/// The user's impl block as they wrote it, without the markers we consumed.
+/// The user's impl block as they wrote it, its markers marked as read.
 fn strip_markers(item: &syn::ItemImpl) -> syn::ItemImpl {
+    let consumed = Ident::new(CONSUMED, Span::call_site());
     let mut item = item.clone();
+    // A callback defined twice is reported once, by us: the second
+    // definition is left out so rustc does not report it again.
+    let mut seen = Vec::new();
+    item.items.retain(|impl_item| match impl_item {
+        syn::ImplItem::Fn(f) if parse::CALLBACKS.iter().any(|c| f.sig.ident == c) => {
+            let fresh = !seen.contains(&f.sig.ident);
+            seen.push(f.sig.ident.clone());
+            fresh
+        }
+        _ => true,
+    });
     for impl_item in &mut item.items {
         if let syn::ImplItem::Fn(f) = impl_item {
-            f.attrs.retain(|attr| parse::marker(attr).is_none());
+            for attr in &mut f.attrs {
+                if parse::marker(attr).is_some() {
+                    let path = attr.path().clone();
+                    attr.meta = syn::parse_quote!(#path(#consumed));
+                }
+            }
         }
     }
     item
@@ -159,7 +184,9 @@ impl<'s, 'a> Expander<'s, 'a> {
         ty
     }
 
-    /// The impl's where clause plus `State: GenServer`.
+    /// The impl's where clause plus `State: GenServer`, for the client
+    /// struct's definition only: on an impl, that bound would shadow the
+    /// `GenServer` impl itself and hide its associated types.
     fn client_where(&self) -> TokenStream {
         let krate = self.krate;
         let self_ty = &self.server.item.self_ty;
@@ -267,8 +294,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         let self_ty = &self.server.item.self_ty;
         let name = self.server.name.to_string();
         let generics = &self.server.item.generics;
-        let (impl_generics, ty_generics, _) = generics.split_for_impl();
-        let where_clause = self.client_where();
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let methods = self.server.handlers.iter().map(|handler| {
             let attrs = handler.forwarded_attrs();
             let vis = handler.vis();
@@ -414,7 +440,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         let info = self.info_type();
         let cont = match &self.server.handle_continue {
             Some(callback) => callback.sig.args[0].ty.to_token_stream(),
-            None => quote!(#private::Infallible),
+            None => quote!(#private::NoHandleContinue),
         };
         let init = self.init();
         let dispatch = self.dispatch();
@@ -609,7 +635,9 @@ impl<'s, 'a> Expander<'s, 'a> {
             };
         };
         let ctx = self.ctx_param(sig.takes_ctx);
-        let call = self.call_user(f, true, &[info.to_token_stream()], sig.takes_ctx, sig.is_async);
+        // Located on the user's `Info<M>`, so a type mismatch points there.
+        let arg = Ident::new("info", Span::mixed_site().located_at(sig.args[0].ty.span()));
+        let call = self.call_user(f, true, &[arg.to_token_stream()], sig.takes_ctx, sig.is_async);
         quote! {
             fn __handle_info<'a>(&'a mut self, #info: #krate::Info<Self::Info>, #ctx: &'a mut #krate::Context<Self>)
                 -> impl #private::Future<Output = ()> + #private::Send + 'a

@@ -311,14 +311,14 @@ fn check_owned(ty: &Type, cx: &mut Ctxt) {
         Type::Reference(reference) => {
             let owned = match &*reference.elem {
                 Type::Path(p) if p.path.is_ident("str") => "String".to_string(),
-                Type::Slice(s) => format!("Vec<{}>", quote::quote!(#s.elem).to_string().replace(" ", "")),
-                _ => "the owned type".to_string(),
+                Type::Slice(slice) => format!("Vec<{}>", type_text(&slice.elem)),
+                elem => type_text(elem),
             };
             let what = if reference.mutability.is_some() { "&mut" } else { "&" };
             cx.error(
                 ty,
                 format_args!(
-                    "arguments travel to the server in a message, so they must be owned: take {owned} instead of a `{what}` borrow"
+                    "arguments travel to the server in a message, so they must be owned: take `{owned}` instead of a `{what}` borrow"
                 ),
             );
         }
@@ -328,6 +328,22 @@ fn check_owned(ty: &Type, cx: &mut Ctxt) {
         ),
         _ => {}
     }
+}
+
+/// A type as a person writes it, for messages.
+fn type_text(ty: &Type) -> String {
+    let text = quote::quote!(#ty).to_string();
+    let mut out = String::with_capacity(text.len());
+    for (i, token) in text.split(' ').enumerate() {
+        let glue = matches!(token, "<" | ">" | "," | "::" | ")" | "]")
+            || out.ends_with(['<', '(', '[', '&'])
+            || out.ends_with("::");
+        if i > 0 && !glue {
+            out.push(' ');
+        }
+        out.push_str(token);
+    }
+    out
 }
 
 fn arg_name(pat: &Pat, index: usize) -> syn::Ident {
@@ -435,12 +451,21 @@ fn callback_sig<'a>(f: &'a ImplItemFn, name: &str, cx: &mut Ctxt) -> Option<Sig<
     }
     match name {
         "init" => {
-            if sig.output.is_none() {
-                cx.error(
-                    &f.sig,
-                    format_args!("`init` must return the new state: {shape}"),
-                );
-                ok = false;
+            match sig.output {
+                None => {
+                    cx.error(&f.sig, format_args!("`init` must return the new state: {shape}"));
+                    ok = false;
+                }
+                Some(output) if !returns_result(output) => {
+                    cx.error(
+                        output,
+                        format_args!(
+                            "`init` returns `Ok(state)` to start, or `Err(e)` to refuse: {shape}"
+                        ),
+                    );
+                    ok = false;
+                }
+                Some(_) => {}
             }
         }
         _ => {
@@ -472,6 +497,11 @@ fn callback_sig<'a>(f: &'a ImplItemFn, name: &str, cx: &mut Ctxt) -> Option<Sig<
         }
     }
     ok.then_some(sig)
+}
+
+/// A `Result<..>` under any path or alias: its last segment says `Result`.
+fn returns_result(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|last| last.ends_with("Result"))
 }
 
 fn is_exit_reason_ref(ty: &Type) -> bool {

@@ -32,10 +32,12 @@ pub(crate) fn validate(server: &Server<'_>, cx: &mut Ctxt) {
 
 fn missing_handle_info(server: &Server<'_>, cx: &mut Ctxt) {
     // A `handle_info` that failed its own checks has been reported already.
-    let defined = server.item.items.iter().any(|item| {
-        matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "handle_info")
-    });
-    if !defined {
+    // A misspelt one is reported as a near miss instead.
+    let misspelt = server
+        .helpers
+        .iter()
+        .any(|f| is_near_miss(&f.sig.ident.to_string(), "handle_info"));
+    if !server.defines("handle_info") && !misspelt {
         cx.error(
             &server.item.self_ty,
             "a server must handle every out-of-band message: add the catch-all \

@@ -1,0 +1,15 @@
+use genserver_core::prelude::*;
+
+pub struct Counter {
+    value: i64,
+}
+
+#[gen_server]
+impl Counter {
+    #[call]
+    fn value(&self) -> i64 {
+        self.value
+    }
+}
+
+fn main() {}

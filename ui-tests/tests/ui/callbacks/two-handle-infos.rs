@@ -1,0 +1,13 @@
+use genserver_core::prelude::*;
+
+pub struct Counter {
+    value: i64,
+}
+
+#[gen_server]
+impl Counter {
+    fn handle_info(&mut self, _msg: Info<()>) {}
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+fn main() {}

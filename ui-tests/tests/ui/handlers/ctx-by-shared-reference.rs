@@ -1,0 +1,18 @@
+use genserver_core::prelude::*;
+
+pub struct Counter {
+    value: i64,
+}
+
+#[gen_server]
+impl Counter {
+    #[cast]
+    fn add(&mut self, by: i64, ctx: &Context<Self>) {
+        let _ = ctx;
+        self.value += by;
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+fn main() {}

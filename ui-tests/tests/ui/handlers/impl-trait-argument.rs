@@ -1,0 +1,18 @@
+use genserver_core::prelude::*;
+
+pub struct Counter {
+    value: i64,
+}
+
+#[gen_server]
+impl Counter {
+    #[call]
+    fn add(&mut self, by: impl Into<i64>) -> i64 {
+        self.value += by.into();
+        self.value
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+fn main() {}

@@ -1,0 +1,17 @@
+use genserver_core::prelude::*;
+
+pub struct Counter {
+    value: i64,
+}
+
+#[gen_server]
+impl Counter {
+    #[call]
+    fn fill(&self, out: &mut Vec<i64>) {
+        out.push(self.value);
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+fn main() {}

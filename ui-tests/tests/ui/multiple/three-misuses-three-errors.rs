@@ -1,0 +1,22 @@
+use genserver_core::prelude::*;
+
+pub struct Counter {
+    value: i64,
+}
+
+#[gen_server]
+impl Counter {
+    #[cast]
+    fn reset(&mut self) -> i64 {
+        std::mem::take(&mut self.value)
+    }
+
+    #[call]
+    fn show(&self, prefix: &str) -> String {
+        format!("{prefix}{}", self.value)
+    }
+
+    fn handle_infos(&mut self, _msg: Info<()>) {}
+}
+
+fn main() {}
