@@ -14,6 +14,9 @@ mod model;
 mod parse;
 mod validate;
 
+#[cfg(test)]
+mod snapshots;
+
 use proc_macro::TokenStream;
 
 /// Turns the impl block of a state struct into a server.
