@@ -8,8 +8,8 @@ use std::time::Duration;
 use tokio::task::AbortHandle;
 
 use crate::exit::ExitReason;
-use crate::info::{Info, MonitorRef};
-use crate::server::{Envelope, GenServer, Process, Server, ServerId};
+use crate::info::MonitorRef;
+use crate::server::{Envelope, GenServer, Process, Server, ServerId, System};
 
 /// A server's view of itself, passed as the optional last argument
 /// `ctx: &mut Context<Self>` of any callback.
@@ -95,7 +95,7 @@ impl<T: GenServer> Context<T> {
         let handle = self.me.handle().clone();
         let task = tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            handle.send_envelope(Envelope::Info(Info::Message(message)));
+            handle.send_envelope(Envelope::Info(message));
         });
         self.track(task.abort_handle())
     }
@@ -114,7 +114,7 @@ impl<T: GenServer> Context<T> {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                if !handle.send_envelope(Envelope::Info(Info::Message(message.clone()))) {
+                if !handle.send_envelope(Envelope::Info(message.clone())) {
                     break;
                 }
             }
@@ -139,11 +139,11 @@ impl<T: GenServer> Context<T> {
         process.add_monitor(
             monitor,
             Box::new(move |reason| {
-                me.send_envelope(Envelope::Info(Info::Down {
+                me.send_envelope(Envelope::System(Box::new(System::Down {
                     monitor,
                     server: target,
                     reason,
-                }));
+                })));
             }),
         );
         self.monitors.insert(monitor, process);

@@ -70,6 +70,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 
 mod context;
+mod deadline;
 mod error;
 mod exit;
 mod info;

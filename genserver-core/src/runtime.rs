@@ -14,7 +14,7 @@ use crate::error::StartError;
 use crate::exit::{panic_message, ExitReason};
 use crate::info::Info;
 use crate::names::{self, Name, Taken};
-use crate::server::{Envelope, GenServer, Handle, Server, Shared, CURRENT_SERVER};
+use crate::server::{Envelope, GenServer, Handle, Server, Shared, System, CURRENT_SERVER};
 
 /// Starts a server: returned by the generated `T::start(..)`; `.await` it.
 ///
@@ -172,6 +172,13 @@ struct Life<T: GenServer> {
     guard: ExitGuard<T>,
 }
 
+/// What the loop waited for.
+enum Next<T: GenServer> {
+    Envelope(Envelope<T>),
+    Idle,
+    Closed,
+}
+
 /// What ended the loop.
 struct Exit {
     reason: ExitReason,
@@ -205,11 +212,21 @@ impl<T: GenServer> Life<T> {
             }
         };
         let _ = ack.send(Ok(()));
-        let exit = self.serve(&mut state).await;
+        // One catch around the whole loop rather than one per message: a
+        // panic ends the server anyway, and once the loop has unwound the
+        // state and the context are free again for `terminate`.
+        let exit = match CatchUnwind(AssertUnwindSafe(self.serve(&mut state))).await {
+            Ok(exit) => exit,
+            Err(message) => Exit {
+                reason: ExitReason::Panic(message),
+                stopper: None,
+            },
+        };
         self.exit(&mut state, exit).await;
     }
 
-    /// Handles messages until a callback stops the server or panics.
+    /// Handles messages until a callback stops the server (a panic unwinds
+    /// out of it, to `run`).
     async fn serve(&mut self, state: &mut T) -> Exit {
         loop {
             if let Some(reason) = self.ctx.stop.take() {
@@ -219,51 +236,58 @@ impl<T: GenServer> Life<T> {
                 };
             }
             if let Some(arg) = self.ctx.next.take() {
-                let run = state
+                state
                     .__handle_continue(arg, &mut self.ctx)
-                    .instrument(tracing::debug_span!("handle_continue"));
-                if let Err(message) = CatchUnwind(AssertUnwindSafe(run)).await {
-                    return panicked(message);
-                }
+                    .instrument(tracing::debug_span!("handle_continue"))
+                    .await;
                 continue;
             }
-            let envelope = match self.ctx.idle.take() {
-                None => self.rx.recv().await,
+            let next = match self.ctx.idle.take() {
+                None => self.rx.recv().await.map_or(Next::Closed, Next::Envelope),
                 Some(after) => {
                     tokio::select! {
                         biased;
-                        envelope = self.rx.recv() => envelope,
-                        () = tokio::time::sleep(after) => Some(Envelope::Info(Info::Timeout)),
+                        envelope = self.rx.recv() => envelope.map_or(Next::Closed, Next::Envelope),
+                        () = tokio::time::sleep(after) => Next::Idle,
                     }
                 }
             };
-            let result = match envelope {
-                Some(Envelope::Message(message)) => {
-                    CatchUnwind(AssertUnwindSafe(state.__dispatch(message, &mut self.ctx))).await
+            let info = match next {
+                Next::Envelope(Envelope::Message(message)) => {
+                    state.__dispatch(message, &mut self.ctx).await;
+                    continue;
                 }
-                Some(Envelope::Info(info)) => {
-                    let run = state
-                        .__handle_info(info, &mut self.ctx)
-                        .instrument(tracing::debug_span!("handle_info"));
-                    CatchUnwind(AssertUnwindSafe(run)).await
-                }
-                Some(Envelope::Stop { reason, done }) => {
-                    return Exit {
+                Next::Envelope(Envelope::Info(message)) => Info::Message(message),
+                Next::Envelope(Envelope::System(system)) => match *system {
+                    System::Down {
+                        monitor,
+                        server,
                         reason,
-                        stopper: Some(done),
-                    };
-                }
-                // Unreachable while the context holds a sender; treat as a normal end.
-                None => {
+                    } => Info::Down {
+                        monitor,
+                        server,
+                        reason,
+                    },
+                    System::Stop { reason, done } => {
+                        return Exit {
+                            reason,
+                            stopper: Some(done),
+                        };
+                    }
+                },
+                Next::Idle => Info::Timeout,
+                // Unreachable while the context holds a sender; a normal end.
+                Next::Closed => {
                     return Exit {
                         reason: ExitReason::Normal,
                         stopper: None,
                     };
                 }
             };
-            if let Err(message) = result {
-                return panicked(message);
-            }
+            state
+                .__handle_info(info, &mut self.ctx)
+                .instrument(tracing::debug_span!("handle_info"))
+                .await;
         }
     }
 
@@ -279,8 +303,10 @@ impl<T: GenServer> Life<T> {
         while let Ok(envelope) = self.rx.try_recv() {
             // Dropping a queued call drops its reply slot: its caller gets
             // `Exited(reason)` now. A queued stop waits for the end with the rest.
-            if let Envelope::Stop { done, .. } = envelope {
-                stoppers.push(done);
+            if let Envelope::System(system) = envelope {
+                if let System::Stop { done, .. } = *system {
+                    stoppers.push(done);
+                }
             }
         }
         let run = state
@@ -299,13 +325,6 @@ impl<T: GenServer> Life<T> {
         for done in stoppers {
             let _ = done.send(());
         }
-    }
-}
-
-fn panicked(message: std::sync::Arc<str>) -> Exit {
-    Exit {
-        reason: ExitReason::Panic(message),
-        stopper: None,
     }
 }
 

@@ -4,6 +4,8 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,6 +13,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::context::Context;
+use crate::deadline::{Groups, Membership};
 use crate::error::CallError;
 use crate::exit::ExitReason;
 use crate::info::{Info, MonitorRef};
@@ -125,10 +128,21 @@ tokio::task_local! {
     pub(crate) static CURRENT_SERVER: ServerId;
 }
 
-/// What travels through a server's mailbox.
+/// What travels through a server's mailbox. Calls and casts stay inline;
+/// the rare system messages are boxed so they do not make every slot larger.
 pub(crate) enum Envelope<T: GenServer> {
     Message(T::Message),
-    Info(Info<T::Info>),
+    Info(T::Info),
+    System(Box<System>),
+}
+
+/// Messages from the runtime itself.
+pub(crate) enum System {
+    Down {
+        monitor: MonitorRef,
+        server: ServerId,
+        reason: ExitReason,
+    },
     Stop {
         reason: ExitReason,
         done: oneshot::Sender<()>,
@@ -146,6 +160,8 @@ pub(crate) struct Shared<T: GenServer> {
     pub(crate) id: ServerId,
     pub(crate) tx: mpsc::UnboundedSender<Envelope<T>>,
     pub(crate) process: Arc<Process>,
+    /// Where waiting calls share their timeout timers.
+    deadlines: Groups,
 }
 
 /// A server's life, apart from its message type: what monitors and
@@ -297,6 +313,7 @@ impl<T: GenServer> Handle<T> {
             id: ServerId::next(),
             tx,
             process: Arc::new(Process::new()),
+            deadlines: Groups::new(),
         })
     }
 
@@ -328,20 +345,29 @@ impl<T: GenServer> Handle<T> {
     }
 
     async fn await_reply<R>(&self, rx: oneshot::Receiver<R>) -> Result<R, CallError> {
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        match tokio::time::timeout_at(deadline, rx).await {
-            Ok(Ok(reply)) => Ok(reply),
-            Ok(Err(_)) => {
+        let mut reply = Reply {
+            rx,
+            shared: &self.shared,
+            timeout: self.timeout,
+            deadline: None,
+            membership: None,
+        };
+        match (&mut reply).await {
+            Ok(value) => Ok(value),
+            Err(ReplyError::Timeout) => Err(CallError::Timeout),
+            Err(ReplyError::Closed) => {
                 // The reply slot was dropped: the server is exiting (or
                 // dropped a deferred `ReplyTo`). Report why, within the
                 // time the call has left.
-                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                let deadline = reply.deadline();
+                let left = deadline.map_or(Duration::MAX, |d| {
+                    d.saturating_duration_since(tokio::time::Instant::now())
+                });
                 match self.shared.process.exit_reason(left).await {
                     Some(reason) => Err(CallError::Exited(reason)),
                     None => Err(CallError::Timeout),
                 }
             }
-            Err(_) => Err(CallError::Timeout),
         }
     }
 
@@ -352,6 +378,62 @@ impl<T: GenServer> Handle<T> {
 
     pub(crate) fn send_envelope(&self, envelope: Envelope<T>) -> bool {
         self.shared.tx.send(envelope).is_ok()
+    }
+}
+
+enum ReplyError {
+    Timeout,
+    Closed,
+}
+
+/// Waits for a reply. Polling the reply channel first, it joins a timeout
+/// group only if the reply is not there yet (see `deadline.rs`).
+struct Reply<'a, T: GenServer, R> {
+    rx: oneshot::Receiver<R>,
+    shared: &'a Shared<T>,
+    timeout: Duration,
+    /// `None` until the first poll that found no reply; `Some(None)` when
+    /// the timeout is too large to have a deadline.
+    deadline: Option<Option<tokio::time::Instant>>,
+    membership: Option<Membership>,
+}
+
+impl<T: GenServer, R> Reply<'_, T, R> {
+    fn deadline(&mut self) -> Option<tokio::time::Instant> {
+        let timeout = self.timeout;
+        *self
+            .deadline
+            .get_or_insert_with(|| tokio::time::Instant::now().checked_add(timeout))
+    }
+}
+
+impl<T: GenServer, R> Future for &mut Reply<'_, T, R> {
+    type Output = Result<R, ReplyError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = &mut **self.get_mut();
+        match Pin::new(&mut this.rx).poll(cx) {
+            Poll::Ready(Ok(value)) => return Poll::Ready(Ok(value)),
+            Poll::Ready(Err(_)) => return Poll::Ready(Err(ReplyError::Closed)),
+            Poll::Pending => {}
+        }
+        match &this.membership {
+            Some(membership) if membership.expired() => Poll::Ready(Err(ReplyError::Timeout)),
+            Some(membership) => {
+                membership.update(cx.waker());
+                Poll::Pending
+            }
+            None => {
+                if let Some(deadline) = this.deadline() {
+                    let membership = this.shared.deadlines.join(deadline, this.timeout, cx.waker());
+                    if membership.expired() {
+                        return Poll::Ready(Err(ReplyError::Timeout));
+                    }
+                    this.membership = Some(membership);
+                }
+                Poll::Pending
+            }
+        }
     }
 }
 
@@ -418,8 +500,7 @@ impl<T: GenServer> Server<T> {
     /// Sends `message` to the server's `handle_info` as [`Info::Message`]
     /// (Elixir's `send/2`). Never fails: a message to a dead server is dropped.
     pub fn send(&self, message: T::Info) {
-        self.handle()
-            .send_envelope(Envelope::Info(Info::Message(message)));
+        self.handle().send_envelope(Envelope::Info(message));
     }
 
     /// Stops the server with `reason` and waits until it has exited
@@ -437,7 +518,7 @@ impl<T: GenServer> Server<T> {
             return Err(CallError::CallingSelf);
         }
         let (done, rx) = oneshot::channel();
-        if !handle.send_envelope(Envelope::Stop { reason, done }) {
+        if !handle.send_envelope(Envelope::System(Box::new(System::Stop { reason, done }))) {
             return Err(CallError::NoProc);
         }
         handle.await_reply(rx).await

@@ -132,3 +132,34 @@ fn public_types_are_send_and_sync() {
     send::<Context<common::Probe>>();
     send::<genserver_core::Start<common::Probe>>();
 }
+
+#[tokio::test(start_paused = true)]
+async fn many_waiting_calls_each_time_out_at_their_own_deadline() {
+    // Timeouts share timers (coalesced deadlines): each call must still
+    // time out no earlier than asked, and within 1/256 of it (at least 1 ms)
+    // plus tokio's 1 ms timer resolution.
+    let (server, _log) = probe().await;
+    let started = tokio::time::Instant::now();
+    let mut calls = Vec::new();
+    for (i, millis) in [100u64, 5000, 100, 250, 5000, 1000, 250, 3].into_iter().enumerate() {
+        let server = server.with_timeout(Duration::from_millis(millis));
+        calls.push(tokio::spawn(async move {
+            if i == 0 {
+                // Keeps the server busy so every later call waits.
+                let _ = server.sleep_then_get(Duration::from_secs(3600)).await;
+            } else {
+                tokio::time::sleep(Duration::from_millis(i as u64 * 7)).await;
+                let sent = tokio::time::Instant::now();
+                assert_eq!(server.get().await, Err(CallError::Timeout));
+                let waited = sent.elapsed();
+                let asked = Duration::from_millis(millis);
+                let slack = (asked / 256).max(Duration::from_millis(1)) + Duration::from_millis(1);
+                assert!(waited >= asked && waited <= asked + slack, "{millis} ms: waited {waited:?}");
+            }
+        }));
+    }
+    for call in calls {
+        call.await.unwrap();
+    }
+    assert!(started.elapsed() >= Duration::from_secs(5));
+}
