@@ -6,7 +6,7 @@
 //!
 //! `cargo bench -p genserver-core --bench round_trip`
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use genserver_core::prelude::*;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -68,7 +68,10 @@ impl Actor {
     async fn add_with_timeout(&self, by: u64) -> Option<u64> {
         let (tx, rx) = oneshot::channel();
         self.0.send(Request::Add(by, tx)).ok()?;
-        tokio::time::timeout(Duration::from_secs(5), rx).await.ok()?.ok()
+        tokio::time::timeout(Duration::from_secs(5), rx)
+            .await
+            .ok()?
+            .ok()
     }
 
     fn bump(&self) {
@@ -89,7 +92,10 @@ fn runtime(workers: usize) -> tokio::runtime::Runtime {
 fn bench(c: &mut Criterion) {
     for (label, rt) in [("current_thread", None), ("multi_thread", Some(runtime(2)))] {
         let rt = rt.unwrap_or_else(|| {
-            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
         });
         let server = rt.block_on(async { Counter::start(Counter { value: 0 }).await.unwrap() });
         let actor = rt.block_on(async { Actor::spawn() });
@@ -97,13 +103,16 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("call/{label}"));
         group.throughput(Throughput::Elements(1));
         group.bench_function("hand_written", |b| {
-            b.to_async(&rt).iter(|| async { actor.add(1).await.unwrap() })
+            b.to_async(&rt)
+                .iter(|| async { actor.add(1).await.unwrap() })
         });
         group.bench_function("hand_written_timeout_5s", |b| {
-            b.to_async(&rt).iter(|| async { actor.add_with_timeout(1).await.unwrap() })
+            b.to_async(&rt)
+                .iter(|| async { actor.add_with_timeout(1).await.unwrap() })
         });
         group.bench_function("gen_server", |b| {
-            b.to_async(&rt).iter(|| async { server.add(1).await.unwrap() })
+            b.to_async(&rt)
+                .iter(|| async { server.add(1).await.unwrap() })
         });
         group.finish();
 

@@ -28,14 +28,14 @@ use crate::server::{Envelope, GenServer, Process, Server, ServerId, System};
 /// # Timers
 ///
 /// [`send_after`](Self::send_after) and [`send_interval`](Self::send_interval)
-/// deliver [`Info::Message`] to `handle_info`; both return a [`TimerRef`]
+/// deliver [`Info::Message`](crate::Info::Message) to `handle_info`; both return a [`TimerRef`]
 /// that cancels them. Timers die with the server.
-/// [`idle_timeout`](Self::idle_timeout) delivers [`Info::Timeout`] when no
+/// [`idle_timeout`](Self::idle_timeout) delivers [`Info::Timeout`](crate::Info::Timeout) when no
 /// message arrives in time.
 ///
 /// # Monitors
 ///
-/// [`monitor`](Self::monitor) delivers [`Info::Down`] when another server
+/// [`monitor`](Self::monitor) delivers [`Info::Down`](crate::Info::Down) when another server
 /// exits, at once if it already has.
 pub struct Context<T: GenServer> {
     me: Server<T>,
@@ -81,7 +81,7 @@ impl<T: GenServer> Context<T> {
         self.next = Some(arg);
     }
 
-    /// Delivers [`Info::Timeout`] if no message arrives within `after` once
+    /// Delivers [`Info::Timeout`](crate::Info::Timeout) if no message arrives within `after` once
     /// the current callback returns. Any message cancels it; it is not
     /// delivered when a message is already waiting. Applies once: set it
     /// again from the callback that handles the next message.
@@ -129,7 +129,7 @@ impl<T: GenServer> Context<T> {
     }
 
     /// Watches `other`: when it exits, `handle_info` receives
-    /// [`Info::Down`] with its exit reason; if it has already exited, at once
+    /// [`Info::Down`](crate::Info::Down) with its exit reason; if it has already exited, at once
     /// with [`ExitReason::NoProc`]. Monitors are one-way and may be stacked.
     pub fn monitor<U: GenServer>(&mut self, other: &Server<U>) -> MonitorRef {
         let monitor = MonitorRef::next();

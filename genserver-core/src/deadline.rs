@@ -148,10 +148,10 @@ impl Membership {
     /// Keeps the waker current when the call moved to another task.
     pub(crate) fn update(&self, waker: &Waker) {
         let mut waiters = lock(&self.group.waiters);
-        if let Some(Some(current)) = waiters.slots.get_mut(self.slot) {
-            if !current.will_wake(waker) {
-                *current = waker.clone();
-            }
+        if let Some(Some(current)) = waiters.slots.get_mut(self.slot)
+            && !current.will_wake(waker)
+        {
+            *current = waker.clone();
         }
     }
 }
@@ -162,10 +162,10 @@ impl Drop for Membership {
             return;
         }
         let mut waiters = lock(&self.group.waiters);
-        if let Some(slot) = waiters.slots.get_mut(self.slot) {
-            if slot.take().is_some() {
-                waiters.free.push(self.slot);
-            }
+        if let Some(slot) = waiters.slots.get_mut(self.slot)
+            && slot.take().is_some()
+        {
+            waiters.free.push(self.slot);
         }
     }
 }

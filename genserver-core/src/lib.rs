@@ -83,15 +83,15 @@ pub use error::{CallError, StartError};
 pub use exit::ExitReason;
 pub use genserver_macros::{call, cast, gen_server};
 pub use info::{Info, MonitorRef};
-pub use names::{whereis, Name};
+pub use names::{Name, whereis};
 pub use runtime::Start;
-pub use server::{ClientHandle, GenServer, ReplyTo, Server, ServerId, DEFAULT_CALL_TIMEOUT};
+pub use server::{ClientHandle, DEFAULT_CALL_TIMEOUT, GenServer, ReplyTo, Server, ServerId};
 
 /// Everything a server's module needs: `use genserver_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        call, cast, gen_server, whereis, CallError, Context, ExitReason, GenServer, Info,
-        MonitorRef, ReplyTo, Server, ServerId, StartError, TimerRef,
+        CallError, Context, ExitReason, GenServer, Info, MonitorRef, ReplyTo, Server, ServerId,
+        StartError, TimerRef, call, cast, gen_server, whereis,
     };
 }
 

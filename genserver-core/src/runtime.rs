@@ -11,10 +11,10 @@ use tracing::Instrument;
 
 use crate::context::Context;
 use crate::error::StartError;
-use crate::exit::{panic_message, ExitReason};
+use crate::exit::{ExitReason, panic_message};
 use crate::info::Info;
 use crate::names::{self, Name, Taken};
-use crate::server::{Envelope, GenServer, Handle, Server, Shared, System, CURRENT_SERVER};
+use crate::server::{CURRENT_SERVER, Envelope, GenServer, Handle, Server, Shared, System};
 
 /// Starts a server: returned by the generated `T::start(..)`; `.await` it.
 ///
@@ -74,16 +74,16 @@ impl<T: GenServer> Start<T> {
         let (tx, rx) = mpsc::unbounded_channel();
         let shared = Handle::new_shared(tx);
         let server = Server::from_handle(Handle::new(shared.clone()));
-        if let Some(name) = &self.name {
-            if let Err(taken) = names::register(name, &server) {
-                return Err(match taken {
-                    Taken::SameType(holder) => StartError::AlreadyStarted(holder),
-                    Taken::OtherType(holder) => StartError::NameTaken {
-                        name: name.to_string(),
-                        holder,
-                    },
-                });
-            }
+        if let Some(name) = &self.name
+            && let Err(taken) = names::register(name, &server)
+        {
+            return Err(match taken {
+                Taken::SameType(holder) => StartError::AlreadyStarted(holder),
+                Taken::OtherType(holder) => StartError::NameTaken {
+                    name: name.to_string(),
+                    holder,
+                },
+            });
         }
         let (ack_tx, ack_rx) = oneshot::channel();
         let span = tracing::info_span!("gen_server", server = T::NAME, id = %shared.id);
@@ -186,11 +186,7 @@ struct Exit {
 }
 
 impl<T: GenServer> Life<T> {
-    async fn run(
-        mut self,
-        args: T::Args,
-        ack: oneshot::Sender<Result<(), StartError<T>>>,
-    ) {
+    async fn run(mut self, args: T::Args, ack: oneshot::Sender<Result<(), StartError<T>>>) {
         let init = CatchUnwind(AssertUnwindSafe(T::__init(args, &mut self.ctx)))
             .instrument(tracing::debug_span!("init"))
             .await;
@@ -303,10 +299,10 @@ impl<T: GenServer> Life<T> {
         while let Ok(envelope) = self.rx.try_recv() {
             // Dropping a queued call drops its reply slot: its caller gets
             // `Exited(reason)` now. A queued stop waits for the end with the rest.
-            if let Envelope::System(system) = envelope {
-                if let System::Stop { done, .. } = *system {
-                    stoppers.push(done);
-                }
+            if let Envelope::System(system) = envelope
+                && let System::Stop { done, .. } = *system
+            {
+                stoppers.push(done);
             }
         }
         let run = state

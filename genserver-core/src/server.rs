@@ -5,12 +5,12 @@ use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll};
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::context::Context;
 use crate::deadline::{Groups, Membership};
@@ -425,7 +425,10 @@ impl<T: GenServer, R> Future for &mut Reply<'_, T, R> {
             }
             None => {
                 if let Some(deadline) = this.deadline() {
-                    let membership = this.shared.deadlines.join(deadline, this.timeout, cx.waker());
+                    let membership = this
+                        .shared
+                        .deadlines
+                        .join(deadline, this.timeout, cx.waker());
                     if membership.expired() {
                         return Poll::Ready(Err(ReplyError::Timeout));
                     }

@@ -14,7 +14,10 @@ async fn call_default_timeout_is_5000_ms() {
     let result = server.sleep_then_get(Duration::from_secs(3600)).await;
     assert_eq!(result, Err(CallError::Timeout));
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_secs(5) && waited < Duration::from_secs(6), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_secs(6),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -34,7 +37,10 @@ async fn call_to_a_dead_server_is_noproc() {
     let (server, _log) = probe().await;
     server.stop(ExitReason::Normal).await.unwrap();
     assert_eq!(server.get().await, Err(CallError::NoProc));
-    assert_eq!(server.stop(ExitReason::Normal).await, Err(CallError::NoProc));
+    assert_eq!(
+        server.stop(ExitReason::Normal).await,
+        Err(CallError::NoProc)
+    );
 }
 
 #[tokio::test]
@@ -70,7 +76,10 @@ async fn late_reply_after_a_timeout_is_dropped() {
 #[tokio::test(start_paused = true)]
 async fn a_reply_to_dropped_without_replying_times_out() {
     let (server, _log) = probe().await;
-    let result = server.with_timeout(Duration::from_millis(100)).never().await;
+    let result = server
+        .with_timeout(Duration::from_millis(100))
+        .never()
+        .await;
     assert_eq!(result, Err(CallError::Timeout));
     assert!(server.is_alive());
 }
@@ -89,7 +98,10 @@ async fn stop_is_synchronous_and_runs_terminate() {
     let (server, log) = probe().await;
     server.stop(ExitReason::Normal).await.unwrap();
     // Synchronous: terminate has run by the time stop returns.
-    assert_eq!(log.entries().last().map(String::as_str), Some("terminate:normal"));
+    assert_eq!(
+        log.entries().last().map(String::as_str),
+        Some("terminate:normal")
+    );
     assert!(!server.is_alive());
 }
 
@@ -114,7 +126,10 @@ async fn whereis_finds_a_named_server() {
     let (server, _log) = probe().await;
     assert!(whereis::<common::Probe>("no-such-name").is_none());
     let log = common::Log::default();
-    let named = common::Probe::start(common::Init::Ok(log)).name("whereis-me").await.unwrap();
+    let named = common::Probe::start(common::Init::Ok(log))
+        .name("whereis-me")
+        .await
+        .unwrap();
     assert_eq!(whereis::<common::Probe>("whereis-me"), Some(named.clone()));
     assert_ne!(named, server);
 }
@@ -141,7 +156,10 @@ async fn many_waiting_calls_each_time_out_at_their_own_deadline() {
     let (server, _log) = probe().await;
     let started = tokio::time::Instant::now();
     let mut calls = Vec::new();
-    for (i, millis) in [100u64, 5000, 100, 250, 5000, 1000, 250, 3].into_iter().enumerate() {
+    for (i, millis) in [100u64, 5000, 100, 250, 5000, 1000, 250, 3]
+        .into_iter()
+        .enumerate()
+    {
         let server = server.with_timeout(Duration::from_millis(millis));
         calls.push(tokio::spawn(async move {
             if i == 0 {
@@ -154,7 +172,10 @@ async fn many_waiting_calls_each_time_out_at_their_own_deadline() {
                 let waited = sent.elapsed();
                 let asked = Duration::from_millis(millis);
                 let slack = (asked / 256).max(Duration::from_millis(1)) + Duration::from_millis(1);
-                assert!(waited >= asked && waited <= asked + slack, "{millis} ms: waited {waited:?}");
+                assert!(
+                    waited >= asked && waited <= asked + slack,
+                    "{millis} ms: waited {waited:?}"
+                );
             }
         }));
     }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{probe, Init, Log, Probe};
+use common::{Init, Log, Probe, probe};
 use genserver_core::prelude::*;
 use std::time::Duration;
 
@@ -20,7 +20,9 @@ async fn init_runs_in_the_new_server_and_start_waits_for_it() {
 #[tokio::test]
 async fn init_continue_runs_handle_continue_before_any_queued_message() {
     let log = Log::default();
-    let server = Probe::start(Init::Continue(log.clone(), "setup")).await.unwrap();
+    let server = Probe::start(Init::Continue(log.clone(), "setup"))
+        .await
+        .unwrap();
     // The first message sees handle_continue done.
     assert_eq!(server.seen().await.unwrap(), ["init", "continue:setup"]);
 }
@@ -59,9 +61,14 @@ async fn start_timeout_kills_a_slow_init_and_frees_its_name() {
         .await
         .unwrap_err();
     assert!(matches!(err, StartError::Timeout), "{err:?}");
-    assert!(log.entries().is_empty(), "init was killed before it finished");
+    assert!(
+        log.entries().is_empty(),
+        "init was killed before it finished"
+    );
     assert!(whereis::<Probe>("slow-init").is_none());
-    let again = Probe::start(Init::Ok(Log::default())).name("slow-init").await;
+    let again = Probe::start(Init::Ok(Log::default()))
+        .name("slow-init")
+        .await;
     assert!(again.is_ok());
 }
 
@@ -118,7 +125,10 @@ async fn a_panic_answers_every_queued_caller_at_once() {
     // Virtual time: had anyone waited for its timeout, 60 s would have passed.
     assert!(started.elapsed() < Duration::from_secs(1));
     for result in [crashed, a, b, c] {
-        assert_eq!(result, Err(CallError::Exited(ExitReason::Panic("boom".into()))));
+        assert_eq!(
+            result,
+            Err(CallError::Exited(ExitReason::Panic("boom".into())))
+        );
     }
 }
 

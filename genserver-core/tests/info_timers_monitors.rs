@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{probe, Init, Log, Note, Probe};
+use common::{Init, Log, Note, Probe, probe};
 use genserver_core::prelude::*;
 use std::time::Duration;
 
@@ -40,7 +40,9 @@ impl Watcher {
 
     fn handle_info(&mut self, msg: Info<()>) {
         match msg {
-            Info::Down { monitor, reason, .. } => self.log.push(format!("down:{monitor}:{reason}")),
+            Info::Down {
+                monitor, reason, ..
+            } => self.log.push(format!("down:{monitor}:{reason}")),
             Info::Message(()) => self.log.push("tick"),
             other => self.log.push(format!("other:{other:?}")),
         }
@@ -49,7 +51,10 @@ impl Watcher {
 
 async fn watcher() -> (Server<Watcher>, Log) {
     let log = Log::default();
-    (Watcher::start(Watcher { log: log.clone() }).await.unwrap(), log)
+    (
+        Watcher::start(Watcher { log: log.clone() }).await.unwrap(),
+        log,
+    )
 }
 
 #[tokio::test]
@@ -140,37 +145,57 @@ async fn demonitor_stops_the_down() {
 
 #[tokio::test]
 async fn start_with_a_taken_name_is_already_started_before_init_runs() {
-    let first = Probe::start(Init::Ok(Log::default())).name("taken-name").await.unwrap();
+    let first = Probe::start(Init::Ok(Log::default()))
+        .name("taken-name")
+        .await
+        .unwrap();
     let log = Log::default();
-    let err = Probe::start(Init::Ok(log.clone())).name("taken-name").await.unwrap_err();
+    let err = Probe::start(Init::Ok(log.clone()))
+        .name("taken-name")
+        .await
+        .unwrap_err();
     match err {
         StartError::AlreadyStarted(existing) => assert_eq!(existing, first),
         other => panic!("expected AlreadyStarted, got {other:?}"),
     }
     assert!(log.entries().is_empty(), "init must not run");
     // A name held by another type is reported with its holder.
-    let err = Watcher::start(Watcher { log: Log::default() })
-        .name("taken-name")
-        .await
-        .unwrap_err();
+    let err = Watcher::start(Watcher {
+        log: Log::default(),
+    })
+    .name("taken-name")
+    .await
+    .unwrap_err();
     assert!(matches!(err, StartError::NameTaken { holder, .. } if holder == first.id()));
 }
 
 #[tokio::test]
 async fn a_name_is_free_again_once_its_server_has_exited() {
-    let first = Probe::start(Init::Ok(Log::default())).name("reused-name").await.unwrap();
+    let first = Probe::start(Init::Ok(Log::default()))
+        .name("reused-name")
+        .await
+        .unwrap();
     let _ = first.explode().await;
     first.exited().await;
     assert!(whereis::<Probe>("reused-name").is_none());
-    let second = Probe::start(Init::Ok(Log::default())).name("reused-name").await.unwrap();
+    let second = Probe::start(Init::Ok(Log::default()))
+        .name("reused-name")
+        .await
+        .unwrap();
     assert_eq!(whereis::<Probe>("reused-name"), Some(second));
 }
 
 #[test]
 fn a_name_is_freed_when_the_runtime_goes_away_under_the_server() {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let server = runtime.block_on(async {
-        Probe::start(Init::Ok(Log::default())).name("runtime-dropped").await.unwrap()
+        Probe::start(Init::Ok(Log::default()))
+            .name("runtime-dropped")
+            .await
+            .unwrap()
     });
     drop(runtime);
     assert!(!server.is_alive());
@@ -179,7 +204,9 @@ fn a_name_is_freed_when_the_runtime_goes_away_under_the_server() {
 
 #[tokio::test]
 async fn init_error_frees_the_name() {
-    let err = Probe::start(Init::Fail(Log::default())).name("failed-init").await;
+    let err = Probe::start(Init::Fail(Log::default()))
+        .name("failed-init")
+        .await;
     assert!(err.is_err());
     assert!(whereis::<Probe>("failed-init").is_none());
 }

@@ -51,22 +51,32 @@ async fn spans_name_the_server_and_each_handler_and_crashes_are_logged() {
 
     let (server, _log) = probe().await;
     server.set(1).await.unwrap();
-    server.sleep_then_get(std::time::Duration::from_millis(1)).await.unwrap();
+    server
+        .sleep_then_get(std::time::Duration::from_millis(1))
+        .await
+        .unwrap();
     let _ = server.explode().await;
     server.exited().await;
 
     let spans = recorder.spans.lock().unwrap().clone();
     let id = server.id().to_string();
     assert!(
-        spans.iter().any(|s| s.starts_with("gen_server") && s.contains("Probe") && s.contains(&id)),
+        spans
+            .iter()
+            .any(|s| s.starts_with("gen_server") && s.contains("Probe") && s.contains(&id)),
         "{spans:?}"
     );
     for handler in ["init", "set", "sleep_then_get", "explode", "terminate"] {
-        assert!(spans.iter().any(|s| s.split(' ').next() == Some(handler)), "{handler}: {spans:?}");
+        assert!(
+            spans.iter().any(|s| s.split(' ').next() == Some(handler)),
+            "{handler}: {spans:?}"
+        );
     }
     let errors = recorder.errors.lock().unwrap().clone();
     assert!(
-        errors.iter().any(|e| e.contains("terminated abnormally") && e.contains("panicked: boom")),
+        errors
+            .iter()
+            .any(|e| e.contains("terminated abnormally") && e.contains("panicked: boom")),
         "{errors:?}"
     );
 }

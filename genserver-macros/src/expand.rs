@@ -11,7 +11,7 @@
 //!   `impl GenServer for Counter`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Ident, Type};
@@ -307,16 +307,7 @@ impl<'s, 'a> Expander<'s, 'a> {
             let ident = handler.ident();
             let variant = Self::variant(handler);
             let params = self.client_params(handler);
-            let fields: Vec<TokenStream> = handler
-                .sig
-                .args
-                .iter()
-                .enumerate()
-                .filter_map(|(index, arg)| match &handler.reply_to {
-                    Some((at, _)) if *at == index => Some(local("reply").into_token_stream()),
-                    _ => Some(arg.name.to_token_stream()),
-                })
-                .collect();
+            let fields = Self::fields(handler);
             match handler.kind {
                 Kind::Call => {
                     let reply = local("reply");
@@ -370,6 +361,21 @@ impl<'s, 'a> Expander<'s, 'a> {
                 }
             }
         }
+    }
+
+    /// The variant's fields as locals, in the handler's argument order: a
+    /// deferred call's `ReplyTo` is the hygienic `reply`.
+    fn fields(handler: &Handler<'_>) -> Vec<TokenStream> {
+        handler
+            .sig
+            .args
+            .iter()
+            .enumerate()
+            .map(|(index, arg)| match &handler.reply_to {
+                Some((at, _)) if *at == index => local("reply").into_token_stream(),
+                _ => arg.name.to_token_stream(),
+            })
+            .collect()
     }
 
     /// A client method's parameters: the handler's, less `ReplyTo` and `ctx`.
@@ -493,16 +499,19 @@ impl<'s, 'a> Expander<'s, 'a> {
 
     /// `Self::name(self, args.., ctx)`, awaited when async, spanned on the
     /// user's method so type errors land there.
-    fn call_user(&self, f: &syn::ImplItemFn, receiver: bool, args: &[TokenStream], takes_ctx: bool, is_async: bool) -> TokenStream {
+    fn call_user(
+        &self,
+        f: &syn::ImplItemFn,
+        receiver: bool,
+        args: &[TokenStream],
+        takes_ctx: bool,
+        is_async: bool,
+    ) -> TokenStream {
         let ident = &f.sig.ident;
         let ctx = takes_ctx.then(|| local("ctx"));
         let receiver = receiver.then(|| quote!(self,));
         let call = quote_spanned!(f.sig.span()=> Self::#ident(#receiver #(#args,)* #ctx));
-        if is_async {
-            quote!(#call.await)
-        } else {
-            call
-        }
+        if is_async { quote!(#call.await) } else { call }
     }
 
     /// `type Args`, `type InitError`, and `fn __init`.
@@ -567,16 +576,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         let arms = self.server.handlers.iter().map(|handler| {
             let variant = Self::variant(handler);
             let cfgs = handler.cfgs();
-            let names: Vec<TokenStream> = handler
-                .sig
-                .args
-                .iter()
-                .enumerate()
-                .map(|(index, arg)| match &handler.reply_to {
-                    Some((at, _)) if *at == index => local("reply").into_token_stream(),
-                    _ => arg.name.to_token_stream(),
-                })
-                .collect();
+            let names = Self::fields(handler);
             let span_name = handler.ident().to_string();
             let span = local("span");
             let run = if handler.sig.is_async {
@@ -650,7 +650,13 @@ impl<'s, 'a> Expander<'s, 'a> {
         let ctx = self.ctx_param(sig.takes_ctx);
         // Located on the user's `Info<M>`, so a type mismatch points there.
         let arg = Ident::new("info", Span::mixed_site().located_at(sig.args[0].ty.span()));
-        let call = self.call_user(f, true, &[arg.to_token_stream()], sig.takes_ctx, sig.is_async);
+        let call = self.call_user(
+            f,
+            true,
+            &[arg.to_token_stream()],
+            sig.takes_ctx,
+            sig.is_async,
+        );
         quote! {
             fn __handle_info<'a>(&'a mut self, #info: #krate::Info<Self::Info>, #ctx: &'a mut #krate::Context<Self>)
                 -> impl #private::Future<Output = ()> + #private::Send + 'a
@@ -665,12 +671,20 @@ impl<'s, 'a> Expander<'s, 'a> {
         let private = quote!(#krate::__private);
         let arg = local("arg");
         let body = match &self.server.handle_continue {
-            Some(Callback { f, sig }) => {
-                self.call_user(f, true, &[arg.to_token_stream()], sig.takes_ctx, sig.is_async)
-            }
+            Some(Callback { f, sig }) => self.call_user(
+                f,
+                true,
+                &[arg.to_token_stream()],
+                sig.takes_ctx,
+                sig.is_async,
+            ),
             None => quote!(match #arg {}),
         };
-        let uses_ctx = self.server.handle_continue.as_ref().is_some_and(|c| c.sig.takes_ctx);
+        let uses_ctx = self
+            .server
+            .handle_continue
+            .as_ref()
+            .is_some_and(|c| c.sig.takes_ctx);
         let ctx = self.ctx_param(uses_ctx);
         quote! {
             fn __handle_continue<'a>(&'a mut self, #arg: Self::Continue, #ctx: &'a mut #krate::Context<Self>)
@@ -687,7 +701,13 @@ impl<'s, 'a> Expander<'s, 'a> {
         let (reason, body, uses_ctx) = match &self.server.terminate {
             Some(Callback { f, sig }) => {
                 let reason = local("reason");
-                let call = self.call_user(f, true, &[reason.to_token_stream()], sig.takes_ctx, sig.is_async);
+                let call = self.call_user(
+                    f,
+                    true,
+                    &[reason.to_token_stream()],
+                    sig.takes_ctx,
+                    sig.is_async,
+                );
                 (reason, call, sig.takes_ctx)
             }
             None => (local("_reason"), quote!(), false),

@@ -53,12 +53,11 @@ pub(crate) fn parse<'a>(options: Options, item: &'a syn::ItemImpl, cx: &mut Ctxt
 }
 
 fn state_name(self_ty: &Type, cx: &mut Ctxt) -> syn::Ident {
-    if let Type::Path(path) = self_ty {
-        if path.qself.is_none() {
-            if let Some(last) = path.path.segments.last() {
-                return last.ident.clone();
-            }
-        }
+    if let Type::Path(path) = self_ty
+        && path.qself.is_none()
+        && let Some(last) = path.path.segments.last()
+    {
+        return last.ident.clone();
     }
     cx.error(
         self_ty,
@@ -234,7 +233,10 @@ fn common_sig<'a>(
                 continue;
             }
             Some(false) => {
-                cx.error(&arg.ty, "take the context mutably: `ctx: &mut Context<Self>`");
+                cx.error(
+                    &arg.ty,
+                    "take the context mutably: `ctx: &mut Context<Self>`",
+                );
                 continue;
             }
             None => {}
@@ -269,7 +271,9 @@ fn cx_errors(cx: &Ctxt) -> usize {
 
 /// `Some(true)` for `&mut Context<..>`, `Some(false)` for `&Context<..>`.
 fn context_ref(ty: &Type) -> Option<bool> {
-    let Type::Reference(reference) = ty else { return None };
+    let Type::Reference(reference) = ty else {
+        return None;
+    };
     (last_segment(&reference.elem)? == "Context").then_some(reference.mutability.is_some())
 }
 
@@ -374,7 +378,9 @@ fn handler_sig<'a>(
     let mut reply_to = None;
     let mut ok = sig.is_some();
     for (index, input) in f.sig.inputs.iter().filter_map(typed).enumerate() {
-        let Some(inner) = generic_arg(&input.ty, "ReplyTo") else { continue };
+        let Some(inner) = generic_arg(&input.ty, "ReplyTo") else {
+            continue;
+        };
         let Some(inner) = inner else {
             cx.error(&input.ty, "say what the caller receives: `ReplyTo<T>`");
             ok = false;
@@ -387,33 +393,36 @@ fn handler_sig<'a>(
             );
             ok = false;
         } else if reply_to.is_some() {
-            cx.error(&input.ty, "a call has one caller: take a single `ReplyTo<T>`");
+            cx.error(
+                &input.ty,
+                "a call has one caller: take a single `ReplyTo<T>`",
+            );
             ok = false;
         } else {
             reply_to = Some((index, inner.clone()));
         }
     }
-    if let ReturnType::Type(_, ty) = &f.sig.output {
-        if !is_unit(ty) {
-            if kind == Kind::Cast {
-                cx.error(
-                    ty,
-                    "casts are fire-and-forget and cannot return a value; remove the return type, or make it a #[call]",
-                );
-                ok = false;
-            } else if reply_to.is_some() {
-                cx.error(
-                    ty,
-                    "a call that takes `ReplyTo<T>` answers through it, later: it returns `()`; remove the return type",
-                );
-                ok = false;
-            } else if matches!(**ty, Type::ImplTrait(_)) {
-                cx.error(
-                    ty,
-                    "a reply travels back in a message: name a concrete type instead of `impl Trait`",
-                );
-                ok = false;
-            }
+    if let ReturnType::Type(_, ty) = &f.sig.output
+        && !is_unit(ty)
+    {
+        if kind == Kind::Cast {
+            cx.error(
+                ty,
+                "casts are fire-and-forget and cannot return a value; remove the return type, or make it a #[call]",
+            );
+            ok = false;
+        } else if reply_to.is_some() {
+            cx.error(
+                ty,
+                "a call that takes `ReplyTo<T>` answers through it, later: it returns `()`; remove the return type",
+            );
+            ok = false;
+        } else if matches!(**ty, Type::ImplTrait(_)) {
+            cx.error(
+                ty,
+                "a reply travels back in a message: name a concrete type instead of `impl Trait`",
+            );
+            ok = false;
         }
     }
     let sig = sig?;
@@ -442,32 +451,39 @@ fn callback_sig<'a>(f: &'a ImplItemFn, name: &str, cx: &mut Ctxt) -> Option<Sig<
     };
     let sig = common_sig(f, &what, receiver, name != "terminate", cx)?;
     let mut ok = true;
-    if let Some(reply) = sig.args.iter().find(|a| generic_arg(a.ty, "ReplyTo").is_some()) {
+    if let Some(reply) = sig
+        .args
+        .iter()
+        .find(|a| generic_arg(a.ty, "ReplyTo").is_some())
+    {
         cx.error(
             reply.ty,
-            format_args!("`ReplyTo<T>` belongs to #[call] handlers; {what} has no caller to reply to"),
+            format_args!(
+                "`ReplyTo<T>` belongs to #[call] handlers; {what} has no caller to reply to"
+            ),
         );
         ok = false;
     }
     match name {
-        "init" => {
-            match sig.output {
-                None => {
-                    cx.error(&f.sig, format_args!("`init` must return the new state: {shape}"));
-                    ok = false;
-                }
-                Some(output) if !returns_result(output) => {
-                    cx.error(
-                        output,
-                        format_args!(
-                            "`init` returns `Ok(state)` to start, or `Err(e)` to refuse: {shape}"
-                        ),
-                    );
-                    ok = false;
-                }
-                Some(_) => {}
+        "init" => match sig.output {
+            None => {
+                cx.error(
+                    &f.sig,
+                    format_args!("`init` must return the new state: {shape}"),
+                );
+                ok = false;
             }
-        }
+            Some(output) if !returns_result(output) => {
+                cx.error(
+                    output,
+                    format_args!(
+                        "`init` returns `Ok(state)` to start, or `Err(e)` to refuse: {shape}"
+                    ),
+                );
+                ok = false;
+            }
+            Some(_) => {}
+        },
         _ => {
             if let Some(output) = sig.output {
                 cx.error(
@@ -477,7 +493,9 @@ fn callback_sig<'a>(f: &'a ImplItemFn, name: &str, cx: &mut Ctxt) -> Option<Sig<
                 ok = false;
             }
             let expected = match name {
-                "handle_info" => sig.args.len() == 1 && generic_arg(sig.args[0].ty, "Info").is_some(),
+                "handle_info" => {
+                    sig.args.len() == 1 && generic_arg(sig.args[0].ty, "Info").is_some()
+                }
                 "terminate" => sig.args.len() == 1 && is_exit_reason_ref(sig.args[0].ty),
                 _ => sig.args.len() == 1,
             };
@@ -491,7 +509,12 @@ fn callback_sig<'a>(f: &'a ImplItemFn, name: &str, cx: &mut Ctxt) -> Option<Sig<
                     "terminate" => "it takes the exit reason as `&ExitReason`",
                     _ => "it takes one argument, the value given to `ctx.continue_with(..)`",
                 };
-                cx.error(at, format_args!("{what} has the wrong shape: {fix}, then optionally the context: {shape}"));
+                cx.error(
+                    at,
+                    format_args!(
+                        "{what} has the wrong shape: {fix}, then optionally the context: {shape}"
+                    ),
+                );
                 ok = false;
             }
         }

@@ -103,7 +103,11 @@ impl Probe {
     }
 
     #[call]
-    pub fn stop_after_reply(&mut self, reason: ExitReason, ctx: &mut Context<Self>) -> &'static str {
+    pub fn stop_after_reply(
+        &mut self,
+        reason: ExitReason,
+        ctx: &mut Context<Self>,
+    ) -> &'static str {
         ctx.stop(reason);
         "bye"
     }
