@@ -1,8 +1,8 @@
 //! The `#[gen_server]` attribute of [genserver](https://docs.rs/genserver-core).
 //!
 //! Use it through `genserver-core`, which re-exports it: `use genserver_core::prelude::*;`.
-//! The macro runs in three phases: [`parse`] builds a typed model of the
-//! impl block, [`validate`] checks it as a whole, [`expand`] writes the code.
+//! The macro runs in three phases: `parse` builds a typed model of the
+//! impl block, `validate` checks it as a whole, `expand` writes the code.
 //! Every error found is reported in one build, each on the token at fault,
 //! and the user's impl block is emitted even then, so one mistake never
 //! cascades into "cannot find" errors.
