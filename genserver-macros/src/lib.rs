@@ -17,6 +17,9 @@ mod validate;
 #[cfg(test)]
 mod snapshots;
 
+#[cfg(test)]
+mod robustness;
+
 use proc_macro::TokenStream;
 
 /// Turns the impl block of a state struct into a server.
