@@ -2,14 +2,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
 
 use crate::exit::ExitReason;
 use crate::info::MonitorRef;
-use crate::server::{Envelope, GenServer, Process, Server, ServerId, System};
+use crate::server::{self, AnyServer, Envelope, GenServer, Server, ServerId, System};
 
 /// A server's view of itself, passed as the optional last argument
 /// `ctx: &mut Context<Self>` of any callback.
@@ -43,7 +42,7 @@ pub struct Context<T: GenServer> {
     pub(crate) next: Option<T::Continue>,
     pub(crate) idle: Option<Duration>,
     timers: Vec<AbortHandle>,
-    monitors: HashMap<MonitorRef, Arc<Process>>,
+    monitors: HashMap<MonitorRef, AnyServer>,
 }
 
 impl<T: GenServer> Context<T> {
@@ -131,12 +130,12 @@ impl<T: GenServer> Context<T> {
     /// Watches `other`: when it exits, `handle_info` receives
     /// [`Info::Down`](crate::Info::Down) with its exit reason; if it has already exited, at once
     /// with [`ExitReason::NoProc`]. Monitors are one-way and may be stacked.
-    pub fn monitor<U: GenServer>(&mut self, other: &Server<U>) -> MonitorRef {
+    pub fn monitor(&mut self, other: impl Into<AnyServer>) -> MonitorRef {
+        let other = other.into();
         let monitor = MonitorRef::next();
         let me = self.me.handle().clone();
         let target = other.id();
-        let process = other.handle().shared.process.clone();
-        process.add_monitor(
+        other.process().add_monitor(
             monitor,
             Box::new(move |reason| {
                 me.send_envelope(Envelope::System(Box::new(System::Down {
@@ -146,15 +145,36 @@ impl<T: GenServer> Context<T> {
                 })));
             }),
         );
-        self.monitors.insert(monitor, process);
+        self.monitors.insert(monitor, other);
         monitor
+    }
+
+    /// Links this server with `other`, both ways (OTP's `link/1`). When
+    /// one exits with a shutdown or an abnormal reason, the other exits with
+    /// the same reason, without `terminate`, unless it traps exits; a normal
+    /// exit leaves the link partner alone. Linking to a server that has
+    /// already exited is such an exit with [`ExitReason::NoProc`].
+    pub fn link(&mut self, other: impl Into<AnyServer>) {
+        server::link(&AnyServer::from(&self.me), &other.into());
+    }
+
+    /// Removes the link with `other`, if any.
+    pub fn unlink(&mut self, other: impl Into<AnyServer>) {
+        server::unlink(&AnyServer::from(&self.me), &other.into());
+    }
+
+    /// With `true`, exits of linked servers arrive in `handle_info` as
+    /// [`Info::Exit`](crate::Info::Exit) instead of ending this server
+    /// (OTP's `Process.flag(:trap_exit, true)`). Supervisors trap exits.
+    pub fn trap_exit(&mut self, trap: bool) {
+        self.me.handle().shared.process.set_trap_exit(trap);
     }
 
     /// Removes a monitor. Returns `false` if it had already fired or was
     /// removed; a `Down` already queued is still delivered.
     pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
         match self.monitors.remove(&monitor) {
-            Some(process) => process.remove_monitor(monitor),
+            Some(other) => other.process().remove_monitor(monitor),
             None => false,
         }
     }
@@ -163,8 +183,8 @@ impl<T: GenServer> Context<T> {
         for timer in self.timers.drain(..) {
             timer.abort();
         }
-        for (monitor, process) in self.monitors.drain() {
-            process.remove_monitor(monitor);
+        for (monitor, other) in self.monitors.drain() {
+            other.process().remove_monitor(monitor);
         }
     }
 }

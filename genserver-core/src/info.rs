@@ -33,6 +33,14 @@ pub enum Info<M> {
         /// Why it exited; [`ExitReason::NoProc`] when it was already gone.
         reason: ExitReason,
     },
+    /// A linked server exited, and this server traps exits
+    /// ([`Context::trap_exit`](crate::Context::trap_exit)); `{:EXIT, pid, reason}`.
+    Exit {
+        /// The linked server.
+        from: ServerId,
+        /// Why it exited.
+        reason: ExitReason,
+    },
 }
 
 /// Identifies one monitor (OTP's monitor reference).

@@ -85,13 +85,15 @@ pub use genserver_macros::{call, cast, gen_server};
 pub use info::{Info, MonitorRef};
 pub use names::{Name, whereis};
 pub use runtime::Start;
-pub use server::{ClientHandle, DEFAULT_CALL_TIMEOUT, GenServer, ReplyTo, Server, ServerId};
+pub use server::{
+    AnyServer, ClientHandle, DEFAULT_CALL_TIMEOUT, GenServer, ReplyTo, Server, ServerId,
+};
 
 /// Everything a server's module needs: `use genserver_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        CallError, Context, ExitReason, GenServer, Info, MonitorRef, ReplyTo, Server, ServerId,
-        StartError, TimerRef, call, cast, gen_server, whereis,
+        AnyServer, CallError, Context, ExitReason, GenServer, Info, MonitorRef, ReplyTo, Server,
+        ServerId, StartError, TimerRef, call, cast, gen_server, whereis,
     };
 }
 

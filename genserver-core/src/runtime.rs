@@ -14,7 +14,9 @@ use crate::error::StartError;
 use crate::exit::{ExitReason, panic_message};
 use crate::info::Info;
 use crate::names::{self, Name, Taken};
-use crate::server::{CURRENT_SERVER, Envelope, GenServer, Handle, Server, Shared, System};
+use crate::server::{
+    self, AnyServer, CURRENT_SERVER, Envelope, GenServer, Handle, Server, Shared, System,
+};
 
 /// Starts a server: returned by the generated `T::start(..)`; `.await` it.
 ///
@@ -32,6 +34,7 @@ pub struct Start<T: GenServer> {
     args: T::Args,
     name: Option<Name>,
     init_timeout: Option<Duration>,
+    links: Vec<AnyServer>,
 }
 
 impl<T: GenServer> std::fmt::Debug for Start<T> {
@@ -51,7 +54,17 @@ impl<T: GenServer> Start<T> {
             args,
             name: None,
             init_timeout: None,
+            links: Vec::new(),
         }
+    }
+
+    /// Links the new server to `to` before `init` runs (OTP's
+    /// `start_link`): when either exits abnormally or shuts down, the other
+    /// exits too, unless it traps exits. A failed `init` does not take the
+    /// linked server down: `start` returns the error instead.
+    pub fn link(mut self, to: impl Into<AnyServer>) -> Self {
+        self.links.push(to.into());
+        self
     }
 
     /// Registers the server under a local name, found again with
@@ -85,6 +98,10 @@ impl<T: GenServer> Start<T> {
                 },
             });
         }
+        let me = AnyServer::from(&server);
+        for other in &self.links {
+            server::link(&me, other);
+        }
         let (ack_tx, ack_rx) = oneshot::channel();
         let span = tracing::info_span!("gen_server", server = T::NAME, id = %shared.id);
         let guard = ExitGuard {
@@ -102,6 +119,7 @@ impl<T: GenServer> Start<T> {
                 .scope(shared.id, life.run(self.args, ack_tx))
                 .instrument(span),
         );
+        shared.process.set_abort(task.abort_handle());
         let ack = match self.init_timeout {
             None => ack_rx.await,
             Some(limit) => match tokio::time::timeout(limit, ack_rx).await {
@@ -155,13 +173,22 @@ impl<T: GenServer> ExitGuard<T> {
         if let Some(name) = &self.name {
             names::unregister(name, self.shared.id);
         }
-        self.shared.process.finish_exit(reason);
+        self.shared.process.finish_exit(self.shared.id, reason);
     }
 }
 
 impl<T: GenServer> Drop for ExitGuard<T> {
+    /// The task ended without the exit sequence: it was killed (by a link,
+    /// a brutal kill, an init timeout) or its runtime shut down.
     fn drop(&mut self) {
-        self.finish(&ExitReason::Killed);
+        if self.done {
+            return;
+        }
+        let reason = self.shared.process.kill_reason();
+        if let Some(reason) = reason.as_ref().filter(|r| r.is_abnormal()) {
+            tracing::error!(server = T::NAME, id = %self.shared.id, %reason, "server killed");
+        }
+        self.finish(&reason.unwrap_or(ExitReason::Killed));
     }
 }
 
@@ -193,7 +220,9 @@ impl<T: GenServer> Life<T> {
         let mut state = match init {
             Ok(Ok(state)) => state,
             Ok(Err(err)) => {
-                // OTP: a failed init exits without `terminate`.
+                // OTP: a failed init exits without `terminate`. The error goes
+                // back to `start`, not to the links.
+                self.drop_links();
                 self.rx.close();
                 self.guard.finish(&ExitReason::Normal);
                 let _ = ack.send(Err(StartError::Init(err)));
@@ -201,6 +230,7 @@ impl<T: GenServer> Life<T> {
             }
             Err(message) => {
                 let reason = ExitReason::Panic(message);
+                self.drop_links();
                 self.rx.close();
                 self.guard.finish(&reason);
                 let _ = ack.send(Err(StartError::Exited(reason)));
@@ -219,6 +249,13 @@ impl<T: GenServer> Life<T> {
             },
         };
         self.exit(&mut state, exit).await;
+    }
+
+    fn drop_links(&self) {
+        let me = AnyServer::from(self.ctx.server());
+        for other in self.guard.shared.process.take_links() {
+            server::unlink(&me, &other);
+        }
     }
 
     /// Handles messages until a callback stops the server (a panic unwinds
@@ -264,6 +301,7 @@ impl<T: GenServer> Life<T> {
                         server,
                         reason,
                     },
+                    System::Exit { from, reason } => Info::Exit { from, reason },
                     System::Stop { reason, done } => {
                         return Exit {
                             reason,

@@ -1,16 +1,18 @@
 //! The `GenServer` trait and the `Server<T>` handle: calls, casts, stop.
 
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::task::AbortHandle;
 
 use crate::context::Context;
 use crate::deadline::{Groups, Membership};
@@ -143,6 +145,10 @@ pub(crate) enum System {
         server: ServerId,
         reason: ExitReason,
     },
+    Exit {
+        from: ServerId,
+        reason: ExitReason,
+    },
     Stop {
         reason: ExitReason,
         done: oneshot::Sender<()>,
@@ -170,12 +176,20 @@ pub(crate) struct Process {
     status: AtomicU8,
     exit: Mutex<ExitState>,
     changed: Notify,
+    trap_exit: AtomicBool,
 }
 
 #[derive(Default)]
 struct ExitState {
     reason: Option<ExitReason>,
     monitors: Vec<(MonitorRef, DownHook)>,
+    links: Vec<AnyServer>,
+    /// Run as the server exits, before it counts as gone (registry entries).
+    cleanups: Vec<Box<dyn FnOnce() + Send>>,
+    /// The server's task, to kill it.
+    abort: Option<AbortHandle>,
+    /// Why it was killed, for the exit that follows the abort.
+    killed: Option<ExitReason>,
 }
 
 impl Process {
@@ -184,6 +198,73 @@ impl Process {
             status: AtomicU8::new(ALIVE),
             exit: Mutex::new(ExitState::default()),
             changed: Notify::new(),
+            trap_exit: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn set_trap_exit(&self, trap: bool) {
+        self.trap_exit.store(trap, Ordering::Release);
+    }
+
+    pub(crate) fn traps_exits(&self) -> bool {
+        self.trap_exit.load(Ordering::Acquire)
+    }
+
+    /// Records the server's task; kills it at once if a kill came first.
+    pub(crate) fn set_abort(&self, abort: AbortHandle) {
+        let mut state = self.state();
+        if state.killed.is_some() {
+            abort.abort();
+        }
+        state.abort = Some(abort);
+    }
+
+    /// Ends the server without `terminate` (OTP's exit signal to a process
+    /// that does not trap exits, or `:kill`): it exits with `reason`.
+    pub(crate) fn kill(&self, reason: ExitReason) {
+        let mut state = self.state();
+        if self.status.load(Ordering::Acquire) == EXITED || state.killed.is_some() {
+            return;
+        }
+        state.killed = Some(reason);
+        if let Some(abort) = &state.abort {
+            abort.abort();
+        }
+    }
+
+    /// The reason given to [`kill`](Self::kill), if the server was killed.
+    pub(crate) fn kill_reason(&self) -> Option<ExitReason> {
+        self.state().killed.clone()
+    }
+
+    /// Adds a link; `false` if the server has already exited.
+    fn add_link(&self, other: AnyServer) -> bool {
+        let mut state = self.state();
+        if self.status.load(Ordering::Acquire) == EXITED {
+            return false;
+        }
+        if !state.links.iter().any(|l| l.id() == other.id()) {
+            state.links.push(other);
+        }
+        true
+    }
+
+    pub(crate) fn take_links(&self) -> Vec<AnyServer> {
+        std::mem::take(&mut self.state().links)
+    }
+
+    fn remove_link(&self, id: ServerId) {
+        self.state().links.retain(|l| l.id() != id);
+    }
+
+    /// Runs `cleanup` as the server exits, or at once if it has.
+    pub(crate) fn on_exit(&self, cleanup: Box<dyn FnOnce() + Send>) {
+        let mut state = self.state();
+        if self.status.load(Ordering::Acquire) == EXITED {
+            drop(state);
+            cleanup();
+        } else {
+            state.cleanups.push(cleanup);
         }
     }
 
@@ -207,19 +288,31 @@ impl Process {
         self.changed.notify_waiters();
     }
 
-    /// The server is gone: fire the monitors and wake whoever waits for the end.
-    pub(crate) fn finish_exit(&self, reason: &ExitReason) {
-        let monitors = {
+    /// The server is gone: clean up its registrations, wake whoever waits
+    /// for the end, fire the monitors and signal the links.
+    pub(crate) fn finish_exit(&self, me: ServerId, reason: &ExitReason) {
+        let cleanups = std::mem::take(&mut self.state().cleanups);
+        for cleanup in cleanups {
+            cleanup();
+        }
+        let (monitors, links) = {
             let mut state = self.state();
             if state.reason.is_none() {
                 state.reason = Some(reason.clone());
             }
             self.status.store(EXITED, Ordering::Release);
-            std::mem::take(&mut state.monitors)
+            (
+                std::mem::take(&mut state.monitors),
+                std::mem::take(&mut state.links),
+            )
         };
         self.changed.notify_waiters();
         for (_, hook) in monitors {
             hook(reason.clone());
+        }
+        for link in links {
+            link.process().remove_link(me);
+            link.exit_signal(me, reason.clone());
         }
     }
 
@@ -437,6 +530,189 @@ impl<T: GenServer, R> Future for &mut Reply<'_, T, R> {
                 Poll::Pending
             }
         }
+    }
+}
+
+/// What any server offers, whatever its type: the supervisor's and the
+/// registry's view of a child.
+trait Control: Send + Sync + 'static {
+    fn process(&self) -> &Process;
+    fn name(&self) -> &'static str;
+    fn request_stop(&self, reason: ExitReason, done: oneshot::Sender<()>) -> bool;
+    fn deliver_exit(&self, from: ServerId, reason: ExitReason) -> bool;
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+impl<T: GenServer> Control for Shared<T> {
+    fn process(&self) -> &Process {
+        &self.process
+    }
+
+    fn name(&self) -> &'static str {
+        T::NAME
+    }
+
+    fn request_stop(&self, reason: ExitReason, done: oneshot::Sender<()>) -> bool {
+        self.tx
+            .send(Envelope::System(Box::new(System::Stop { reason, done })))
+            .is_ok()
+    }
+
+    fn deliver_exit(&self, from: ServerId, reason: ExitReason) -> bool {
+        self.tx
+            .send(Envelope::System(Box::new(System::Exit { from, reason })))
+            .is_ok()
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+/// A handle to a server of any type (a pid without its message types):
+/// what supervisors, links and registries hold. Get one with
+/// `AnyServer::from(&server)`; get the typed handle back with
+/// [`downcast`](Self::downcast).
+#[derive(Clone)]
+pub struct AnyServer {
+    id: ServerId,
+    control: Arc<dyn Control>,
+}
+
+impl AnyServer {
+    /// The server's identity.
+    pub fn id(&self) -> ServerId {
+        self.id
+    }
+
+    /// The server type's name.
+    pub fn type_name(&self) -> &'static str {
+        self.control.name()
+    }
+
+    /// `false` once the server has exited.
+    pub fn is_alive(&self) -> bool {
+        self.process().is_alive()
+    }
+
+    pub(crate) fn process(&self) -> &Process {
+        self.control.process()
+    }
+
+    /// The typed handle, if the server is a `T`.
+    pub fn downcast<T: GenServer>(&self) -> Option<Server<T>> {
+        let shared = self.control.clone().as_any().downcast::<Shared<T>>().ok()?;
+        Some(Server::from_handle(Handle::new(shared)))
+    }
+
+    /// Waits until the server has exited.
+    pub async fn exited(&self) {
+        self.process().exited().await
+    }
+
+    /// Kills the server at once, without `terminate` (OTP's
+    /// `Process.exit(pid, :kill)` and a supervisor's `:brutal_kill`).
+    pub fn kill(&self) {
+        self.process().kill(ExitReason::Killed);
+    }
+
+    /// OTP's shutdown: asks the server to stop with `reason` (queued behind
+    /// its messages; `terminate` runs), waits up to `timeout` (`None`: no
+    /// limit), then kills it. Returns once the server has exited.
+    pub async fn shutdown(&self, reason: ExitReason, timeout: Option<Duration>) {
+        let (done, _rx) = oneshot::channel();
+        if self.control.request_stop(reason, done) {
+            match timeout {
+                None => self.exited().await,
+                Some(limit) => {
+                    if tokio::time::timeout(limit, self.exited()).await.is_err() {
+                        self.kill();
+                    }
+                }
+            }
+        }
+        self.exited().await;
+    }
+
+    /// An exit signal from `from`: a message for a server that traps exits;
+    /// otherwise ignored when normal, and fatal when not.
+    pub(crate) fn exit_signal(&self, from: ServerId, reason: ExitReason) {
+        if self.process().traps_exits() {
+            if !self.control.deliver_exit(from, reason.clone()) && !reason.is_normal() {
+                self.process().kill(reason);
+            }
+        } else if !reason.is_normal() {
+            self.process().kill(reason);
+        }
+    }
+}
+
+/// Links `a` and `b` both ways (OTP's `link/1`). A link to a server that
+/// has already exited is an exit signal with [`ExitReason::NoProc`].
+pub(crate) fn link(a: &AnyServer, b: &AnyServer) {
+    if a.id == b.id {
+        return;
+    }
+    let a_alive = a.process().add_link(b.clone());
+    let b_alive = b.process().add_link(a.clone());
+    match (a_alive, b_alive) {
+        (true, false) => {
+            a.process().remove_link(b.id);
+            a.exit_signal(b.id, ExitReason::NoProc);
+        }
+        (false, true) => {
+            b.process().remove_link(a.id);
+            b.exit_signal(a.id, ExitReason::NoProc);
+        }
+        _ => {}
+    }
+}
+
+/// Removes the link between `a` and `b`, if any.
+pub(crate) fn unlink(a: &AnyServer, b: &AnyServer) {
+    a.process().remove_link(b.id);
+    b.process().remove_link(a.id);
+}
+
+impl fmt::Debug for AnyServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Server<{}>({})", self.type_name(), self.id)
+    }
+}
+
+impl PartialEq for AnyServer {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for AnyServer {}
+
+impl Hash for AnyServer {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state)
+    }
+}
+
+impl<T: GenServer> From<&Server<T>> for AnyServer {
+    fn from(server: &Server<T>) -> Self {
+        let shared = server.handle().shared.clone();
+        AnyServer {
+            id: shared.id,
+            control: shared,
+        }
+    }
+}
+
+impl<T: GenServer> From<Server<T>> for AnyServer {
+    fn from(server: Server<T>) -> Self {
+        AnyServer::from(&server)
+    }
+}
+
+impl From<&AnyServer> for AnyServer {
+    fn from(server: &AnyServer) -> Self {
+        server.clone()
     }
 }
 
