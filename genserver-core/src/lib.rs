@@ -75,6 +75,7 @@ mod error;
 mod exit;
 mod info;
 mod names;
+mod registry;
 mod runtime;
 mod server;
 
@@ -84,6 +85,7 @@ pub use exit::ExitReason;
 pub use genserver_macros::{call, cast, gen_server};
 pub use info::{Info, MonitorRef};
 pub use names::{Name, whereis};
+pub use registry::{Keys, RegisterError, Registry};
 pub use runtime::Start;
 pub use server::{
     AnyServer, ClientHandle, DEFAULT_CALL_TIMEOUT, GenServer, ReplyTo, Server, ServerId,

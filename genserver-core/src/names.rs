@@ -1,44 +1,72 @@
-//! Local names: one server per name in the program, free again once it exits.
+//! Names: local names (one server per name in the program) and names kept
+//! by a [`Registry`](crate::Registry) (`{:via, Registry, {reg, key}}`).
+//! Either is free again once its server has exited.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use crate::server::{GenServer, Server, ServerId};
+use crate::server::{AnyServer, GenServer, Server, ServerId};
 
-/// A name to start a server under: `T::start(..).name("counter")`.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Name(Arc<str>);
+/// A name to start a server under: `T::start(..).name("counter")`, or
+/// `T::start(..).name(registry.via(key))`.
+#[derive(Clone)]
+pub struct Name(Kind);
+
+#[derive(Clone)]
+enum Kind {
+    Local(Arc<str>),
+    Via(Arc<dyn Via>),
+}
+
+/// Where a `via` name lives: implemented by the registry.
+pub(crate) trait Via: Send + Sync + 'static {
+    /// Takes the name for `server`, or hands back who holds it.
+    fn register(&self, server: &AnyServer) -> Result<(), AnyServer>;
+    /// Frees the name if `id` holds it.
+    fn unregister(&self, id: ServerId);
+    /// The name, for messages.
+    fn describe(&self) -> String;
+}
 
 impl Name {
-    /// The name's text.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    pub(crate) fn via(backend: Arc<dyn Via>) -> Self {
+        Name(Kind::Via(backend))
+    }
+
+    fn describe(&self) -> String {
+        match &self.0 {
+            Kind::Local(name) => name.to_string(),
+            Kind::Via(via) => via.describe(),
+        }
     }
 }
 
 impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        match &self.0 {
+            Kind::Local(name) => fmt::Debug::fmt(&**name, f),
+            Kind::Via(via) => write!(f, "via({})", via.describe()),
+        }
     }
 }
 
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.describe())
     }
 }
 
 impl From<&str> for Name {
     fn from(name: &str) -> Self {
-        Name(Arc::from(name))
+        Name(Kind::Local(Arc::from(name)))
     }
 }
 
 impl From<String> for Name {
     fn from(name: String) -> Self {
-        Name(Arc::from(name))
+        Name(Kind::Local(Arc::from(name)))
     }
 }
 
@@ -47,8 +75,8 @@ struct Entry {
     server: Box<dyn Any + Send + Sync>,
 }
 
-fn table() -> MutexGuard<'static, HashMap<Name, Entry>> {
-    static NAMES: OnceLock<Mutex<HashMap<Name, Entry>>> = OnceLock::new();
+fn table() -> MutexGuard<'static, HashMap<Arc<str>, Entry>> {
+    static NAMES: OnceLock<Mutex<HashMap<Arc<str>, Entry>>> = OnceLock::new();
     NAMES
         .get_or_init(Default::default)
         .lock()
@@ -58,43 +86,66 @@ fn table() -> MutexGuard<'static, HashMap<Name, Entry>> {
 /// Why a name could not be taken.
 pub(crate) enum Taken<T: GenServer> {
     SameType(Server<T>),
-    OtherType(ServerId),
+    OtherType { name: String, holder: ServerId },
 }
 
 /// Takes `name` for `server`, or says who holds it.
 pub(crate) fn register<T: GenServer>(name: &Name, server: &Server<T>) -> Result<(), Taken<T>> {
-    let mut names = table();
-    if let Some(entry) = names.get(name) {
-        return Err(match entry.server.downcast_ref::<Server<T>>() {
-            Some(holder) => Taken::SameType(holder.clone()),
-            None => Taken::OtherType(entry.id),
-        });
+    match &name.0 {
+        Kind::Local(local) => {
+            let mut names = table();
+            if let Some(entry) = names.get(local) {
+                return Err(match entry.server.downcast_ref::<Server<T>>() {
+                    Some(holder) => Taken::SameType(holder.clone()),
+                    None => Taken::OtherType {
+                        name: local.to_string(),
+                        holder: entry.id,
+                    },
+                });
+            }
+            names.insert(
+                local.clone(),
+                Entry {
+                    id: server.id(),
+                    server: Box::new(server.clone()),
+                },
+            );
+            Ok(())
+        }
+        Kind::Via(via) => {
+            via.register(&AnyServer::from(server))
+                .map_err(|holder| match holder.downcast::<T>() {
+                    Some(holder) => Taken::SameType(holder),
+                    None => Taken::OtherType {
+                        name: via.describe(),
+                        holder: holder.id(),
+                    },
+                })
+        }
     }
-    names.insert(
-        name.clone(),
-        Entry {
-            id: server.id(),
-            server: Box::new(server.clone()),
-        },
-    );
-    Ok(())
 }
 
 /// Frees `name` if `id` still holds it.
 pub(crate) fn unregister(name: &Name, id: ServerId) {
-    let mut names = table();
-    if names.get(name).is_some_and(|entry| entry.id == id) {
-        names.remove(name);
+    match &name.0 {
+        Kind::Local(local) => {
+            let mut names = table();
+            if names.get(local).is_some_and(|entry| entry.id == id) {
+                names.remove(local);
+            }
+        }
+        Kind::Via(via) => via.unregister(id),
     }
 }
 
-/// The server registered under `name`, if it is a `T` (`GenServer.whereis/1`).
+/// The server registered under the local name `name`, if it is a `T`
+/// (`GenServer.whereis/1`).
 ///
 /// The answer can be out of date as soon as it is returned: the server may
 /// exit right after. Calls to it then fail with [`CallError::NoProc`](crate::CallError::NoProc).
 pub fn whereis<T: GenServer>(name: &str) -> Option<Server<T>> {
     table()
-        .get(&Name::from(name))
+        .get(name)
         .and_then(|entry| entry.server.downcast_ref::<Server<T>>())
         .cloned()
 }

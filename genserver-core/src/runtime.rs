@@ -92,10 +92,7 @@ impl<T: GenServer> Start<T> {
         {
             return Err(match taken {
                 Taken::SameType(holder) => StartError::AlreadyStarted(holder),
-                Taken::OtherType(holder) => StartError::NameTaken {
-                    name: name.to_string(),
-                    holder,
-                },
+                Taken::OtherType { name, holder } => StartError::NameTaken { name, holder },
             });
         }
         let me = AnyServer::from(&server);

@@ -1,0 +1,159 @@
+//! OTP-REFERENCE.md, "Registry": one test per row.
+
+mod common;
+
+use common::{Init, Log, Note, Probe, probe};
+use genserver_core::prelude::*;
+use genserver_core::{Keys, RegisterError, Registry};
+
+#[tokio::test]
+async fn unique_keys_hold_one_server_and_a_taken_key_names_its_holder() {
+    let registry: Registry<&str> = Registry::new(Keys::Unique);
+    let (a, _) = probe().await;
+    let (b, _) = probe().await;
+    registry.register("a", &a, ()).unwrap();
+    let err = registry.register("a", &b, ()).unwrap_err();
+    assert_eq!(err, RegisterError::AlreadyRegistered(AnyServer::from(&a)));
+    assert_eq!(registry.whereis::<Probe>(&"a"), Some(a));
+    assert_eq!(registry.count(), 1);
+}
+
+#[tokio::test]
+async fn duplicate_keys_hold_many_servers_with_their_values() {
+    let registry: Registry<String, u32> = Registry::new(Keys::Duplicate);
+    let (a, _) = probe().await;
+    let (b, _) = probe().await;
+    registry.register("topic".into(), &a, 1).unwrap();
+    registry.register("topic".into(), &b, 2).unwrap();
+    registry.register("other".into(), &b, 3).unwrap();
+    let mut found: Vec<(u64, u32)> = registry
+        .lookup(&"topic".into())
+        .into_iter()
+        .map(|(s, v)| (s.id().as_u64(), v))
+        .collect();
+    found.sort();
+    assert_eq!(found, [(a.id().as_u64(), 1), (b.id().as_u64(), 2)]);
+    assert_eq!(registry.count(), 3);
+    let mut keys = registry.keys(&b);
+    keys.sort();
+    assert_eq!(keys, ["other", "topic"]);
+}
+
+#[tokio::test]
+async fn entries_are_removed_when_their_server_exits() {
+    let registry: Registry<u32> = Registry::with_partitions(Keys::Unique, 4);
+    let (a, _) = probe().await;
+    registry.register(1, &a, ()).unwrap();
+    let _ = a.explode().await;
+    a.exited().await;
+    // Once the exit has completed, no lookup returns the entry.
+    assert!(registry.lookup(&1).is_empty());
+    assert_eq!(registry.count(), 0);
+    assert!(registry.keys(&a).is_empty());
+    // And the key is free for another server.
+    let (b, _) = probe().await;
+    registry.register(1, &b, ()).unwrap();
+}
+
+#[tokio::test]
+async fn a_dead_server_cannot_be_registered() {
+    let registry: Registry<u32> = Registry::new(Keys::Duplicate);
+    let (a, _) = probe().await;
+    a.stop(ExitReason::Normal).await.unwrap();
+    assert_eq!(registry.register(1, &a, ()), Err(RegisterError::NoProc));
+    assert_eq!(registry.count(), 0);
+}
+
+#[tokio::test]
+async fn via_registry_as_a_server_name() {
+    let registry: Registry<u32> = Registry::new(Keys::Unique);
+    let log = Log::default();
+    let first = Probe::start(Init::Ok(log.clone()))
+        .name(registry.via(7))
+        .await
+        .unwrap();
+    assert_eq!(registry.whereis::<Probe>(&7), Some(first.clone()));
+    // A taken key fails the start before init runs, handing back the holder.
+    let second_log = Log::default();
+    match Probe::start(Init::Ok(second_log.clone()))
+        .name(registry.via(7))
+        .await
+    {
+        Err(StartError::AlreadyStarted(holder)) => assert_eq!(holder, first),
+        other => panic!("expected AlreadyStarted, got {other:?}"),
+    }
+    assert!(second_log.entries().is_empty());
+    // Free again once the holder has exited.
+    first.stop(ExitReason::Normal).await.unwrap();
+    assert!(registry.whereis::<Probe>(&7).is_none());
+    let third = Probe::start(Init::Ok(Log::default()))
+        .name(registry.via(7))
+        .await
+        .unwrap();
+    assert_eq!(registry.whereis::<Probe>(&7), Some(third));
+}
+
+#[tokio::test]
+async fn via_a_duplicate_registry_is_refused() {
+    let registry: Registry<u32> = Registry::new(Keys::Duplicate);
+    let err = Probe::start(Init::Ok(Log::default()))
+        .name(registry.via(1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StartError::AlreadyStarted(_) | StartError::NameTaken { .. }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(registry.count(), 0);
+}
+
+#[tokio::test]
+async fn dispatch_is_pub_sub_over_duplicate_keys() {
+    let registry: Registry<&str> = Registry::new(Keys::Duplicate);
+    let mut subscribers = Vec::new();
+    for _ in 0..3 {
+        let (server, _) = probe().await;
+        registry.register("news", &server, ()).unwrap();
+        subscribers.push(server);
+    }
+    let reached = registry.dispatch(&"news", |entries| {
+        for (server, ()) in entries {
+            server.downcast::<Probe>().unwrap().send(Note::Ping(9));
+        }
+    });
+    assert_eq!(reached, 3);
+    for server in &subscribers {
+        assert_eq!(server.seen().await.unwrap(), ["init", "ping:9"]);
+    }
+    assert_eq!(registry.dispatch(&"nobody", |_| panic!("no entries")), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitions_serve_concurrent_registrations() {
+    let registry: Registry<u32> = Registry::with_partitions(Keys::Unique, 8);
+    let mut tasks = Vec::new();
+    for task in 0..8u32 {
+        let registry = registry.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut servers = Vec::new();
+            for i in 0..25 {
+                let server = Probe::start(Init::Ok(Log::default())).await.unwrap();
+                registry.register(task * 100 + i, &server, ()).unwrap();
+                servers.push(server);
+            }
+            servers
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    assert_eq!(registry.count(), 200);
+    for server in all.iter().step_by(2) {
+        server.stop(ExitReason::Normal).await.unwrap();
+    }
+    assert_eq!(registry.count(), 100);
+}
