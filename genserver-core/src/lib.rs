@@ -69,8 +69,10 @@
 
 #![warn(missing_docs, missing_debug_implementations)]
 
+mod child_spec;
 mod context;
 mod deadline;
+mod dynamic_supervisor;
 mod error;
 mod exit;
 mod info;
@@ -78,8 +80,14 @@ mod names;
 mod registry;
 mod runtime;
 mod server;
+mod supervisor;
 
+pub use child_spec::{ChildKind, ChildSpec, Restart, Shutdown};
 pub use context::{Context, TimerRef};
+pub use dynamic_supervisor::{
+    DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorError, DynamicSupervisorSpec,
+    RetryPending,
+};
 pub use error::{CallError, StartError};
 pub use exit::ExitReason;
 pub use genserver_macros::{call, cast, gen_server};
@@ -90,12 +98,18 @@ pub use runtime::Start;
 pub use server::{
     AnyServer, ClientHandle, DEFAULT_CALL_TIMEOUT, GenServer, ReplyTo, Server, ServerId,
 };
+pub use supervisor::{
+    ChildCount, ChildInfo, RetryRestart, Strategy, Supervisor, SupervisorClient, SupervisorError,
+    SupervisorSpec,
+};
 
 /// Everything a server's module needs: `use genserver_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AnyServer, CallError, Context, ExitReason, GenServer, Info, MonitorRef, ReplyTo, Server,
-        ServerId, StartError, TimerRef, call, cast, gen_server, whereis,
+        AnyServer, CallError, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorSpec,
+        ExitReason, GenServer, Info, Keys, MonitorRef, Registry, ReplyTo, Restart, Server,
+        ServerId, Shutdown, StartError, Strategy, Supervisor, SupervisorSpec, TimerRef, call, cast,
+        gen_server, whereis,
     };
 }
 

@@ -638,9 +638,8 @@ impl AnyServer {
     /// otherwise ignored when normal, and fatal when not.
     pub(crate) fn exit_signal(&self, from: ServerId, reason: ExitReason) {
         if self.process().traps_exits() {
-            if !self.control.deliver_exit(from, reason.clone()) && !reason.is_normal() {
-                self.process().kill(reason);
-            }
+            // A closed mailbox means the server is already exiting.
+            let _ = self.control.deliver_exit(from, reason);
         } else if !reason.is_normal() {
             self.process().kill(reason);
         }

@@ -395,7 +395,10 @@ impl<'s, 'a> Expander<'s, 'a> {
     }
 
     fn start(&self) -> TokenStream {
-        if self.server.defines("start") || self.server.is_broken("init") {
+        if self.server.defines("start")
+            || self.server.defines("child_spec")
+            || self.server.is_broken("init")
+        {
             // Reported already; a second `start` would only add noise.
             return TokenStream::new();
         }
@@ -433,11 +436,27 @@ impl<'s, 'a> Expander<'s, 'a> {
             }
         };
         let doc = docs(&doc);
+        let spec_doc = docs(&format!(
+            "A child spec for a supervisor: starts a `{name}` with these arguments, and\nagain with clones of them on every restart. Its id is `{name:?}`; change it\nwith `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`."
+        ));
+        let name_text = name.to_string();
+        let spec_args = local("args");
         quote! {
             impl #impl_generics #self_ty #where_clause {
                 #doc
                 pub fn start(#params) -> #krate::__private::Start<#self_ty> {
                     #krate::__private::Start::__new(#args)
+                }
+
+                #spec_doc
+                pub fn child_spec(#params) -> #krate::ChildSpec
+                where
+                    for<'__c> <#self_ty as #krate::GenServer>::Args: ::core::clone::Clone + ::core::marker::Sync,
+                {
+                    let #spec_args: <#self_ty as #krate::GenServer>::Args = #args;
+                    #krate::ChildSpec::new(#name_text, move || {
+                        #krate::__private::Start::<#self_ty>::__new(::core::clone::Clone::clone(&#spec_args))
+                    })
                 }
             }
         }

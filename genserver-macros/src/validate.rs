@@ -22,7 +22,7 @@ pub(crate) const BUILT_IN: [&str; 12] = [
 ];
 
 /// Names the macro generates on the state type itself.
-pub(crate) const GENERATED: [&str; 1] = ["start"];
+pub(crate) const GENERATED: [&str; 2] = ["start", "child_spec"];
 
 pub(crate) fn validate(server: &Server<'_>, cx: &mut Ctxt) {
     missing_handle_info(server, cx);
@@ -124,7 +124,7 @@ fn reserved_names(server: &Server<'_>, cx: &mut Ctxt) {
             cx.error(
                 &f.sig.ident,
                 format_args!(
-                    "#[gen_server] generates `{}::{name}(..)`, which starts the server; rename this method",
+                    "#[gen_server] generates `{}::{name}(..)`; rename this method",
                     server.name
                 ),
             );

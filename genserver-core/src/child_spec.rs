@@ -1,0 +1,174 @@
+//! What a supervisor needs to know to start, restart and stop a child.
+
+use std::any::TypeId;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::runtime::Start;
+use crate::server::{AnyServer, GenServer};
+use crate::{DynamicSupervisor, Supervisor};
+
+/// When a child is restarted after it exits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Restart {
+    /// Always (the default).
+    #[default]
+    Permanent,
+    /// Only after an abnormal exit: not after `Normal` or a shutdown.
+    Transient,
+    /// Never; its spec is forgotten once it exits.
+    Temporary,
+}
+
+/// How a child is stopped when its supervisor shuts it down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Ask it to stop (its `terminate` runs), wait this long, then kill it.
+    /// 5 s is the default for workers.
+    Timeout(Duration),
+    /// Kill it at once, without `terminate`.
+    BrutalKill,
+    /// Ask it to stop and wait as long as it takes; the default for
+    /// supervisors, which stop their own children first.
+    Infinity,
+}
+
+/// Whether a child is a worker or a supervisor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildKind {
+    /// A server doing work.
+    Worker,
+    /// A supervisor of its own children.
+    Supervisor,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+type StartFn = dyn Fn(AnyServer) -> BoxFuture<Result<AnyServer, String>> + Send + Sync;
+
+/// How to start a child and what to do when it exits (OTP's child spec).
+///
+/// ```ignore
+/// ChildSpec::new("counter", || Counter::start(0))
+///     .restart(Restart::Transient)
+///     .shutdown(Shutdown::Timeout(Duration::from_secs(1)))
+/// ```
+///
+/// `#[gen_server]` also writes `Counter::child_spec(args)`, whose id is the
+/// type's name.
+#[derive(Clone)]
+pub struct ChildSpec {
+    pub(crate) id: String,
+    pub(crate) start: Arc<StartFn>,
+    pub(crate) restart: Restart,
+    pub(crate) shutdown: Shutdown,
+    pub(crate) kind: ChildKind,
+}
+
+impl ChildSpec {
+    /// A permanent child, started (and restarted) by
+    /// awaiting what `start` returns, linked to its supervisor before its
+    /// `init` runs. A worker gets a 5 s shutdown; a [`Supervisor`] or
+    /// [`DynamicSupervisor`] is of kind [`ChildKind::Supervisor`] with an
+    /// unlimited one.
+    pub fn new<T, F>(id: impl Into<String>, start: F) -> Self
+    where
+        T: GenServer,
+        F: Fn() -> Start<T> + Send + Sync + 'static,
+    {
+        let supervisor = [
+            TypeId::of::<Supervisor>(),
+            TypeId::of::<DynamicSupervisor>(),
+        ]
+        .contains(&TypeId::of::<T>());
+        ChildSpec {
+            id: id.into(),
+            start: Arc::new(move |parent| {
+                let start = start().link(parent);
+                Box::pin(async move {
+                    start
+                        .await
+                        .map(|server| AnyServer::from(&server))
+                        .map_err(|err| err.to_string())
+                })
+            }),
+            restart: Restart::Permanent,
+            shutdown: if supervisor {
+                Shutdown::Infinity
+            } else {
+                Shutdown::Timeout(Duration::from_secs(5))
+            },
+            kind: if supervisor {
+                ChildKind::Supervisor
+            } else {
+                ChildKind::Worker
+            },
+        }
+    }
+
+    /// The child's id, unique among its supervisor's children.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
+    }
+
+    /// When to restart it.
+    pub fn restart(mut self, restart: Restart) -> Self {
+        self.restart = restart;
+        self
+    }
+
+    /// How to stop it.
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// Marks it a worker or a supervisor (a supervisor also gets an
+    /// unlimited shutdown).
+    pub fn kind(mut self, kind: ChildKind) -> Self {
+        if kind == ChildKind::Supervisor && self.kind == ChildKind::Worker {
+            self.shutdown = Shutdown::Infinity;
+        }
+        self.kind = kind;
+        self
+    }
+
+    /// The child's id.
+    pub fn child_id(&self) -> &str {
+        &self.id
+    }
+
+    pub(crate) async fn start_linked(&self, parent: AnyServer) -> Result<AnyServer, String> {
+        (self.start)(parent).await
+    }
+}
+
+impl fmt::Debug for ChildSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildSpec")
+            .field("id", &self.id)
+            .field("restart", &self.restart)
+            .field("shutdown", &self.shutdown)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Stops `child` the way its spec says.
+pub(crate) async fn shut_down(child: &AnyServer, shutdown: Shutdown) {
+    match shutdown {
+        Shutdown::BrutalKill => {
+            child.kill();
+            child.exited().await;
+        }
+        Shutdown::Timeout(limit) => {
+            child
+                .shutdown(crate::ExitReason::Shutdown, Some(limit))
+                .await
+        }
+        Shutdown::Infinity => child.shutdown(crate::ExitReason::Shutdown, None).await,
+    }
+}
