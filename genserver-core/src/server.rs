@@ -156,8 +156,12 @@ pub(crate) enum System {
 }
 
 const ALIVE: u8 = 0;
+/// Deciding to exit: the reason is known, `terminate` may be running.
 const EXITING: u8 = 1;
+/// Gone: `is_alive()` is false; monitors and links are being signalled.
 const EXITED: u8 = 2;
+/// Monitors and links signalled: `exited()` returns.
+const DONE: u8 = 3;
 
 type DownHook = Box<dyn FnOnce(ExitReason) + Send>;
 
@@ -223,7 +227,7 @@ impl Process {
     /// that does not trap exits, or `:kill`): it exits with `reason`.
     pub(crate) fn kill(&self, reason: ExitReason) {
         let mut state = self.state();
-        if self.status.load(Ordering::Acquire) == EXITED || state.killed.is_some() {
+        if self.has_exited() || state.killed.is_some() {
             return;
         }
         state.killed = Some(reason);
@@ -240,7 +244,7 @@ impl Process {
     /// Adds a link; `false` if the server has already exited.
     fn add_link(&self, other: AnyServer) -> bool {
         let mut state = self.state();
-        if self.status.load(Ordering::Acquire) == EXITED {
+        if self.has_exited() {
             return false;
         }
         if !state.links.iter().any(|l| l.id() == other.id()) {
@@ -260,7 +264,7 @@ impl Process {
     /// Runs `cleanup` as the server exits, or at once if it has.
     pub(crate) fn on_exit(&self, cleanup: Box<dyn FnOnce() + Send>) {
         let mut state = self.state();
-        if self.status.load(Ordering::Acquire) == EXITED {
+        if self.has_exited() {
             drop(state);
             cleanup();
         } else {
@@ -274,7 +278,11 @@ impl Process {
     }
 
     pub(crate) fn is_alive(&self) -> bool {
-        self.status.load(Ordering::Acquire) != EXITED
+        self.status.load(Ordering::Acquire) < EXITED
+    }
+
+    fn has_exited(&self) -> bool {
+        self.status.load(Ordering::Acquire) >= EXITED
     }
 
     /// The server has decided to exit: callers waiting on it learn the reason now.
@@ -306,7 +314,6 @@ impl Process {
                 std::mem::take(&mut state.links),
             )
         };
-        self.changed.notify_waiters();
         for (_, hook) in monitors {
             hook(reason.clone());
         }
@@ -314,13 +321,16 @@ impl Process {
             link.process().remove_link(me);
             link.exit_signal(me, reason.clone());
         }
+        // Whoever awaits `exited()` now finds every monitor and link told.
+        self.status.store(DONE, Ordering::Release);
+        self.changed.notify_waiters();
     }
 
     /// Runs `hook` with the exit reason when the server exits, or at once
     /// with [`ExitReason::NoProc`] when it already has.
     pub(crate) fn add_monitor(&self, monitor: MonitorRef, hook: DownHook) {
         let mut state = self.state();
-        if self.status.load(Ordering::Acquire) == EXITED {
+        if self.has_exited() {
             drop(state);
             hook(ExitReason::NoProc);
         } else {
@@ -359,7 +369,7 @@ impl Process {
             let notified = self.changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if !self.is_alive() {
+            if self.status.load(Ordering::Acquire) == DONE {
                 return;
             }
             notified.await;
@@ -802,7 +812,8 @@ impl<T: GenServer> Server<T> {
         handle.await_reply(rx).await
     }
 
-    /// Waits until the server has exited, for any reason.
+    /// Waits until the server has exited, for any reason, and its monitors
+    /// and links have been told.
     pub async fn exited(&self) {
         self.handle().shared.process.exited().await
     }
