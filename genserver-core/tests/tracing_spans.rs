@@ -14,6 +14,7 @@ use tracing_subscriber::registry::Registry;
 struct Recorder {
     spans: Arc<Mutex<Vec<String>>>,
     errors: Arc<Mutex<Vec<String>>>,
+    infos: Arc<Mutex<Vec<String>>>,
 }
 
 struct Fields(String);
@@ -35,10 +36,12 @@ impl<S: Subscriber> Layer<S> for Recorder {
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        if *event.metadata().level() == Level::ERROR {
-            let mut fields = Fields(String::new());
-            event.record(&mut fields);
-            self.errors.lock().unwrap().push(fields.0);
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        match *event.metadata().level() {
+            Level::ERROR => self.errors.lock().unwrap().push(fields.0),
+            Level::INFO => self.infos.lock().unwrap().push(fields.0),
+            _ => {}
         }
     }
 }
@@ -91,4 +94,85 @@ async fn normal_and_shutdown_exits_are_not_logged_as_errors() {
     let (b, _) = probe().await;
     b.stop(genserver_core::ExitReason::Shutdown).await.unwrap();
     assert!(recorder.errors.lock().unwrap().is_empty());
+}
+
+mod supervision {
+    use super::Recorder;
+    use genserver_core::prelude::*;
+    use std::time::Duration;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::registry::Registry;
+
+    #[derive(Clone)]
+    pub struct Flaky;
+
+    #[gen_server]
+    impl Flaky {
+        #[cast]
+        pub fn crash(&self) {
+            panic!("flaky crashed")
+        }
+
+        #[call]
+        pub fn finish(&self, reason: ExitReason, ctx: &mut Context<Self>) {
+            ctx.stop(reason);
+        }
+
+        fn handle_info(&mut self, _msg: Info<()>) {}
+    }
+
+    async fn running(sup: &Server<Supervisor>) -> Server<Flaky> {
+        loop {
+            let children = sup.which_children().await.unwrap();
+            if let Some(server) = children[0].server.clone().filter(AnyServer::is_alive) {
+                return server.downcast().unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn crash_restart_and_intensity_reports_are_logged() {
+        let recorder = Recorder::default();
+        let _guard = tracing::subscriber::set_default(Registry::default().with(recorder.clone()));
+        let spec = SupervisorSpec::new(Strategy::OneForOne)
+            .child(Flaky::child_spec(Flaky))
+            .intensity(1, Duration::from_secs(5));
+        let sup = Supervisor::start(spec).await.unwrap();
+        let first = running(&sup).await;
+        first.crash();
+        first.exited().await;
+        let second = running(&sup).await;
+        second.crash();
+        sup.exited().await;
+        let errors = recorder.errors.lock().unwrap().clone();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("child terminated") && e.contains("flaky crashed")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("maximum restart intensity")),
+            "{errors:?}"
+        );
+        let infos = recorder.infos.lock().unwrap().clone();
+        assert!(
+            infos.iter().any(|e| e.contains("child restarted")),
+            "{infos:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_shutdown_through_a_link_logs_nothing() {
+        let recorder = Recorder::default();
+        let _guard = tracing::subscriber::set_default(Registry::default().with(recorder.clone()));
+        let a = Flaky::start(Flaky).await.unwrap();
+        let b = Flaky::start(Flaky).link(&a).await.unwrap();
+        a.finish(ExitReason::Shutdown).await.unwrap();
+        b.exited().await;
+        assert!(recorder.errors.lock().unwrap().is_empty());
+    }
 }

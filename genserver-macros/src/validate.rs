@@ -121,10 +121,15 @@ fn reserved_names(server: &Server<'_>, cx: &mut Ctxt) {
         let syn::ImplItem::Fn(f) = item else { continue };
         let name = f.sig.ident.to_string();
         if GENERATED.contains(&name.as_str()) {
+            let purpose = if name == "start" {
+                "which starts the server"
+            } else {
+                "the server's child spec for supervisors"
+            };
             cx.error(
                 &f.sig.ident,
                 format_args!(
-                    "#[gen_server] generates `{}::{name}(..)`; rename this method",
+                    "#[gen_server] generates `{}::{name}(..)`, {purpose}; rename this method",
                     server.name
                 ),
             );

@@ -127,6 +127,27 @@ const _: () = {
         ) -> ::genserver_core::__private::Start<Cache<K, V>> {
             ::genserver_core::__private::Start::__new(state)
         }
+        /// A child spec for a supervisor: starts a `Cache` with these arguments, and
+        /// again with clones of them on every restart. Its id is `Ident(Cache)`; change it
+        /// with `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`.
+        pub fn child_spec(state: Cache<K, V>) -> ::genserver_core::ChildSpec
+        where
+            for<'__c> <Cache<
+                K,
+                V,
+            > as ::genserver_core::GenServer>::Args: ::core::clone::Clone
+                + ::core::marker::Sync,
+        {
+            let args: <Cache<K, V> as ::genserver_core::GenServer>::Args = state;
+            ::genserver_core::ChildSpec::new(
+                "Cache",
+                move || {
+                    ::genserver_core::__private::Start::<
+                        Cache<K, V>,
+                    >::__new(::core::clone::Clone::clone(&args))
+                },
+            )
+        }
     }
     #[automatically_derived]
     impl<K, V> ::genserver_core::GenServer for Cache<K, V>

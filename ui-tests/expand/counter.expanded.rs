@@ -107,6 +107,24 @@ const _: () = {
         pub fn start(start: i64) -> ::genserver_core::__private::Start<Counter> {
             ::genserver_core::__private::Start::__new(start)
         }
+        /// A child spec for a supervisor: starts a `Counter` with these arguments, and
+        /// again with clones of them on every restart. Its id is `Ident(Counter)`; change it
+        /// with `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`.
+        pub fn child_spec(start: i64) -> ::genserver_core::ChildSpec
+        where
+            for<'__c> <Counter as ::genserver_core::GenServer>::Args: ::core::clone::Clone
+                + ::core::marker::Sync,
+        {
+            let args: <Counter as ::genserver_core::GenServer>::Args = start;
+            ::genserver_core::ChildSpec::new(
+                "Counter",
+                move || {
+                    ::genserver_core::__private::Start::<
+                        Counter,
+                    >::__new(::core::clone::Clone::clone(&args))
+                },
+            )
+        }
     }
     #[automatically_derived]
     impl ::genserver_core::GenServer for Counter {

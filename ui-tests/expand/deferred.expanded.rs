@@ -72,6 +72,24 @@ const _: () = {
         pub fn start(state: Jobs) -> ::genserver_core::__private::Start<Jobs> {
             ::genserver_core::__private::Start::__new(state)
         }
+        /// A child spec for a supervisor: starts a `Jobs` with these arguments, and
+        /// again with clones of them on every restart. Its id is `Ident(Jobs)`; change it
+        /// with `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`.
+        pub fn child_spec(state: Jobs) -> ::genserver_core::ChildSpec
+        where
+            for<'__c> <Jobs as ::genserver_core::GenServer>::Args: ::core::clone::Clone
+                + ::core::marker::Sync,
+        {
+            let args: <Jobs as ::genserver_core::GenServer>::Args = state;
+            ::genserver_core::ChildSpec::new(
+                "Jobs",
+                move || {
+                    ::genserver_core::__private::Start::<
+                        Jobs,
+                    >::__new(::core::clone::Clone::clone(&args))
+                },
+            )
+        }
     }
     #[automatically_derived]
     impl ::genserver_core::GenServer for Jobs {

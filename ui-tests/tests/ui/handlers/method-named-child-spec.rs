@@ -1,0 +1,16 @@
+use genserver_core::prelude::*;
+
+pub struct Counter {
+    value: i64,
+}
+
+#[gen_server]
+impl Counter {
+    fn child_spec(&self) -> i64 {
+        self.value
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+fn main() {}
