@@ -1,5 +1,7 @@
-//! The seed's dynamic named processes: one server per session, found by
-//! name, each expiring after a period of inactivity (an idle timeout).
+//! The seed's dynamic named processes, grown up: one server per session,
+//! started under a `DynamicSupervisor`, named through a `Registry`. A
+//! session that crashes comes back (with a fresh state) under the same
+//! name; one that goes idle expires normally and stays gone.
 //!
 //! `cargo run --example sessions`
 
@@ -17,11 +19,7 @@ pub struct Session {
 impl Session {
     fn init(id: u32, idle: Duration, ctx: &mut Context<Self>) -> Result<Self, String> {
         ctx.idle_timeout(idle);
-        Ok(Session {
-            id,
-            data: HashMap::new(),
-            idle,
-        })
+        Ok(Session { id, data: HashMap::new(), idle })
     }
 
     /// Stores a value in the session.
@@ -38,6 +36,12 @@ impl Session {
         self.data.clone()
     }
 
+    /// A bug in the session's code.
+    #[cast]
+    pub fn corrupt(&mut self) {
+        panic!("session {} hit a bug", self.id)
+    }
+
     fn handle_info(&mut self, msg: Info<()>, ctx: &mut Context<Self>) {
         match msg {
             Info::Timeout => {
@@ -49,50 +53,84 @@ impl Session {
     }
 }
 
-fn name_of(id: u32) -> String {
-    format!("session:{id}")
+/// The sessions of the application: who supervises them, where they are named.
+#[derive(Clone)]
+struct Sessions {
+    supervisor: Server<DynamicSupervisor>,
+    names: Registry<u32>,
 }
 
-/// Finds the session, or starts it (a lost race finds the winner).
-async fn session(id: u32) -> Result<Server<Session>, Box<dyn std::error::Error>> {
-    if let Some(existing) = whereis::<Session>(&name_of(id)) {
-        return Ok(existing);
+impl Sessions {
+    async fn new() -> Result<Self, Box<dyn std::error::Error>> {
+        Ok(Sessions {
+            supervisor: DynamicSupervisor::start(DynamicSupervisorSpec::new()).await?,
+            names: Registry::new(Keys::Unique),
+        })
     }
-    match Session::start(id, Duration::from_millis(100))
-        .name(name_of(id))
-        .await
-    {
-        Ok(started) => Ok(started),
-        Err(StartError::AlreadyStarted(existing)) => Ok(existing),
-        Err(other) => Err(other.into()),
+
+    /// The session `id`, started under the supervisor if it is not running.
+    /// A crash restarts it; a normal expiry does not (a transient child).
+    async fn get(&self, id: u32) -> Result<Server<Session>, Box<dyn std::error::Error>> {
+        if let Some(session) = self.names.whereis::<Session>(&id) {
+            return Ok(session);
+        }
+        let names = self.names.clone();
+        let spec = ChildSpec::new(format!("session:{id}"), move || {
+            Session::start(id, Duration::from_millis(150)).name(names.via(id))
+        })
+        .restart(Restart::Transient);
+        match self.supervisor.start_child(spec).await? {
+            Ok(started) => Ok(started.downcast().expect("a session")),
+            // Lost a race with another caller: use the winner.
+            Err(_) => self.names.whereis(&id).ok_or_else(|| "session vanished".into()),
+        }
     }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    for id in 1..=50 {
-        session(id)
-            .await?
-            .put("user".into(), format!("user-{id}"))
-            .await?;
+    tracing_subscriber::fmt().with_target(false).without_time().init();
+    // Session 3's crash is on purpose; the supervisor logs it.
+    std::panic::set_hook(Box::new(|_| {}));
+
+    let sessions = Sessions::new().await?;
+    for id in 1..=20 {
+        sessions.get(id).await?.put("user".into(), format!("user-{id}")).await?;
     }
-    println!("50 sessions started");
-    // Keep session 7 busy while the others go idle and expire.
-    let mut alive: Vec<u32>;
+    println!("20 sessions: {} supervised, {} named", sessions.supervisor.count_children().await?.active, sessions.names.count());
+
+    println!("session 3 crashes...");
+    let before = sessions.get(3).await?;
+    before.corrupt();
+    before.exited().await;
+    let after = sessions.get(3).await?;
+    println!(
+        "  ...and is back under its name: {} -> {}, data {:?} (state starts afresh)",
+        before.id(),
+        after.id(),
+        after.get_data().await?
+    );
+    assert_ne!(before.id(), after.id());
+
+    println!("sessions 3 and 7 stay busy; the rest go idle");
     let mut rounds = 0;
     loop {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        session(7).await?.get_data().await?;
-        alive = (1..=50)
-            .filter(|id| whereis::<Session>(&name_of(*id)).is_some())
-            .collect();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        for id in [3, 7] {
+            sessions.get(id).await?.get_data().await?;
+        }
         rounds += 1;
-        if alive.len() == 1 || rounds == 250 {
+        if sessions.names.count() == 2 || rounds == 200 {
             break;
         }
     }
-    println!("still alive: {alive:?}");
-    assert_eq!(alive, [7]);
-    println!("session 7 data: {:?}", session(7).await?.get_data().await?);
+    let mut alive: Vec<u32> = (1..=20).filter(|id| sessions.names.whereis::<Session>(id).is_some()).collect();
+    alive.sort_unstable();
+    println!("still alive: {alive:?}, supervised: {}", sessions.supervisor.count_children().await?.active);
+    assert_eq!(alive, [3, 7]);
+
+    sessions.supervisor.stop(ExitReason::Shutdown).await?;
+    println!("supervisor stopped; sessions named: {}", sessions.names.count());
+    assert_eq!(sessions.names.count(), 0);
     Ok(())
 }
