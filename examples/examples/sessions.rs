@@ -19,7 +19,11 @@ pub struct Session {
 impl Session {
     fn init(id: u32, idle: Duration, ctx: &mut Context<Self>) -> Result<Self, String> {
         ctx.idle_timeout(idle);
-        Ok(Session { id, data: HashMap::new(), idle })
+        Ok(Session {
+            id,
+            data: HashMap::new(),
+            idle,
+        })
     }
 
     /// Stores a value in the session.
@@ -80,24 +84,39 @@ impl Sessions {
         })
         .restart(Restart::Transient);
         match self.supervisor.start_child(spec).await? {
-            Ok(started) => Ok(started.downcast().expect("a session")),
+            Ok(Some(started)) => Ok(started.downcast().expect("a session")),
+            Ok(None) => Err("a session's init does not ask to be ignored".into()),
             // Lost a race with another caller: use the winner.
-            Err(_) => self.names.whereis(&id).ok_or_else(|| "session vanished".into()),
+            Err(_) => self
+                .names
+                .whereis(&id)
+                .ok_or_else(|| "session vanished".into()),
         }
     }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt().with_target(false).without_time().init();
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .init();
     // Session 3's crash is on purpose; the supervisor logs it.
     std::panic::set_hook(Box::new(|_| {}));
 
     let sessions = Sessions::new().await?;
     for id in 1..=20 {
-        sessions.get(id).await?.put("user".into(), format!("user-{id}")).await?;
+        sessions
+            .get(id)
+            .await?
+            .put("user".into(), format!("user-{id}"))
+            .await?;
     }
-    println!("20 sessions: {} supervised, {} named", sessions.supervisor.count_children().await?.active, sessions.names.count());
+    println!(
+        "20 sessions: {} supervised, {} named",
+        sessions.supervisor.count_children().await?.active,
+        sessions.names.count()
+    );
 
     println!("session 3 crashes...");
     let before = sessions.get(3).await?;
@@ -124,13 +143,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             break;
         }
     }
-    let mut alive: Vec<u32> = (1..=20).filter(|id| sessions.names.whereis::<Session>(id).is_some()).collect();
+    let mut alive: Vec<u32> = (1..=20)
+        .filter(|id| sessions.names.whereis::<Session>(id).is_some())
+        .collect();
     alive.sort_unstable();
-    println!("still alive: {alive:?}, supervised: {}", sessions.supervisor.count_children().await?.active);
+    println!(
+        "still alive: {alive:?}, supervised: {}",
+        sessions.supervisor.count_children().await?.active
+    );
     assert_eq!(alive, [3, 7]);
 
     sessions.supervisor.stop(ExitReason::Shutdown).await?;
-    println!("supervisor stopped; sessions named: {}", sessions.names.count());
+    println!(
+        "supervisor stopped; sessions named: {}",
+        sessions.names.count()
+    );
     assert_eq!(sessions.names.count(), 0);
     Ok(())
 }

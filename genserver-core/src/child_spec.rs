@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::StartError;
 use crate::runtime::Start;
 use crate::server::{AnyServer, GenServer};
 use crate::{DynamicSupervisor, Supervisor};
@@ -46,7 +47,9 @@ pub enum ChildKind {
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-type StartFn = dyn Fn(AnyServer) -> BoxFuture<Result<AnyServer, String>> + Send + Sync;
+/// Starts the child linked to the given parent: `Ok(None)` when its `init`
+/// asked to be ignored.
+type StartFn = dyn Fn(AnyServer) -> BoxFuture<Result<Option<AnyServer>, String>> + Send + Sync;
 
 /// How to start a child and what to do when it exits (OTP's child spec).
 ///
@@ -88,10 +91,11 @@ impl ChildSpec {
             start: Arc::new(move |parent| {
                 let start = start().link(parent);
                 Box::pin(async move {
-                    start
-                        .await
-                        .map(|server| AnyServer::from(&server))
-                        .map_err(|err| err.to_string())
+                    match start.await {
+                        Ok(server) => Ok(Some(AnyServer::from(&server))),
+                        Err(StartError::Ignored) => Ok(None),
+                        Err(err) => Err(err.to_string()),
+                    }
                 })
             }),
             restart: Restart::Permanent,
@@ -141,7 +145,10 @@ impl ChildSpec {
         &self.id
     }
 
-    pub(crate) async fn start_linked(&self, parent: AnyServer) -> Result<AnyServer, String> {
+    pub(crate) async fn start_linked(
+        &self,
+        parent: AnyServer,
+    ) -> Result<Option<AnyServer>, String> {
         (self.start)(parent).await
     }
 }

@@ -113,13 +113,14 @@ impl DynamicSupervisor {
         })
     }
 
-    /// Starts a child from `spec`, linked to this supervisor.
+    /// Starts a child from `spec`, linked to this supervisor; `Ok(None)` if
+    /// its `init` asked to be ignored (nothing is kept).
     #[call]
     pub async fn start_child(
         &mut self,
         spec: ChildSpec,
         ctx: &mut Context<Self>,
-    ) -> Result<AnyServer, DynamicSupervisorError> {
+    ) -> Result<Option<AnyServer>, DynamicSupervisorError> {
         if self
             .max_children
             .is_some_and(|max| self.children.len() >= max)
@@ -130,10 +131,12 @@ impl DynamicSupervisor {
             .start_linked(AnyServer::from(ctx.server()))
             .await
             .map_err(DynamicSupervisorError::StartChild)?;
-        self.children.push(Child {
-            spec,
-            server: server.clone(),
-        });
+        if let Some(server) = &server {
+            self.children.push(Child {
+                spec,
+                server: server.clone(),
+            });
+        }
         Ok(server)
     }
 
@@ -244,10 +247,11 @@ impl DynamicSupervisor {
             return;
         }
         match spec.start_linked(AnyServer::from(ctx.server())).await {
-            Ok(server) => {
+            Ok(Some(server)) => {
                 tracing::info!(child = %spec.id, server = %server.id(), "child restarted");
                 self.children.push(Child { spec, server });
             }
+            Ok(None) => tracing::info!(child = %spec.id, "child ignored its restart"),
             Err(error) => {
                 tracing::error!(child = %spec.id, %error, "child failed to restart");
                 self.retry.push_back(spec);

@@ -51,6 +51,9 @@ pub enum StartError<T: GenServer> {
     },
     /// `init` did not finish within the start's `init_timeout`; the server was killed.
     Timeout,
+    /// `init` returned `Ok(None)`: nothing was started (OTP's `:ignore`).
+    /// A supervisor keeps the child's spec without a running child.
+    Ignored,
     /// `init` panicked or the server went away before it finished.
     Exited(ExitReason),
 }
@@ -66,6 +69,7 @@ impl<T: GenServer> fmt::Debug for StartError<T> {
                 .field("holder", holder)
                 .finish(),
             StartError::Timeout => f.write_str("Timeout"),
+            StartError::Ignored => f.write_str("Ignored"),
             StartError::Exited(r) => f.debug_tuple("Exited").field(r).finish(),
         }
     }
@@ -80,6 +84,7 @@ impl<T: GenServer> fmt::Display for StartError<T> {
                 write!(f, "the name {name:?} is taken by {holder}")
             }
             StartError::Timeout => f.write_str("init timed out"),
+            StartError::Ignored => f.write_str("init asked to be ignored"),
             StartError::Exited(r) => write!(f, "server exited during init ({r})"),
         }
     }

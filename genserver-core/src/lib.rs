@@ -61,6 +61,15 @@
 //! the client methods (with your doc comments), the private message enum,
 //! and `impl GenServer for Counter`.
 //!
+//! # Supervision
+//!
+//! [`Supervisor`] and [`DynamicSupervisor`] start children from
+//! [`ChildSpec`]s (every server gets `T::child_spec(args)`), restart them by
+//! [`Strategy`] and [`Restart`] type within a restart intensity, and stop
+//! them in reverse order. Servers link with `ctx.link(..)` or
+//! `T::start(..).link(..)`; a [`Registry`] names servers by key and is a
+//! pub/sub table for duplicate keys.
+//!
 //! # Failure
 //!
 //! A panic in a callback ends that server only: `terminate` runs, waiting
@@ -131,20 +140,31 @@ pub mod __private {
     #[derive(Debug)]
     pub enum NoHandleContinue {}
 
-    /// What `init` may return: `Result<Self, E>` under any alias.
+    /// What `init` may return: `Result<Self, E>`, or `Result<Option<Self>, E>`
+    /// where `Ok(None)` asks to be ignored (OTP's `:ignore`); under any alias.
     #[diagnostic::on_unimplemented(
-        message = "`init` must return `Result<{S}, E>`, not `{Self}`",
+        message = "`init` must return `Result<{S}, E>` or `Result<Option<{S}>, E>`, not `{Self}`",
         label = "`init` returns the new state, or the error that stops the start",
         note = "the error type `E` needs `Debug + Send + 'static`"
     )]
     pub trait InitReturn<S> {
         type Error: ::core::fmt::Debug + Send + 'static;
-        fn into_result(self) -> ::core::result::Result<S, Self::Error>;
+        /// `Ok(None)`: start nothing (`:ignore`).
+        fn into_result(self) -> ::core::result::Result<Option<S>, Self::Error>;
     }
 
     impl<S, E: ::core::fmt::Debug + Send + 'static> InitReturn<S> for ::core::result::Result<S, E> {
         type Error = E;
-        fn into_result(self) -> ::core::result::Result<S, E> {
+        fn into_result(self) -> ::core::result::Result<Option<S>, E> {
+            self.map(Some)
+        }
+    }
+
+    impl<S, E: ::core::fmt::Debug + Send + 'static> InitReturn<S>
+        for ::core::result::Result<Option<S>, E>
+    {
+        type Error = E;
+        fn into_result(self) -> ::core::result::Result<Option<S>, E> {
             self
         }
     }

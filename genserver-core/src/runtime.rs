@@ -215,7 +215,15 @@ impl<T: GenServer> Life<T> {
             .instrument(tracing::debug_span!("init"))
             .await;
         let mut state = match init {
-            Ok(Ok(state)) => state,
+            Ok(Ok(Some(state))) => state,
+            Ok(Ok(None)) => {
+                // OTP's `:ignore`: a normal exit, no `terminate`.
+                self.drop_links();
+                self.rx.close();
+                self.guard.finish(&ExitReason::Normal);
+                let _ = ack.send(Err(StartError::Ignored));
+                return;
+            }
             Ok(Err(err)) => {
                 // OTP: a failed init exits without `terminate`. The error goes
                 // back to `start`, not to the links.

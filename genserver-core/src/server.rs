@@ -56,7 +56,7 @@ pub trait GenServer: Sized + Send + 'static {
     fn __init(
         args: Self::Args,
         ctx: &mut Context<Self>,
-    ) -> impl Future<Output = Result<Self, Self::InitError>> + Send;
+    ) -> impl Future<Output = Result<Option<Self>, Self::InitError>> + Send;
 
     #[doc(hidden)]
     fn __dispatch<'a>(

@@ -222,10 +222,8 @@ impl Supervisor {
                 return Err(SupervisorError::AlreadyPresent(spec.id));
             }
             match spec.start_linked(me.clone()).await {
-                Ok(server) => supervisor.children.push(Child {
-                    spec,
-                    server: Some(server),
-                }),
+                // An ignored child keeps its spec, with nothing running.
+                Ok(server) => supervisor.children.push(Child { spec, server }),
                 Err(error) => {
                     tracing::error!(child = %spec.id, %error, "child failed to start");
                     supervisor.stop_all().await;
@@ -267,13 +265,14 @@ impl Supervisor {
         count
     }
 
-    /// Adds a child after the others and starts it.
+    /// Adds a child after the others and starts it; `Ok(None)` if its
+    /// `init` asked to be ignored (the spec is kept).
     #[call]
     pub async fn start_child(
         &mut self,
         spec: ChildSpec,
         ctx: &mut Context<Self>,
-    ) -> Result<AnyServer, SupervisorError> {
+    ) -> Result<Option<AnyServer>, SupervisorError> {
         if self.children.iter().any(|c| c.spec.id == spec.id) {
             return Err(SupervisorError::AlreadyPresent(spec.id));
         }
@@ -286,7 +285,7 @@ impl Supervisor {
             })?;
         self.children.push(Child {
             spec,
-            server: Some(server.clone()),
+            server: server.clone(),
         });
         Ok(server)
     }
@@ -302,13 +301,14 @@ impl Supervisor {
         Ok(())
     }
 
-    /// Starts a stopped child again from its spec.
+    /// Starts a stopped child again from its spec; `Ok(None)` if its `init`
+    /// asked to be ignored.
     #[call]
     pub async fn restart_child(
         &mut self,
         id: String,
         ctx: &mut Context<Self>,
-    ) -> Result<AnyServer, SupervisorError> {
+    ) -> Result<Option<AnyServer>, SupervisorError> {
         let index = self.index(&id)?;
         if self.children[index].server.is_some() {
             return Err(SupervisorError::Running(id));
@@ -319,7 +319,7 @@ impl Supervisor {
             .start_linked(me)
             .await
             .map_err(|error| SupervisorError::StartChild { id, error })?;
-        self.children[index].server = Some(server.clone());
+        self.children[index].server = server.clone();
         Ok(server)
     }
 
@@ -468,9 +468,13 @@ impl Supervisor {
         let me = AnyServer::from(ctx.server());
         let id = self.children[index].spec.id.clone();
         match self.children[index].spec.start_linked(me).await {
-            Ok(server) => {
+            Ok(Some(server)) => {
                 tracing::info!(child = %id, server = %server.id(), "child restarted");
                 self.children[index].server = Some(server);
+                true
+            }
+            Ok(None) => {
+                tracing::info!(child = %id, "child ignored its restart");
                 true
             }
             Err(error) => {

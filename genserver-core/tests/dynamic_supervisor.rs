@@ -57,11 +57,13 @@ async fn start_child_at_runtime_and_restart_one_for_one() {
         .await
         .unwrap()
         .unwrap()
+        .unwrap()
         .downcast()
         .unwrap();
     let b: Server<Session> = sup
         .start_child(session("b", &log))
         .await
+        .unwrap()
         .unwrap()
         .unwrap()
         .downcast()
@@ -88,7 +90,12 @@ async fn max_children_caps_running_children() {
         .await
         .unwrap();
     sup.start_child(session("a", &log)).await.unwrap().unwrap();
-    let b = sup.start_child(session("b", &log)).await.unwrap().unwrap();
+    let b = sup
+        .start_child(session("b", &log))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(
         sup.start_child(session("c", &log))
             .await
@@ -114,6 +121,7 @@ async fn temporary_children_are_not_restarted() {
     let a = sup
         .start_child(session("a", &log).restart(Restart::Temporary))
         .await
+        .unwrap()
         .unwrap()
         .unwrap();
     a.downcast::<Session>().unwrap().crash();
@@ -169,4 +177,28 @@ async fn restart_intensity_exceeded_shuts_the_dynamic_supervisor_down() {
     }
     sup.exited().await;
     assert!(!sup.is_alive());
+}
+
+pub struct Shy;
+
+#[gen_server]
+impl Shy {
+    fn init() -> Result<Option<Self>, String> {
+        Ok(None)
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+#[tokio::test]
+async fn an_ignored_child_is_not_kept() {
+    let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let started = sup
+        .start_child(ChildSpec::new("shy", Shy::start))
+        .await
+        .unwrap();
+    assert_eq!(started, Ok(None));
+    assert_eq!(sup.count_children().await.unwrap().specs, 0);
 }

@@ -182,3 +182,28 @@ async fn idle_timeout_is_cancelled_by_any_message() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(log.entries(), ["init"]);
 }
+
+pub struct Shy;
+
+#[gen_server]
+impl Shy {
+    fn init(log: Log) -> Result<Option<Self>, String> {
+        log.push("init");
+        Ok(None)
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+
+    fn terminate(&mut self, _reason: &ExitReason) {
+        unreachable!("an ignored server never runs terminate")
+    }
+}
+
+#[tokio::test]
+async fn init_ignore_is_a_distinct_start_outcome_without_terminate() {
+    let log = Log::default();
+    let err = Shy::start(log.clone()).name("shy").await.unwrap_err();
+    assert!(matches!(err, StartError::Ignored), "{err:?}");
+    assert_eq!(log.entries(), ["init"]);
+    assert!(whereis::<Shy>("shy").is_none());
+}

@@ -18,22 +18,27 @@ pub struct Worker {
 pub enum Mode {
     Ok,
     FailInit,
+    Ignore,
     SlowStop(Duration),
 }
 
 #[gen_server]
 impl Worker {
-    async fn init(id: &'static str, log: Log, mode: Mode) -> Result<Self, String> {
+    async fn init(id: &'static str, log: Log, mode: Mode) -> Result<Option<Self>, String> {
         if mode == Mode::FailInit {
             log.push(format!("fail:{id}"));
             return Err(format!("{id} refuses"));
+        }
+        if mode == Mode::Ignore {
+            log.push(format!("ignore:{id}"));
+            return Ok(None);
         }
         log.push(format!("start:{id}"));
         let slow_stop = match mode {
             Mode::SlowStop(d) => d,
             _ => Duration::ZERO,
         };
-        Ok(Worker { id, log, slow_stop })
+        Ok(Some(Worker { id, log, slow_stop }))
     }
 
     #[cast]
@@ -77,10 +82,9 @@ async fn child(sup: &Server<Supervisor>, id: &str) -> Server<Worker> {
             .iter()
             .find(|c| c.id == id)
             .and_then(|c| c.server.clone())
+            && server.is_alive()
         {
-            if server.is_alive() {
-                return server.downcast().unwrap();
-            }
+            return server.downcast().unwrap();
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -361,7 +365,12 @@ async fn which_count_start_terminate_restart_delete_child() {
     let sup = supervise(Strategy::OneForOne, vec![worker("a", &log)]).await;
     let nested = Supervisor::child_spec(SupervisorSpec::new(Strategy::OneForOne)).id("sub");
     sup.start_child(nested).await.unwrap().unwrap();
-    let b = sup.start_child(worker("b", &log)).await.unwrap().unwrap();
+    let b = sup
+        .start_child(worker("b", &log))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(
         sup.start_child(worker("b", &log))
             .await
@@ -398,7 +407,12 @@ async fn which_count_start_terminate_restart_delete_child() {
         sup.delete_child("a".into()).await.unwrap().unwrap_err(),
         SupervisorError::Running("a".into())
     );
-    let b2 = sup.restart_child("b".into()).await.unwrap().unwrap();
+    let b2 = sup
+        .restart_child("b".into())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert!(b2.is_alive() && b2 != b);
     sup.terminate_child("b".into()).await.unwrap().unwrap();
     sup.delete_child("b".into()).await.unwrap().unwrap();
@@ -480,4 +494,29 @@ impl Watcher {
             self.log.push(reason.to_string());
         }
     }
+}
+
+#[tokio::test]
+async fn init_ignore_keeps_the_spec_without_a_running_child() {
+    let log = Log::default();
+    let ignored = Worker::child_spec("i", log.clone(), Mode::Ignore).id("i");
+    let sup = supervise(
+        Strategy::OneForOne,
+        vec![worker("a", &log), ignored, worker("b", &log)],
+    )
+    .await;
+    assert_eq!(log.entries(), ["start:a", "ignore:i", "start:b"]);
+    let children = sup.which_children().await.unwrap();
+    assert_eq!(children.len(), 3);
+    assert!(children[1].server.is_none());
+    assert_eq!(
+        sup.count_children().await.unwrap(),
+        ChildCount {
+            specs: 3,
+            active: 2,
+            supervisors: 0,
+            workers: 3
+        }
+    );
+    assert_eq!(sup.restart_child("i".into()).await.unwrap(), Ok(None));
 }

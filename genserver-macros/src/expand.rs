@@ -546,9 +546,9 @@ impl<'s, 'a> Expander<'s, 'a> {
             };
             let init = quote! {
                 fn __init<'a>(#args: Self, #ctx: &'a mut #krate::Context<Self>)
-                    -> impl #private::Future<Output = #private::Result<Self, #private::Infallible>> + #private::Send + 'a
+                    -> impl #private::Future<Output = #private::Result<::core::option::Option<Self>, #private::Infallible>> + #private::Send + 'a
                 {
-                    async move { #private::Ok(#args) }
+                    async move { #private::Ok(::core::option::Option::Some(#args)) }
                 }
             };
             return (types, init);
@@ -574,7 +574,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         };
         let init = quote! {
             fn __init<'a>(#args: Self::Args, #ctx_name: &'a mut #krate::Context<Self>)
-                -> impl #private::Future<Output = #private::Result<Self, Self::InitError>> + #private::Send + 'a
+                -> impl #private::Future<Output = #private::Result<::core::option::Option<Self>, Self::InitError>> + #private::Send + 'a
             {
                 async move {
                     #unpack

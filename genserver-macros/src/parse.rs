@@ -439,7 +439,9 @@ fn typed(input: &FnArg) -> Option<&syn::PatType> {
 fn callback_sig<'a>(f: &'a ImplItemFn, name: &str, cx: &mut Ctxt) -> Option<Sig<'a>> {
     let what = format!("`{name}`");
     let shape = match name {
-        "init" => "`fn init(args..) -> Result<Self, E>`",
+        "init" => {
+            "`fn init(args..) -> Result<Self, E>` (or `Result<Option<Self>, E>`, `Ok(None)` to be ignored)"
+        }
         "handle_info" => "`fn handle_info(&mut self, msg: Info<M>, ctx: &mut Context<Self>)`",
         "handle_continue" => "`fn handle_continue(&mut self, arg: A, ctx: &mut Context<Self>)`",
         _ => "`fn terminate(&mut self, reason: &ExitReason)`",

@@ -142,7 +142,10 @@ const _: () = {
             args: Self::Args,
             ctx: &'a mut ::genserver_core::Context<Self>,
         ) -> impl ::genserver_core::__private::Future<
-            Output = ::genserver_core::__private::Result<Self, Self::InitError>,
+            Output = ::genserver_core::__private::Result<
+                ::core::option::Option<Self>,
+                Self::InitError,
+            >,
         > + ::genserver_core::__private::Send + 'a {
             async move {
                 let start = args;

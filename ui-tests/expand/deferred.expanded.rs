@@ -105,11 +105,13 @@ const _: () = {
             _ctx: &'a mut ::genserver_core::Context<Self>,
         ) -> impl ::genserver_core::__private::Future<
             Output = ::genserver_core::__private::Result<
-                Self,
+                ::core::option::Option<Self>,
                 ::genserver_core::__private::Infallible,
             >,
         > + ::genserver_core::__private::Send + 'a {
-            async move { ::genserver_core::__private::Ok(args) }
+            async move {
+                ::genserver_core::__private::Ok(::core::option::Option::Some(args))
+            }
         }
         fn __dispatch<'a>(
             &'a mut self,
