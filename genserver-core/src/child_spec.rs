@@ -24,6 +24,18 @@ pub enum Restart {
     Temporary,
 }
 
+impl Restart {
+    /// Whether a child of this restart type comes back after exiting with
+    /// `reason`.
+    pub fn restarts_after(self, reason: &crate::ExitReason) -> bool {
+        match self {
+            Restart::Permanent => true,
+            Restart::Transient => reason.is_abnormal(),
+            Restart::Temporary => false,
+        }
+    }
+}
+
 /// How a child is stopped when its supervisor shuts it down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shutdown {
@@ -161,6 +173,15 @@ impl fmt::Debug for ChildSpec {
             .field("shutdown", &self.shutdown)
             .field("kind", &self.kind)
             .finish_non_exhaustive()
+    }
+}
+
+/// The supervisor report of a child's exit: an error for abnormal reasons.
+pub(crate) fn report_exit(child: &str, server: crate::ServerId, reason: &crate::ExitReason) {
+    if reason.is_abnormal() {
+        tracing::error!(%child, %server, %reason, "child terminated");
+    } else {
+        tracing::debug!(%child, %server, %reason, "child terminated");
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
-use crate::child_spec::{ChildKind, ChildSpec, Restart, shut_down};
+use crate::child_spec::{ChildKind, ChildSpec, report_exit, shut_down};
 use crate::supervisor::{ChildCount, ChildInfo, Intensity};
 use crate::{AnyServer, Context, ExitReason, Info, ServerId, call, gen_server};
 
@@ -225,24 +225,14 @@ impl DynamicSupervisor {
             return;
         };
         let child = self.children.remove(index);
-        if reason.is_abnormal() {
-            tracing::error!(child = %child.spec.id, server = %from, %reason, "child terminated");
-        } else {
-            tracing::debug!(child = %child.spec.id, server = %from, %reason, "child terminated");
-        }
-        let restart = match child.spec.restart {
-            Restart::Permanent => true,
-            Restart::Transient => reason.is_abnormal(),
-            Restart::Temporary => false,
-        };
-        if restart {
+        report_exit(&child.spec.id, from, &reason);
+        if child.spec.restart.restarts_after(&reason) {
             self.restart(child.spec, ctx).await;
         }
     }
 
     async fn restart(&mut self, spec: ChildSpec, ctx: &mut Context<Self>) {
-        if !self.intensity.allow() {
-            tracing::error!(child = %spec.id, "reached maximum restart intensity; shutting down");
+        if !self.intensity.allow(&spec.id) {
             ctx.stop(ExitReason::Shutdown);
             return;
         }

@@ -36,7 +36,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::child_spec::{ChildKind, ChildSpec, Restart, shut_down};
+use crate::child_spec::{ChildKind, ChildSpec, Restart, report_exit, shut_down};
 use crate::{AnyServer, Context, ExitReason, Info, ServerId, call, gen_server};
 
 /// Which children restart when one exits.
@@ -168,8 +168,9 @@ impl Intensity {
         }
     }
 
-    /// Records a restart; `false` when it is one too many.
-    pub(crate) fn allow(&mut self) -> bool {
+    /// Records a restart of `child`; `false` (and a report) when it is one
+    /// too many.
+    pub(crate) fn allow(&mut self, child: &str) -> bool {
         let now = Instant::now();
         self.restarts.push_back(now);
         while self
@@ -179,7 +180,11 @@ impl Intensity {
         {
             self.restarts.pop_front();
         }
-        self.restarts.len() <= self.max
+        let allowed = self.restarts.len() <= self.max;
+        if !allowed {
+            tracing::error!(%child, "reached maximum restart intensity; shutting down");
+        }
+        allowed
     }
 }
 
@@ -395,24 +400,14 @@ impl Supervisor {
         let child = &mut self.children[index];
         child.server = None;
         let id = child.spec.id.clone();
-        if reason.is_abnormal() {
-            tracing::error!(child = %id, %reason, "child terminated");
-        } else {
-            tracing::debug!(child = %id, %reason, "child terminated");
-        }
-        let restart = match child.spec.restart {
-            Restart::Permanent => true,
-            Restart::Transient => reason.is_abnormal(),
-            Restart::Temporary => false,
-        };
-        if !restart {
+        report_exit(&id, from, &reason);
+        if !child.spec.restart.restarts_after(&reason) {
             if child.spec.restart == Restart::Temporary {
                 self.children.remove(index);
             }
             return;
         }
-        if !self.intensity.allow() {
-            tracing::error!(child = %id, "reached maximum restart intensity; shutting down");
+        if !self.intensity.allow(&id) {
             self.stop_all().await;
             ctx.stop(ExitReason::Shutdown);
             return;
@@ -479,10 +474,9 @@ impl Supervisor {
             }
             Err(error) => {
                 tracing::error!(child = %id, %error, "child failed to restart");
-                if self.intensity.allow() {
+                if self.intensity.allow(&id) {
                     ctx.server().send(RetryRestart(id));
                 } else {
-                    tracing::error!(child = %id, "reached maximum restart intensity; shutting down");
                     self.stop_all().await;
                     ctx.stop(ExitReason::Shutdown);
                 }
