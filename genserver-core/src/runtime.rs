@@ -136,8 +136,10 @@ impl<T: GenServer> Start<T> {
                 Err(err)
             }
             Err(_) => {
+                // The task ended before `init` answered: it was killed.
                 server.exited().await;
-                Err(StartError::Exited(ExitReason::Killed))
+                let reason = shared.process.reason().unwrap_or(ExitReason::Killed);
+                Err(StartError::Exited(reason))
             }
         }
     }

@@ -236,6 +236,11 @@ impl Process {
         }
     }
 
+    /// The reason the server exits or exited with, once it is known.
+    pub(crate) fn reason(&self) -> Option<ExitReason> {
+        self.state().reason.clone()
+    }
+
     /// The reason given to [`kill`](Self::kill), if the server was killed.
     pub(crate) fn kill_reason(&self) -> Option<ExitReason> {
         self.state().killed.clone()

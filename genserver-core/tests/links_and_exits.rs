@@ -236,3 +236,21 @@ impl Spy {
         }
     }
 }
+
+#[tokio::test]
+async fn a_link_exit_during_init_fails_the_start_with_that_reason() {
+    let (parent, _) = node().await;
+    let doomed = AnyServer::from(&parent);
+    let start = Probe::start(Init::Slow(Log::default(), Duration::from_secs(30))).link(&parent);
+    let (started, ()) = tokio::join!(start, async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        parent.crash();
+        doomed.exited().await;
+    });
+    match started {
+        Err(StartError::Exited(reason)) => {
+            assert_eq!(reason, ExitReason::Panic("node crashed".into()))
+        }
+        other => panic!("expected the parent's exit reason, got {other:?}"),
+    }
+}
