@@ -480,8 +480,13 @@ impl<T: GenServer> Handle<T> {
     }
 
     /// Queues a cast; never fails, never blocks.
+    #[inline]
     pub fn cast(&self, build: impl FnOnce(CastToken) -> T::Message) {
-        let _ = self.shared.tx.send(Envelope::Message(build(CastToken(()))));
+        // A send to a dead server hands the message back: drop it there,
+        // so the common path carries no drop glue.
+        if let Err(undelivered) = self.shared.tx.send(Envelope::Message(build(CastToken(())))) {
+            drop(undelivered);
+        }
     }
 
     pub(crate) fn send_envelope(&self, envelope: Envelope<T>) -> bool {
