@@ -157,3 +157,17 @@ async fn partitions_serve_concurrent_registrations() {
     }
     assert_eq!(registry.count(), 100);
 }
+
+#[tokio::test]
+async fn unregister_removes_only_that_servers_entries_under_the_key() {
+    let registry: Registry<&str> = Registry::new(Keys::Duplicate);
+    let (a, _) = probe().await;
+    let (b, _) = probe().await;
+    registry.register("k", &a, ()).unwrap();
+    registry.register("k", &b, ()).unwrap();
+    assert!(registry.unregister(&"k", &a));
+    assert!(!registry.unregister(&"k", &a));
+    let left: Vec<AnyServer> = registry.lookup(&"k").into_iter().map(|(s, ())| s).collect();
+    assert_eq!(left, [AnyServer::from(&b)]);
+    assert!(a.is_alive(), "unregistering does not touch the server");
+}
