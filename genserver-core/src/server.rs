@@ -753,6 +753,14 @@ impl From<&AnyServer> for AnyServer {
 /// sets it for one call. A reply that arrives after its call timed out is
 /// dropped; it never answers a later call.
 ///
+/// # Runtime
+///
+/// Servers run on tokio and their calls use tokio's timers: the runtime
+/// needs them enabled (`#[tokio::main]` and `#[tokio::test]` do; a
+/// `Builder` needs `enable_time()` or `enable_all()`). Under
+/// `tokio::time::pause()`, call timeouts, timers and idle timeouts follow
+/// the paused clock.
+///
 /// # Lifetime
 ///
 /// A server lives until it stops: dropping every handle does not stop it,
