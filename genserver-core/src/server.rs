@@ -354,28 +354,25 @@ impl Process {
     /// decide: a reply channel can close a moment before the reason is set
     /// (a panic drops the handler's reply first).
     async fn exit_reason(&self, limit: Duration) -> Option<ExitReason> {
-        let wait = async {
-            loop {
-                let notified = self.changed.notified();
-                tokio::pin!(notified);
-                notified.as_mut().enable();
-                if let Some(reason) = self.state().reason.clone() {
-                    return reason;
-                }
-                notified.await;
-            }
-        };
-        tokio::time::timeout(limit, wait).await.ok()
+        let reason = self.wait_until(|process| process.state().reason.clone());
+        tokio::time::timeout(limit, reason).await.ok()
     }
 
     /// Waits until the server has completely exited.
     pub(crate) async fn exited(&self) {
+        self.wait_until(|process| (process.status.load(Ordering::Acquire) == DONE).then_some(()))
+            .await
+    }
+
+    /// Waits until `check` answers, looking again at every change of state.
+    async fn wait_until<R>(&self, check: impl Fn(&Self) -> Option<R>) -> R {
         loop {
             let notified = self.changed.notified();
             tokio::pin!(notified);
+            // Registered before looking, so no change slips between the two.
             notified.as_mut().enable();
-            if self.status.load(Ordering::Acquire) == DONE {
-                return;
+            if let Some(answer) = check(self) {
+                return answer;
             }
             notified.await;
         }
