@@ -11,25 +11,14 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::child_spec::{ChildKind, ChildSpec, report_exit, shut_down};
-use crate::supervisor::{ChildCount, ChildInfo, Intensity};
+use crate::supervisor::{ChildCount, ChildInfo, Intensity, IntensityLimit};
 use crate::{AnyServer, Context, ExitReason, Info, ServerId, call, gen_server};
 
 /// How a dynamic supervisor is set up.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct DynamicSupervisorSpec {
     max_children: Option<usize>,
-    max_restarts: usize,
-    period: Duration,
-}
-
-impl Default for DynamicSupervisorSpec {
-    fn default() -> Self {
-        DynamicSupervisorSpec {
-            max_children: None,
-            max_restarts: 3,
-            period: Duration::from_secs(5),
-        }
-    }
+    intensity: IntensityLimit,
 }
 
 impl DynamicSupervisorSpec {
@@ -46,8 +35,10 @@ impl DynamicSupervisorSpec {
 
     /// At most `max_restarts` restarts within `period`.
     pub fn intensity(mut self, max_restarts: usize, period: Duration) -> Self {
-        self.max_restarts = max_restarts;
-        self.period = period;
+        self.intensity = IntensityLimit {
+            max_restarts,
+            period,
+        };
         self
     }
 }
@@ -106,7 +97,7 @@ impl DynamicSupervisor {
         ctx.trap_exit(true);
         Ok(DynamicSupervisor {
             max_children: spec.max_children,
-            intensity: Intensity::new(spec.max_restarts, spec.period),
+            intensity: Intensity::new(spec.intensity),
             children: Vec::new(),
             stopping: HashSet::new(),
             retry: VecDeque::new(),

@@ -55,8 +55,7 @@ pub enum Strategy {
 #[derive(Clone, Debug)]
 pub struct SupervisorSpec {
     strategy: Strategy,
-    max_restarts: usize,
-    period: Duration,
+    intensity: IntensityLimit,
     children: Vec<ChildSpec>,
 }
 
@@ -65,8 +64,7 @@ impl SupervisorSpec {
     pub fn new(strategy: Strategy) -> Self {
         SupervisorSpec {
             strategy,
-            max_restarts: 3,
-            period: Duration::from_secs(5),
+            intensity: IntensityLimit::default(),
             children: Vec::new(),
         }
     }
@@ -85,9 +83,29 @@ impl SupervisorSpec {
 
     /// At most `max_restarts` restarts within `period`.
     pub fn intensity(mut self, max_restarts: usize, period: Duration) -> Self {
-        self.max_restarts = max_restarts;
-        self.period = period;
+        self.intensity = IntensityLimit {
+            max_restarts,
+            period,
+        };
         self
+    }
+}
+
+/// At most `max_restarts` restarts within `period`: OTP's restart
+/// intensity, shared by both kinds of supervisor.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct IntensityLimit {
+    pub(crate) max_restarts: usize,
+    pub(crate) period: Duration,
+}
+
+impl Default for IntensityLimit {
+    /// Elixir's default: 3 restarts in 5 s.
+    fn default() -> Self {
+        IntensityLimit {
+            max_restarts: 3,
+            period: Duration::from_secs(5),
+        }
     }
 }
 
@@ -154,16 +172,14 @@ pub struct ChildCount {
 /// Restart intensity: restarts within a sliding window.
 #[derive(Debug)]
 pub(crate) struct Intensity {
-    max: usize,
-    period: Duration,
+    limit: IntensityLimit,
     restarts: VecDeque<Instant>,
 }
 
 impl Intensity {
-    pub(crate) fn new(max: usize, period: Duration) -> Self {
+    pub(crate) fn new(limit: IntensityLimit) -> Self {
         Intensity {
-            max,
-            period,
+            limit,
             restarts: VecDeque::new(),
         }
     }
@@ -176,11 +192,11 @@ impl Intensity {
         while self
             .restarts
             .front()
-            .is_some_and(|t| now.duration_since(*t) > self.period)
+            .is_some_and(|t| now.duration_since(*t) > self.limit.period)
         {
             self.restarts.pop_front();
         }
-        let allowed = self.restarts.len() <= self.max;
+        let allowed = self.restarts.len() <= self.limit.max_restarts;
         if !allowed {
             tracing::error!(%child, "reached maximum restart intensity; shutting down");
         }
@@ -217,7 +233,7 @@ impl Supervisor {
         let me = AnyServer::from(ctx.server());
         let mut supervisor = Supervisor {
             strategy: spec.strategy,
-            intensity: Intensity::new(spec.max_restarts, spec.period),
+            intensity: Intensity::new(spec.intensity),
             children: Vec::new(),
             stopping: HashSet::new(),
         };
