@@ -598,11 +598,10 @@ impl<'s, 'a> Expander<'s, 'a> {
             let names = Self::fields(handler);
             let span_name = handler.ident().to_string();
             let span = local("span");
+            let call = self.call_user(handler.f, true, &names, handler.sig.takes_ctx, false);
             let run = if handler.sig.is_async {
-                let call = self.call_user(handler.f, true, &names, handler.sig.takes_ctx, false);
                 quote!(#private::Instrument::instrument(#call, #span).await)
             } else {
-                let call = self.call_user(handler.f, true, &names, handler.sig.takes_ctx, false);
                 quote!(#span.in_scope(|| #call))
             };
             let open = quote!(let #span = #private::tracing::debug_span!(#span_name););

@@ -167,7 +167,7 @@ fn common_sig<'a>(
     cx: &mut Ctxt,
 ) -> Option<Sig<'a>> {
     let sig = &f.sig;
-    let before = cx_errors(cx);
+    let before = cx.count();
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         cx.error(
             &sig.generics,
@@ -254,7 +254,7 @@ fn common_sig<'a>(
         ReturnType::Type(_, ty) if is_unit(ty) => None,
         ReturnType::Type(_, ty) => Some(&**ty),
     };
-    if cx_errors(cx) != before {
+    if cx.count() != before {
         return None;
     }
     Some(Sig {
@@ -263,10 +263,6 @@ fn common_sig<'a>(
         takes_ctx,
         output,
     })
-}
-
-fn cx_errors(cx: &Ctxt) -> usize {
-    cx.count()
 }
 
 /// `Some(true)` for `&mut Context<..>`, `Some(false)` for `&Context<..>`.
