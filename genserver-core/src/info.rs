@@ -1,10 +1,7 @@
 //! Out-of-band messages: what `handle_info` receives.
 
-use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use crate::exit::ExitReason;
-use crate::server::ServerId;
+use crate::exit_reason::ExitReason;
+use crate::id::{MonitorRef, ServerId};
 
 /// Everything a server receives that is not a call or a cast: its own
 /// messages (`M`, the `info = M` type of `#[gen_server]`), timer messages,
@@ -41,27 +38,4 @@ pub enum Info<M> {
         /// Why it exited.
         reason: ExitReason,
     },
-}
-
-/// Identifies one monitor (OTP's monitor reference).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MonitorRef(u64);
-
-impl MonitorRef {
-    pub(crate) fn next() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        MonitorRef(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
-impl fmt::Debug for MonitorRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#Ref<{}>", self.0)
-    }
-}
-
-impl fmt::Display for MonitorRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
 }

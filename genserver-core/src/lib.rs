@@ -78,39 +78,36 @@
 
 #![warn(missing_docs, missing_debug_implementations)]
 
-mod child_spec;
-mod context;
-mod deadline;
-mod dynamic_supervisor;
-mod error;
-mod exit;
+mod exit_reason;
+mod id;
 mod info;
-mod names;
-mod registry;
-mod runtime;
+mod naming;
 mod server;
-mod supervisor;
+mod supervision;
 
-pub use child_spec::{ChildKind, ChildSpec, Restart, Shutdown};
-pub use context::{Context, TimerRef};
-pub use dynamic_supervisor::{
+pub use exit_reason::ExitReason;
+pub use genserver_macros::{call, cast, gen_server};
+pub use id::{MonitorRef, ServerId};
+pub use info::Info;
+pub use naming::registry::{BorrowedKey, Keys, RegisterError, Registry};
+pub use naming::{Name, whereis};
+pub use server::Server;
+pub use server::any::AnyServer;
+pub use server::context::{Context, TimerRef};
+pub use server::error::{CallError, StartError};
+pub use server::gen_server::{ClientHandle, GenServer};
+pub use server::handle::DEFAULT_CALL_TIMEOUT;
+pub use server::reply::ReplyTo;
+pub use server::start::Start;
+pub use supervision::child_spec::{ChildKind, ChildSpec, Restart, Shutdown};
+pub use supervision::dynamic::{
     DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorError, DynamicSupervisorSpec,
     RetryPending,
 };
-pub use error::{CallError, StartError};
-pub use exit::ExitReason;
-pub use genserver_macros::{call, cast, gen_server};
-pub use info::{Info, MonitorRef};
-pub use names::{Name, whereis};
-pub use registry::{Keys, RegisterError, Registry};
-pub use runtime::Start;
-pub use server::{
-    AnyServer, ClientHandle, DEFAULT_CALL_TIMEOUT, GenServer, ReplyTo, Server, ServerId,
+pub use supervision::supervisor::{
+    RetryRestart, Strategy, Supervisor, SupervisorClient, SupervisorError, SupervisorSpec,
 };
-pub use supervisor::{
-    ChildCount, ChildInfo, RetryRestart, Strategy, Supervisor, SupervisorClient, SupervisorError,
-    SupervisorSpec,
-};
+pub use supervision::{ChildCount, ChildInfo, ChildStartError, ChildStatus, InitError};
 
 /// Everything a server's module needs: `use genserver_core::prelude::*;`.
 pub mod prelude {
@@ -122,50 +119,6 @@ pub mod prelude {
     };
 }
 
-/// What the generated code names. Not public API: no stability promise.
 #[doc(hidden)]
-pub mod __private {
-    pub use crate::runtime::Start;
-    pub use crate::server::{CastToken, ClientHandle, Handle};
-    pub use ::core::convert::Infallible;
-    pub use ::core::future::Future;
-    pub use ::core::marker::{PhantomData, Send};
-    pub use ::core::result::Result::{self, Err, Ok};
-    pub use ::tracing;
-    pub use ::tracing::Instrument;
-
-    /// The `Continue` type of a server without `handle_continue`: it has no
-    /// values, so `ctx.continue_with(..)` cannot be called. Define
-    /// `fn handle_continue(&mut self, arg: A)` to use it.
-    #[derive(Debug)]
-    pub enum NoHandleContinue {}
-
-    /// What `init` may return: `Result<Self, E>`, or `Result<Option<Self>, E>`
-    /// where `Ok(None)` asks to be ignored (OTP's `:ignore`); under any alias.
-    #[diagnostic::on_unimplemented(
-        message = "`init` must return `Result<{S}, E>` or `Result<Option<{S}>, E>`, not `{Self}`",
-        label = "`init` returns the new state, or the error that stops the start",
-        note = "the error type `E` needs `Debug + Send + 'static`"
-    )]
-    pub trait InitReturn<S> {
-        type Error: ::core::fmt::Debug + Send + 'static;
-        /// `Ok(None)`: start nothing (`:ignore`).
-        fn into_result(self) -> ::core::result::Result<Option<S>, Self::Error>;
-    }
-
-    impl<S, E: ::core::fmt::Debug + Send + 'static> InitReturn<S> for ::core::result::Result<S, E> {
-        type Error = E;
-        fn into_result(self) -> ::core::result::Result<Option<S>, E> {
-            self.map(Some)
-        }
-    }
-
-    impl<S, E: ::core::fmt::Debug + Send + 'static> InitReturn<S>
-        for ::core::result::Result<Option<S>, E>
-    {
-        type Error = E;
-        fn into_result(self) -> ::core::result::Result<Option<S>, E> {
-            self
-        }
-    }
-}
+#[path = "private.rs"]
+pub mod __private;

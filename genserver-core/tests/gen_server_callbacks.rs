@@ -3,6 +3,7 @@
 mod common;
 
 use common::{Init, Log, Probe, probe};
+use common::{eventually, within};
 use genserver_core::prelude::*;
 use std::time::Duration;
 
@@ -150,16 +151,33 @@ async fn terminate_runs_on_stop() {
     assert_eq!(log.entries(), ["init", "terminate:shutdown"]);
 }
 
+/// OTP 28's priority messages: a stop overtakes what is queued; the
+/// handler running finishes first, queued calls are answered with the exit.
 #[tokio::test]
-async fn stop_is_handled_in_mailbox_order() {
+async fn stop_overtakes_queued_messages_and_answers_queued_calls() {
     let (server, log) = probe().await;
-    server.note_after(1, Duration::ZERO);
-    server.continue_with("before-stop");
-    server.stop(ExitReason::Normal).await.unwrap();
-    let entries = log.entries();
-    assert_eq!(entries.first().map(String::as_str), Some("init"));
-    assert!(entries.contains(&"continue:before-stop".to_string()));
-    assert_eq!(entries.last().map(String::as_str), Some("terminate:normal"));
+    let slow = tokio::spawn({
+        let server = server.clone();
+        async move { server.sleep_then_get(Duration::from_millis(200)).await }
+    });
+    // The slow call holds the server; what follows queues behind it.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    server.continue_with("queued");
+    let queued_call = tokio::spawn({
+        let server = server.clone();
+        async move { server.get().await }
+    });
+    let secs = Duration::from_secs(5);
+    eventually(secs, "two messages queued", || server.mailbox_len() == 2).await;
+    within(secs, "stop", server.stop(ExitReason::Normal))
+        .await
+        .unwrap();
+    assert_eq!(slow.await.unwrap(), Ok(0));
+    assert_eq!(
+        queued_call.await.unwrap(),
+        Err(CallError::Exited(ExitReason::Normal))
+    );
+    assert_eq!(log.entries(), ["init", "terminate:normal"]);
 }
 
 #[tokio::test(start_paused = true)]

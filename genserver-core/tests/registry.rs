@@ -27,7 +27,7 @@ async fn duplicate_keys_hold_many_servers_with_their_values() {
     registry.register("topic".into(), &b, 2).unwrap();
     registry.register("other".into(), &b, 3).unwrap();
     let mut found: Vec<(u64, u32)> = registry
-        .lookup(&"topic".into())
+        .lookup("topic")
         .into_iter()
         .map(|(s, v)| (s.id().as_u64(), v))
         .collect();

@@ -4,7 +4,7 @@ mod common;
 
 use common::Log;
 use genserver_core::prelude::*;
-use genserver_core::{ChildCount, ChildKind, SupervisorError};
+use genserver_core::{ChildCount, ChildKind, ChildStartError, SupervisorError};
 use std::time::Duration;
 
 /// A child that logs its life: `start:<id>` in init, `stop:<id>` in terminate.
@@ -169,7 +169,11 @@ async fn a_child_failing_to_start_stops_those_started_and_fails_the_supervisor()
     match err {
         StartError::Init(SupervisorError::StartChild { id, error }) => {
             assert_eq!(id, "b");
-            assert!(error.contains("b refuses"), "{error}");
+            // The child's own init error, typed.
+            let ChildStartError::Init(init) = &error else {
+                panic!("expected an init error, got {error:?}");
+            };
+            assert_eq!(init.downcast_ref::<String>().unwrap(), "b refuses");
         }
         other => panic!("expected StartChild, got {other:?}"),
     }

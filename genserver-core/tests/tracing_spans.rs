@@ -1,5 +1,6 @@
 //! Observability: a span per server and per handled message, named after
-//! the handler; abnormal exits logged at error level with the reason.
+//! the handler; one crash report per crash, at error level, naming the
+//! server, the handler and the reason; a server's span has no parent.
 
 mod common;
 
@@ -13,6 +14,10 @@ use tracing_subscriber::registry::Registry;
 #[derive(Clone, Default)]
 struct Recorder {
     spans: Arc<Mutex<Vec<String>>>,
+    /// Names of the spans created as roots (no parent).
+    roots: Arc<Mutex<Vec<String>>>,
+    /// How many `follows_from` links were recorded.
+    follows: Arc<Mutex<usize>>,
     errors: Arc<Mutex<Vec<String>>>,
     infos: Arc<Mutex<Vec<String>>>,
 }
@@ -29,10 +34,20 @@ impl<S: Subscriber> Layer<S> for Recorder {
     fn on_new_span(&self, attrs: &Attributes<'_>, _id: &Id, _ctx: Context<'_, S>) {
         let mut fields = Fields(String::new());
         attrs.record(&mut fields);
+        if attrs.is_root() {
+            self.roots
+                .lock()
+                .unwrap()
+                .push(attrs.metadata().name().to_string());
+        }
         self.spans
             .lock()
             .unwrap()
             .push(format!("{} {}", attrs.metadata().name(), fields.0.trim()));
+    }
+
+    fn on_follows_from(&self, _span: &Id, _follows: &Id, _ctx: Context<'_, S>) {
+        *self.follows.lock().unwrap() += 1;
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
@@ -76,12 +91,46 @@ async fn spans_name_the_server_and_each_handler_and_crashes_are_logged() {
         );
     }
     let errors = recorder.errors.lock().unwrap().clone();
+    assert_eq!(errors.len(), 1, "one report per crash: {errors:?}");
+    let report = &errors[0];
+    for part in ["server crashed", "Probe", &id, "handler=", "panicked: boom"] {
+        assert!(report.contains(part), "{part}: {report}");
+    }
+}
+
+#[tokio::test]
+async fn a_panic_in_terminate_is_the_one_report_and_names_terminate() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(Registry::default().with(recorder.clone()));
+    let server = supervision::Flaky::start(supervision::Flaky).await.unwrap();
+    server.explode_on_terminate().await.unwrap();
+    let _ = server.stop(genserver_core::ExitReason::Normal).await;
+    let errors = recorder.errors.lock().unwrap().clone();
+    assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
-        errors
-            .iter()
-            .any(|e| e.contains("terminated abnormally") && e.contains("panicked: boom")),
+        errors[0].contains("handler=\"terminate\"") && errors[0].contains("terminate exploded"),
         "{errors:?}"
     );
+}
+
+/// A server's span outlives whatever started it, so it has no parent: it
+/// only follows from the starter's span.
+#[tokio::test]
+async fn a_server_span_has_no_parent_and_follows_from_its_starter() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(Registry::default().with(recorder.clone()));
+    let starter = tracing::info_span!("request");
+    let server = {
+        let _entered = starter.enter();
+        supervision::Flaky::start(supervision::Flaky).await.unwrap()
+    };
+    server
+        .finish(genserver_core::ExitReason::Normal)
+        .await
+        .unwrap();
+    let roots = recorder.roots.lock().unwrap().clone();
+    assert!(roots.iter().any(|r| r == "gen_server"), "{roots:?}");
+    assert!(*recorder.follows.lock().unwrap() >= 1);
 }
 
 #[tokio::test]
@@ -104,7 +153,12 @@ mod supervision {
     use tracing_subscriber::registry::Registry;
 
     #[derive(Clone)]
-    pub struct Flaky;
+    pub struct Flaky {
+        pub bomb: bool,
+    }
+
+    #[allow(non_upper_case_globals)]
+    pub const Flaky: Flaky = Flaky { bomb: false };
 
     #[gen_server]
     impl Flaky {
@@ -118,7 +172,18 @@ mod supervision {
             ctx.stop(reason);
         }
 
+        #[call]
+        pub fn explode_on_terminate(&mut self) {
+            *self = Flaky { bomb: true };
+        }
+
         fn handle_info(&mut self, _msg: Info<()>) {}
+
+        fn terminate(&mut self, _reason: &ExitReason) {
+            if self.bomb {
+                panic!("terminate exploded");
+            }
+        }
     }
 
     async fn running(sup: &Server<Supervisor>) -> Server<Flaky> {
@@ -146,12 +211,14 @@ mod supervision {
         second.crash();
         sup.exited().await;
         let errors = recorder.errors.lock().unwrap().clone();
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.contains("child terminated") && e.contains("flaky crashed")),
-            "{errors:?}"
-        );
+        // Each crash is reported once, by the server; the supervisor's own
+        // error is the intensity report.
+        let crashes = errors
+            .iter()
+            .filter(|e| e.contains("server crashed") && e.contains("flaky crashed"))
+            .count();
+        assert_eq!(crashes, 2, "{errors:?}");
+        assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(
             errors
                 .iter()

@@ -165,3 +165,23 @@ pub async fn probe() -> (Server<Probe>, Log) {
     let server = Probe::start(Init::Ok(log.clone())).await.unwrap();
     (server, log)
 }
+
+/// Awaits `future`, failing the test if it takes longer than `limit`: a
+/// broken behaviour fails instead of hanging the suite.
+pub async fn within<F: std::future::Future>(limit: Duration, what: &str, future: F) -> F::Output {
+    match tokio::time::timeout(limit, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("{what}: not within {limit:?}"),
+    }
+}
+
+/// Waits until `check` holds, looking every millisecond, failing the test
+/// after `limit`.
+pub async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    within(limit, what, async {
+        while !check() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await
+}

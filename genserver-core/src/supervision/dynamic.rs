@@ -3,15 +3,21 @@
 //! Children are added with `start_child` while the supervisor runs, any
 //! number of them with the same spec. Restarts are one for one, under the
 //! same restart intensity as [`Supervisor`](crate::Supervisor) (3 in 5 s by
-//! default). `max_children` caps how many run at once. On shutdown, all
-//! children are stopped at the same time.
+//! default). `max_children` caps how many run at once, counting children
+//! whose restart is being retried. On shutdown, all children are stopped at
+//! the same time. Every per-child operation costs O(log n).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::fmt;
 use std::time::Duration;
 
-use crate::child_spec::{ChildKind, ChildSpec, report_exit, shut_down};
-use crate::supervisor::{ChildCount, ChildInfo, Intensity, IntensityLimit};
+use tokio::task::JoinSet;
+
+use crate::supervision::child_spec::ChildSpec;
+use crate::supervision::children::{Children, State};
+use crate::supervision::{
+    ChildCount, ChildInfo, ChildStartError, Intensity, IntensityLimit, report_exit, shut_down,
+};
 use crate::{AnyServer, Context, ExitReason, Info, ServerId, call, gen_server};
 
 /// How a dynamic supervisor is set up.
@@ -43,14 +49,14 @@ impl DynamicSupervisorSpec {
     }
 }
 
-/// Why `start_child` failed.
+/// Why a dynamic supervisor's operation failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DynamicSupervisorError {
-    /// `max_children` are running already.
+    /// `max_children` are running (or restarting) already.
     MaxChildren,
-    /// The child did not start.
-    StartChild(String),
+    /// The child did not start; why, with the child's own error.
+    StartChild(ChildStartError),
     /// No child is this server.
     NotFound(ServerId),
 }
@@ -67,12 +73,13 @@ impl fmt::Display for DynamicSupervisorError {
     }
 }
 
-impl std::error::Error for DynamicSupervisorError {}
-
-#[derive(Debug)]
-struct Child {
-    spec: ChildSpec,
-    server: AnyServer,
+impl std::error::Error for DynamicSupervisorError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DynamicSupervisorError::StartChild(error) => Some(error),
+            _ => None,
+        }
+    }
 }
 
 /// A dynamic supervisor: `DynamicSupervisor::start(DynamicSupervisorSpec::new())`.
@@ -80,16 +87,14 @@ struct Child {
 pub struct DynamicSupervisor {
     max_children: Option<usize>,
     intensity: Intensity,
-    children: Vec<Child>,
+    children: Children,
     /// Children it stopped itself, whose exit it ignores.
     stopping: HashSet<ServerId>,
-    /// Children whose restart failed, to try again.
-    retry: VecDeque<ChildSpec>,
 }
 
 /// A dynamic supervisor's own message: retry a failed restart.
 #[derive(Debug, Clone)]
-pub struct RetryPending(());
+pub struct RetryPending(u64);
 
 #[gen_server(crate = crate, info = RetryPending)]
 impl DynamicSupervisor {
@@ -98,9 +103,8 @@ impl DynamicSupervisor {
         Ok(DynamicSupervisor {
             max_children: spec.max_children,
             intensity: Intensity::new(spec.intensity),
-            children: Vec::new(),
+            children: Children::default(),
             stopping: HashSet::new(),
-            retry: VecDeque::new(),
         })
     }
 
@@ -123,84 +127,53 @@ impl DynamicSupervisor {
             .await
             .map_err(DynamicSupervisorError::StartChild)?;
         if let Some(server) = &server {
-            self.children.push(Child {
-                spec,
-                server: server.clone(),
-            });
+            self.children.push(spec, State::Running(server.clone()));
         }
         Ok(server)
     }
 
-    /// Stops the child `server`; it is not restarted.
+    /// Stops the child `server` (or ends the retries of a child restarting
+    /// since `server` exited); it is not restarted.
     #[call]
     pub async fn terminate_child(
         &mut self,
         server: ServerId,
     ) -> Result<(), DynamicSupervisorError> {
-        let index = self
+        let seq = self
             .children
-            .iter()
-            .position(|c| c.server.id() == server)
+            .seq_of_server(server)
             .ok_or(DynamicSupervisorError::NotFound(server))?;
-        let child = self.children.remove(index);
-        self.stopping.insert(server);
-        shut_down(&child.server, child.spec.shutdown).await;
+        let child = self.children.remove(seq).expect("indexed");
+        if let State::Running(running) = &child.state {
+            self.stopping.insert(running.id());
+            shut_down(running, child.spec.shutdown).await;
+        }
         Ok(())
     }
 
-    /// Every running child, oldest first.
+    /// Every child, oldest first: running, or restarting.
     #[call]
     pub fn which_children(&self) -> Vec<ChildInfo> {
-        self.children
-            .iter()
-            .map(|c| ChildInfo {
-                id: c.spec.id.clone(),
-                server: Some(c.server.clone()),
-                kind: c.spec.kind,
-                restart: c.spec.restart,
-            })
-            .collect()
+        self.children.infos()
     }
 
     /// How many children, of which kind.
     #[call]
     pub fn count_children(&self) -> ChildCount {
-        let supervisors = self
-            .children
-            .iter()
-            .filter(|c| c.spec.kind == ChildKind::Supervisor)
-            .count();
-        ChildCount {
-            specs: self.children.len(),
-            active: self.children.len(),
-            supervisors,
-            workers: self.children.len() - supervisors,
-        }
+        self.children.count()
     }
 
     async fn handle_info(&mut self, msg: Info<RetryPending>, ctx: &mut Context<Self>) {
         match msg {
             Info::Exit { from, reason } => self.child_exited(from, reason, ctx).await,
-            Info::Message(RetryPending(())) => {
-                if let Some(spec) = self.retry.pop_front() {
-                    self.restart(spec, ctx).await;
-                }
-            }
+            Info::Message(RetryPending(seq)) => self.retry(seq, ctx).await,
             other => tracing::debug!(?other, "dynamic supervisor ignored a message"),
         }
     }
 
     /// Stops every child at the same time.
     async fn terminate(&mut self, _reason: &ExitReason) {
-        let mut stopping = Vec::new();
-        for child in self.children.drain(..) {
-            stopping.push(tokio::spawn(async move {
-                shut_down(&child.server, child.spec.shutdown).await;
-            }));
-        }
-        for task in stopping {
-            let _ = task.await;
-        }
+        self.stop_all().await;
     }
 }
 
@@ -209,35 +182,80 @@ impl DynamicSupervisor {
         if self.stopping.remove(&from) {
             return;
         }
-        let Some(index) = self.children.iter().position(|c| c.server.id() == from) else {
+        let Some(seq) = self.children.seq_of_server(from) else {
             if !reason.is_normal() {
                 ctx.stop(reason);
             }
             return;
         };
-        let child = self.children.remove(index);
-        report_exit(&child.spec.id, from, &reason);
-        if child.spec.restart.restarts_after(&reason) {
-            self.restart(child.spec, ctx).await;
+        let child = self.children.get(seq).expect("indexed");
+        let id = child.spec.id.clone();
+        report_exit(&id, from, &reason);
+        if !child.spec.restart.restarts_after(&reason) {
+            self.children.remove(seq);
+            return;
+        }
+        // Named by the server that exited until a new one runs.
+        self.children.set(seq, State::Restarting(Some(from)));
+        if !self.intensity.allow(&id) {
+            self.give_up(ctx).await;
+            return;
+        }
+        self.restart(seq, ctx).await;
+    }
+
+    async fn retry(&mut self, seq: u64, ctx: &mut Context<Self>) {
+        let Some(child) = self.children.get(seq) else {
+            return; // terminated meanwhile
+        };
+        if !matches!(child.state, State::Restarting(_)) {
+            return;
+        }
+        let id = child.spec.id.clone();
+        if !self.intensity.allow(&id) {
+            self.give_up(ctx).await;
+            return;
+        }
+        self.restart(seq, ctx).await;
+    }
+
+    /// Starts child `seq` again; on failure it stays restarting and a retry
+    /// is scheduled.
+    async fn restart(&mut self, seq: u64, ctx: &mut Context<Self>) {
+        let Some(child) = self.children.get(seq) else {
+            return;
+        };
+        let id = child.spec.id.clone();
+        match child.spec.start_linked(AnyServer::from(ctx.server())).await {
+            Ok(Some(server)) => {
+                tracing::info!(child = %id, server = %server.id(), "child restarted");
+                self.children.set(seq, State::Running(server));
+            }
+            Ok(None) => {
+                tracing::info!(child = %id, "child ignored its restart");
+                self.children.remove(seq);
+            }
+            Err(error) => {
+                tracing::error!(child = %id, %error, "child failed to restart");
+                ctx.server().send(RetryPending(seq));
+            }
         }
     }
 
-    async fn restart(&mut self, spec: ChildSpec, ctx: &mut Context<Self>) {
-        if !self.intensity.allow(&spec.id) {
-            ctx.stop(ExitReason::Shutdown);
-            return;
-        }
-        match spec.start_linked(AnyServer::from(ctx.server())).await {
-            Ok(Some(server)) => {
-                tracing::info!(child = %spec.id, server = %server.id(), "child restarted");
-                self.children.push(Child { spec, server });
-            }
-            Ok(None) => tracing::info!(child = %spec.id, "child ignored its restart"),
-            Err(error) => {
-                tracing::error!(child = %spec.id, %error, "child failed to restart");
-                self.retry.push_back(spec);
-                ctx.server().send(RetryPending(()));
+    async fn stop_all(&mut self) {
+        let mut stopping = JoinSet::new();
+        for child in self.children.drain() {
+            if let State::Running(server) = child.state {
+                self.stopping.insert(server.id());
+                let shutdown = child.spec.shutdown;
+                stopping.spawn(async move { shut_down(&server, shutdown).await });
             }
         }
+        while stopping.join_next().await.is_some() {}
+    }
+
+    async fn give_up(&mut self, ctx: &mut Context<Self>) {
+        self.stop_all().await;
+        ctx.stop(ExitReason::Shutdown);
     }
 }

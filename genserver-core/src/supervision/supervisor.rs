@@ -23,6 +23,22 @@
 //! shutdown, children stop in reverse order: each is asked to stop (its
 //! `terminate` runs), given its [`Shutdown`] time, then killed.
 //!
+//! # A child that keeps failing to restart
+//!
+//! A child whose restart fails is *restarting*: it is listed by
+//! `which_children` with [`ChildStatus::Restarting`](crate::ChildStatus),
+//! counted by `count_children`, and retried, each try counting against the
+//! intensity. `delete_child` refuses it with [`SupervisorError::Restarting`];
+//! `terminate_child` stops the retries. Under `OneForAll` and `RestForOne`,
+//! the siblings restarted before the failure are stopped again and the
+//! whole group is retried.
+//!
+//! # Cost
+//!
+//! Children are kept in start order with indexes by id and by server:
+//! starting, restarting and stopping a child costs O(log n), so 100 000
+//! children start and stop in time linear in their number.
+//!
 //! # Calls
 //!
 //! `which_children`, `count_children`, `start_child`, `terminate_child`,
@@ -30,13 +46,15 @@
 //! give them a longer timeout with `supervisor.with_timeout(..)` when a
 //! child's start or shutdown can take longer than 5 s.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::fmt;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
-use crate::child_spec::{ChildKind, ChildSpec, Restart, report_exit, shut_down};
+use crate::supervision::child_spec::{ChildSpec, Restart};
+use crate::supervision::children::{Children, State};
+use crate::supervision::{
+    ChildCount, ChildInfo, ChildStartError, Intensity, IntensityLimit, report_exit, shut_down,
+};
 use crate::{AnyServer, Context, ExitReason, Info, ServerId, call, gen_server};
 
 /// Which children restart when one exits.
@@ -91,24 +109,6 @@ impl SupervisorSpec {
     }
 }
 
-/// At most `max_restarts` restarts within `period`: OTP's restart
-/// intensity, shared by both kinds of supervisor.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct IntensityLimit {
-    pub(crate) max_restarts: usize,
-    pub(crate) period: Duration,
-}
-
-impl Default for IntensityLimit {
-    /// Elixir's default: 3 restarts in 5 s.
-    fn default() -> Self {
-        IntensityLimit {
-            max_restarts: 3,
-            period: Duration::from_secs(5),
-        }
-    }
-}
-
 /// What went wrong with a supervisor operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -118,7 +118,7 @@ pub enum SupervisorError {
         /// The child's id.
         id: String,
         /// Why it did not start.
-        error: String,
+        error: ChildStartError,
     },
     /// A child with this id already exists.
     AlreadyPresent(String),
@@ -126,6 +126,8 @@ pub enum SupervisorError {
     NotFound(String),
     /// The child is running; stop it first.
     Running(String),
+    /// The child's restart is being retried; stop it first with `terminate_child`.
+    Restarting(String),
 }
 
 impl fmt::Display for SupervisorError {
@@ -137,77 +139,18 @@ impl fmt::Display for SupervisorError {
             SupervisorError::AlreadyPresent(id) => write!(f, "a child {id:?} already exists"),
             SupervisorError::NotFound(id) => write!(f, "no child {id:?}"),
             SupervisorError::Running(id) => write!(f, "child {id:?} is running"),
+            SupervisorError::Restarting(id) => write!(f, "child {id:?} is restarting"),
         }
     }
 }
 
-impl std::error::Error for SupervisorError {}
-
-/// One child, as `which_children` reports it.
-#[derive(Clone, Debug)]
-pub struct ChildInfo {
-    /// The child's id.
-    pub id: String,
-    /// The running server, if any.
-    pub server: Option<AnyServer>,
-    /// Worker or supervisor.
-    pub kind: ChildKind,
-    /// Its restart type.
-    pub restart: Restart,
-}
-
-/// Counts of a supervisor's children (`count_children`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct ChildCount {
-    /// Child specs, running or not.
-    pub specs: usize,
-    /// Running children.
-    pub active: usize,
-    /// Specs of supervisors.
-    pub supervisors: usize,
-    /// Specs of workers.
-    pub workers: usize,
-}
-
-/// Restart intensity: restarts within a sliding window.
-#[derive(Debug)]
-pub(crate) struct Intensity {
-    limit: IntensityLimit,
-    restarts: VecDeque<Instant>,
-}
-
-impl Intensity {
-    pub(crate) fn new(limit: IntensityLimit) -> Self {
-        Intensity {
-            limit,
-            restarts: VecDeque::new(),
+impl std::error::Error for SupervisorError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SupervisorError::StartChild { error, .. } => Some(error),
+            _ => None,
         }
     }
-
-    /// Records a restart of `child`; `false` (and a report) when it is one
-    /// too many.
-    pub(crate) fn allow(&mut self, child: &str) -> bool {
-        let now = Instant::now();
-        self.restarts.push_back(now);
-        while self
-            .restarts
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > self.limit.period)
-        {
-            self.restarts.pop_front();
-        }
-        let allowed = self.restarts.len() <= self.limit.max_restarts;
-        if !allowed {
-            tracing::error!(%child, "reached maximum restart intensity; shutting down");
-        }
-        allowed
-    }
-}
-
-#[derive(Debug)]
-struct Child {
-    spec: ChildSpec,
-    server: Option<AnyServer>,
 }
 
 /// A supervisor (OTP's `Supervisor`): start one with
@@ -217,14 +160,14 @@ struct Child {
 pub struct Supervisor {
     strategy: Strategy,
     intensity: Intensity,
-    children: Vec<Child>,
+    children: Children,
     /// Children this supervisor stopped itself, whose exit it ignores.
     stopping: HashSet<ServerId>,
 }
 
-/// A supervisor's own message: retry a child that failed to restart.
+/// A supervisor's own message: retry a child whose restart failed.
 #[derive(Debug, Clone)]
-pub struct RetryRestart(String);
+pub struct RetryRestart(u64);
 
 #[gen_server(crate = crate, info = RetryRestart)]
 impl Supervisor {
@@ -234,17 +177,16 @@ impl Supervisor {
         let mut supervisor = Supervisor {
             strategy: spec.strategy,
             intensity: Intensity::new(spec.intensity),
-            children: Vec::new(),
+            children: Children::with_ids(),
             stopping: HashSet::new(),
         };
         for spec in spec.children {
-            if supervisor.children.iter().any(|c| c.spec.id == spec.id) {
+            if supervisor.children.contains_id(&spec.id) {
                 supervisor.stop_all().await;
                 return Err(SupervisorError::AlreadyPresent(spec.id));
             }
             match spec.start_linked(me.clone()).await {
-                // An ignored child keeps its spec, with nothing running.
-                Ok(server) => supervisor.children.push(Child { spec, server }),
+                Ok(server) => supervisor.keep(spec, server),
                 Err(error) => {
                     tracing::error!(child = %spec.id, %error, "child failed to start");
                     supervisor.stop_all().await;
@@ -258,43 +200,25 @@ impl Supervisor {
     /// Every child, in start order.
     #[call]
     pub fn which_children(&self) -> Vec<ChildInfo> {
-        self.children
-            .iter()
-            .map(|c| ChildInfo {
-                id: c.spec.id.clone(),
-                server: c.server.clone(),
-                kind: c.spec.kind,
-                restart: c.spec.restart,
-            })
-            .collect()
+        self.children.infos()
     }
 
     /// How many children, of which kind, how many running.
     #[call]
     pub fn count_children(&self) -> ChildCount {
-        let mut count = ChildCount {
-            specs: self.children.len(),
-            ..ChildCount::default()
-        };
-        for child in &self.children {
-            count.active += usize::from(child.server.is_some());
-            match child.spec.kind {
-                ChildKind::Worker => count.workers += 1,
-                ChildKind::Supervisor => count.supervisors += 1,
-            }
-        }
-        count
+        self.children.count()
     }
 
     /// Adds a child after the others and starts it; `Ok(None)` if its
-    /// `init` asked to be ignored (the spec is kept).
+    /// `init` asked to be ignored (the spec is kept, unless the child is
+    /// temporary).
     #[call]
     pub async fn start_child(
         &mut self,
         spec: ChildSpec,
         ctx: &mut Context<Self>,
     ) -> Result<Option<AnyServer>, SupervisorError> {
-        if self.children.iter().any(|c| c.spec.id == spec.id) {
+        if self.children.contains_id(&spec.id) {
             return Err(SupervisorError::AlreadyPresent(spec.id));
         }
         let server = spec
@@ -304,20 +228,22 @@ impl Supervisor {
                 id: spec.id.clone(),
                 error,
             })?;
-        self.children.push(Child {
-            spec,
-            server: server.clone(),
-        });
+        self.keep(spec, server.clone());
         Ok(server)
     }
 
     /// Stops a child and keeps its spec (a temporary child's is dropped).
+    /// A restarting child stops being retried.
     #[call]
     pub async fn terminate_child(&mut self, id: String) -> Result<(), SupervisorError> {
-        let index = self.index(&id)?;
-        self.stop_child(index).await;
-        if self.children[index].spec.restart == Restart::Temporary {
-            self.children.remove(index);
+        let seq = self.seq(&id)?;
+        self.stop_child(seq).await;
+        if self
+            .children
+            .get(seq)
+            .is_some_and(|c| c.spec.restart == Restart::Temporary)
+        {
+            self.children.remove(seq);
         }
         Ok(())
     }
@@ -330,41 +256,43 @@ impl Supervisor {
         id: String,
         ctx: &mut Context<Self>,
     ) -> Result<Option<AnyServer>, SupervisorError> {
-        let index = self.index(&id)?;
-        if self.children[index].server.is_some() {
-            return Err(SupervisorError::Running(id));
+        let seq = self.seq(&id)?;
+        let child = self.children.get(seq).expect("found by id");
+        match child.state {
+            State::Running(_) => return Err(SupervisorError::Running(id)),
+            State::Restarting(_) => return Err(SupervisorError::Restarting(id)),
+            State::Stopped => {}
         }
         let me = AnyServer::from(ctx.server());
-        let server = self.children[index]
+        let server = child
             .spec
             .start_linked(me)
             .await
             .map_err(|error| SupervisorError::StartChild { id, error })?;
-        self.children[index].server = server.clone();
+        if let Some(server) = &server {
+            self.children.set(seq, State::Running(server.clone()));
+        }
         Ok(server)
     }
 
     /// Forgets a stopped child's spec.
     #[call]
     pub fn delete_child(&mut self, id: String) -> Result<(), SupervisorError> {
-        let index = self.index(&id)?;
-        if self.children[index].server.is_some() {
-            return Err(SupervisorError::Running(id));
+        let seq = self.seq(&id)?;
+        match self.children.get(seq).expect("found by id").state {
+            State::Running(_) => Err(SupervisorError::Running(id)),
+            State::Restarting(_) => Err(SupervisorError::Restarting(id)),
+            State::Stopped => {
+                self.children.remove(seq);
+                Ok(())
+            }
         }
-        self.children.remove(index);
-        Ok(())
     }
 
     async fn handle_info(&mut self, msg: Info<RetryRestart>, ctx: &mut Context<Self>) {
         match msg {
             Info::Exit { from, reason } => self.child_exited(from, reason, ctx).await,
-            Info::Message(RetryRestart(id)) => {
-                if let Ok(index) = self.index(&id)
-                    && self.children[index].server.is_none()
-                {
-                    self.restart_from(index, ctx).await;
-                }
-            }
+            Info::Message(RetryRestart(seq)) => self.retry(seq, ctx).await,
             other => tracing::debug!(?other, "supervisor ignored a message"),
         }
     }
@@ -375,25 +303,54 @@ impl Supervisor {
 }
 
 impl Supervisor {
-    fn index(&self, id: &str) -> Result<usize, SupervisorError> {
+    fn seq(&self, id: &str) -> Result<u64, SupervisorError> {
         self.children
-            .iter()
-            .position(|c| c.spec.id == id)
+            .seq_of_id(id)
             .ok_or_else(|| SupervisorError::NotFound(id.to_string()))
     }
 
-    async fn stop_child(&mut self, index: usize) {
-        let child = &mut self.children[index];
-        if let Some(server) = child.server.take() {
-            self.stopping.insert(server.id());
-            shut_down(&server, child.spec.shutdown).await;
+    /// Keeps a child that was just started, or ignored (OTP keeps the spec
+    /// of an ignored child, unless it is temporary).
+    fn keep(&mut self, spec: ChildSpec, server: Option<AnyServer>) {
+        match server {
+            Some(server) => {
+                self.children.push(spec, State::Running(server));
+            }
+            None if spec.restart == Restart::Temporary => {}
+            None => {
+                self.children.push(spec, State::Stopped);
+            }
         }
     }
 
-    /// Stops every running child, in reverse start order.
+    /// Stops child `seq` if it runs; it ends up stopped either way.
+    async fn stop_child(&mut self, seq: u64) {
+        let Some(child) = self.children.get(seq) else {
+            return;
+        };
+        let shutdown = child.spec.shutdown;
+        let server = child.server().cloned();
+        self.children.set(seq, State::Stopped);
+        if let Some(server) = server {
+            self.stopping.insert(server.id());
+            shut_down(&server, shutdown).await;
+        }
+    }
+
+    /// Stops every child, in reverse start order.
     async fn stop_all(&mut self) {
-        for index in (0..self.children.len()).rev() {
-            self.stop_child(index).await;
+        let seqs: Vec<u64> = self.children.iter().rev().map(|(seq, _)| seq).collect();
+        for seq in seqs {
+            self.stop_child(seq).await;
+        }
+    }
+
+    /// The children a restart of `seq` concerns, in start order.
+    fn group(&self, seq: u64) -> Vec<u64> {
+        match self.strategy {
+            Strategy::OneForOne => vec![seq],
+            Strategy::OneForAll => self.children.seqs(..),
+            Strategy::RestForOne => self.children.seqs(seq..),
         }
     }
 
@@ -401,11 +358,7 @@ impl Supervisor {
         if self.stopping.remove(&from) {
             return;
         }
-        let Some(index) = self
-            .children
-            .iter()
-            .position(|c| c.server.as_ref().is_some_and(|s| s.id() == from))
-        else {
+        let Some(seq) = self.children.seq_of_server(from) else {
             // Not a child: the parent (or another link). Trapping, OTP's
             // supervisor exits with the parent's reason.
             if !reason.is_normal() {
@@ -413,91 +366,102 @@ impl Supervisor {
             }
             return;
         };
-        let child = &mut self.children[index];
-        child.server = None;
-        let id = child.spec.id.clone();
+        let child = self.children.get(seq).expect("indexed");
+        let (id, restart) = (child.spec.id.clone(), child.spec.restart);
         report_exit(&id, from, &reason);
-        if !child.spec.restart.restarts_after(&reason) {
-            if child.spec.restart == Restart::Temporary {
-                self.children.remove(index);
+        if !restart.restarts_after(&reason) {
+            if restart == Restart::Temporary {
+                self.children.remove(seq);
+            } else {
+                self.children.set(seq, State::Stopped);
             }
             return;
         }
+        self.children.set(seq, State::Restarting(None));
         if !self.intensity.allow(&id) {
-            self.stop_all().await;
-            ctx.stop(ExitReason::Shutdown);
+            self.give_up(ctx).await;
             return;
         }
-        // The children this exit concerns, in start order.
-        let affected = match self.strategy {
-            Strategy::OneForOne => index..index + 1,
-            Strategy::OneForAll => 0..self.children.len(),
-            Strategy::RestForOne => index..self.children.len(),
+        self.restart_group(seq, ctx).await;
+    }
+
+    /// A retry of a child whose restart failed: counted against the
+    /// intensity, then the same restart again.
+    async fn retry(&mut self, seq: u64, ctx: &mut Context<Self>) {
+        let Some(child) = self.children.get(seq) else {
+            return;
         };
-        // Stop the running siblings among them, last started first, and
-        // remember which to bring back: temporary ones stay down.
-        let mut again = vec![id];
-        for other in affected.rev() {
-            if other == index || self.children[other].server.is_none() {
+        // Stopped by `terminate_child` meanwhile, or restarted with its group.
+        if !matches!(child.state, State::Restarting(_)) {
+            return;
+        }
+        let id = child.spec.id.clone();
+        if !self.intensity.allow(&id) {
+            self.give_up(ctx).await;
+            return;
+        }
+        self.restart_group(seq, ctx).await;
+    }
+
+    /// Restarts child `seq` and, for `OneForAll` and `RestForOne`, its
+    /// group: the running siblings stop (last started first; temporary ones
+    /// are dropped), then every child of the group starts in order. If one
+    /// fails, those started in this round stop again and the failed child
+    /// is retried later.
+    async fn restart_group(&mut self, seq: u64, ctx: &mut Context<Self>) {
+        let group = self.group(seq);
+        for &other in group.iter().rev() {
+            if other == seq {
                 continue;
             }
-            self.stop_child(other).await;
-            if self.children[other].spec.restart != Restart::Temporary {
-                again.push(self.children[other].spec.id.clone());
+            let Some(child) = self.children.get(other) else {
+                continue;
+            };
+            let temporary = child.spec.restart == Restart::Temporary;
+            if child.server().is_some() {
+                self.stop_child(other).await;
+            }
+            if temporary {
+                self.children.remove(other);
             }
         }
-        self.children.retain(|c| {
-            c.server.is_some() || c.spec.restart != Restart::Temporary || again.contains(&c.spec.id)
-        });
-        // Restart in start order.
-        let mut order: Vec<usize> = again.iter().filter_map(|id| self.index(id).ok()).collect();
-        order.sort_unstable();
-        for index in order {
-            if !self.restart_one(index, ctx).await {
-                return;
-            }
-        }
-    }
-
-    /// Retries child `index` and, for the strategies that take siblings,
-    /// the stopped ones after it.
-    async fn restart_from(&mut self, index: usize, ctx: &mut Context<Self>) {
-        let last = match self.strategy {
-            Strategy::OneForOne => index,
-            _ => self.children.len() - 1,
-        };
-        for i in index..=last {
-            if self.children[i].server.is_none() && !self.restart_one(i, ctx).await {
-                return;
-            }
-        }
-    }
-
-    /// Starts child `index` again; on failure schedules a retry, counted
-    /// against the intensity. `false` if it did not start.
-    async fn restart_one(&mut self, index: usize, ctx: &mut Context<Self>) -> bool {
         let me = AnyServer::from(ctx.server());
-        let id = self.children[index].spec.id.clone();
-        match self.children[index].spec.start_linked(me).await {
-            Ok(Some(server)) => {
-                tracing::info!(child = %id, server = %server.id(), "child restarted");
-                self.children[index].server = Some(server);
-                true
+        let mut started = Vec::new();
+        for &member in &group {
+            let Some(child) = self.children.get(member) else {
+                continue;
+            };
+            if child.server().is_some() {
+                continue;
             }
-            Ok(None) => {
-                tracing::info!(child = %id, "child ignored its restart");
-                true
-            }
-            Err(error) => {
-                tracing::error!(child = %id, %error, "child failed to restart");
-                if self.intensity.allow(&id) {
-                    ctx.server().send(RetryRestart(id));
-                } else {
-                    self.stop_all().await;
-                    ctx.stop(ExitReason::Shutdown);
+            let id = child.spec.id.clone();
+            match child.spec.start_linked(me.clone()).await {
+                Ok(Some(server)) => {
+                    tracing::info!(child = %id, server = %server.id(), "child restarted");
+                    self.children.set(member, State::Running(server));
+                    started.push(member);
                 }
-                false
+                Ok(None) => {
+                    tracing::info!(child = %id, "child ignored its restart");
+                    self.children.set(member, State::Stopped);
+                }
+                Err(error) => {
+                    tracing::error!(child = %id, %error, "child failed to restart");
+                    for &again in started.iter().rev() {
+                        self.stop_child(again).await;
+                    }
+                    self.children.set(member, State::Restarting(None));
+                    ctx.server().send(RetryRestart(member));
+                    return;
+                }
             }
         }
+    }
+
+    /// Too many restarts: stop everything and exit with `Shutdown`, so the
+    /// supervisor's own supervisor reacts.
+    async fn give_up(&mut self, ctx: &mut Context<Self>) {
+        self.stop_all().await;
+        ctx.stop(ExitReason::Shutdown);
     }
 }

@@ -2,13 +2,19 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
-use tokio::task::AbortHandle;
+use tokio::task::{AbortHandle, JoinSet};
 
-use crate::exit::ExitReason;
-use crate::info::MonitorRef;
-use crate::server::{self, AnyServer, Envelope, GenServer, Server, ServerId, System};
+use crate::exit_reason::ExitReason;
+use crate::id::{MonitorRef, ServerId};
+use crate::server::Server;
+use crate::server::any::AnyServer;
+use crate::server::gen_server::GenServer;
+use crate::server::links;
+use crate::server::mailbox::{Envelope, Lane};
+use crate::server::process::HookKey;
 
 /// A server's view of itself, passed as the optional last argument
 /// `ctx: &mut Context<Self>` of any callback.
@@ -41,7 +47,10 @@ pub struct Context<T: GenServer> {
     pub(crate) stop: Option<ExitReason>,
     pub(crate) next: Option<T::Continue>,
     pub(crate) idle: Option<Duration>,
-    timers: Vec<AbortHandle>,
+    /// The callback running now, named in crash reports.
+    pub(crate) handler: &'static str,
+    timers: JoinSet<()>,
+    /// Monitors not yet fired, and the servers they watch.
     monitors: HashMap<MonitorRef, AnyServer>,
 }
 
@@ -52,7 +61,8 @@ impl<T: GenServer> Context<T> {
             stop: None,
             next: None,
             idle: None,
-            timers: Vec::new(),
+            handler: "init",
+            timers: JoinSet::new(),
             monitors: HashMap::new(),
         }
     }
@@ -92,11 +102,10 @@ impl<T: GenServer> Context<T> {
     /// (`Process.send_after/3`).
     pub fn send_after(&mut self, message: T::Info, delay: Duration) -> TimerRef {
         let handle = self.me.handle().clone();
-        let task = tokio::spawn(async move {
+        self.track(async move {
             tokio::time::sleep(delay).await;
-            handle.send_envelope(Envelope::Info(message));
-        });
-        self.track(task.abort_handle())
+            handle.send(Envelope::Info(message), Lane::Priority);
+        })
     }
 
     /// Delivers `Info::Message(message.clone())` to `handle_info` every
@@ -107,24 +116,26 @@ impl<T: GenServer> Context<T> {
         T::Info: Clone + Sync,
     {
         let handle = self.me.handle().clone();
-        let task = tokio::spawn(async move {
+        self.track(async move {
             let start = tokio::time::Instant::now() + period;
             let mut ticks = tokio::time::interval_at(start, period);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                if !handle.send_envelope(Envelope::Info(message.clone())) {
+                if !handle.send(Envelope::Info(message.clone()), Lane::Priority) {
                     break;
                 }
             }
-        });
-        self.track(task.abort_handle())
+        })
     }
 
-    fn track(&mut self, timer: AbortHandle) -> TimerRef {
-        self.timers.retain(|t| !t.is_finished());
-        self.timers.push(timer.clone());
-        TimerRef { task: timer }
+    /// Runs a timer as a task that dies with the server; finished timers
+    /// are reaped as new ones start, so each costs O(1).
+    fn track(&mut self, timer: impl Future<Output = ()> + Send + 'static) -> TimerRef {
+        while self.timers.try_join_next().is_some() {}
+        TimerRef {
+            task: self.timers.spawn(timer),
+        }
     }
 
     /// Watches `other`: when it exits, `handle_info` receives
@@ -133,19 +144,10 @@ impl<T: GenServer> Context<T> {
     pub fn monitor(&mut self, other: impl Into<AnyServer>) -> MonitorRef {
         let other = other.into();
         let monitor = MonitorRef::next();
-        let me = self.me.handle().clone();
-        let target = other.id();
-        other.process().add_monitor(
-            monitor,
-            Box::new(move |reason| {
-                me.send_envelope(Envelope::System(Box::new(System::Down {
-                    monitor,
-                    server: target,
-                    reason,
-                })));
-            }),
-        );
-        self.monitors.insert(monitor, other);
+        self.monitors.insert(monitor, other.clone());
+        other
+            .process()
+            .add_monitor(monitor, AnyServer::from(&self.me));
         monitor
     }
 
@@ -155,36 +157,43 @@ impl<T: GenServer> Context<T> {
     /// exit leaves the link partner alone. Linking to a server that has
     /// already exited is such an exit with [`ExitReason::NoProc`].
     pub fn link(&mut self, other: impl Into<AnyServer>) {
-        server::link(&AnyServer::from(&self.me), &other.into());
+        links::link(&AnyServer::from(&self.me), &other.into());
     }
 
     /// Removes the link with `other`, if any.
     pub fn unlink(&mut self, other: impl Into<AnyServer>) {
-        server::unlink(&AnyServer::from(&self.me), &other.into());
+        links::unlink(&AnyServer::from(&self.me), &other.into());
     }
 
     /// With `true`, exits of linked servers arrive in `handle_info` as
     /// [`Info::Exit`](crate::Info::Exit) instead of ending this server
     /// (OTP's `Process.flag(:trap_exit, true)`). Supervisors trap exits.
     pub fn trap_exit(&mut self, trap: bool) {
-        self.me.handle().shared.process.set_trap_exit(trap);
+        self.me.handle().process().set_trap_exit(trap);
     }
 
     /// Removes a monitor. Returns `false` if it had already fired or was
     /// removed; a `Down` already queued is still delivered.
     pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
         match self.monitors.remove(&monitor) {
-            Some(other) => other.process().remove_monitor(monitor),
+            Some(other) => other
+                .process()
+                .remove_hook(HookKey::Monitor(monitor))
+                .is_some(),
             None => false,
         }
     }
 
+    /// A `Down` for `monitor` arrived: the watched server is no longer held.
+    pub(crate) fn monitor_fired(&mut self, monitor: MonitorRef) {
+        self.monitors.remove(&monitor);
+    }
+
+    /// The server is exiting: its timers stop and its monitors are removed.
     pub(crate) fn cancel_timers(&mut self) {
-        for timer in self.timers.drain(..) {
-            timer.abort();
-        }
+        self.timers.abort_all();
         for (monitor, other) in self.monitors.drain() {
-            other.process().remove_monitor(monitor);
+            other.process().remove_hook(HookKey::Monitor(monitor));
         }
     }
 }

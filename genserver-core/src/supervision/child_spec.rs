@@ -7,9 +7,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::StartError;
-use crate::runtime::Start;
-use crate::server::{AnyServer, GenServer};
+use crate::server::any::AnyServer;
+use crate::server::gen_server::GenServer;
+use crate::server::start::Start;
+use crate::supervision::ChildStartError;
 use crate::{DynamicSupervisor, Supervisor};
 
 /// When a child is restarted after it exits.
@@ -61,7 +62,8 @@ pub enum ChildKind {
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// Starts the child linked to the given parent: `Ok(None)` when its `init`
 /// asked to be ignored.
-type StartFn = dyn Fn(AnyServer) -> BoxFuture<Result<Option<AnyServer>, String>> + Send + Sync;
+type StartFn =
+    dyn Fn(AnyServer) -> BoxFuture<Result<Option<AnyServer>, ChildStartError>> + Send + Sync;
 
 /// How to start a child and what to do when it exits (OTP's child spec).
 ///
@@ -105,8 +107,7 @@ impl ChildSpec {
                 Box::pin(async move {
                     match start.await {
                         Ok(server) => Ok(Some(AnyServer::from(&server))),
-                        Err(StartError::Ignored) => Ok(None),
-                        Err(err) => Err(err.to_string()),
+                        Err(err) => ChildStartError::from_start(err).map_or(Ok(None), Err),
                     }
                 })
             }),
@@ -160,7 +161,7 @@ impl ChildSpec {
     pub(crate) async fn start_linked(
         &self,
         parent: AnyServer,
-    ) -> Result<Option<AnyServer>, String> {
+    ) -> Result<Option<AnyServer>, ChildStartError> {
         (self.start)(parent).await
     }
 }
@@ -173,30 +174,5 @@ impl fmt::Debug for ChildSpec {
             .field("shutdown", &self.shutdown)
             .field("kind", &self.kind)
             .finish_non_exhaustive()
-    }
-}
-
-/// The supervisor report of a child's exit: an error for abnormal reasons.
-pub(crate) fn report_exit(child: &str, server: crate::ServerId, reason: &crate::ExitReason) {
-    if reason.is_abnormal() {
-        tracing::error!(%child, %server, %reason, "child terminated");
-    } else {
-        tracing::debug!(%child, %server, %reason, "child terminated");
-    }
-}
-
-/// Stops `child` the way its spec says.
-pub(crate) async fn shut_down(child: &AnyServer, shutdown: Shutdown) {
-    match shutdown {
-        Shutdown::BrutalKill => {
-            child.kill();
-            child.exited().await;
-        }
-        Shutdown::Timeout(limit) => {
-            child
-                .shutdown(crate::ExitReason::Shutdown, Some(limit))
-                .await
-        }
-        Shutdown::Infinity => child.shutdown(crate::ExitReason::Shutdown, None).await,
     }
 }

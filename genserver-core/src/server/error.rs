@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-use crate::exit::ExitReason;
-use crate::server::{GenServer, Server, ServerId};
+use crate::exit_reason::ExitReason;
+use crate::id::ServerId;
+use crate::server::Server;
+use crate::server::gen_server::GenServer;
 
 /// Why a call got no reply.
 #[derive(Clone, Debug, PartialEq, Eq)]

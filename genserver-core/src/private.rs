@@ -1,0 +1,50 @@
+//! What the generated code names (`genserver_core::__private`). Not public
+//! API: no stability promise.
+
+pub use crate::server::gen_server::ClientHandle;
+pub use crate::server::handle::Handle;
+pub use crate::server::reply::CastToken;
+pub use crate::server::start::Start;
+pub use ::core::convert::Infallible;
+pub use ::core::future::Future;
+pub use ::core::marker::{PhantomData, Send};
+pub use ::core::result::Result::{self, Err, Ok};
+pub use ::tracing;
+pub use ::tracing::Instrument;
+
+/// The `Continue` type of a server without `handle_continue`: it has no
+/// values, so `ctx.continue_with(..)` cannot be called. Define
+/// `fn handle_continue(&mut self, arg: A)` to use it.
+#[derive(Debug)]
+pub enum NoHandleContinue {}
+
+/// What `init` may return: `Result<Self, E>`, or `Result<Option<Self>, E>`
+/// where `Ok(None)` asks to be ignored (OTP's `:ignore`); under any alias.
+#[diagnostic::on_unimplemented(
+    message = "`init` must return `Result<{S}, E>` or `Result<Option<{S}>, E>`, not `{Self}`",
+    label = "`init` returns the new state, or the error that stops the start",
+    note = "the error type `E` needs `Debug + Send + Sync + 'static`"
+)]
+pub trait InitReturn<S> {
+    type Error: ::core::fmt::Debug + Send + Sync + 'static;
+    /// `Ok(None)`: start nothing (`:ignore`).
+    fn into_result(self) -> ::core::result::Result<Option<S>, Self::Error>;
+}
+
+impl<S, E: ::core::fmt::Debug + Send + Sync + 'static> InitReturn<S>
+    for ::core::result::Result<S, E>
+{
+    type Error = E;
+    fn into_result(self) -> ::core::result::Result<Option<S>, E> {
+        self.map(Some)
+    }
+}
+
+impl<S, E: ::core::fmt::Debug + Send + Sync + 'static> InitReturn<S>
+    for ::core::result::Result<Option<S>, E>
+{
+    type Error = E;
+    fn into_result(self) -> ::core::result::Result<Option<S>, E> {
+        self
+    }
+}

@@ -1,0 +1,184 @@
+//! [`AnyServer`]: a handle to a server of any type (a pid without its
+//! message types), what supervisors, links, monitors and registries hold.
+
+use std::any::Any;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::exit_reason::ExitReason;
+use crate::id::{MonitorRef, ServerId};
+use crate::server::Server;
+use crate::server::gen_server::GenServer;
+use crate::server::handle::{Handle, Shared};
+use crate::server::mailbox::{Envelope, Lane, System};
+use crate::server::process::Process;
+
+/// What any server offers, whatever its type.
+pub(crate) trait Control: Send + Sync + 'static {
+    fn process(&self) -> &Process;
+    fn type_name(&self) -> &'static str;
+    /// Queues a system message on the priority lane; `false` if the server is gone.
+    fn send_system(&self, system: System) -> bool;
+    fn mailbox_len(&self) -> usize;
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+impl<T: GenServer> Control for Shared<T> {
+    fn process(&self) -> &Process {
+        &self.process
+    }
+
+    fn type_name(&self) -> &'static str {
+        T::NAME
+    }
+
+    fn send_system(&self, system: System) -> bool {
+        self.mailbox
+            .send(Envelope::System(Box::new(system)), Lane::Priority)
+            .is_ok()
+    }
+
+    fn mailbox_len(&self) -> usize {
+        self.mailbox.len()
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+/// A handle to a server of any type (a pid without its message types):
+/// what supervisors, links and registries hold. Get one with
+/// `AnyServer::from(&server)`; get the typed handle back with
+/// [`downcast`](Self::downcast).
+#[derive(Clone)]
+pub struct AnyServer {
+    control: Arc<dyn Control>,
+}
+
+impl AnyServer {
+    /// The server's identity.
+    pub fn id(&self) -> ServerId {
+        self.process().id()
+    }
+
+    /// The server type's name.
+    pub fn type_name(&self) -> &'static str {
+        self.control.type_name()
+    }
+
+    /// `false` once the server has exited.
+    pub fn is_alive(&self) -> bool {
+        self.process().is_alive()
+    }
+
+    /// How many messages wait in the server's mailbox.
+    pub fn mailbox_len(&self) -> usize {
+        self.control.mailbox_len()
+    }
+
+    pub(crate) fn process(&self) -> &Process {
+        self.control.process()
+    }
+
+    /// The typed handle, if the server is a `T`.
+    pub fn downcast<T: GenServer>(&self) -> Option<Server<T>> {
+        let shared = self.control.clone().as_any().downcast::<Shared<T>>().ok()?;
+        Some(Server::from_handle(Handle::new(shared)))
+    }
+
+    /// Waits until the server has exited and its monitors and links have
+    /// been told.
+    pub async fn exited(&self) {
+        self.process().exited().await
+    }
+
+    /// Kills the server at once, without `terminate` (OTP's
+    /// `Process.exit(pid, :kill)` and a supervisor's `:brutal_kill`).
+    pub fn kill(&self) {
+        self.process().kill(ExitReason::Killed);
+    }
+
+    /// OTP's shutdown: asks the server to stop with `reason` (on the
+    /// priority lane, ahead of queued messages; `terminate` runs), waits up
+    /// to `timeout` (`None`: no limit), then kills it. Returns once the
+    /// server has exited.
+    pub async fn shutdown(&self, reason: ExitReason, timeout: Option<Duration>) {
+        let (done, _rx) = oneshot::channel();
+        if self.control.send_system(System::Stop { reason, done }) {
+            match timeout {
+                None => self.exited().await,
+                Some(limit) => {
+                    if tokio::time::timeout(limit, self.exited()).await.is_err() {
+                        self.kill();
+                    }
+                }
+            }
+        }
+        self.exited().await;
+    }
+
+    /// An exit signal from `from`: a message for a server that traps exits;
+    /// otherwise ignored when normal, and fatal when not.
+    pub(crate) fn exit_signal(&self, from: ServerId, reason: ExitReason) {
+        if self.process().traps_exits() {
+            // Refused only when the server is already exiting.
+            self.control.send_system(System::Exit { from, reason });
+        } else if !reason.is_normal() {
+            self.process().kill(reason);
+        }
+    }
+
+    /// Tells a watcher that the server it monitors exited.
+    pub(crate) fn deliver_down(&self, monitor: MonitorRef, server: ServerId, reason: ExitReason) {
+        self.control.send_system(System::Down {
+            monitor,
+            server,
+            reason,
+        });
+    }
+}
+
+impl fmt::Debug for AnyServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Server<{}>({})", self.type_name(), self.id())
+    }
+}
+
+impl PartialEq for AnyServer {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for AnyServer {}
+
+impl Hash for AnyServer {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id().hash(state)
+    }
+}
+
+impl<T: GenServer> From<&Server<T>> for AnyServer {
+    fn from(server: &Server<T>) -> Self {
+        AnyServer {
+            control: server.handle().shared.clone(),
+        }
+    }
+}
+
+impl<T: GenServer> From<Server<T>> for AnyServer {
+    fn from(server: Server<T>) -> Self {
+        AnyServer::from(&server)
+    }
+}
+
+impl From<&AnyServer> for AnyServer {
+    fn from(server: &AnyServer) -> Self {
+        server.clone()
+    }
+}

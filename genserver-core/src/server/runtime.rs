@@ -1,0 +1,307 @@
+//! The server loop: `init`, then one message at a time, then the exit
+//! sequence.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+use crate::exit_reason::{ExitReason, panic_message};
+use crate::info::Info;
+use crate::server::Server;
+use crate::server::any::AnyServer;
+use crate::server::context::Context;
+use crate::server::error::StartError;
+use crate::server::gen_server::GenServer;
+use crate::server::handle::Shared;
+use crate::server::links;
+use crate::server::mailbox::{Envelope, System};
+
+/// Marks the server exited however its task ends, even when it is aborted
+/// or its runtime shuts down: closes the mailbox, frees the names, fires
+/// the monitors and links.
+struct ExitGuard<T: GenServer> {
+    shared: Arc<Shared<T>>,
+    done: bool,
+}
+
+impl<T: GenServer> ExitGuard<T> {
+    fn finish(&mut self, reason: &ExitReason) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        let process = &self.shared.process;
+        process.begin_exit(reason);
+        // Queued calls are dropped here: their callers get `Exited` now.
+        drop(self.shared.mailbox.close());
+        process.finish_exit(reason);
+    }
+}
+
+impl<T: GenServer> Drop for ExitGuard<T> {
+    /// The task ended without the exit sequence: it was killed (by a link,
+    /// a brutal kill, an init timeout, a dropped start) or its runtime shut
+    /// down.
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let reason = self.shared.process.kill_reason();
+        if let Some(reason) = reason.as_ref().filter(|r| r.is_abnormal()) {
+            tracing::error!(
+                server = T::NAME,
+                id = %self.shared.process.id(),
+                %reason,
+                "server killed"
+            );
+        }
+        self.finish(&reason.unwrap_or(ExitReason::Killed));
+    }
+}
+
+/// Everything the server task owns besides the state.
+pub(crate) struct Life<T: GenServer> {
+    ctx: Context<T>,
+    shared: Arc<Shared<T>>,
+    guard: ExitGuard<T>,
+}
+
+/// What the loop waited for.
+enum Next<T: GenServer> {
+    Envelope(Envelope<T>),
+    Idle,
+    Closed,
+}
+
+/// What ended the loop.
+struct Exit {
+    reason: ExitReason,
+    stopper: Option<oneshot::Sender<ExitReason>>,
+}
+
+impl Exit {
+    fn with(reason: ExitReason) -> Self {
+        Exit {
+            reason,
+            stopper: None,
+        }
+    }
+}
+
+impl<T: GenServer> Life<T> {
+    pub(crate) fn new(me: Server<T>, shared: Arc<Shared<T>>) -> Self {
+        Life {
+            ctx: Context::new(me),
+            guard: ExitGuard {
+                shared: shared.clone(),
+                done: false,
+            },
+            shared,
+        }
+    }
+
+    pub(crate) async fn run(
+        mut self,
+        args: T::Args,
+        ack: oneshot::Sender<Result<(), StartError<T>>>,
+    ) {
+        self.ctx.handler = "init";
+        let init = CatchUnwind(AssertUnwindSafe(T::__init(args, &mut self.ctx)))
+            .instrument(tracing::debug_span!("init"))
+            .await;
+        let (reason, failure) = match init {
+            Ok(Ok(Some(state))) => match ack.send(Ok(())) {
+                Ok(()) => return self.serve_until_exit(state).await,
+                // Nobody waits for the start any more (it timed out or was
+                // dropped): the server was killed meanwhile.
+                Err(_) => {
+                    let reason = self.shared.process.kill_reason();
+                    self.drop_links();
+                    self.guard.finish(&reason.unwrap_or(ExitReason::Killed));
+                    return;
+                }
+            },
+            // OTP's `:ignore`: a normal exit, no `terminate`.
+            Ok(Ok(None)) => (ExitReason::Normal, StartError::Ignored),
+            // A failed init exits without `terminate`; the error goes back
+            // to `start`, not to the links.
+            Ok(Err(err)) => (ExitReason::Normal, StartError::Init(err)),
+            Err(message) => {
+                let reason = ExitReason::Panic(message);
+                (reason.clone(), StartError::Exited(reason))
+            }
+        };
+        self.drop_links();
+        self.guard.finish(&reason);
+        let _ = ack.send(Err(failure));
+    }
+
+    async fn serve_until_exit(mut self, mut state: T) {
+        // One catch around the whole loop rather than one per message: a
+        // panic ends the server anyway, and once the loop has unwound the
+        // state and the context are free again for `terminate`.
+        let exit = match CatchUnwind(AssertUnwindSafe(self.serve(&mut state))).await {
+            Ok(exit) => exit,
+            Err(message) => Exit::with(ExitReason::Panic(message)),
+        };
+        self.exit(&mut state, exit).await;
+    }
+
+    fn drop_links(&self) {
+        let me = AnyServer::from(self.ctx.server());
+        for other in self.shared.process.take_links() {
+            links::unlink(&me, &other);
+        }
+    }
+
+    /// Handles messages until a callback stops the server (a panic unwinds
+    /// out of it, to `run`).
+    async fn serve(&mut self, state: &mut T) -> Exit {
+        loop {
+            if let Some(reason) = self.ctx.stop.take() {
+                return Exit::with(reason);
+            }
+            if let Some(arg) = self.ctx.next.take() {
+                self.ctx.handler = "handle_continue";
+                state
+                    .__handle_continue(arg, &mut self.ctx)
+                    .instrument(tracing::debug_span!("handle_continue"))
+                    .await;
+                continue;
+            }
+            let mailbox = &self.shared.mailbox;
+            let next = match self.ctx.idle.take() {
+                None => mailbox.recv().await.map_or(Next::Closed, Next::Envelope),
+                Some(after) => {
+                    tokio::select! {
+                        biased;
+                        envelope = mailbox.recv() => envelope.map_or(Next::Closed, Next::Envelope),
+                        () = tokio::time::sleep(after) => Next::Idle,
+                    }
+                }
+            };
+            let info = match next {
+                Next::Envelope(Envelope::Message(message)) => {
+                    self.ctx.handler = T::__message_name(&message);
+                    state.__dispatch(message, &mut self.ctx).await;
+                    continue;
+                }
+                Next::Envelope(Envelope::Info(message)) => Info::Message(message),
+                Next::Envelope(Envelope::System(system)) => match *system {
+                    System::Down {
+                        monitor,
+                        server,
+                        reason,
+                    } => {
+                        // The monitor has fired: forget the watched server.
+                        self.ctx.monitor_fired(monitor);
+                        Info::Down {
+                            monitor,
+                            server,
+                            reason,
+                        }
+                    }
+                    System::Exit { from, reason } => Info::Exit { from, reason },
+                    System::Stop { reason, done } => {
+                        return Exit {
+                            reason,
+                            stopper: Some(done),
+                        };
+                    }
+                },
+                Next::Idle => Info::Timeout,
+                // Unreachable while the server runs; a normal end.
+                Next::Closed => return Exit::with(ExitReason::Normal),
+            };
+            self.ctx.handler = info_handler(&info);
+            state
+                .__handle_info(info, &mut self.ctx)
+                .instrument(tracing::debug_span!("handle_info"))
+                .await;
+        }
+    }
+
+    /// OTP's exit sequence: callers learn the reason, queued callers are
+    /// answered at once, `terminate` runs (a panic there replaces the
+    /// reason), one crash report is logged, then names are freed and
+    /// monitors and links told.
+    async fn exit(mut self, state: &mut T, exit: Exit) {
+        let Exit {
+            mut reason,
+            stopper,
+        } = exit;
+        let process = &self.shared.process;
+        let handler = self.ctx.handler;
+        process.begin_exit(&reason);
+        let drained = self.shared.mailbox.close();
+        let mut stoppers: Vec<_> = stopper.into_iter().collect();
+        for envelope in drained.priority {
+            // A queued stop waits for the end with the rest.
+            if let Envelope::System(system) = envelope
+                && let System::Stop { done, .. } = *system
+            {
+                stoppers.push(done);
+            }
+        }
+        // Dropping queued calls drops their reply slots: callers get
+        // `Exited(reason)` now.
+        drop(drained.user);
+        self.ctx.handler = "terminate";
+        let run = state
+            .__terminate(&reason, &mut self.ctx)
+            .instrument(tracing::debug_span!("terminate"));
+        let mut crashed_in = handler;
+        if let Err(message) = CatchUnwind(AssertUnwindSafe(run)).await {
+            reason = ExitReason::Panic(message);
+            crashed_in = "terminate";
+        }
+        self.ctx.cancel_timers();
+        if reason.is_abnormal() {
+            tracing::error!(
+                server = T::NAME,
+                id = %process.id(),
+                handler = crashed_in,
+                %reason,
+                "server crashed"
+            );
+        } else {
+            tracing::debug!(%reason, "server terminated");
+        }
+        self.guard.finish(&reason);
+        for done in stoppers {
+            let _ = done.send(reason.clone());
+        }
+    }
+}
+
+/// The name a crash report gives to the `handle_info` call for `info`.
+fn info_handler<M>(info: &Info<M>) -> &'static str {
+    match info {
+        Info::Message(_) => "handle_info(Message)",
+        Info::Timeout => "handle_info(Timeout)",
+        Info::Down { .. } => "handle_info(Down)",
+        Info::Exit { .. } => "handle_info(Exit)",
+    }
+}
+
+/// Polls a future inside `catch_unwind`, turning a panic into its message.
+struct CatchUnwind<F>(AssertUnwindSafe<F>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Arc<str>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning of the only field; it is never moved.
+        let inner = unsafe { self.map_unchecked_mut(|this| &mut (this.0).0) };
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(payload) => Poll::Ready(Err(panic_message(&*payload))),
+        }
+    }
+}

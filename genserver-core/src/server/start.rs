@@ -1,0 +1,197 @@
+//! [`Start`]: the builder `T::start(..)` returns, and the acknowledged start.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+use crate::exit_reason::ExitReason;
+use crate::naming::{self, Name, Taken};
+use crate::server::Server;
+use crate::server::any::AnyServer;
+use crate::server::error::StartError;
+use crate::server::gen_server::GenServer;
+use crate::server::handle::{CURRENT_SERVER, Handle, Shared};
+use crate::server::links;
+use crate::server::runtime::Life;
+
+/// Starts a server: returned by the generated `T::start(..)`; `.await` it.
+///
+/// ```
+/// # use genserver_core::prelude::*;
+/// # use std::time::Duration;
+/// # pub struct Counter { value: i64 }
+/// # #[gen_server]
+/// # impl Counter {
+/// #     fn init(start: i64) -> Result<Self, String> { Ok(Counter { value: start }) }
+/// #     #[call] pub fn value(&self) -> i64 { self.value }
+/// #     fn handle_info(&mut self, _msg: Info<()>) {}
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let counter = Counter::start(7)
+///     .name("start-doc-counter")
+///     .init_timeout(Duration::from_secs(1))
+///     .await?;
+/// assert_eq!(counter.value().await?, 7);
+/// assert_eq!(whereis::<Counter>("start-doc-counter"), Some(counter));
+/// # Ok(())
+/// # }
+/// ```
+///
+/// `start` resolves once `init` has returned (OTP's acknowledged start):
+/// with the handle, or with the reason the server did not start. Dropping
+/// the start before it resolves (a `select!`, a `timeout`) kills the new
+/// server and frees its name.
+#[must_use = "a server starts only when its `Start` is awaited"]
+pub struct Start<T: GenServer> {
+    args: T::Args,
+    name: Option<Name>,
+    init_timeout: Option<Duration>,
+    links: Vec<AnyServer>,
+}
+
+impl<T: GenServer> std::fmt::Debug for Start<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Start")
+            .field("server", &T::NAME)
+            .field("name", &self.name)
+            .field("init_timeout", &self.init_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: GenServer> Start<T> {
+    #[doc(hidden)]
+    pub fn __new(args: T::Args) -> Self {
+        Start {
+            args,
+            name: None,
+            init_timeout: None,
+            links: Vec::new(),
+        }
+    }
+
+    /// Links the new server to `to` before `init` runs (OTP's
+    /// `start_link`): when either exits abnormally or shuts down, the other
+    /// exits too, unless it traps exits. A failed `init` does not take the
+    /// linked server down: `start` returns the error instead.
+    pub fn link(mut self, to: impl Into<AnyServer>) -> Self {
+        self.links.push(to.into());
+        self
+    }
+
+    /// Registers the server under a local name, found again with
+    /// [`whereis`](crate::whereis), or under a [`Registry`](crate::Registry)
+    /// key with `registry.via(key)`. A taken name fails the start with
+    /// [`StartError::AlreadyStarted`] before `init` runs; the name is free
+    /// again once the server has exited.
+    pub fn name(mut self, name: impl Into<Name>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Kills the server and fails the start with [`StartError::Timeout`] if
+    /// `init` takes longer than `limit` (default: no limit, as in OTP).
+    ///
+    /// The limit is kept where the starter waits, so it holds even when
+    /// `init` blocks its thread on a multi-threaded runtime; the name is
+    /// free at once. A blocked `init` cannot be interrupted, though: the
+    /// server's task ends when `init` gives its thread back. On a
+    /// current-thread runtime, an `init` that blocks the one thread blocks
+    /// the starter too; keep `init` from blocking.
+    pub fn init_timeout(mut self, limit: Duration) -> Self {
+        self.init_timeout = Some(limit);
+        self
+    }
+
+    async fn run(self) -> Result<Server<T>, StartError<T>> {
+        let shared: Arc<Shared<T>> = Handle::new_shared();
+        let server = Server::from_handle(Handle::new(shared.clone()));
+        if let Some(name) = &self.name
+            && let Err(taken) = naming::register(name, &server)
+        {
+            return Err(match taken {
+                Taken::SameType(holder) => StartError::AlreadyStarted(holder),
+                Taken::OtherType { name, holder } => StartError::NameTaken { name, holder },
+            });
+        }
+        let me = AnyServer::from(&server);
+        for other in &self.links {
+            links::link(&me, other);
+        }
+        let (ack_tx, ack_rx) = oneshot::channel();
+        // The server's span has no parent: it outlives whatever started it.
+        let span = tracing::info_span!(
+            parent: None,
+            "gen_server",
+            server = T::NAME,
+            id = %shared.process.id()
+        );
+        span.follows_from(tracing::Span::current());
+        let life = Life::new(server.clone(), shared.clone());
+        let task = tokio::spawn(
+            CURRENT_SERVER
+                .scope(shared.process.id(), life.run(self.args, ack_tx))
+                .instrument(span),
+        );
+        shared.process.set_abort(task.abort_handle());
+        // From here, dropping this future kills the server and frees its name.
+        let mut cancel = Cancel {
+            server: Some(me),
+            name: self.name.as_ref(),
+        };
+        let ack = match self.init_timeout {
+            None => ack_rx.await,
+            Some(limit) => match tokio::time::timeout(limit, ack_rx).await {
+                Ok(ack) => ack,
+                // `cancel` kills the server and frees its name as it drops.
+                Err(_) => return Err(StartError::Timeout),
+            },
+        };
+        cancel.server = None;
+        match ack {
+            Ok(Ok(())) => Ok(server),
+            Ok(Err(err)) => {
+                server.exited().await;
+                Err(err)
+            }
+            Err(_) => {
+                // The task ended before `init` answered: it was killed.
+                server.exited().await;
+                let reason = shared.process.reason().unwrap_or(ExitReason::Killed);
+                Err(StartError::Exited(reason))
+            }
+        }
+    }
+}
+
+impl<T: GenServer> IntoFuture for Start<T> {
+    type Output = Result<Server<T>, StartError<T>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// Kills a server whose start was given up, and frees its name at once
+/// (its task may take a moment to end, or longer if `init` blocks).
+struct Cancel<'a> {
+    server: Option<AnyServer>,
+    name: Option<&'a Name>,
+}
+
+impl Drop for Cancel<'_> {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.process().kill(ExitReason::Killed);
+            if let Some(name) = self.name {
+                naming::unregister(name, &server);
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Supervision: what both kinds of supervisor share — restart intensity,
+//! child info and counts, typed start errors, exit reports, stopping a
+//! child. The supervisors themselves are in `supervisor.rs` and
+//! `dynamic.rs`; what a child is, in `child_spec.rs`.
+
+pub(crate) mod child_spec;
+pub(crate) mod children;
+pub(crate) mod dynamic;
+pub(crate) mod supervisor;
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::exit_reason::ExitReason;
+use crate::id::ServerId;
+use crate::server::any::AnyServer;
+use crate::server::error::StartError;
+use crate::server::gen_server::GenServer;
+use child_spec::{ChildKind, Restart, Shutdown};
+
+/// At most `max_restarts` restarts within `period`: OTP's restart
+/// intensity, shared by both kinds of supervisor.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct IntensityLimit {
+    pub(crate) max_restarts: usize,
+    pub(crate) period: Duration,
+}
+
+impl Default for IntensityLimit {
+    /// Elixir's default: 3 restarts in 5 s.
+    fn default() -> Self {
+        IntensityLimit {
+            max_restarts: 3,
+            period: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Restart intensity: restarts within a sliding window.
+#[derive(Debug)]
+pub(crate) struct Intensity {
+    limit: IntensityLimit,
+    restarts: VecDeque<Instant>,
+}
+
+impl Intensity {
+    pub(crate) fn new(limit: IntensityLimit) -> Self {
+        Intensity {
+            limit,
+            restarts: VecDeque::new(),
+        }
+    }
+
+    /// Records a restart of `child`; `false` (and a report) when it is one
+    /// too many.
+    pub(crate) fn allow(&mut self, child: &str) -> bool {
+        let now = Instant::now();
+        self.restarts.push_back(now);
+        while self
+            .restarts
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > self.limit.period)
+        {
+            self.restarts.pop_front();
+        }
+        let allowed = self.restarts.len() <= self.limit.max_restarts;
+        if !allowed {
+            tracing::error!(%child, "reached maximum restart intensity; shutting down");
+        }
+        allowed
+    }
+}
+
+/// Where a child is in its life, as its supervisor sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChildStatus {
+    /// Started and running.
+    Running,
+    /// Its restart failed and is being retried (OTP's `:restarting`).
+    Restarting,
+    /// Not running: stopped with `terminate_child`, or its `init` asked to
+    /// be ignored. Only a [`Supervisor`](crate::Supervisor) keeps such children.
+    Stopped,
+}
+
+/// One child, as `which_children` reports it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ChildInfo {
+    /// The child's id.
+    pub id: String,
+    /// The running server, if any.
+    pub server: Option<AnyServer>,
+    /// Running, restarting or stopped.
+    pub status: ChildStatus,
+    /// Worker or supervisor.
+    pub kind: ChildKind,
+    /// Its restart type.
+    pub restart: Restart,
+}
+
+/// Counts of a supervisor's children (`count_children`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ChildCount {
+    /// Child specs: running, restarting or stopped.
+    pub specs: usize,
+    /// Running children.
+    pub active: usize,
+    /// Specs of supervisors.
+    pub supervisors: usize,
+    /// Specs of workers.
+    pub workers: usize,
+}
+
+impl ChildCount {
+    pub(crate) fn add(&mut self, kind: ChildKind, running: bool) {
+        self.specs += 1;
+        self.active += usize::from(running);
+        match kind {
+            ChildKind::Worker => self.workers += 1,
+            ChildKind::Supervisor => self.supervisors += 1,
+        }
+    }
+}
+
+/// The error an `init` returned, without its type: its `Debug` text, and
+/// the value itself through [`downcast_ref`](Self::downcast_ref).
+#[derive(Clone)]
+pub struct InitError {
+    text: Arc<str>,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+impl InitError {
+    pub(crate) fn new<E: fmt::Debug + Send + Sync + 'static>(error: E) -> Self {
+        InitError {
+            text: Arc::from(format!("{error:?}")),
+            value: Arc::new(error),
+        }
+    }
+
+    /// The error as its own type, if it is an `E`.
+    pub fn downcast_ref<E: 'static>(&self) -> Option<&E> {
+        self.value.downcast_ref()
+    }
+
+    /// The error's `Debug` text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Debug for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl PartialEq for InitError {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for InitError {}
+
+/// Why a child did not start: its [`StartError`] without the child's type,
+/// so a caller can tell a taken name from a real failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChildStartError {
+    /// `init` returned an error.
+    Init(InitError),
+    /// The child's name is held by a running server of its type: that one.
+    AlreadyStarted(AnyServer),
+    /// The child's name is held by a server of another type.
+    NameTaken {
+        /// The name asked for.
+        name: String,
+        /// The server holding it.
+        holder: ServerId,
+    },
+    /// `init` did not finish within the start's `init_timeout`.
+    Timeout,
+    /// `init` panicked or the child went away before it finished.
+    Exited(ExitReason),
+}
+
+impl ChildStartError {
+    /// The typed error of a start that did not succeed; `None` for
+    /// [`StartError::Ignored`], which is not a failure.
+    pub(crate) fn from_start<T: GenServer>(error: StartError<T>) -> Option<Self> {
+        Some(match error {
+            StartError::Init(e) => ChildStartError::Init(InitError::new(e)),
+            StartError::AlreadyStarted(s) => ChildStartError::AlreadyStarted(AnyServer::from(s)),
+            StartError::NameTaken { name, holder } => ChildStartError::NameTaken { name, holder },
+            StartError::Timeout => ChildStartError::Timeout,
+            StartError::Ignored => return None,
+            StartError::Exited(reason) => ChildStartError::Exited(reason),
+        })
+    }
+
+    /// The server already holding the child's name, if that is why it did
+    /// not start (a lost race for a registry key).
+    pub fn already_started(&self) -> Option<&AnyServer> {
+        match self {
+            ChildStartError::AlreadyStarted(server) => Some(server),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ChildStartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChildStartError::Init(e) => write!(f, "init failed: {e:?}"),
+            ChildStartError::AlreadyStarted(s) => write!(f, "already started as {}", s.id()),
+            ChildStartError::NameTaken { name, holder } => {
+                write!(f, "the name {name:?} is taken by {holder}")
+            }
+            ChildStartError::Timeout => f.write_str("init timed out"),
+            ChildStartError::Exited(r) => write!(f, "exited during init ({r})"),
+        }
+    }
+}
+
+impl std::error::Error for ChildStartError {}
+
+/// The supervisor's report of a child's exit. The crash itself is reported
+/// once, by the server that crashed; this line says what the supervisor
+/// makes of it.
+pub(crate) fn report_exit(child: &str, server: ServerId, reason: &ExitReason) {
+    if reason.is_abnormal() {
+        tracing::info!(%child, %server, %reason, "child exited");
+    } else {
+        tracing::debug!(%child, %server, %reason, "child exited");
+    }
+}
+
+/// Stops `child` the way its spec says.
+pub(crate) async fn shut_down(child: &AnyServer, shutdown: Shutdown) {
+    match shutdown {
+        Shutdown::BrutalKill => {
+            child.kill();
+            child.exited().await;
+        }
+        Shutdown::Timeout(limit) => child.shutdown(ExitReason::Shutdown, Some(limit)).await,
+        Shutdown::Infinity => child.shutdown(ExitReason::Shutdown, None).await,
+    }
+}
