@@ -63,7 +63,7 @@ fn main() -> ExitCode {
                 }
             }
             if opts.rounds == 0 {
-                opts.rounds = if opts.quick { 3 } else { 7 };
+                opts.rounds = if opts.quick { 3 } else { 9 };
             }
             let exe = std::env::current_exe().expect("own path");
             let results = report::run(&exe, &opts);

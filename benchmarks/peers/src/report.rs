@@ -156,9 +156,7 @@ pub fn table(results: &Results) -> String {
                     format!("{} ({ratio:.2}×)", group(v))
                 }
                 (Some(v), _) => group(v),
-                (None, _) if results.failed.contains_key(&(measure, imp.name())) => {
-                    "failed".into()
-                }
+                (None, _) if results.failed.contains_key(&(measure, imp.name())) => "failed".into(),
                 (None, _) => "n/a".into(),
             };
             out.push_str(&format!(" {cell} |"));

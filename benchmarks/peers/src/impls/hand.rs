@@ -84,7 +84,10 @@ impl Counter for HandTimeout {
 
     async fn add(&self, by: u64) -> u64 {
         let (tx, rx) = oneshot::channel();
-        (self.0).0.send(Request::Add(by, tx)).expect("hand: actor gone");
+        (self.0)
+            .0
+            .send(Request::Add(by, tx))
+            .expect("hand: actor gone");
         tokio::time::timeout(Duration::from_secs(5), rx)
             .await
             .expect("hand+timeout: timed out")

@@ -73,10 +73,7 @@ impl Impl {
     /// False for an implementation whose code is not compiled in (printed
     /// as "n/a").
     pub fn available(self) -> bool {
-        match self {
-            Impl::GenServerBounded => cfg!(feature = "genserver-bounded"),
-            _ => true,
-        }
+        self != Impl::GenServerBounded || cfg!(feature = "genserver-bounded")
     }
 
     /// Runs `f` on a single-threaded runtime of the kind this

@@ -62,6 +62,9 @@ impl Counter for Ractor {
     }
 
     async fn stop(self) {
-        self.0.stop_and_wait(None, None).await.expect("ractor: stop");
+        self.0
+            .stop_and_wait(None, None)
+            .await
+            .expect("ractor: stop");
     }
 }

@@ -63,7 +63,7 @@ pub fn run_loop(imp: Impl, measure: Measure, n: u64) {
 pub fn default_n(measure: Measure, quick: bool) -> u64 {
     let n = match measure {
         Measure::Call | Measure::Cast => 20_000,
-        Measure::Spawn => 2_000,
+        Measure::Spawn => 5_000,
         _ => 0,
     };
     if quick { n / 10 } else { n }

@@ -30,7 +30,7 @@ pub fn one_server(quick: bool) -> Shape {
     Shape {
         servers: 1,
         clients: 32,
-        calls_per_client: if quick { 200 } else { 1_000 },
+        calls_per_client: if quick { 500 } else { 5_000 },
     }
 }
 
@@ -39,7 +39,7 @@ pub fn many_servers(quick: bool) -> Shape {
     Shape {
         servers: 1_000,
         clients: 64,
-        calls_per_client: if quick { 100 } else { 500 },
+        calls_per_client: if quick { 250 } else { 2_500 },
     }
 }
 
