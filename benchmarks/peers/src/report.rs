@@ -36,18 +36,45 @@ impl Results {
     }
 
     fn median(&self, measure: Measure, imp: Impl) -> Option<f64> {
-        let mut v = self.samples.get(&(measure, imp.name()))?.clone();
-        if v.is_empty() {
-            return None;
-        }
-        v.sort_by(f64::total_cmp);
-        let mid = v.len() / 2;
-        Some(if v.len() % 2 == 1 {
-            v[mid]
-        } else {
-            (v[mid - 1] + v[mid]) / 2.0
-        })
+        median(self.samples.get(&(measure, imp.name()))?.clone())
     }
+
+    /// The cost relative to `hand`, > 1 worse. For the wall-clock rows,
+    /// the median of the per-round ratios: each round runs every
+    /// implementation back to back, so pairing within a round cancels
+    /// most of the drift of a shared machine's load between rounds.
+    fn ratio(&self, measure: Measure, imp: Impl) -> Option<f64> {
+        let cost = |base: f64, v: f64| {
+            if measure.higher_is_better() {
+                base / v
+            } else {
+                v / base
+            }
+        };
+        let base = self.samples.get(&(measure, Impl::Hand.name()))?;
+        let mine = self.samples.get(&(measure, imp.name()))?;
+        if base.len() == mine.len() && base.len() > 1 {
+            median(base.iter().zip(mine).map(|(&b, &v)| cost(b, v)).collect())
+        } else {
+            Some(cost(
+                self.median(measure, Impl::Hand)?,
+                self.median(measure, imp)?,
+            ))
+        }
+    }
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    })
 }
 
 pub fn run(exe: &Path, opts: &Options) -> Results {
@@ -100,7 +127,7 @@ pub fn run(exe: &Path, opts: &Options) -> Results {
     }
 
     memory::start_counting();
-    let n = if opts.quick { 1_000 } else { memory::SERVERS };
+    let n = memory::SERVERS;
     for _ in 0..opts.rounds.min(3) {
         for &imp in &available {
             if let Some(bytes) = memory::run(imp, n) {
@@ -137,7 +164,6 @@ pub fn table(results: &Results) -> String {
     }
     out.push('\n');
     for measure in measure::ALL {
-        let base = results.median(measure, Impl::Hand);
         if !impls::ALL
             .into_iter()
             .any(|i| results.median(measure, i).is_some())
@@ -146,13 +172,8 @@ pub fn table(results: &Results) -> String {
         }
         out.push_str(&format!("| {} |", measure.label()));
         for imp in impls::ALL {
-            let cell = match (results.median(measure, imp), base) {
-                (Some(v), Some(b)) if b > 0.0 && v > 0.0 => {
-                    let ratio = if measure.higher_is_better() {
-                        b / v
-                    } else {
-                        v / b
-                    };
+            let cell = match (results.median(measure, imp), results.ratio(measure, imp)) {
+                (Some(v), Some(ratio)) if ratio.is_finite() => {
                     format!("{} ({ratio:.2}×)", group(v))
                 }
                 (Some(v), _) => group(v),
