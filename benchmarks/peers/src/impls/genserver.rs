@@ -1,0 +1,93 @@
+//! `#[gen_server]`, the library under test.
+
+use genserver_core::prelude::*;
+
+use super::Counter;
+
+pub struct GsCounter {
+    value: u64,
+}
+
+#[gen_server]
+impl GsCounter {
+    #[call]
+    pub fn add(&mut self, by: u64) -> u64 {
+        self.value += by;
+        self.value
+    }
+
+    #[cast]
+    pub fn bump(&mut self) {
+        self.value += 1;
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+/// Default settings: unbounded mailbox, calls with a live 5 s timeout.
+#[derive(Clone)]
+pub struct GenServer(Server<GsCounter>);
+
+impl Counter for GenServer {
+    async fn spawn() -> Self {
+        GenServer(
+            GsCounter::start(GsCounter { value: 0 })
+                .await
+                .expect("genserver: start"),
+        )
+    }
+
+    async fn add(&self, by: u64) -> u64 {
+        self.0.add(by).await.expect("genserver: call")
+    }
+
+    fn bump(&self) {
+        self.0.bump()
+    }
+
+    async fn stop(self) {
+        self.0
+            .stop(ExitReason::Normal)
+            .await
+            .expect("genserver: stop")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// HOOK: a bounded mailbox (issue 8). `T::start(..).mailbox(..)` does not
+// exist yet, so this is compiled only with the `genserver-bounded` feature;
+// once the API lands, enable it in Cargo.toml (`default = ["genserver-bounded"]`)
+// and the column fills in. Until then the table prints "n/a".
+// ---------------------------------------------------------------------------
+
+/// A bounded mailbox of 1024, otherwise the defaults.
+#[cfg(feature = "genserver-bounded")]
+#[derive(Clone)]
+pub struct GenServerBounded(Server<GsCounter>);
+
+#[cfg(feature = "genserver-bounded")]
+impl Counter for GenServerBounded {
+    async fn spawn() -> Self {
+        GenServerBounded(
+            GsCounter::start(GsCounter { value: 0 })
+                .mailbox(Mailbox::bounded(1024))
+                .await
+                .expect("genserver-bounded: start"),
+        )
+    }
+
+    async fn add(&self, by: u64) -> u64 {
+        self.0.add(by).await.expect("genserver-bounded: call")
+    }
+
+    fn bump(&self) {
+        self.0.bump()
+    }
+
+    async fn stop(self) {
+        self.0
+            .stop(ExitReason::Normal)
+            .await
+            .expect("genserver-bounded: stop")
+    }
+}
