@@ -254,3 +254,39 @@ async fn a_link_exit_during_init_fails_the_start_with_that_reason() {
         other => panic!("expected the parent's exit reason, got {other:?}"),
     }
 }
+
+/// A server whose `terminate` panics.
+pub struct Fragile;
+
+#[gen_server]
+impl Fragile {
+    fn handle_info(&mut self, _msg: Info<()>) {}
+
+    fn terminate(&mut self, _reason: &ExitReason) {
+        panic!("terminate broke")
+    }
+}
+
+/// OTP: a crash inside `terminate` replaces the exit reason, for monitors,
+/// links and supervisors alike.
+#[tokio::test]
+async fn a_panic_in_terminate_replaces_the_exit_reason() {
+    let fragile = Fragile::start(Fragile).await.unwrap();
+    let (watcher, log) = node().await;
+    watcher.trap(true).await.unwrap();
+    watcher.link_to(AnyServer::from(&fragile)).await.unwrap();
+    let target = AnyServer::from(&fragile);
+    let seen = common::within(
+        Duration::from_secs(5),
+        "the monitor's Down",
+        exit_reason_of(target, async {
+            let _ = fragile.stop(ExitReason::Normal).await;
+        }),
+    )
+    .await;
+    assert_eq!(seen, "down:panicked: terminate broke");
+    common::eventually(Duration::from_secs(5), "the link's exit", || {
+        log.contains("exit:panicked: terminate broke")
+    })
+    .await;
+}

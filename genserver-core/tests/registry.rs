@@ -171,3 +171,30 @@ async fn unregister_removes_only_that_servers_entries_under_the_key() {
     assert_eq!(left, [AnyServer::from(&b)]);
     assert!(a.is_alive(), "unregistering does not touch the server");
 }
+
+/// `Registry.keys/2` on a duplicate registry lists a key once per
+/// registration, and looking it up finds every registration.
+#[tokio::test]
+async fn keys_on_a_duplicate_registry_lists_a_key_once_per_registration() {
+    let registry: Registry<String, u32> = Registry::new(Keys::Duplicate);
+    let (server, _) = common::probe().await;
+    registry.register("topic".into(), &server, 1).unwrap();
+    registry.register("topic".into(), &server, 2).unwrap();
+    registry.register("other".into(), &server, 3).unwrap();
+    let mut keys = registry.keys(&server);
+    keys.sort();
+    assert_eq!(keys, ["other", "topic", "topic"]);
+    let mut values: Vec<u32> = registry
+        .lookup("topic")
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    values.sort();
+    assert_eq!(values, [1, 2]);
+    assert_eq!(registry.count(), 3);
+    assert!(registry.unregister("topic", &server));
+    assert_eq!(registry.keys(&server), ["other"]);
+    server.stop(ExitReason::Normal).await.unwrap();
+    assert!(registry.keys(&server).is_empty());
+    assert_eq!(registry.count(), 0);
+}

@@ -1,0 +1,125 @@
+//! Memory that must not grow: what a server keeps of the servers it
+//! watched, and what a registry keeps of entries that are gone. Measured in
+//! live heap bytes with a counting allocator, on one thread at a time.
+
+mod common;
+
+use common::within;
+use genserver_core::prelude::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::Duration;
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Tests here measure the whole process: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn live() -> isize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+pub struct Watcher {
+    downs: usize,
+}
+
+#[gen_server]
+impl Watcher {
+    #[call]
+    pub fn watch(&mut self, other: AnyServer, ctx: &mut Context<Self>) {
+        ctx.monitor(other);
+    }
+
+    #[call]
+    pub fn downs(&self) -> usize {
+        self.downs
+    }
+
+    fn handle_info(&mut self, msg: Info<()>) {
+        if let Info::Down { .. } = msg {
+            self.downs += 1;
+        }
+    }
+}
+
+pub struct Target;
+
+#[gen_server]
+impl Target {
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+async fn watch_and_stop(watcher: &Server<Watcher>, n: usize) {
+    let before = watcher.downs().await.unwrap();
+    for _ in 0..n {
+        let target = Target::start(Target).await.unwrap();
+        watcher.watch(AnyServer::from(&target)).await.unwrap();
+        target.stop(ExitReason::Normal).await.unwrap();
+    }
+    within(Duration::from_secs(10), "every Down delivered", async {
+        while watcher.downs().await.unwrap() < before + n {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+}
+
+/// OTP: a monitor is gone once its `DOWN` is delivered; the watcher keeps
+/// nothing of the server it watched.
+#[tokio::test]
+async fn a_watcher_keeps_nothing_of_a_monitored_server_once_its_down_arrived() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let watcher = Watcher::start(Watcher { downs: 0 }).await.unwrap();
+    watch_and_stop(&watcher, 200).await; // warm up: runtime, tables, timers
+    let before = live();
+    watch_and_stop(&watcher, 2_000).await;
+    let per_server = (live() - before) / 2_000;
+    assert!(
+        per_server < 64,
+        "{per_server} bytes kept per monitored server"
+    );
+}
+
+/// Registering and unregistering on a live server leaves nothing behind.
+#[tokio::test]
+async fn register_then_unregister_on_a_live_server_leaves_nothing_behind() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let registry: Registry<u64> = Registry::new(Keys::Duplicate);
+    let server = Target::start(Target).await.unwrap();
+    for key in 0..200 {
+        registry.register(key, &server, ()).unwrap();
+        assert!(registry.unregister(&key, &server));
+    }
+    let before = live();
+    for key in 0..20_000 {
+        registry.register(key, &server, ()).unwrap();
+        assert!(registry.unregister(&key, &server));
+    }
+    let grown = live() - before;
+    assert!(grown < 4_096, "{grown} bytes kept after 20 000 pairs");
+    assert_eq!(registry.count(), 0);
+}

@@ -1,0 +1,189 @@
+//! Reliability under races: no caller waits once its server is gone, call
+//! timeouts belong to where the caller waits, and starts that are given up
+//! leave nothing behind. Each test is bounded: a regression fails, it does
+//! not hang.
+
+mod common;
+
+use common::{Init, Log, Probe, within};
+use genserver_core::prelude::*;
+use std::future::IntoFuture;
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// A server with slow, blocking and crashing work.
+pub struct Worker;
+
+#[gen_server]
+impl Worker {
+    fn init(block_for: Duration) -> Result<Self, String> {
+        // Blocks its thread, as a careless `init` would.
+        std::thread::sleep(block_for);
+        Ok(Worker)
+    }
+
+    #[call]
+    pub fn ping(&self) -> u32 {
+        1
+    }
+
+    #[cast]
+    pub fn crash(&self) {
+        panic!("worker crashed")
+    }
+
+    #[cast]
+    pub async fn crash_after(&self, delay: Duration) {
+        tokio::time::sleep(delay).await;
+        panic!("worker crashed late")
+    }
+
+    #[cast]
+    pub fn block(&self, d: Duration) {
+        std::thread::sleep(d);
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+/// Eight callers keep calling a server (with a one-minute timeout) while it
+/// crashes or is stopped: every call must end at once, with the reply, the
+/// exit reason or `NoProc`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_racing_the_servers_exit_are_answered_at_once() {
+    for round in 0..1_500 {
+        let server = Worker::start(Duration::ZERO)
+            .await
+            .unwrap()
+            .with_timeout(Duration::from_secs(60));
+        let callers: Vec<_> = (0..8)
+            .map(|_| {
+                let server = server.clone();
+                tokio::spawn(async move {
+                    loop {
+                        match server.ping().await {
+                            Ok(_) => continue,
+                            Err(CallError::Exited(_) | CallError::NoProc) => return,
+                            Err(other) => panic!("unexpected {other:?}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        if round % 2 == 0 {
+            server.crash();
+        } else {
+            let _ = server.stop(ExitReason::Shutdown).await;
+        }
+        for caller in callers {
+            within(LIMIT, "a caller racing the exit", caller)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// The server's runtime is not being driven (its thread is busy outside
+/// it): a call from another runtime still times out on time.
+#[tokio::test]
+async fn a_call_times_out_where_the_caller_waits_even_if_the_servers_runtime_is_idle() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = runtime
+            .block_on(Worker::start(Duration::ZERO).into_future())
+            .unwrap();
+        tx.send(server).unwrap();
+        // The runtime is alive but nothing drives it.
+        let _ = released.recv_timeout(Duration::from_secs(30));
+    });
+    let server = rx.recv().unwrap();
+    let impatient = server.with_timeout(Duration::from_millis(100));
+    let call = impatient.ping();
+    let result = within(Duration::from_secs(2), "the call's own timeout", call).await;
+    assert_eq!(result, Err(CallError::Timeout));
+    release.send(()).unwrap();
+    thread.join().unwrap();
+}
+
+/// The server's runtime has one worker, and a handler blocks it: the call
+/// times out after 100 ms, not `Ok` after the block.
+#[tokio::test]
+async fn a_call_times_out_on_time_when_the_servers_only_worker_is_blocked() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .spawn(async { Worker::start(Duration::ZERO).await.unwrap() })
+        .await
+        .unwrap();
+    server.block(Duration::from_millis(1_500));
+    let started = std::time::Instant::now();
+    let impatient = server.with_timeout(Duration::from_millis(100));
+    let call = impatient.ping();
+    let result = within(Duration::from_secs(1), "the call's own timeout", call).await;
+    assert_eq!(result, Err(CallError::Timeout));
+    assert!(started.elapsed() < Duration::from_millis(1_000));
+    runtime.shutdown_background();
+}
+
+/// `GenServer.stop/3` exits with the server's reason when the server
+/// exits for another one first.
+#[tokio::test]
+async fn stop_reports_the_crash_when_the_server_crashes_before_handling_it() {
+    let server = Worker::start(Duration::ZERO).await.unwrap();
+    server.crash_after(Duration::from_millis(50));
+    tokio::task::yield_now().await;
+    let stopped = within(LIMIT, "stop", server.stop(ExitReason::Normal)).await;
+    assert_eq!(
+        stopped,
+        Err(CallError::Exited(ExitReason::Panic(
+            "worker crashed late".into()
+        )))
+    );
+}
+
+/// A start given up by its caller (`timeout`, `select!`) kills the new
+/// server and frees its name at once.
+#[tokio::test]
+async fn a_dropped_start_stops_the_server_and_frees_its_name() {
+    let log = Log::default();
+    let slow = Probe::start(Init::Slow(log.clone(), Duration::from_millis(300))).name("slowpoke");
+    let given_up = tokio::time::timeout(Duration::from_millis(20), slow.into_future()).await;
+    assert!(given_up.is_err());
+    assert!(whereis::<Probe>("slowpoke").is_none());
+    let again = Probe::start(Init::Ok(Log::default()))
+        .name("slowpoke")
+        .await
+        .unwrap();
+    assert_eq!(whereis::<Probe>("slowpoke"), Some(again));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(!log.contains("init"), "the given-up server ran on");
+}
+
+/// `init_timeout` is kept where the starter waits: an `init` blocking its
+/// thread on a multi-threaded runtime cannot hold the start past it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_timeout_holds_when_init_blocks_its_thread() {
+    let start = Worker::start(Duration::from_millis(1_500))
+        .name("blocker")
+        .init_timeout(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    let result = within(
+        Duration::from_secs(1),
+        "the init timeout",
+        start.into_future(),
+    )
+    .await;
+    assert!(matches!(result, Err(StartError::Timeout)), "{result:?}");
+    assert!(started.elapsed() < Duration::from_millis(1_000));
+    assert!(whereis::<Worker>("blocker").is_none());
+}
