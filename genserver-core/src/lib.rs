@@ -61,20 +61,47 @@
 //! the client methods (with your doc comments), the private message enum,
 //! and `impl GenServer for Counter`.
 //!
+//! # One server
+//!
+//! [`Server<T>`](Server) is the handle; [`Context`] is what a callback can
+//! do besides changing the state (stop, timers, idle timeouts, monitors,
+//! links); [`ReplyTo`] answers a call later. A server handles one message
+//! at a time: an `async` handler holds the server while it awaits, as in
+//! OTP, so hand slow work to a task and answer through `ReplyTo`.
+//!
+//! Its mailbox has two lanes: calls, casts and `server.send(..)` queue in
+//! order on the user lane; stop requests, exit signals, monitors' `Down`
+//! and the server's own timers take the priority lane, which overtakes
+//! queued user messages (OTP 28's priority messages), so a `stop` reaches
+//! a server behind any backlog. [`Server::mailbox_len`] tells the backlog.
+//!
+//! # Naming
+//!
+//! A local name (`T::start(..).name("x")`, found with [`whereis`]) or a
+//! [`Registry`] key (`.name(registry.via(key))`) names a server until it
+//! exits. A registry with duplicate keys is a pub/sub table.
+//!
 //! # Supervision
 //!
 //! [`Supervisor`] and [`DynamicSupervisor`] start children from
 //! [`ChildSpec`]s (every server gets `T::child_spec(args)`), restart them by
 //! [`Strategy`] and [`Restart`] type within a restart intensity, and stop
 //! them in reverse order. Servers link with `ctx.link(..)` or
-//! `T::start(..).link(..)`; a [`Registry`] names servers by key and is a
-//! pub/sub table for duplicate keys.
+//! `T::start(..).link(..)`. A handle to a supervised child is stale once the
+//! child is restarted: find children by name or through a registry.
 //!
 //! # Failure
 //!
-//! A panic in a callback ends that server only: `terminate` runs, waiting
-//! callers get [`CallError::Exited`] with [`ExitReason::Panic`] at once, and
-//! monitors receive [`Info::Down`].
+//! A panic in a callback ends that server only: waiting callers and every
+//! caller queued behind them get [`CallError::Exited`] with
+//! [`ExitReason::Panic`] at once, `terminate` runs (a panic there replaces
+//! the reason), one crash report naming the server and the handler is
+//! logged at error level, and monitors receive [`Info::Down`].
+//!
+//! # Behaviour reference
+//!
+//! `docs/behaviour.md` in the repository lists every OTP behaviour this
+//! crate follows, how it maps to Rust, and the test that checks it.
 
 #![warn(missing_docs, missing_debug_implementations)]
 

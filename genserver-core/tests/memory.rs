@@ -7,9 +7,9 @@ mod common;
 use common::within;
 use genserver_core::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
+use tokio::sync::Mutex;
 
 struct Counting;
 
@@ -37,7 +37,7 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 /// Tests here measure the whole process: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: Mutex<()> = Mutex::const_new(());
 
 fn live() -> isize {
     LIVE.load(Ordering::Relaxed)
@@ -92,7 +92,7 @@ async fn watch_and_stop(watcher: &Server<Watcher>, n: usize) {
 /// nothing of the server it watched.
 #[tokio::test]
 async fn a_watcher_keeps_nothing_of_a_monitored_server_once_its_down_arrived() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let watcher = Watcher::start(Watcher { downs: 0 }).await.unwrap();
     watch_and_stop(&watcher, 200).await; // warm up: runtime, tables, timers
     let before = live();
@@ -107,7 +107,7 @@ async fn a_watcher_keeps_nothing_of_a_monitored_server_once_its_down_arrived() {
 /// Registering and unregistering on a live server leaves nothing behind.
 #[tokio::test]
 async fn register_then_unregister_on_a_live_server_leaves_nothing_behind() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let registry: Registry<u64> = Registry::new(Keys::Duplicate);
     let server = Target::start(Target).await.unwrap();
     for key in 0..200 {

@@ -52,7 +52,7 @@ impl Worker {
 /// exit reason or `NoProc`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_racing_the_servers_exit_are_answered_at_once() {
-    for round in 0..1_500 {
+    for round in 0..2_000 {
         let server = Worker::start(Duration::ZERO)
             .await
             .unwrap()

@@ -1,31 +1,5 @@
-//! A key-value store of servers, partitioned for concurrent use (Elixir's
-//! `Registry`).
-//!
-//! # Keys
-//!
-//! A [`Keys::Unique`] registry holds at most one server per key: a second
-//! registration fails with [`RegisterError::AlreadyRegistered`], carrying
-//! the holder. A [`Keys::Duplicate`] registry holds any number, which makes
-//! it a pub/sub topic table: [`dispatch`](Registry::dispatch) reaches every
-//! server under a key.
-//!
-//! # Names
-//!
-//! [`via`](Registry::via) turns a key of a unique registry into a server
-//! name: `Session::start(id).name(sessions.via(id))`.
-//!
-//! # Lifetime of entries
-//!
-//! An entry goes away when its server exits: once `is_alive()` is false or
-//! `exited()` has returned, no lookup returns it.
-//!
-//! # Partitions and cost
-//!
-//! Keys are spread over partitions, each behind its own lock, so servers
-//! registering and looking up different keys rarely meet. The default is
-//! one partition per core. Registering, unregistering and looking up cost
-//! O(1) whatever the number of entries under a key; [`Registry::keys`]
-//! costs O(keys of that server), not O(table).
+//! [`Registry`]: Elixir's `Registry`. The explanation a user needs is on
+//! the type, where rustdoc shows it.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -146,6 +120,34 @@ impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> Inner<K, V> {
 
 /// A registry of servers by key (Elixir's `Registry`). Cheap to clone:
 /// clones share the same table.
+///
+/// # Keys
+///
+/// A [`Keys::Unique`] registry holds at most one server per key: a second
+/// registration fails with [`RegisterError::AlreadyRegistered`], carrying
+/// the holder. A [`Keys::Duplicate`] registry holds any number, which makes
+/// it a pub/sub topic table: [`dispatch`](Registry::dispatch) reaches every
+/// server under a key.
+///
+/// # Names
+///
+/// [`via`](Registry::via) turns a key of a unique registry into a server
+/// name: `Session::start(id).name(sessions.via(id))`.
+///
+/// # Lifetime of entries
+///
+/// An entry goes away when its server exits: once `is_alive()` is false or
+/// `exited()` has returned, no lookup returns it.
+///
+/// # Partitions and cost
+///
+/// Keys are spread over partitions, each behind its own lock, so servers
+/// registering and looking up different keys rarely meet. The default is
+/// one partition per core. Registering, unregistering and looking up cost
+/// O(1) whatever the number of entries under a key; [`Registry::keys`]
+/// costs O(keys of that server), not O(table).
+///
+/// # Example
 ///
 /// ```
 /// use genserver_core::prelude::*;

@@ -33,15 +33,143 @@ use crate::server::process::HookKey;
 /// # Timers
 ///
 /// [`send_after`](Self::send_after) and [`send_interval`](Self::send_interval)
-/// deliver [`Info::Message`](crate::Info::Message) to `handle_info`; both return a [`TimerRef`]
-/// that cancels them. Timers die with the server.
-/// [`idle_timeout`](Self::idle_timeout) delivers [`Info::Timeout`](crate::Info::Timeout) when no
-/// message arrives in time.
+/// deliver [`Info::Message`](crate::Info::Message) to `handle_info`, on the
+/// priority lane (ahead of queued calls and casts); both return a
+/// [`TimerRef`] that cancels them. Timers die with the server.
+/// [`idle_timeout`](Self::idle_timeout) delivers
+/// [`Info::Timeout`](crate::Info::Timeout) when no message arrives in time.
 ///
-/// # Monitors
+/// # Monitors and links
 ///
-/// [`monitor`](Self::monitor) delivers [`Info::Down`](crate::Info::Down) when another server
-/// exits, at once if it already has.
+/// [`monitor`](Self::monitor) delivers [`Info::Down`](crate::Info::Down)
+/// when another server exits, at once if it already has. A monitor is gone
+/// once its `Down` is delivered. [`link`](Self::link) ties two servers'
+/// lives together both ways; [`trap_exit`](Self::trap_exit) turns a linked
+/// server's exit into [`Info::Exit`](crate::Info::Exit) instead.
+///
+/// ```
+/// use genserver_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Debug, Clone)]
+/// pub enum Tick {
+///     Flush,
+/// }
+///
+/// pub struct Watchdog {
+///     seen: Vec<String>,
+/// }
+///
+/// #[gen_server(info = Tick)]
+/// impl Watchdog {
+///     fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, String> {
+///         ctx.send_interval(Tick::Flush, Duration::from_secs(1));
+///         ctx.idle_timeout(Duration::from_millis(1_500));
+///         Ok(Watchdog { seen: Vec::new() })
+///     }
+///
+///     /// Watches `other`: its exit arrives as `Info::Down`.
+///     #[call]
+///     pub fn watch(&mut self, other: AnyServer, ctx: &mut Context<Self>) {
+///         ctx.monitor(other);
+///     }
+///
+///     #[call]
+///     pub fn seen(&self) -> Vec<String> {
+///         self.seen.clone()
+///     }
+///
+///     fn handle_info(&mut self, msg: Info<Tick>, ctx: &mut Context<Self>) {
+///         match msg {
+///             Info::Message(Tick::Flush) => self.seen.push("flush".into()),
+///             Info::Timeout => self.seen.push("idle".into()),
+///             Info::Down { reason, .. } => self.seen.push(format!("down: {reason}")),
+///             other => tracing::debug!(?other, "ignored"),
+///         }
+///         // The idle timeout applies once: set it again for the next message.
+///         ctx.idle_timeout(Duration::from_millis(1_500));
+///     }
+/// }
+///
+/// pub struct Worker;
+///
+/// #[gen_server]
+/// impl Worker {
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// // On paused time, timers fire as soon as everything else waits: a
+/// // test of timer behaviour takes no real time.
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dog = Watchdog::start(()).await?;
+/// let worker = Worker::start(Worker).await?;
+/// dog.watch(AnyServer::from(&worker)).await?;
+/// worker.stop(ExitReason::Shutdown).await?;
+/// tokio::time::sleep(Duration::from_millis(2_100)).await;
+/// assert_eq!(dog.seen().await?, ["down: shutdown", "flush", "flush"]);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// A server that traps exits hears of a linked server's crash instead of
+/// crashing with it (what supervisors do):
+///
+/// ```
+/// use genserver_core::prelude::*;
+///
+/// pub struct Parent {
+///     exits: Vec<String>,
+/// }
+///
+/// #[gen_server]
+/// impl Parent {
+///     fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, String> {
+///         ctx.trap_exit(true);
+///         Ok(Parent { exits: Vec::new() })
+///     }
+///
+///     #[call]
+///     pub fn adopt(&mut self, child: AnyServer, ctx: &mut Context<Self>) {
+///         ctx.link(child);
+///     }
+///
+///     #[call]
+///     pub fn exits(&self) -> Vec<String> {
+///         self.exits.clone()
+///     }
+///
+///     fn handle_info(&mut self, msg: Info<()>) {
+///         if let Info::Exit { reason, .. } = msg {
+///             self.exits.push(reason.to_string());
+///         }
+///     }
+/// }
+///
+/// pub struct Child;
+///
+/// #[gen_server]
+/// impl Child {
+///     #[cast]
+///     pub fn crash(&self) {
+///         panic!("child broke")
+///     }
+///
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let parent = Parent::start(()).await?;
+/// let child = Child::start(Child).await?;
+/// parent.adopt(AnyServer::from(&child)).await?;
+/// child.crash();
+/// child.exited().await; // links are told before `exited` returns
+/// assert_eq!(parent.exits().await?, ["panicked: child broke"]);
+/// assert!(parent.is_alive());
+/// # Ok(())
+/// # }
+/// ```
 pub struct Context<T: GenServer> {
     me: Server<T>,
     pub(crate) stop: Option<ExitReason>,

@@ -67,14 +67,36 @@ type StartFn =
 
 /// How to start a child and what to do when it exits (OTP's child spec).
 ///
-/// ```ignore
-/// ChildSpec::new("counter", || Counter::start(0))
-///     .restart(Restart::Transient)
-///     .shutdown(Shutdown::Timeout(Duration::from_secs(1)))
-/// ```
+/// `#[gen_server]` writes `T::child_spec(args)` for every server, whose id
+/// is the type's name; [`ChildSpec::new`] takes any function returning a
+/// [`Start`], for names and other start options.
 ///
-/// `#[gen_server]` also writes `Counter::child_spec(args)`, whose id is the
-/// type's name.
+/// ```
+/// use genserver_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Clone)]
+/// pub struct Counter {
+///     value: i64,
+/// }
+///
+/// #[gen_server]
+/// impl Counter {
+///     #[call]
+///     pub fn value(&self) -> i64 {
+///         self.value
+///     }
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// let by_type = Counter::child_spec(Counter { value: 0 });
+/// assert_eq!(by_type.child_id(), "Counter");
+///
+/// let named = ChildSpec::new("counter", || Counter::start(Counter { value: 0 }).name("counter"))
+///     .restart(Restart::Transient)
+///     .shutdown(Shutdown::Timeout(Duration::from_secs(1)));
+/// assert_eq!(named.child_id(), "counter");
+/// ```
 #[derive(Clone)]
 pub struct ChildSpec {
     pub(crate) id: String,

@@ -1,11 +1,5 @@
-//! Supervisors of children started at runtime (OTP's `DynamicSupervisor`).
-//!
-//! Children are added with `start_child` while the supervisor runs, any
-//! number of them with the same spec. Restarts are one for one, under the
-//! same restart intensity as [`Supervisor`](crate::Supervisor) (3 in 5 s by
-//! default). `max_children` caps how many run at once, counting children
-//! whose restart is being retried. On shutdown, all children are stopped at
-//! the same time. Every per-child operation costs O(log n).
+//! [`DynamicSupervisor`]: OTP's `DynamicSupervisor`. The explanation a
+//! user needs is on the type, where rustdoc shows it.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -73,6 +67,16 @@ impl fmt::Display for DynamicSupervisorError {
     }
 }
 
+impl DynamicSupervisorError {
+    /// The child's own start error, if that is why `start_child` failed.
+    pub fn start_error(&self) -> Option<&ChildStartError> {
+        match self {
+            DynamicSupervisorError::StartChild(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
 impl std::error::Error for DynamicSupervisorError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -82,7 +86,74 @@ impl std::error::Error for DynamicSupervisorError {
     }
 }
 
-/// A dynamic supervisor: `DynamicSupervisor::start(DynamicSupervisorSpec::new())`.
+/// A dynamic supervisor (OTP's `DynamicSupervisor`): children started at
+/// runtime, any number of them from the same kind of spec.
+///
+/// The classic use is one server per key, started on demand and found
+/// again through a [`Registry`](crate::Registry):
+///
+/// ```
+/// use genserver_core::prelude::*;
+///
+/// pub struct Session {
+///     user: String,
+///     visits: u32,
+/// }
+///
+/// #[gen_server]
+/// impl Session {
+///     fn init(user: String) -> Result<Self, String> {
+///         Ok(Session { user, visits: 0 })
+///     }
+///
+///     #[call]
+///     pub fn visit(&mut self) -> u32 {
+///         self.visits += 1;
+///         self.visits
+///     }
+///
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sessions: Registry<String> = Registry::new(Keys::Unique);
+/// let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new().max_children(10_000)).await?;
+///
+/// // Start on a miss; a lost race for the name is `AlreadyStarted`.
+/// let session = |user: &str| {
+///     let (sessions, sup, user) = (sessions.clone(), sup.clone(), user.to_string());
+///     async move {
+///         if let Some(session) = sessions.whereis::<Session>(user.as_str()) {
+///             return session;
+///         }
+///         let name = sessions.via(user.clone());
+///         let spec = ChildSpec::new(user.clone(), move || {
+///             Session::start(user.clone()).name(name.clone())
+///         });
+///         match sup.start_child(spec).await.unwrap() {
+///             Ok(started) => started.and_then(|s| s.downcast()).unwrap(),
+///             Err(e) => e
+///                 .start_error()
+///                 .and_then(|e| e.already_started())
+///                 .and_then(|s| s.downcast())
+///                 .unwrap(),
+///         }
+///     }
+/// };
+/// assert_eq!(session("ada").await.visit().await?, 1);
+/// assert_eq!(session("ada").await.visit().await?, 2);
+/// assert_eq!(session("bob").await.visit().await?, 1);
+/// assert_eq!(sup.count_children().await?.active, 2);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// number of them with the same spec. Restarts are one for one, under the
+/// same restart intensity as [`Supervisor`](crate::Supervisor) (3 in 5 s by
+/// default). `max_children` caps how many run at once, counting children
+/// whose restart is being retried. On shutdown, all children are stopped at
+/// the same time. Every per-child operation costs O(log n).
 #[derive(Debug)]
 pub struct DynamicSupervisor {
     max_children: Option<usize>,

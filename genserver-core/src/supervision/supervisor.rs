@@ -1,50 +1,5 @@
-//! Supervisors: start children in order, restart them when they exit, stop
-//! them in reverse order (OTP's `Supervisor`).
-//!
-//! # Strategies
-//!
-//! When a child exits and its [`Restart`] says it should come back:
-//! [`Strategy::OneForOne`] restarts that child only;
-//! [`Strategy::OneForAll`] stops all the others (in reverse start order)
-//! and restarts all, in order; [`Strategy::RestForOne`] does that for the
-//! child and those started after it.
-//!
-//! # Restart intensity
-//!
-//! At most `max_restarts` restarts within `period` (default 3 in 5 s, a
-//! sliding window). One more, and the supervisor stops all its children and
-//! exits with [`ExitReason::Shutdown`], so its own supervisor reacts.
-//!
-//! # Start and shutdown
-//!
-//! Children start one after another, each `init` finished before the next
-//! starts; a child that fails to start stops those already started and
-//! fails the supervisor's start with [`SupervisorError::StartChild`]. On
-//! shutdown, children stop in reverse order: each is asked to stop (its
-//! `terminate` runs), given its [`Shutdown`] time, then killed.
-//!
-//! # A child that keeps failing to restart
-//!
-//! A child whose restart fails is *restarting*: it is listed by
-//! `which_children` with [`ChildStatus::Restarting`](crate::ChildStatus),
-//! counted by `count_children`, and retried, each try counting against the
-//! intensity. `delete_child` refuses it with [`SupervisorError::Restarting`];
-//! `terminate_child` stops the retries. Under `OneForAll` and `RestForOne`,
-//! the siblings restarted before the failure are stopped again and the
-//! whole group is retried.
-//!
-//! # Cost
-//!
-//! Children are kept in start order with indexes by id and by server:
-//! starting, restarting and stopping a child costs O(log n), so 100 000
-//! children start and stop in time linear in their number.
-//!
-//! # Calls
-//!
-//! `which_children`, `count_children`, `start_child`, `terminate_child`,
-//! `restart_child` and `delete_child` wait for children to start or stop;
-//! give them a longer timeout with `supervisor.with_timeout(..)` when a
-//! child's start or shutdown can take longer than 5 s.
+//! [`Supervisor`]: OTP's `Supervisor`. The explanation a user needs is on
+//! the type, where rustdoc shows it.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -153,9 +108,113 @@ impl std::error::Error for SupervisorError {
     }
 }
 
-/// A supervisor (OTP's `Supervisor`): start one with
+/// A supervisor (OTP's `Supervisor`): starts children in order, restarts
+/// them when they exit, stops them in reverse order. Start one with
 /// `Supervisor::start(SupervisorSpec::new(strategy).child(..))`; nest one
 /// under another with `Supervisor::child_spec(spec).id("name")`.
+///
+/// ```
+/// use genserver_core::prelude::*;
+/// use std::time::Duration;
+///
+/// pub struct Cache {
+///     hits: u64,
+/// }
+///
+/// #[gen_server]
+/// impl Cache {
+///     fn init(_: ()) -> Result<Self, String> {
+///         Ok(Cache { hits: 0 })
+///     }
+///
+///     #[call]
+///     pub fn hit(&mut self) -> u64 {
+///         self.hits += 1;
+///         self.hits
+///     }
+///
+///     #[cast]
+///     pub fn crash(&self) {
+///         panic!("cache corrupted")
+///     }
+///
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let spec = SupervisorSpec::new(Strategy::OneForOne)
+///     .child(Cache::child_spec(()).id("cache"))
+///     .intensity(3, Duration::from_secs(5));
+/// let sup = Supervisor::start(spec).await?;
+///
+/// let cache = |sup: Server<Supervisor>| async move {
+///     let children = sup.which_children().await.unwrap();
+///     children[0].server.as_ref().and_then(|s| s.downcast::<Cache>())
+/// };
+/// let first = cache(sup.clone()).await.unwrap();
+/// assert_eq!(first.hit().await?, 1);
+///
+/// first.crash(); // a panic ends this server only
+/// first.exited().await;
+/// // The supervisor started a fresh one (with a fresh state): `first` is
+/// // stale now, so look the child up again (or start it under a name).
+/// let second = loop {
+///     match cache(sup.clone()).await {
+///         Some(s) if s.id() != first.id() => break s,
+///         _ => tokio::task::yield_now().await,
+///     }
+/// };
+/// assert_eq!(second.hit().await?, 1);
+/// sup.stop(ExitReason::Shutdown).await?; // children stop first, last started first
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Strategies
+///
+/// When a child exits and its [`Restart`] says it should come back:
+/// [`Strategy::OneForOne`] restarts that child only;
+/// [`Strategy::OneForAll`] stops all the others (in reverse start order)
+/// and restarts all, in order; [`Strategy::RestForOne`] does that for the
+/// child and those started after it.
+///
+/// # Restart intensity
+///
+/// At most `max_restarts` restarts within `period` (default 3 in 5 s, a
+/// sliding window). One more, and the supervisor stops all its children and
+/// exits with [`ExitReason::Shutdown`], so its own supervisor reacts.
+///
+/// # Start and shutdown
+///
+/// Children start one after another, each `init` finished before the next
+/// starts; a child that fails to start stops those already started and
+/// fails the supervisor's start with [`SupervisorError::StartChild`]. On
+/// shutdown, children stop in reverse order: each is asked to stop (its
+/// `terminate` runs), given its [`Shutdown`](crate::Shutdown) time, then killed.
+///
+/// # A child that keeps failing to restart
+///
+/// A child whose restart fails is *restarting*: it is listed by
+/// `which_children` with [`ChildStatus::Restarting`](crate::ChildStatus),
+/// counted by `count_children`, and retried, each try counting against the
+/// intensity. `delete_child` refuses it with [`SupervisorError::Restarting`];
+/// `terminate_child` stops the retries. Under `OneForAll` and `RestForOne`,
+/// the siblings restarted before the failure are stopped again and the
+/// whole group is retried.
+///
+/// # Cost
+///
+/// Children are kept in start order with indexes by id and by server:
+/// starting, restarting and stopping a child costs O(log n), so 100 000
+/// children start and stop in time linear in their number.
+///
+/// # Calls
+///
+/// `which_children`, `count_children`, `start_child`, `terminate_child`,
+/// `restart_child` and `delete_child` wait for children to start or stop;
+/// give them a longer timeout with `supervisor.with_timeout(..)` when a
+/// child's start or shutdown can take longer than 5 s.
 #[derive(Debug)]
 pub struct Supervisor {
     strategy: Strategy,
