@@ -1,4 +1,4 @@
-//! OTP-REFERENCE.md, "Client side": one test per row.
+//! docs/behaviour.md, "Client side": one test per row.
 
 mod common;
 

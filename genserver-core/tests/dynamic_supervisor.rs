@@ -1,4 +1,4 @@
-//! OTP-REFERENCE.md, "Supervisor", the DynamicSupervisor row.
+//! docs/behaviour.md, "Supervisor", the DynamicSupervisor row.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! OTP-REFERENCE.md, "GenServer callbacks": one test per row.
+//! docs/behaviour.md, "GenServer callbacks": one test per row.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! OTP-REFERENCE.md, "Exit reasons" (monitors) and the info rows: timers,
+//! docs/behaviour.md, "Exit reasons" (monitors) and the info rows: timers,
 //! own messages, `:DOWN`.
 
 mod common;

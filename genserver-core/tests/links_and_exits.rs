@@ -1,4 +1,4 @@
-//! OTP-REFERENCE.md, "Exit reasons": links by reason class, trapping exits.
+//! docs/behaviour.md, "Exit reasons": links by reason class, trapping exits.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! OTP-REFERENCE.md, "Registry": one test per row.
+//! docs/behaviour.md, "Registry": one test per row.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! OTP-REFERENCE.md, "Supervisor": one test per row.
+//! docs/behaviour.md, "Supervisor": one test per row.
 
 mod common;
 
