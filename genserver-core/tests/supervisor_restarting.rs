@@ -312,3 +312,33 @@ async fn a_dynamic_child_whose_restart_keeps_failing_is_restarting_and_counts_ag
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn rest_for_one_a_later_sibling_failing_to_restart_retries_from_the_child_that_exited() {
+    let log = Log::default();
+    let (open, c_refusals) = (Refusals::default(), Refusals::default());
+    let spec = SupervisorSpec::new(Strategy::RestForOne)
+        .children([
+            gated("a", &log, &open),
+            gated("b", &log, &open),
+            gated("c", &log, &c_refusals),
+        ])
+        .intensity(2, Duration::from_secs(60));
+    let sup = Supervisor::start(spec).await.unwrap();
+    c_refusals.set(1);
+    running(&sup, "b").await.unwrap().crash();
+    all_running(&sup, &["a", "b", "c"]).await;
+    let after_crash: Vec<String> = log.entries().into_iter().skip(3).collect();
+    assert_eq!(
+        after_crash,
+        [
+            "stop:b",
+            "stop:c",
+            "start:b",
+            "refused:c",
+            "stop:b",
+            "start:b",
+            "start:c"
+        ]
+    );
+}

@@ -36,6 +36,19 @@ impl fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
+/// A cast found its server's bounded mailbox full (and, for a waiting
+/// cast, still full when its timeout ran out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MailboxFull;
+
+impl fmt::Display for MailboxFull {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the server's mailbox is full")
+    }
+}
+
+impl std::error::Error for MailboxFull {}
+
 /// Why [`T::start(..)`](crate::Start) failed.
 #[non_exhaustive]
 pub enum StartError<T: GenServer> {

@@ -43,6 +43,13 @@ pub trait GenServer: Sized + Send + 'static {
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = Result<Option<Self>, Self::InitError>> + Send;
 
+    /// The mailbox a server gets unless its start says otherwise
+    /// (`#[gen_server(mailbox = ..)]`).
+    #[doc(hidden)]
+    fn __default_mailbox() -> crate::server::mailbox::Mailbox {
+        crate::server::mailbox::Mailbox::unbounded()
+    }
+
     /// The handler a message is for, named in crash reports.
     #[doc(hidden)]
     fn __message_name(message: &Self::Message) -> &'static str {

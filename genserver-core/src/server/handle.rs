@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use crate::id::ServerId;
-use crate::server::error::CallError;
+use crate::server::error::{CallError, MailboxFull};
 use crate::server::gen_server::GenServer;
-use crate::server::mailbox::{Envelope, Lane, Mailbox};
+use crate::server::mailbox::{Envelope, Lane, Mailbox, Queue, SendError};
 use crate::server::process::Process;
 use crate::server::reply::{self, CastToken, ReplyTo};
 
@@ -25,7 +26,7 @@ tokio::task_local! {
 /// What every handle of one server shares: its mailbox and its life.
 pub(crate) struct Shared<T: GenServer> {
     pub(crate) process: Process,
-    pub(crate) mailbox: Mailbox<Envelope<T>>,
+    pub(crate) mailbox: Queue<Envelope<T>>,
 }
 
 /// The runtime's side of a client handle. Generated client types wrap one.
@@ -63,10 +64,11 @@ impl<T: GenServer> Handle<T> {
     }
 
     /// A new server's shared part: a fresh identity and an empty mailbox.
-    pub(crate) fn new_shared() -> Arc<Shared<T>> {
+    pub(crate) fn new_shared(mailbox: Mailbox) -> Arc<Shared<T>> {
+        let id = ServerId::next();
         Arc::new(Shared {
-            process: Process::new(ServerId::next()),
-            mailbox: Mailbox::new(),
+            process: Process::new(id),
+            mailbox: Queue::new(mailbox, T::NAME, id),
         })
     }
 
@@ -85,7 +87,8 @@ impl<T: GenServer> Handle<T> {
     }
 
     /// Sends a call built by `build` around a fresh reply slot and waits for
-    /// the reply, the server's exit, or the timeout.
+    /// the reply, the server's exit, or the timeout. A full mailbox makes
+    /// the call wait for room, within the same timeout.
     pub async fn call<R>(
         &self,
         build: impl FnOnce(ReplyTo<R>) -> T::Message,
@@ -94,25 +97,63 @@ impl<T: GenServer> Handle<T> {
             return Err(CallError::CallingSelf);
         }
         let (tx, rx) = oneshot::channel();
-        let message = build(ReplyTo::new(tx));
-        if let Err(refused) = self
-            .shared
-            .mailbox
-            .send(Envelope::Message(message), Lane::User)
-        {
-            drop(refused);
-            return Err(CallError::NoProc);
-        }
-        reply::wait(rx, &self.shared.process, self.timeout).await
+        let message = Envelope::Call(build(ReplyTo::new(tx)));
+        let timeout = match self.shared.mailbox.try_send(message, Lane::User) {
+            Ok(()) => self.timeout,
+            Err(SendError::Closed(_)) => return Err(CallError::NoProc),
+            Err(SendError::Full(message)) => self.wait_for_room(message).await?,
+        };
+        reply::wait(rx, &self.shared.process, timeout).await
     }
 
-    /// Queues a cast; never fails, never blocks.
+    /// Back-pressure: waits for room for a call; the time left for the reply.
+    #[cold]
+    async fn wait_for_room(&self, message: Envelope<T>) -> Result<Duration, CallError> {
+        let started = Instant::now();
+        let deadline = started.checked_add(self.timeout);
+        match self.shared.mailbox.send_wait(message, deadline).await {
+            Ok(()) => Ok(self.timeout.saturating_sub(started.elapsed())),
+            Err(SendError::Full(_)) => Err(CallError::Timeout),
+            Err(SendError::Closed(_)) => Err(self
+                .shared
+                .process
+                .reason()
+                .map_or(CallError::NoProc, CallError::Exited)),
+        }
+    }
+
+    /// Queues a cast; never fails, never blocks. On a full mailbox, the
+    /// server's overflow policy drops a message.
     #[inline]
     pub fn cast(&self, build: impl FnOnce(CastToken) -> T::Message) {
         let message = Envelope::Message(build(CastToken::new()));
         // A send to a dead server hands the message back: drop it there.
         if let Err(undelivered) = self.shared.mailbox.send(message, Lane::User) {
             drop(undelivered);
+        }
+    }
+
+    /// Queues a cast if there is room; fails fast on a full mailbox. A cast
+    /// to a server that is gone is dropped, as every cast is.
+    pub fn try_cast(&self, build: impl FnOnce(CastToken) -> T::Message) -> Result<(), MailboxFull> {
+        let message = Envelope::Message(build(CastToken::new()));
+        match self.shared.mailbox.try_send(message, Lane::User) {
+            Ok(()) | Err(SendError::Closed(_)) => Ok(()),
+            Err(SendError::Full(_)) => Err(MailboxFull),
+        }
+    }
+
+    /// Queues a cast, waiting for room on a full mailbox for at most this
+    /// handle's timeout.
+    pub async fn cast_wait(
+        &self,
+        build: impl FnOnce(CastToken) -> T::Message,
+    ) -> Result<(), MailboxFull> {
+        let message = Envelope::Message(build(CastToken::new()));
+        let deadline = Instant::now().checked_add(self.timeout);
+        match self.shared.mailbox.send_wait(message, deadline).await {
+            Ok(()) | Err(SendError::Closed(_)) => Ok(()),
+            Err(SendError::Full(_)) => Err(MailboxFull),
         }
     }
 

@@ -1,4 +1,5 @@
-//! A server's mailbox: what travels to the server, in two lanes.
+//! A server's mailbox: what travels to the server, in two lanes, and how
+//! much of it may wait.
 //!
 //! ```text
 //!  senders ──▶ user lane      (calls, casts, `server.send(..)`)  ─┐
@@ -13,14 +14,22 @@
 //! by [`Mailbox::close`] to be dropped (its caller learns why at once), or
 //! refused to its sender. No message can be left in a mailbox nobody reads.
 //!
+//! The user lane is unbounded by default, as in OTP, or bounded
+//! ([`Mailbox::bounded`]): then a call waits for room within its timeout
+//! (back-pressure), and a cast either waits, fails fast, or follows the
+//! server's [`Overflow`] policy. The priority lane is never full.
+//!
 //! This is the only file that knows how the queue is built.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context as TaskContext, Poll, Waker};
 
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
+use tokio::time::Instant;
 
 use crate::exit_reason::ExitReason;
 use crate::id::{MonitorRef, ServerId};
@@ -29,9 +38,23 @@ use crate::server::GenServer;
 /// What travels through a server's mailbox. Calls and casts stay inline;
 /// the rare system messages are boxed so they do not make every slot larger.
 pub(crate) enum Envelope<T: GenServer> {
+    /// A call: never dropped by an overflow policy (it waits for room).
+    Call(T::Message),
+    /// A cast.
     Message(T::Message),
     Info(T::Info),
     System(Box<System>),
+}
+
+impl<T: GenServer> Evict for Envelope<T> {
+    fn evictable(&self) -> bool {
+        !matches!(self, Envelope::Call(_) | Envelope::System(_))
+    }
+}
+
+/// Whether a queued message may be dropped to make room (`DropOldest`).
+pub(crate) trait Evict {
+    fn evictable(&self) -> bool;
 }
 
 /// Messages from the runtime itself; they ride the priority lane.
@@ -59,9 +82,137 @@ pub(crate) enum Lane {
     Priority,
 }
 
+/// How many user messages a server's mailbox holds, and what a
+/// fire-and-forget cast does when it is full. Chosen at start:
+/// `T::start(..).mailbox(Mailbox::bounded(1024))`.
+///
+/// ```
+/// use genserver_core::{Mailbox, Overflow};
+///
+/// let mailbox = Mailbox::bounded(1024).overflow(Overflow::DropOldest);
+/// assert_eq!(mailbox.capacity(), Some(1024));
+/// assert_eq!(format!("{mailbox:?}"), "Mailbox(bounded 1024, drop oldest)");
+/// assert_eq!(format!("{:?}", Mailbox::unbounded()), "Mailbox(unbounded)");
+/// ```
+///
+/// # When the user lane is full
+///
+/// - a call waits for room, within its own timeout (back-pressure);
+/// - a cast method (`server.reset()`) follows the [`Overflow`] policy: the
+///   newest message (the one being sent) or the oldest queued cast is
+///   dropped, counted ([`Server::dropped`](crate::Server::dropped)) and
+///   logged at warn level once per burst;
+/// - the priority lane (stop, exit signals, `Down`, timers) is never full.
+///
+/// # Watermarks
+///
+/// When the queue grows past the high watermark, a warning is logged (OTP
+/// 27's `long_message_queue` alarm); once it falls to the low watermark, an
+/// info line says so. Defaults: 10 000 and 1 000 for an unbounded mailbox,
+/// 3/4 and 1/4 of the capacity for a bounded one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Mailbox {
+    capacity: Option<usize>,
+    overflow: Overflow,
+    high: usize,
+    low: usize,
+}
+
+/// What a fire-and-forget cast does when a bounded mailbox is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Overflow {
+    /// Drop the message being sent (the default).
+    #[default]
+    DropNewest,
+    /// Drop the oldest queued cast or info message to make room.
+    DropOldest,
+}
+
+impl Mailbox {
+    /// No limit (the default, as in OTP).
+    pub const fn unbounded() -> Self {
+        Mailbox {
+            capacity: None,
+            overflow: Overflow::DropNewest,
+            high: 10_000,
+            low: 1_000,
+        }
+    }
+
+    /// At most `capacity` user messages wait (at least one).
+    pub const fn bounded(capacity: usize) -> Self {
+        let capacity = if capacity == 0 { 1 } else { capacity };
+        Mailbox {
+            capacity: Some(capacity),
+            overflow: Overflow::DropNewest,
+            high: if capacity * 3 / 4 == 0 {
+                1
+            } else {
+                capacity * 3 / 4
+            },
+            low: capacity / 4,
+        }
+    }
+
+    /// What a fire-and-forget cast does when the mailbox is full.
+    pub const fn overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
+        self
+    }
+
+    /// Logs a warning when more than `high` messages wait, and an info line
+    /// once they fall to `low`.
+    pub const fn watermarks(mut self, high: usize, low: usize) -> Self {
+        self.high = if high == 0 { 1 } else { high };
+        self.low = if low < self.high { low } else { self.high - 1 };
+        self
+    }
+
+    /// The capacity; `None` when unbounded.
+    pub const fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    /// The overflow policy.
+    pub const fn overflow_policy(&self) -> Overflow {
+        self.overflow
+    }
+}
+
+impl Default for Mailbox {
+    fn default() -> Self {
+        Mailbox::unbounded()
+    }
+}
+
+impl fmt::Debug for Mailbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.capacity, self.overflow) {
+            (None, _) => f.write_str("Mailbox(unbounded)"),
+            (Some(n), Overflow::DropNewest) => write!(f, "Mailbox(bounded {n}, drop newest)"),
+            (Some(n), Overflow::DropOldest) => write!(f, "Mailbox(bounded {n}, drop oldest)"),
+        }
+    }
+}
+
+/// Why a message was not queued.
+pub(crate) enum SendError<E> {
+    /// The server has exited or is exiting.
+    Closed(E),
+    /// The user lane is full.
+    Full(E),
+}
+
 /// A multi-producer, single-consumer queue with a priority lane.
-pub(crate) struct Mailbox<E> {
+pub(crate) struct Queue<E> {
     queues: Mutex<Queues<E>>,
+    config: Mailbox,
+    /// Senders waiting for room in a bounded mailbox.
+    room: Notify,
+    dropped: AtomicU64,
+    /// Who owns it, for the watermark and overflow reports.
+    server: &'static str,
+    id: ServerId,
 }
 
 struct Queues<E> {
@@ -73,6 +224,10 @@ struct Queues<E> {
     /// The receiver found nothing and waits to be woken.
     parked: bool,
     closed: bool,
+    /// Above the high watermark, not yet back to the low one.
+    long: bool,
+    /// Dropping messages since the queue was last at the low watermark.
+    dropping: u64,
 }
 
 /// Everything still queued when the mailbox closed, priority lane first.
@@ -81,17 +236,28 @@ pub(crate) struct Drained<E> {
     pub(crate) user: VecDeque<E>,
 }
 
-impl<E> Mailbox<E> {
-    pub(crate) fn new() -> Self {
-        Mailbox {
+impl<E: Evict> Queue<E> {
+    pub(crate) fn new(config: Mailbox, server: &'static str, id: ServerId) -> Self {
+        Queue {
             queues: Mutex::new(Queues {
                 priority: VecDeque::new(),
                 user: VecDeque::new(),
                 waker: None,
                 parked: false,
                 closed: false,
+                long: false,
+                dropping: 0,
             }),
+            config,
+            room: Notify::new(),
+            dropped: AtomicU64::new(0),
+            server,
+            id,
         }
+    }
+
+    pub(crate) fn config(&self) -> Mailbox {
+        self.config
     }
 
     fn lock(&self) -> MutexGuard<'_, Queues<E>> {
@@ -100,25 +266,113 @@ impl<E> Mailbox<E> {
         self.queues.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues `message` on `lane`; hands it back if the mailbox is closed
-    /// (the server has exited or is exiting).
+    /// Queues `message` on `lane` if there is room.
     #[inline]
-    pub(crate) fn send(&self, message: E, lane: Lane) -> Result<(), E> {
+    pub(crate) fn try_send(&self, message: E, lane: Lane) -> Result<(), SendError<E>> {
         let mut queues = self.lock();
         if queues.closed {
-            return Err(message);
+            return Err(SendError::Closed(message));
         }
         match lane {
-            Lane::User => queues.user.push_back(message),
             Lane::Priority => queues.priority.push_back(message),
+            Lane::User => {
+                if self
+                    .config
+                    .capacity
+                    .is_some_and(|cap| queues.user.len() >= cap)
+                {
+                    return Err(SendError::Full(message));
+                }
+                queues.user.push_back(message);
+                if queues.user.len() > self.config.high && !queues.long {
+                    queues.long = true;
+                    self.report_long(queues.user.len());
+                }
+            }
         }
+        Self::wake(&mut queues);
+        Ok(())
+    }
+
+    fn wake(queues: &mut Queues<E>) {
         if queues.parked {
             queues.parked = false;
             if let Some(waker) = &queues.waker {
                 waker.wake_by_ref();
             }
         }
-        Ok(())
+    }
+
+    /// Queues `message`; when the user lane is full, follows the overflow
+    /// policy. Hands the message back only if the mailbox is closed.
+    #[inline]
+    pub(crate) fn send(&self, message: E, lane: Lane) -> Result<(), E> {
+        match self.try_send(message, lane) {
+            Ok(()) => Ok(()),
+            Err(SendError::Closed(message)) => Err(message),
+            Err(SendError::Full(message)) => {
+                self.overflow(message);
+                Ok(())
+            }
+        }
+    }
+
+    #[cold]
+    fn overflow(&self, message: E) {
+        let mut queues = self.lock();
+        let evicted = match self.config.overflow {
+            Overflow::DropNewest => Some(message),
+            Overflow::DropOldest => match queues.user.iter().position(Evict::evictable) {
+                Some(oldest) => {
+                    let evicted = queues.user.remove(oldest);
+                    queues.user.push_back(message);
+                    Self::wake(&mut queues);
+                    evicted
+                }
+                // Only calls wait: they are never dropped.
+                None => Some(message),
+            },
+        };
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+        queues.dropping += 1;
+        if queues.dropping == 1 {
+            tracing::warn!(
+                server = self.server,
+                id = %self.id,
+                capacity = self.config.capacity,
+                policy = ?self.config.overflow,
+                "mailbox full: dropping messages"
+            );
+        }
+        drop(queues);
+        drop(evicted);
+    }
+
+    /// Queues `message` on the user lane, waiting for room until
+    /// `deadline` (`None`: as long as it takes). Hands it back if the
+    /// mailbox closes or the deadline passes.
+    pub(crate) async fn send_wait(
+        &self,
+        mut message: E,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendError<E>> {
+        loop {
+            let room = self.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            match self.try_send(message, Lane::User) {
+                Err(SendError::Full(back)) => message = back,
+                done => return done,
+            }
+            match deadline {
+                None => room.await,
+                Some(deadline) => {
+                    if tokio::time::timeout_at(deadline, room).await.is_err() {
+                        return Err(SendError::Full(message));
+                    }
+                }
+            }
+        }
     }
 
     /// The next message, priority lane first; `None` once closed and empty.
@@ -128,6 +382,13 @@ impl<E> Mailbox<E> {
             return Poll::Ready(Some(message));
         }
         if let Some(message) = queues.user.pop_front() {
+            if self.config.capacity.is_some() {
+                self.room.notify_one();
+            }
+            let len = queues.user.len();
+            if len <= self.config.low && (queues.long || queues.dropping > 0) {
+                self.report_back(&mut queues, len);
+            }
             return Poll::Ready(Some(message));
         }
         if queues.closed {
@@ -141,27 +402,70 @@ impl<E> Mailbox<E> {
         Poll::Pending
     }
 
+    #[cold]
+    fn report_long(&self, len: usize) {
+        tracing::warn!(
+            server = self.server,
+            id = %self.id,
+            len,
+            high = self.config.high,
+            "long message queue"
+        );
+    }
+
+    #[cold]
+    fn report_back(&self, queues: &mut Queues<E>, len: usize) {
+        if queues.long {
+            queues.long = false;
+            tracing::info!(
+                server = self.server,
+                id = %self.id,
+                len,
+                low = self.config.low,
+                "message queue back to normal"
+            );
+        }
+        if queues.dropping > 0 {
+            tracing::info!(
+                server = self.server,
+                id = %self.id,
+                dropped = queues.dropping,
+                "mailbox burst over"
+            );
+            queues.dropping = 0;
+        }
+    }
+
     /// Waits for the next message (see [`poll_recv`](Self::poll_recv)).
     pub(crate) async fn recv(&self) -> Option<E> {
         poll_fn(|cx| self.poll_recv(cx)).await
     }
 
-    /// Closes the mailbox: later sends are refused. Returns what was queued,
-    /// to be dropped by the caller outside the lock.
+    /// Closes the mailbox: later sends are refused, waiting senders are
+    /// woken. Returns what was queued, to be dropped outside the lock.
     pub(crate) fn close(&self) -> Drained<E> {
-        let mut queues = self.lock();
-        queues.closed = true;
-        queues.waker = None;
-        Drained {
-            priority: std::mem::take(&mut queues.priority),
-            user: std::mem::take(&mut queues.user),
-        }
+        let drained = {
+            let mut queues = self.lock();
+            queues.closed = true;
+            queues.waker = None;
+            Drained {
+                priority: std::mem::take(&mut queues.priority),
+                user: std::mem::take(&mut queues.user),
+            }
+        };
+        self.room.notify_waiters();
+        drained
     }
 
     /// How many messages wait, in both lanes.
     pub(crate) fn len(&self) -> usize {
         let queues = self.lock();
         queues.priority.len() + queues.user.len()
+    }
+
+    /// How many messages the overflow policy dropped.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 }
 
@@ -170,13 +474,19 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    impl Evict for u64 {
+        fn evictable(&self) -> bool {
+            true
+        }
+    }
+
     #[tokio::test]
     async fn priority_overtakes_user_messages_and_keeps_its_own_order() {
-        let mailbox = Mailbox::new();
-        for i in 0..3 {
+        let mailbox = Queue::new(Mailbox::unbounded(), "test", ServerId::next());
+        for i in 0..3u64 {
             mailbox.send(i, Lane::User).unwrap();
         }
-        mailbox.send(10, Lane::Priority).unwrap();
+        mailbox.send(10u64, Lane::Priority).unwrap();
         mailbox.send(11, Lane::Priority).unwrap();
         let mut got = Vec::new();
         for _ in 0..5 {
@@ -187,19 +497,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_closed_mailbox_refuses_and_hands_back_what_was_queued() {
-        let mailbox = Mailbox::new();
-        mailbox.send(1, Lane::User).unwrap();
+        let mailbox = Queue::new(Mailbox::unbounded(), "test", ServerId::next());
+        mailbox.send(1u64, Lane::User).unwrap();
         mailbox.send(2, Lane::Priority).unwrap();
         let drained = mailbox.close();
         assert_eq!(drained.priority, [2]);
         assert_eq!(drained.user, [1]);
-        assert_eq!(mailbox.send(3, Lane::User), Err(3));
+        assert!(matches!(mailbox.send(3, Lane::User), Err(3)));
         assert_eq!(mailbox.recv().await, None);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_parked_receiver_is_woken_by_a_sender_on_another_thread() {
-        let mailbox = Arc::new(Mailbox::new());
+        let mailbox = Arc::new(Queue::new(Mailbox::unbounded(), "test", ServerId::next()));
         let receiver = {
             let mailbox = mailbox.clone();
             tokio::spawn(async move {

@@ -44,7 +44,7 @@ use crate::id::ServerId;
 use error::CallError;
 use gen_server::{ClientHandle, GenServer};
 use handle::Handle;
-use mailbox::{Envelope, Lane, System};
+use mailbox::{Envelope, Lane, Mailbox, System};
 
 /// A running server's handle (OTP's pid): cheap to clone, `Send + Sync`.
 ///
@@ -144,6 +144,24 @@ impl<T: GenServer> Server<T> {
         self.handle().shared.mailbox.len()
     }
 
+    /// The server's mailbox settings: capacity and overflow policy.
+    pub fn mailbox(&self) -> Mailbox {
+        self.handle().shared.mailbox.config()
+    }
+
+    /// How many messages its overflow policy has dropped so far.
+    pub fn dropped(&self) -> u64 {
+        self.handle().shared.mailbox.dropped()
+    }
+
+    /// Like [`send`](Self::send), on the priority lane: the message
+    /// overtakes queued calls and casts, and is never dropped by a full
+    /// mailbox (OTP 28's priority messages). For a server's urgent own
+    /// messages; in order among themselves.
+    pub fn send_priority(&self, message: T::Info) {
+        self.handle().send(Envelope::Info(message), Lane::Priority);
+    }
+
     /// Sends `message` to the server's `handle_info` as
     /// [`Info::Message`](crate::Info::Message) (Elixir's `send/2`), behind
     /// the messages already queued. Never fails: a message to a dead server
@@ -203,8 +221,14 @@ impl<T: GenServer> Clone for Server<T> {
 }
 
 impl<T: GenServer> fmt::Debug for Server<T> {
+    /// `Server<Counter>(<0.5.0>)`, with the mailbox when it is bounded:
+    /// `Server<Counter>(<0.5.0>, Mailbox(bounded 1024, drop newest))`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Server<{}>({})", T::NAME, self.id())
+        let mailbox = self.mailbox();
+        match mailbox.capacity() {
+            None => write!(f, "Server<{}>({})", T::NAME, self.id()),
+            Some(_) => write!(f, "Server<{}>({}, {mailbox:?})", T::NAME, self.id()),
+        }
     }
 }
 

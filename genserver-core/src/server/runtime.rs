@@ -186,7 +186,7 @@ impl<T: GenServer> Life<T> {
                 }
             };
             let info = match next {
-                Next::Envelope(Envelope::Message(message)) => {
+                Next::Envelope(Envelope::Call(message) | Envelope::Message(message)) => {
                     self.ctx.handler = T::__message_name(&message);
                     state.__dispatch(message, &mut self.ctx).await;
                     continue;

@@ -16,6 +16,7 @@ use crate::server::error::StartError;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::{CURRENT_SERVER, Handle, Shared};
 use crate::server::links;
+use crate::server::mailbox::Mailbox;
 use crate::server::runtime::Life;
 
 /// Starts a server: returned by the generated `T::start(..)`; `.await` it.
@@ -52,6 +53,7 @@ pub struct Start<T: GenServer> {
     name: Option<Name>,
     init_timeout: Option<Duration>,
     links: Vec<AnyServer>,
+    mailbox: Mailbox,
 }
 
 impl<T: GenServer> std::fmt::Debug for Start<T> {
@@ -60,6 +62,7 @@ impl<T: GenServer> std::fmt::Debug for Start<T> {
             .field("server", &T::NAME)
             .field("name", &self.name)
             .field("init_timeout", &self.init_timeout)
+            .field("mailbox", &self.mailbox)
             .finish_non_exhaustive()
     }
 }
@@ -72,7 +75,15 @@ impl<T: GenServer> Start<T> {
             name: None,
             init_timeout: None,
             links: Vec::new(),
+            mailbox: T::__default_mailbox(),
         }
+    }
+
+    /// The server's mailbox: unbounded (the default, as in OTP) or bounded,
+    /// with an overflow policy for fire-and-forget casts. See [`Mailbox`].
+    pub fn mailbox(mut self, mailbox: Mailbox) -> Self {
+        self.mailbox = mailbox;
+        self
     }
 
     /// Links the new server to `to` before `init` runs (OTP's
@@ -109,7 +120,7 @@ impl<T: GenServer> Start<T> {
     }
 
     async fn run(self) -> Result<Server<T>, StartError<T>> {
-        let shared: Arc<Shared<T>> = Handle::new_shared();
+        let shared: Arc<Shared<T>> = Handle::new_shared(self.mailbox);
         let server = Server::from_handle(Handle::new(shared.clone()));
         if let Some(name) = &self.name
             && let Err(taken) = naming::register(name, &server)

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::server::any::AnyServer;
 use crate::server::gen_server::GenServer;
+use crate::server::mailbox::Mailbox;
 use crate::server::start::Start;
 use crate::supervision::ChildStartError;
 use crate::{DynamicSupervisor, Supervisor};
@@ -62,8 +63,9 @@ pub enum ChildKind {
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// Starts the child linked to the given parent: `Ok(None)` when its `init`
 /// asked to be ignored.
-type StartFn =
-    dyn Fn(AnyServer) -> BoxFuture<Result<Option<AnyServer>, ChildStartError>> + Send + Sync;
+type StartFn = dyn Fn(AnyServer, Option<Mailbox>) -> BoxFuture<Result<Option<AnyServer>, ChildStartError>>
+    + Send
+    + Sync;
 
 /// How to start a child and what to do when it exits (OTP's child spec).
 ///
@@ -104,6 +106,7 @@ pub struct ChildSpec {
     pub(crate) restart: Restart,
     pub(crate) shutdown: Shutdown,
     pub(crate) kind: ChildKind,
+    pub(crate) mailbox: Option<Mailbox>,
 }
 
 impl ChildSpec {
@@ -124,8 +127,11 @@ impl ChildSpec {
         .contains(&TypeId::of::<T>());
         ChildSpec {
             id: id.into(),
-            start: Arc::new(move |parent| {
-                let start = start().link(parent);
+            start: Arc::new(move |parent, mailbox| {
+                let mut start = start().link(parent);
+                if let Some(mailbox) = mailbox {
+                    start = start.mailbox(mailbox);
+                }
                 Box::pin(async move {
                     match start.await {
                         Ok(server) => Ok(Some(AnyServer::from(&server))),
@@ -144,6 +150,7 @@ impl ChildSpec {
             } else {
                 ChildKind::Worker
             },
+            mailbox: None,
         }
     }
 
@@ -175,6 +182,13 @@ impl ChildSpec {
         self
     }
 
+    /// The child's mailbox, overriding what its start function sets (see
+    /// [`Mailbox`]); it applies to every restart.
+    pub fn mailbox(mut self, mailbox: Mailbox) -> Self {
+        self.mailbox = Some(mailbox);
+        self
+    }
+
     /// The child's id.
     pub fn child_id(&self) -> &str {
         &self.id
@@ -184,7 +198,7 @@ impl ChildSpec {
         &self,
         parent: AnyServer,
     ) -> Result<Option<AnyServer>, ChildStartError> {
-        (self.start)(parent).await
+        (self.start)(parent, self.mailbox).await
     }
 }
 
@@ -195,6 +209,7 @@ impl fmt::Debug for ChildSpec {
             .field("restart", &self.restart)
             .field("shutdown", &self.shutdown)
             .field("kind", &self.kind)
+            .field("mailbox", &self.mailbox)
             .finish_non_exhaustive()
     }
 }

@@ -149,6 +149,7 @@ impl std::error::Error for DynamicSupervisorError {
 /// # }
 /// ```
 ///
+/// Children are added with `start_child` while the supervisor runs, any
 /// number of them with the same spec. Restarts are one for one, under the
 /// same restart intensity as [`Supervisor`](crate::Supervisor) (3 in 5 s by
 /// default). `max_children` caps how many run at once, counting children

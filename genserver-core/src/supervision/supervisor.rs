@@ -506,11 +506,16 @@ impl Supervisor {
                 }
                 Err(error) => {
                     tracing::error!(child = %id, %error, "child failed to restart");
+                    // The group is retried as a whole, from the child that
+                    // exited: those restarted in this round stop again and
+                    // wait with the failed one.
                     for &again in started.iter().rev() {
                         self.stop_child(again).await;
+                        self.children.set(again, State::Restarting(None));
                     }
                     self.children.set(member, State::Restarting(None));
-                    ctx.server().send(RetryRestart(member));
+                    self.children.set(seq, State::Restarting(None));
+                    ctx.server().send(RetryRestart(seq));
                     return;
                 }
             }

@@ -1,0 +1,176 @@
+//! The mailbox: bounded capacity and back-pressure, overflow policies, the
+//! priority lane, and its visibility (`mailbox_len`, `dropped`, `Debug`,
+//! watermark events). Every wait is bounded.
+
+mod common;
+
+use common::{eventually, within};
+use genserver_core::prelude::*;
+use genserver_core::{Mailbox, Overflow};
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// Records the casts it handles; can be held busy.
+#[derive(Clone)]
+pub struct Sink {
+    seen: Vec<u64>,
+}
+
+#[gen_server(info = u64)]
+impl Sink {
+    /// Holds the server for `d`, so messages queue behind it.
+    #[cast]
+    pub async fn hold(&mut self, d: Duration) {
+        tokio::time::sleep(d).await;
+    }
+
+    #[cast]
+    pub fn record(&mut self, n: u64) {
+        self.seen.push(n);
+    }
+
+    #[call]
+    pub fn seen(&self) -> Vec<u64> {
+        self.seen.clone()
+    }
+
+    fn handle_info(&mut self, msg: Info<u64>) {
+        if let Info::Message(n) = msg {
+            self.seen.push(n);
+        }
+    }
+}
+
+async fn sink(mailbox: Mailbox) -> Server<Sink> {
+    Sink::start(Sink { seen: Vec::new() })
+        .mailbox(mailbox)
+        .await
+        .unwrap()
+}
+
+/// Holds `server` and waits until the hold is being handled.
+async fn hold(server: &Server<Sink>, d: Duration) {
+    server.hold(d);
+    eventually(LIMIT, "the hold is being handled", || {
+        server.mailbox_len() == 0
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_call_to_a_full_mailbox_waits_for_room_within_its_timeout() {
+    let server = sink(Mailbox::bounded(2)).await;
+    hold(&server, Duration::from_millis(300)).await;
+    server.record(1);
+    server.record(2);
+    assert_eq!(server.mailbox_len(), 2);
+    // No room within 50 ms: the call times out without being queued.
+    let impatient = server.with_timeout(Duration::from_millis(50));
+    let result = within(LIMIT, "the impatient call", impatient.seen()).await;
+    assert_eq!(result, Err(CallError::Timeout));
+    assert_eq!(server.mailbox_len(), 2);
+    // A patient call gets in once the hold ends, and is answered in order.
+    let seen = within(LIMIT, "the patient call", server.seen()).await;
+    assert_eq!(seen, Ok(vec![1, 2]));
+}
+
+#[tokio::test]
+async fn a_full_mailbox_drops_the_newest_casts_by_default_and_counts_them() {
+    let server = sink(Mailbox::bounded(3)).await;
+    hold(&server, Duration::from_millis(100)).await;
+    for n in 1..=10 {
+        server.record(n);
+    }
+    assert_eq!(server.dropped(), 7);
+    assert_eq!(
+        within(LIMIT, "seen", server.seen()).await,
+        Ok(vec![1, 2, 3])
+    );
+}
+
+#[tokio::test]
+async fn drop_oldest_keeps_the_latest_casts() {
+    let server = sink(Mailbox::bounded(3).overflow(Overflow::DropOldest)).await;
+    hold(&server, Duration::from_millis(100)).await;
+    for n in 1..=10 {
+        server.record(n);
+    }
+    assert_eq!(server.dropped(), 7);
+    assert_eq!(
+        within(LIMIT, "seen", server.seen()).await,
+        Ok(vec![8, 9, 10])
+    );
+}
+
+#[tokio::test]
+async fn drop_oldest_never_drops_a_waiting_call() {
+    let server = sink(Mailbox::bounded(2).overflow(Overflow::DropOldest)).await;
+    hold(&server, Duration::from_millis(100)).await;
+    let call = tokio::spawn({
+        let server = server.clone();
+        async move { server.seen().await }
+    });
+    eventually(LIMIT, "the call is queued", || server.mailbox_len() == 1).await;
+    for n in 1..=5 {
+        server.record(n);
+    }
+    // The call stays; the casts behind it make room for each other.
+    let seen = within(LIMIT, "the queued call", call).await.unwrap();
+    assert_eq!(seen, Ok(vec![]));
+    assert_eq!(within(LIMIT, "seen", server.seen()).await, Ok(vec![5]));
+}
+
+#[tokio::test]
+async fn priority_messages_overtake_queued_casts_and_are_never_dropped() {
+    let server = sink(Mailbox::bounded(2)).await;
+    hold(&server, Duration::from_millis(100)).await;
+    server.record(1);
+    server.record(2);
+    server.record(3); // dropped: the user lane is full
+    server.send_priority(100);
+    server.send_priority(101);
+    assert_eq!(
+        within(LIMIT, "seen", server.seen()).await,
+        Ok(vec![100, 101, 1, 2])
+    );
+}
+
+#[tokio::test]
+async fn a_stop_reaches_a_server_behind_a_million_queued_casts() {
+    let server = sink(Mailbox::unbounded()).await;
+    hold(&server, Duration::from_millis(50)).await;
+    for n in 0..1_000_000 {
+        server.record(n);
+    }
+    assert_eq!(server.mailbox_len(), 1_000_000);
+    within(LIMIT, "the stop", server.stop(ExitReason::Shutdown))
+        .await
+        .unwrap();
+    assert!(!server.is_alive());
+}
+
+#[tokio::test]
+async fn debug_shows_a_bounded_mailbox_and_its_policy() {
+    let bounded = sink(Mailbox::bounded(8).overflow(Overflow::DropOldest)).await;
+    let text = format!("{bounded:?}");
+    assert!(
+        text.starts_with("Server<Sink>(<0.")
+            && text.ends_with(", Mailbox(bounded 8, drop oldest))"),
+        "{text}"
+    );
+    let unbounded = sink(Mailbox::unbounded()).await;
+    assert!(!format!("{unbounded:?}").contains("Mailbox"));
+    assert_eq!(bounded.mailbox().capacity(), Some(8));
+}
+
+#[tokio::test]
+async fn a_child_spec_sets_the_mailbox_of_every_start() {
+    let spec = Sink::child_spec(Sink { seen: Vec::new() }).mailbox(Mailbox::bounded(4));
+    let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let child = sup.start_child(spec).await.unwrap().unwrap().unwrap();
+    let child: Server<Sink> = child.downcast().unwrap();
+    assert_eq!(child.mailbox(), Mailbox::bounded(4));
+}
