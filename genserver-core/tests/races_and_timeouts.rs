@@ -187,3 +187,47 @@ async fn init_timeout_holds_when_init_blocks_its_thread() {
     assert!(started.elapsed() < Duration::from_millis(1_000));
     assert!(whereis::<Worker>("blocker").is_none());
 }
+
+/// Timeouts cost nothing per server: 64 clients calling 1 000 servers at
+/// random leave no task behind but the servers themselves and one timeout
+/// driver per thread (the old design left one task per timeout group per
+/// server: about 150 000 after 3 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_to_many_servers_leave_no_task_behind() {
+    let mut servers = Vec::new();
+    for _ in 0..1_000 {
+        servers.push(Worker::start(Duration::ZERO).await.unwrap());
+    }
+    let servers = std::sync::Arc::new(servers);
+    let until = std::time::Instant::now() + Duration::from_millis(700);
+    let clients: Vec<_> = (0..64u64)
+        .map(|client| {
+            let servers = servers.clone();
+            tokio::spawn(async move {
+                let mut pick = client.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                let mut calls = 0u64;
+                while std::time::Instant::now() < until {
+                    pick ^= pick << 13;
+                    pick ^= pick >> 7;
+                    pick ^= pick << 17;
+                    let server = &servers[(pick % servers.len() as u64) as usize];
+                    server.ping().await.unwrap();
+                    calls += 1;
+                }
+                calls
+            })
+        })
+        .collect();
+    let mut calls = 0;
+    for client in clients {
+        calls += within(LIMIT, "a client", client).await.unwrap();
+    }
+    assert!(calls > 1_000, "{calls} calls");
+    let alive = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    assert!(
+        alive <= 1_000 + 4,
+        "{alive} tasks alive after {calls} calls"
+    );
+}
