@@ -132,7 +132,7 @@ async fn storm(
                 ExitReason::Shutdown
             }
         };
-        child.exited().await;
+        crate::common::gone(&child).await;
         let restarts_it = match restart {
             Restart::Permanent => true,
             Restart::Transient => reason.is_abnormal(),

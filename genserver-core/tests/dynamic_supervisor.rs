@@ -70,7 +70,7 @@ async fn start_child_at_runtime_and_restart_one_for_one() {
         .unwrap();
     assert_eq!(sup.count_children().await.unwrap().active, 2);
     a.crash();
-    a.exited().await;
+    crate::common::gone(&a).await;
     // The replacement runs; the sibling was not touched.
     let children = sup.which_children().await.unwrap();
     assert_eq!(children.len(), 2);
@@ -125,7 +125,7 @@ async fn temporary_children_are_not_restarted() {
         .unwrap()
         .unwrap();
     a.downcast::<Session>().unwrap().crash();
-    a.exited().await;
+    crate::common::gone(&a).await;
     assert_eq!(sup.count_children().await.unwrap().active, 0);
 }
 
@@ -173,9 +173,9 @@ async fn restart_intensity_exceeded_shuts_the_dynamic_supervisor_down() {
             .clone()
             .unwrap();
         child.downcast::<Session>().unwrap().crash();
-        child.exited().await;
+        crate::common::gone(&child).await;
     }
-    sup.exited().await;
+    crate::common::gone(&sup).await;
     assert!(!sup.is_alive());
 }
 

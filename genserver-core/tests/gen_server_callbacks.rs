@@ -95,7 +95,7 @@ async fn stop_from_a_call_delivers_the_reply_then_runs_terminate() {
     let (server, log) = probe().await;
     let reply = server.stop_after_reply(ExitReason::Normal).await.unwrap();
     assert_eq!(reply, "bye");
-    server.exited().await;
+    crate::common::gone(&server).await;
     assert!(!server.is_alive());
     assert_eq!(log.entries(), ["init", "terminate:normal"]);
 }
@@ -105,7 +105,7 @@ async fn a_panic_runs_terminate_and_exits_with_the_panic() {
     let (server, log) = probe().await;
     let err = server.explode().await.unwrap_err();
     assert_eq!(err, CallError::Exited(ExitReason::Panic("boom".into())));
-    server.exited().await;
+    crate::common::gone(&server).await;
     assert_eq!(log.entries(), ["init", "terminate:panicked: boom"]);
 }
 
@@ -113,7 +113,7 @@ async fn a_panic_runs_terminate_and_exits_with_the_panic() {
 async fn a_panic_in_a_cast_also_ends_the_server() {
     let (server, log) = probe().await;
     server.explode_later();
-    server.exited().await;
+    crate::common::gone(&server).await;
     assert_eq!(log.entries(), ["init", "terminate:panicked: cast boom"]);
 }
 

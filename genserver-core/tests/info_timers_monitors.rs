@@ -103,7 +103,7 @@ async fn monitor_delivers_down_with_the_exit_reason() {
     let (target, _) = probe().await;
     let monitor = watcher.watch(target.clone()).await.unwrap();
     let _ = target.explode().await;
-    target.exited().await;
+    crate::common::gone(&target).await;
     let seen = watcher.seen().await.unwrap();
     assert_eq!(seen, [format!("down:{monitor}:panicked: boom")]);
 }
@@ -176,7 +176,7 @@ async fn a_name_is_free_again_once_its_server_has_exited() {
         .await
         .unwrap();
     let _ = first.explode().await;
-    first.exited().await;
+    crate::common::gone(&first).await;
     assert!(whereis::<Probe>("reused-name").is_none());
     let second = Probe::start(Init::Ok(Log::default()))
         .name("reused-name")

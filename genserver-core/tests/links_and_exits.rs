@@ -65,7 +65,7 @@ async fn exit_reason_of(target: AnyServer, cause: impl std::future::Future<Outpu
     let spy = Spy::start(Spy { log: log.clone() }).await.unwrap();
     spy.watch(target.clone()).await.unwrap();
     cause.await;
-    target.exited().await;
+    crate::common::gone(&target).await;
     loop {
         if let Some(entry) = log.entries().first() {
             return entry.clone();
@@ -119,7 +119,7 @@ async fn links_are_two_way() {
     let (b, b_log) = probe().await;
     a.link_to(AnyServer::from(&b)).await.unwrap();
     a.crash();
-    b.exited().await;
+    crate::common::gone(&b).await;
     assert!(!b.is_alive());
     assert_eq!(b_log.entries(), ["init"], "no terminate on an exit signal");
 }
@@ -154,7 +154,7 @@ async fn unlink_stops_the_propagation() {
     a.link_to(AnyServer::from(&b)).await.unwrap();
     a.unlink_from(AnyServer::from(&b)).await.unwrap();
     let _ = b.explode().await;
-    b.exited().await;
+    crate::common::gone(&b).await;
     tokio::time::sleep(Duration::from_millis(10)).await;
     assert!(a.is_alive());
 }
@@ -204,7 +204,7 @@ async fn kill_ends_a_server_without_terminate() {
     let (server, log) = probe().await;
     let any = AnyServer::from(&server);
     any.kill();
-    any.exited().await;
+    crate::common::gone(&any).await;
     assert_eq!(log.entries(), ["init"]);
     assert_eq!(server.get().await, Err(CallError::NoProc));
 }
@@ -245,7 +245,7 @@ async fn a_link_exit_during_init_fails_the_start_with_that_reason() {
     let (started, ()) = tokio::join!(start, async {
         tokio::time::sleep(Duration::from_millis(20)).await;
         parent.crash();
-        doomed.exited().await;
+        crate::common::gone(&doomed).await;
     });
     match started {
         Err(StartError::Exited(reason)) => {

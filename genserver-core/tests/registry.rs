@@ -45,7 +45,7 @@ async fn entries_are_removed_when_their_server_exits() {
     let (a, _) = probe().await;
     registry.register(1, &a, ()).unwrap();
     let _ = a.explode().await;
-    a.exited().await;
+    crate::common::gone(&a).await;
     // Once the exit has completed, no lookup returns the entry.
     assert!(registry.lookup(&1).is_empty());
     assert_eq!(registry.count(), 0);

@@ -95,7 +95,7 @@ async fn child(sup: &Server<Supervisor>, id: &str) -> Server<Worker> {
 async fn crash_and_wait(sup: &Server<Supervisor>, id: &str) -> Server<Worker> {
     let old = child(sup, id).await;
     old.crash();
-    old.exited().await;
+    crate::common::gone(&old).await;
     for _ in 0..500 {
         let new = child(sup, id).await;
         if new.id() != old.id() {
@@ -241,7 +241,7 @@ async fn transient_child_is_restarted_after_a_crash_not_after_normal_or_shutdown
     crash_and_wait(&sup, "t").await;
     let t = child(&sup, "t").await;
     t.finish(ExitReason::Normal).await.unwrap();
-    t.exited().await;
+    crate::common::gone(&t).await;
     let info = sup.which_children().await.unwrap();
     assert_eq!(info.len(), 1);
     assert!(
@@ -258,7 +258,7 @@ async fn temporary_child_is_never_restarted_and_its_spec_is_dropped() {
     let sup = supervise(Strategy::OneForOne, vec![spec, worker("p", &log)]).await;
     let tmp = child(&sup, "tmp").await;
     tmp.crash();
-    tmp.exited().await;
+    crate::common::gone(&tmp).await;
     let ids: Vec<String> = sup
         .which_children()
         .await
@@ -294,7 +294,7 @@ async fn restart_intensity_exceeded_stops_all_children_and_exits_with_shutdown()
     }
     let _ = b;
     child(&sup, "a").await.crash();
-    sup.exited().await;
+    crate::common::gone(&sup).await;
     assert_eq!(watcher.reasons().await.unwrap(), ["shutdown"]);
     // Every child was stopped, in reverse order, before the supervisor exited.
     let entries = log.entries();
@@ -446,7 +446,7 @@ async fn supervisors_nest_and_an_inner_one_past_its_intensity_is_restarted_by_th
     // The inner supervisor allows no restart: the leaf's crash takes it
     // down with `shutdown`, and the outer one starts it again.
     child(&first_inner, "leaf").await.crash();
-    first_inner.exited().await;
+    crate::common::gone(&first_inner).await;
     wait_for(&log, "start:leaf").await;
     for _ in 0..500 {
         let children = outer.which_children().await.unwrap();
@@ -472,7 +472,7 @@ async fn a_supervisor_crash_takes_its_children_down() {
     let sup = supervise(Strategy::OneForOne, vec![worker("a", &log)]).await;
     let a = child(&sup, "a").await;
     AnyServer::from(&sup).kill();
-    a.exited().await;
+    crate::common::gone(&a).await;
     assert!(!a.is_alive());
 }
 

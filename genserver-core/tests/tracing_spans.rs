@@ -74,7 +74,7 @@ async fn spans_name_the_server_and_each_handler_and_crashes_are_logged() {
         .await
         .unwrap();
     let _ = server.explode().await;
-    server.exited().await;
+    crate::common::gone(&server).await;
 
     let spans = recorder.spans.lock().unwrap().clone();
     let id = server.id().to_string();
@@ -206,10 +206,10 @@ mod supervision {
         let sup = Supervisor::start(spec).await.unwrap();
         let first = running(&sup).await;
         first.crash();
-        first.exited().await;
+        crate::common::gone(&first).await;
         let second = running(&sup).await;
         second.crash();
-        sup.exited().await;
+        crate::common::gone(&sup).await;
         let errors = recorder.errors.lock().unwrap().clone();
         // Each crash is reported once, by the server; the supervisor's own
         // error is the intensity report.
@@ -239,7 +239,7 @@ mod supervision {
         let a = Flaky::start(Flaky).await.unwrap();
         let b = Flaky::start(Flaky).link(&a).await.unwrap();
         a.finish(ExitReason::Shutdown).await.unwrap();
-        b.exited().await;
+        crate::common::gone(&b).await;
         assert!(recorder.errors.lock().unwrap().is_empty());
     }
 }

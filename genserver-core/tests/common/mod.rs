@@ -185,3 +185,10 @@ pub async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> 
     })
     .await
 }
+
+/// Waits until `server` has exited (and its monitors and links were told),
+/// failing the test after ten seconds instead of hanging.
+pub async fn gone(server: impl Into<genserver_core::AnyServer>) {
+    let server = server.into();
+    within(Duration::from_secs(10), "the server exits", server.exited()).await
+}
