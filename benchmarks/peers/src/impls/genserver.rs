@@ -54,10 +54,8 @@ impl Counter for GenServer {
 }
 
 // ---------------------------------------------------------------------------
-// HOOK: a bounded mailbox (issue 8). `T::start(..).mailbox(..)` does not
-// exist yet, so this is compiled only with the `genserver-bounded` feature;
-// once the API lands, enable it in Cargo.toml (`default = ["genserver-bounded"]`)
-// and the column fills in. Until then the table prints "n/a".
+// A bounded mailbox (issue 8): `T::start(..).mailbox(Mailbox::bounded(1024))`.
+// Compiled with the `genserver-bounded` feature, on by default.
 // ---------------------------------------------------------------------------
 
 /// A bounded mailbox of 1024, otherwise the defaults.
@@ -70,7 +68,7 @@ impl Counter for GenServerBounded {
     async fn spawn() -> Self {
         GenServerBounded(
             GsCounter::start(GsCounter { value: 0 })
-                .mailbox(Mailbox::bounded(1024))
+                .mailbox(genserver_core::Mailbox::bounded(1024))
                 .await
                 .expect("genserver-bounded: start"),
         )
