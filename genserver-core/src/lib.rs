@@ -86,6 +86,7 @@ mod error;
 mod exit;
 mod info;
 mod names;
+mod private_support;
 mod registry;
 mod runtime;
 mod server;
@@ -125,6 +126,7 @@ pub mod prelude {
 /// What the generated code names. Not public API: no stability promise.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::private_support::*;
     pub use crate::runtime::Start;
     pub use crate::server::{CastToken, ClientHandle, Handle};
     pub use ::core::convert::Infallible;
@@ -142,27 +144,26 @@ pub mod __private {
 
     /// What `init` may return: `Result<Self, E>`, or `Result<Option<Self>, E>`
     /// where `Ok(None)` asks to be ignored (OTP's `:ignore`); under any alias.
+    /// The bounds on `E` are checked once, by `GenServer::InitError`.
     #[diagnostic::on_unimplemented(
         message = "`init` must return `Result<{S}, E>` or `Result<Option<{S}>, E>`, not `{Self}`",
         label = "`init` returns the new state, or the error that stops the start",
         note = "the error type `E` needs `Debug + Send + 'static`"
     )]
     pub trait InitReturn<S> {
-        type Error: ::core::fmt::Debug + Send + 'static;
+        type Error;
         /// `Ok(None)`: start nothing (`:ignore`).
         fn into_result(self) -> ::core::result::Result<Option<S>, Self::Error>;
     }
 
-    impl<S, E: ::core::fmt::Debug + Send + 'static> InitReturn<S> for ::core::result::Result<S, E> {
+    impl<S, E> InitReturn<S> for ::core::result::Result<S, E> {
         type Error = E;
         fn into_result(self) -> ::core::result::Result<Option<S>, E> {
             self.map(Some)
         }
     }
 
-    impl<S, E: ::core::fmt::Debug + Send + 'static> InitReturn<S>
-        for ::core::result::Result<Option<S>, E>
-    {
+    impl<S, E> InitReturn<S> for ::core::result::Result<Option<S>, E> {
         type Error = E;
         fn into_result(self) -> ::core::result::Result<Option<S>, E> {
             self

@@ -73,21 +73,28 @@ pub trait GenServer: Sized + Send + 'static {
         ctx: &'a mut Context<Self>,
     ) -> impl Future<Output = ()> + Send + 'a;
 
-    /// Runs the user's `handle_continue`.
+    /// Runs the user's `handle_continue`. The default is for a server
+    /// without one, whose `Continue` type has no values: never called.
     #[doc(hidden)]
     fn __handle_continue<'a>(
         &'a mut self,
         arg: Self::Continue,
         ctx: &'a mut Context<Self>,
-    ) -> impl Future<Output = ()> + Send + 'a;
+    ) -> impl Future<Output = ()> + Send + 'a {
+        let _ = (arg, ctx);
+        std::future::ready(())
+    }
 
-    /// Runs the user's `terminate`.
+    /// Runs the user's `terminate`. The default does nothing.
     #[doc(hidden)]
     fn __terminate<'a>(
         &'a mut self,
         reason: &'a ExitReason,
         ctx: &'a mut Context<Self>,
-    ) -> impl Future<Output = ()> + Send + 'a;
+    ) -> impl Future<Output = ()> + Send + 'a {
+        let _ = (reason, ctx);
+        std::future::ready(())
+    }
 }
 
 /// Connects a generated client type to its server. Implemented by `#[gen_server]`.
