@@ -169,4 +169,28 @@ pub mod __private {
             self
         }
     }
+
+    /// [`InitReturn`] when the expansion can read `E` off `init`'s return
+    /// type: the conversion's output is known without the projection, so a
+    /// wrong return type is one error, on it.
+    #[diagnostic::on_unimplemented(
+        message = "`init` must return `Result<{S}, {E}>` or `Result<Option<{S}>, {E}>`, not `{Self}`",
+        label = "`init` returns the new state, or the error that stops the start"
+    )]
+    pub trait InitResult<S, E> {
+        /// `Ok(None)`: start nothing (`:ignore`).
+        fn into_result(self) -> ::core::result::Result<Option<S>, E>;
+    }
+
+    impl<S, E> InitResult<S, E> for ::core::result::Result<S, E> {
+        fn into_result(self) -> ::core::result::Result<Option<S>, E> {
+            self.map(Some)
+        }
+    }
+
+    impl<S, E> InitResult<S, E> for ::core::result::Result<Option<S>, E> {
+        fn into_result(self) -> ::core::result::Result<Option<S>, E> {
+            self
+        }
+    }
 }

@@ -334,15 +334,7 @@ fn check_context_of_self(ty: &Type, server: &Server<'_>, cx: &mut Ctxt) {
     let Some(Some(inner)) = generic_arg(&reference.elem, "Context") else {
         return;
     };
-    let is_self = match inner {
-        Type::Path(path) if path.qself.is_none() => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|last| last.ident == "Self" || last.ident == server.name),
-        _ => false,
-    };
-    if !is_self {
+    if !is_context_of_self(inner, Some(&server.name)) {
         cx.error(
             inner,
             format_args!(
@@ -351,6 +343,18 @@ fn check_context_of_self(ty: &Type, server: &Server<'_>, cx: &mut Ctxt) {
                 type_text(inner)
             ),
         );
+    }
+}
+
+/// `Self`, or the state's own name when known: what `Context<_>` must hold.
+pub(crate) fn is_context_of_self(inner: &Type, state: Option<&syn::Ident>) -> bool {
+    match inner {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "Self" || state.is_some_and(|s| last.ident == *s)),
+        _ => false,
     }
 }
 
@@ -383,50 +387,64 @@ fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
 
-/// The owned type to suggest for a borrowed `ty`; `None` if `ty` is owned
-/// or a `&'static T`, which lives as long as the server and may travel.
+/// The owned type to suggest for a `ty` that holds a borrow anywhere
+/// (`&str` is `String`, `Vec<&[u8]>` is `Vec<Vec<u8>>`); `None` if it holds
+/// none but `&'static T`, which lives as long as the server and may travel.
 fn borrowed_type(ty: &Type) -> Option<String> {
-    match ty {
-        Type::Reference(reference)
-            if reference
-                .lifetime
-                .as_ref()
-                .is_some_and(|l| l.ident == "static") =>
-        {
-            None
+    struct Own(bool);
+    impl syn::visit_mut::VisitMut for Own {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::Reference(reference) = ty
+                && reference
+                    .lifetime
+                    .as_ref()
+                    .is_none_or(|l| l.ident != "static")
+            {
+                self.0 = true;
+                let mut elem = (*reference.elem).clone();
+                self.visit_type_mut(&mut elem);
+                *ty = match elem {
+                    Type::Path(p) if p.path.is_ident("str") => syn::parse_quote!(String),
+                    Type::Slice(slice) => {
+                        let elem = &slice.elem;
+                        syn::parse_quote!(Vec<#elem>)
+                    }
+                    elem => elem,
+                };
+                return;
+            }
+            syn::visit_mut::visit_type_mut(self, ty);
         }
-        Type::Reference(reference) => Some(match &*reference.elem {
-            Type::Path(p) if p.path.is_ident("str") => "String".to_string(),
-            Type::Slice(slice) => format!("Vec<{}>", type_text(&slice.elem)),
-            elem => type_text(elem),
-        }),
-        Type::Group(group) => borrowed_type(&group.elem),
-        Type::Paren(paren) => borrowed_type(&paren.elem),
-        _ => None,
     }
+    let mut owned = ty.clone();
+    let mut own = Own(false);
+    syn::visit_mut::VisitMut::visit_type_mut(&mut own, &mut owned);
+    own.0.then(|| type_text(&owned))
 }
 
 /// Arguments cross a channel: no borrows, no `impl Trait`.
 fn check_owned(ty: &Type, cx: &mut Ctxt) {
-    match ty {
-        Type::Reference(reference) => {
-            let Some(owned) = borrowed_type(ty) else {
-                return;
-            };
-            let what = if reference.mutability.is_some() { "&mut" } else { "&" };
-            cx.error(
-                ty,
-                format_args!(
-                    "arguments travel to the server in a message, so they must be owned: take `{owned}` instead of a `{what}` borrow"
-                ),
-            );
-        }
-        Type::ImplTrait(_) => cx.error(
+    if matches!(ty, Type::ImplTrait(_)) {
+        cx.error(
             ty,
             "an `impl Trait` argument cannot travel in a message: name a concrete type, or take a `Box<dyn Trait + Send>`",
-        ),
-        _ => {}
+        );
+        return;
     }
+    let Some(owned) = borrowed_type(ty) else {
+        return;
+    };
+    let what = match ty {
+        Type::Reference(r) if r.mutability.is_some() => "a `&mut` borrow",
+        Type::Reference(_) => "a `&` borrow",
+        _ => "a type that holds a borrow",
+    };
+    cx.error(
+        ty,
+        format_args!(
+            "arguments travel to the server in a message, so they must be owned: take `{owned}` instead of {what}"
+        ),
+    );
 }
 
 /// A type as a person writes it, for messages.

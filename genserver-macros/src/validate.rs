@@ -109,7 +109,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 fn reserved_names(server: &Server<'_>, cx: &mut Ctxt) {
     for handler in &server.handlers {
-        let name = handler.ident().to_string();
+        let name = syn::ext::IdentExt::unraw(handler.ident()).to_string();
         if BUILT_IN.contains(&name.as_str()) {
             cx.error(
                 handler.ident(),

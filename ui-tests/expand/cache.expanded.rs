@@ -33,7 +33,11 @@ pub struct CacheClient<K, V>
 where
     K: Hash + Eq + Send + 'static,
     V: Clone + Send + 'static,
-    Cache<K, V>: ::genserver_core::GenServer,
+    for<'__c> Cache<K, V>: ::core::marker::Send,
+    for<'__c> K: ::core::marker::Send,
+    for<'__c> Option<V>: ::core::marker::Send,
+    for<'__c> V: ::core::marker::Send,
+    for<'__c> Cache<K, V>: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Cache<K, V>>,
 }
@@ -79,6 +83,10 @@ const _: () = {
     where
         K: Hash + Eq + Send + 'static,
         V: Clone + Send + 'static,
+        for<'__c> Cache<K, V>: ::core::marker::Send,
+        for<'__c> K: ::core::marker::Send,
+        for<'__c> Option<V>: ::core::marker::Send,
+        for<'__c> V: ::core::marker::Send,
     {
         /// The value stored under `key`.
         pub async fn get(
@@ -100,6 +108,10 @@ const _: () = {
     where
         K: Hash + Eq + Send + 'static,
         V: Clone + Send + 'static,
+        for<'__c> Cache<K, V>: ::core::marker::Send,
+        for<'__c> K: ::core::marker::Send,
+        for<'__c> Option<V>: ::core::marker::Send,
+        for<'__c> V: ::core::marker::Send,
     {
         fn clone(&self) -> Self {
             CacheClient {
@@ -112,6 +124,10 @@ const _: () = {
     where
         K: Hash + Eq + Send + 'static,
         V: Clone + Send + 'static,
+        for<'__c> Cache<K, V>: ::core::marker::Send,
+        for<'__c> K: ::core::marker::Send,
+        for<'__c> Option<V>: ::core::marker::Send,
+        for<'__c> V: ::core::marker::Send,
     {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             f.write_str("CacheClient")
@@ -122,6 +138,10 @@ const _: () = {
     where
         K: Hash + Eq + Send + 'static,
         V: Clone + Send + 'static,
+        for<'__c> Cache<K, V>: ::core::marker::Send,
+        for<'__c> K: ::core::marker::Send,
+        for<'__c> Option<V>: ::core::marker::Send,
+        for<'__c> V: ::core::marker::Send,
     {
         fn __from_handle(handle: __gs::__private::Handle<Cache<K, V>>) -> Self {
             CacheClient { handle }
@@ -134,6 +154,10 @@ const _: () = {
     where
         K: Hash + Eq + Send + 'static,
         V: Clone + Send + 'static,
+        for<'__c> Cache<K, V>: ::core::marker::Send,
+        for<'__c> K: ::core::marker::Send,
+        for<'__c> Option<V>: ::core::marker::Send,
+        for<'__c> V: ::core::marker::Send,
     {
         /// Starts a `Cache` server with `state` as its state (it has no `init`),
         /// resolving once it runs. Set a name on the returned [`Start`](::genserver_core::Start) before awaiting it.
@@ -155,6 +179,10 @@ const _: () = {
     where
         K: Hash + Eq + Send + 'static,
         V: Clone + Send + 'static,
+        for<'__c> Cache<K, V>: ::core::marker::Send,
+        for<'__c> K: ::core::marker::Send,
+        for<'__c> Option<V>: ::core::marker::Send,
+        for<'__c> V: ::core::marker::Send,
     {
         type Args = Self;
         type InitError = __gs::__private::Infallible;
@@ -215,6 +243,5 @@ const _: () = {
         __gs::__private::crosses_to_server::<K>();
         __gs::__private::crosses_to_server::<Option<V>>();
         __gs::__private::crosses_to_server::<V>();
-        __gs::__private::crosses_to_server::<()>();
     }
 };

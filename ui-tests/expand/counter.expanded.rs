@@ -46,7 +46,9 @@ impl Counter {
 )]
 pub struct CounterClient
 where
-    Counter: ::genserver_core::GenServer,
+    for<'__c> Counter: ::core::marker::Send,
+    for<'__c> Tick: ::core::marker::Send,
+    for<'__c> Counter: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Counter>,
 }
@@ -76,7 +78,11 @@ const _: () = {
         /// A cast: fire-and-forget, never returns a value.
         Reset(__gs::__private::CastToken),
     }
-    impl CounterClient {
+    impl CounterClient
+    where
+        for<'__c> Counter: ::core::marker::Send,
+        for<'__c> Tick: ::core::marker::Send,
+    {
         /// A call: the caller waits for the reply (default timeout 5 s).
         pub async fn increment(
             &self,
@@ -97,7 +103,11 @@ const _: () = {
         }
     }
     #[automatically_derived]
-    impl ::core::clone::Clone for CounterClient {
+    impl ::core::clone::Clone for CounterClient
+    where
+        for<'__c> Counter: ::core::marker::Send,
+        for<'__c> Tick: ::core::marker::Send,
+    {
         fn clone(&self) -> Self {
             CounterClient {
                 handle: ::core::clone::Clone::clone(&self.handle),
@@ -105,13 +115,21 @@ const _: () = {
         }
     }
     #[automatically_derived]
-    impl ::core::fmt::Debug for CounterClient {
+    impl ::core::fmt::Debug for CounterClient
+    where
+        for<'__c> Counter: ::core::marker::Send,
+        for<'__c> Tick: ::core::marker::Send,
+    {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             f.write_str("CounterClient")
         }
     }
     #[automatically_derived]
-    impl __gs::ClientHandle<Counter> for CounterClient {
+    impl __gs::ClientHandle<Counter> for CounterClient
+    where
+        for<'__c> Counter: ::core::marker::Send,
+        for<'__c> Tick: ::core::marker::Send,
+    {
         fn __from_handle(handle: __gs::__private::Handle<Counter>) -> Self {
             CounterClient { handle }
         }
@@ -119,7 +137,11 @@ const _: () = {
             &self.handle
         }
     }
-    impl Counter {
+    impl Counter
+    where
+        for<'__c> Counter: ::core::marker::Send,
+        for<'__c> Tick: ::core::marker::Send,
+    {
         /// Starts a `Counter` server: runs `init` in the new server and resolves
         /// once it has returned, with the server or the reason it did not start.
         /// Set a name or an init timeout on the returned [`Start`](::genserver_core::Start) before awaiting it.
@@ -137,7 +159,11 @@ const _: () = {
         }
     }
     #[automatically_derived]
-    impl __gs::GenServer for Counter {
+    impl __gs::GenServer for Counter
+    where
+        for<'__c> Counter: ::core::marker::Send,
+        for<'__c> Tick: ::core::marker::Send,
+    {
         type Args = i64;
         type InitError = String;
         type Info = Tick;
@@ -155,10 +181,13 @@ const _: () = {
             >,
         > {
             async move {
-                __gs::__private::InitReturn::<
+                __gs::__private::InitResult::<
                     Self,
+                    String,
                 >::into_result(
-                    __gs::__private::handler_future(Self::init(start, ctx)).await,
+                    ::core::convert::identity(
+                        __gs::__private::handler_future(Self::init(start, ctx)).await,
+                    ),
                 )
             }
         }
@@ -209,7 +238,6 @@ const _: () = {
     /// on the type that is not.
     fn __checks() {
         __gs::__private::crosses_to_server::<Counter>();
-        __gs::__private::crosses_to_server::<i64>();
         __gs::__private::crosses_to_server::<Tick>();
     }
 };

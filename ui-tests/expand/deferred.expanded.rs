@@ -26,7 +26,8 @@ impl Jobs {
 )]
 pub struct JobsClient
 where
-    Jobs: ::genserver_core::GenServer,
+    for<'__c> Jobs: ::core::marker::Send,
+    for<'__c> Jobs: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Jobs>,
 }
@@ -54,7 +55,10 @@ const _: () = {
         /// free meanwhile.
         Run(u64, __gs::ReplyTo<u64>),
     }
-    impl JobsClient {
+    impl JobsClient
+    where
+        for<'__c> Jobs: ::core::marker::Send,
+    {
         /// Runs `job` on a task and answers when it finishes; the server is
         /// free meanwhile.
         pub async fn run(
@@ -65,7 +69,10 @@ const _: () = {
         }
     }
     #[automatically_derived]
-    impl ::core::clone::Clone for JobsClient {
+    impl ::core::clone::Clone for JobsClient
+    where
+        for<'__c> Jobs: ::core::marker::Send,
+    {
         fn clone(&self) -> Self {
             JobsClient {
                 handle: ::core::clone::Clone::clone(&self.handle),
@@ -73,13 +80,19 @@ const _: () = {
         }
     }
     #[automatically_derived]
-    impl ::core::fmt::Debug for JobsClient {
+    impl ::core::fmt::Debug for JobsClient
+    where
+        for<'__c> Jobs: ::core::marker::Send,
+    {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             f.write_str("JobsClient")
         }
     }
     #[automatically_derived]
-    impl __gs::ClientHandle<Jobs> for JobsClient {
+    impl __gs::ClientHandle<Jobs> for JobsClient
+    where
+        for<'__c> Jobs: ::core::marker::Send,
+    {
         fn __from_handle(handle: __gs::__private::Handle<Jobs>) -> Self {
             JobsClient { handle }
         }
@@ -87,7 +100,10 @@ const _: () = {
             &self.handle
         }
     }
-    impl Jobs {
+    impl Jobs
+    where
+        for<'__c> Jobs: ::core::marker::Send,
+    {
         /// Starts a `Jobs` server with `state` as its state (it has no `init`),
         /// resolving once it runs. Set a name on the returned [`Start`](::genserver_core::Start) before awaiting it.
         pub fn start(state: Jobs) -> __gs::Start<Self> {
@@ -104,7 +120,10 @@ const _: () = {
         }
     }
     #[automatically_derived]
-    impl __gs::GenServer for Jobs {
+    impl __gs::GenServer for Jobs
+    where
+        for<'__c> Jobs: ::core::marker::Send,
+    {
         type Args = Self;
         type InitError = __gs::__private::Infallible;
         type Info = ();
@@ -159,8 +178,5 @@ const _: () = {
     /// on the type that is not.
     fn __checks() {
         __gs::__private::crosses_to_server::<Jobs>();
-        __gs::__private::crosses_to_server::<u64>();
-        __gs::__private::crosses_to_server::<()>();
-        __gs::__private::crosses_to_server::<u8>();
     }
 };

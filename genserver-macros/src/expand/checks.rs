@@ -20,15 +20,34 @@ use syn::spanned::Spanned;
 
 use super::Expander;
 
-impl Expander<'_, '_> {
-    pub(crate) fn checks(&self) -> TokenStream {
-        if !self.plan.checks {
-            return TokenStream::new();
+/// Types that are `Send` whatever the crate: no check, no bound.
+const ALWAYS_SEND: [&str; 18] = [
+    "bool", "char", "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+    "i64", "i128", "isize", "f32", "f64", "Duration",
+];
+
+fn always_send(ty: &Type) -> bool {
+    match ty {
+        Type::Tuple(tuple) => tuple.elems.iter().all(always_send),
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path.path.segments.last().is_some_and(|last| {
+                    last.arguments.is_empty()
+                        && ALWAYS_SEND.contains(&last.ident.to_string().as_str())
+                })
         }
-        let gs = &self.gs;
-        let server = self.server;
-        // Each type with the `#[cfg]`s of the handler it comes from.
-        let mut types: Vec<(&Type, Vec<&syn::Attribute>)> = vec![(&server.item.self_ty, vec![])];
+        _ => false,
+    }
+}
+
+impl<'s> Expander<'s, '_> {
+    /// What crosses into the server's task, each type once, with the
+    /// `#[cfg]`s of the handler it comes from: the state, every handler's
+    /// arguments and reply, `init`'s arguments, the info and continue types.
+    fn crossing_types(&self) -> Vec<(&'s Type, Vec<&'s syn::Attribute>)> {
+        let server: &'s crate::model::Server<'_> = self.server;
+        let mut types: Vec<(&'s Type, Vec<&'s syn::Attribute>)> =
+            vec![(&server.item.self_ty, vec![])];
         for handler in &server.handlers {
             let cfgs: Vec<_> = handler.cfgs().collect();
             let reply_to = handler.reply_to.map(|(at, _)| at);
@@ -39,31 +58,68 @@ impl Expander<'_, '_> {
             }
             types.extend(handler.reply_type().map(|ty| (ty, cfgs.clone())));
         }
-        let mut types_of_callbacks: Vec<&Type> = Vec::new();
         if let Some(init) = &server.callbacks.init {
-            types_of_callbacks.extend(init.sig.args.iter().map(|a| a.ty));
+            types.extend(init.sig.args.iter().map(|a| (a.ty, vec![])));
         }
         if let Some(info) = &server.options.info {
-            types_of_callbacks.push(info);
+            types.push((info, vec![]));
         } else if let Some(callback) = &server.callbacks.handle_info
             && let Some(arg) = callback.sig.args.first()
             && let Some(Some(info)) = crate::parse::generic_arg(arg.ty, "Info")
         {
-            types_of_callbacks.push(info);
+            types.push((info, vec![]));
         }
-        types_of_callbacks.extend(server.continue_type());
-        types.extend(types_of_callbacks.into_iter().map(|ty| (ty, vec![])));
+        types.extend(server.continue_type().map(|ty| (ty, vec![])));
         let mut seen = Vec::new();
-        let checks = types.into_iter().filter_map(|(ty, cfgs)| {
+        types.retain(|(ty, cfgs)| {
+            if always_send(ty) {
+                return false;
+            }
             let text = ty.to_token_stream().to_string();
             if cfgs.is_empty() && seen.contains(&text) {
-                return None;
+                return false;
             }
             seen.push(text);
-            let outside = self.outside(ty);
-            Some(quote_spanned!(ty.span()=> #(#cfgs)* #gs::__private::crosses_to_server::<#outside>();))
+            true
         });
-        let (impl_generics, _, where_clause) = server.item.generics.split_for_impl();
+        types
+    }
+
+    /// The impl's where clause, plus `T: Send` for every type that crosses
+    /// into the server's task. Every generated impl carries it: when a
+    /// type is not `Send`, the impls do not apply rather than fail, and the
+    /// one error is the check on the user's token (`__checks`). The bounds
+    /// are higher-ranked so that rustc checks them where they are used
+    /// rather than reject a false one here.
+    pub(crate) fn where_clause(&self) -> TokenStream {
+        let predicates = self
+            .server
+            .item
+            .generics
+            .where_clause
+            .iter()
+            .flat_map(|w| w.predicates.iter());
+        let crossing = self
+            .crossing_types()
+            .into_iter()
+            .filter(|(_, cfgs)| cfgs.is_empty())
+            .map(|(ty, _)| {
+                let ty = self.outside(ty);
+                quote!(for<'__c> #ty: ::core::marker::Send)
+            });
+        quote!(where #(#predicates,)* #(#crossing,)*)
+    }
+
+    pub(crate) fn checks(&self) -> TokenStream {
+        if !self.plan.checks {
+            return TokenStream::new();
+        }
+        let gs = &self.gs;
+        let checks = self.crossing_types().into_iter().map(|(ty, cfgs)| {
+            let outside = self.outside(ty);
+            quote_spanned!(ty.span()=> #(#cfgs)* #gs::__private::crosses_to_server::<#outside>();)
+        });
+        let (impl_generics, _, where_clause) = self.server.item.generics.split_for_impl();
         quote! {
             /// What crosses into the server's task is `Send`: an error lands
             /// on the type that is not.

@@ -20,7 +20,8 @@
 //! `#[call(pub)]`; its parameters are the handler's, less `ReplyTo` and `ctx`.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use super::{Expander, docs, local};
 use crate::model::{Handler, Kind};
@@ -52,14 +53,8 @@ impl Expander<'_, '_> {
     fn client_where(&self) -> TokenStream {
         let krate = &self.server.options.krate;
         let self_ty = &self.server.item.self_ty;
-        let predicates = self
-            .server
-            .item
-            .generics
-            .where_clause
-            .iter()
-            .flat_map(|w| w.predicates.iter());
-        quote!(where #(#predicates,)* #self_ty: #krate::GenServer)
+        let where_clause = self.where_clause();
+        quote!(#where_clause for<'__c> #self_ty: #krate::GenServer)
     }
 
     /// What the caller receives, as a type outside the impl block.
@@ -76,7 +71,8 @@ impl Expander<'_, '_> {
         let self_ty = &self.server.item.self_ty;
         let client_name = client.to_string();
         let generics = &self.server.item.generics;
-        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+        let (impl_generics, ty_generics, _) = generics.split_for_impl();
+        let where_clause = self.where_clause();
         let methods = self.server.handlers.iter().map(|handler| {
             let attrs = handler.client_attrs();
             let vis = &handler.client_vis;
@@ -84,12 +80,15 @@ impl Expander<'_, '_> {
             let variant = &handler.variant;
             let params = self.client_params(handler);
             let fields = fields(handler);
+            // On the handler, so "private method defined here" and the
+            // like point at it.
+            let span = handler.f.sig.span();
             match handler.kind {
                 Kind::Call => {
                     let reply = local("reply");
                     let reply_ty = self.reply_type(handler);
                     let last = handler.reply_to.is_none().then(|| quote!(#reply));
-                    quote! {
+                    quote_spanned! {span=>
                         #(#attrs)*
                         #vis async fn #ident(&self, #(#params),*) -> #gs::__private::Result<#reply_ty, #gs::CallError> {
                             self.handle
@@ -100,7 +99,7 @@ impl Expander<'_, '_> {
                 }
                 Kind::Cast => {
                     let token = local("token");
-                    quote! {
+                    quote_spanned! {span=>
                         #(#attrs)*
                         #vis fn #ident(&self, #(#params),*) {
                             self.handle

@@ -10,6 +10,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
+use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
 use crate::ctxt::Ctxt;
@@ -77,6 +78,7 @@ pub(crate) fn user_impl(item: &syn::ItemImpl) -> syn::ItemImpl {
     });
     for impl_item in &mut item.items {
         if let syn::ImplItem::Fn(f) = impl_item {
+            own_context(f);
             for attr in &mut f.attrs {
                 if parse::marker(attr).is_some() {
                     let path = attr.path().clone();
@@ -86,6 +88,34 @@ pub(crate) fn user_impl(item: &syn::ItemImpl) -> syn::ItemImpl {
         }
     }
     item
+}
+
+/// `ctx: &mut Context<Other>` is reported (parse); written back as
+/// `Context<Self>`, so rustc does not add its own error on `Other`.
+fn own_context(f: &mut syn::ImplItemFn) {
+    for input in &mut f.sig.inputs {
+        let syn::FnArg::Typed(arg) = input else {
+            continue;
+        };
+        let Type::Reference(reference) = &mut *arg.ty else {
+            continue;
+        };
+        let Type::Path(path) = &mut *reference.elem else {
+            continue;
+        };
+        let Some(last) = path.path.segments.last_mut() else {
+            continue;
+        };
+        if last.ident != "Context" {
+            continue;
+        }
+        if let syn::PathArguments::AngleBracketed(args) = &mut last.arguments
+            && let Some(syn::GenericArgument::Type(inner)) = args.args.first_mut()
+            && !crate::parse::is_context_of_self(inner, None)
+        {
+            *inner = syn::parse_quote_spanned!(inner.span()=> Self);
+        }
+    }
 }
 
 /// `#[gen_server]` on something other than an impl block: the item is

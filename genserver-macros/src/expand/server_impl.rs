@@ -45,7 +45,8 @@ impl Expander<'_, '_> {
     pub(crate) fn gen_server_impl(&self) -> TokenStream {
         let gs = &self.gs;
         let self_ty = &self.server.item.self_ty;
-        let (impl_generics, ty_generics, where_clause) = self.server.item.generics.split_for_impl();
+        let (impl_generics, ty_generics, _) = self.server.item.generics.split_for_impl();
+        let where_clause = self.where_clause();
         let (client, message) = (&self.client, &self.message);
         let name = self.server.name.to_string();
         let info = self.server.info_type();
@@ -142,11 +143,17 @@ impl Expander<'_, '_> {
             [one] => (quote!(#(#types)*), quote!(#one)),
             many => (quote!((#(#types),*)), quote!((#(#many),*))),
         };
-        let error = match init_error(output) {
-            Some(error) => error.to_token_stream(),
-            None => {
-                quote_spanned!(output.span()=> <#output as #gs::__private::InitReturn<Self>>::Error)
-            }
+        // `Result<_, E>` written out: `E` is the error, and the conversion
+        // names it. Under an alias (`io::Result<Self>`), the projection.
+        let (error, into_result) = match init_error(output) {
+            Some(error) => (
+                error.to_token_stream(),
+                quote_spanned!(output.span()=> #gs::__private::InitResult::<Self, #error>::into_result),
+            ),
+            None => (
+                quote_spanned!(output.span()=> <#output as #gs::__private::InitReturn<Self>>::Error),
+                quote_spanned!(output.span()=> #gs::__private::InitReturn::<Self>::into_result),
+            ),
         };
         let ctx = self.ctx_param(sig.takes_ctx);
         let call = self.call_user(f, false, &names, sig);
@@ -155,8 +162,8 @@ impl Expander<'_, '_> {
         } else {
             call
         };
-        let into_result =
-            quote_spanned!(output.span()=> #gs::__private::InitReturn::<Self>::into_result);
+        // Located on the return type, so a wrong one is reported there.
+        let call = quote_spanned!(output.span()=> ::core::convert::identity(#call));
         let types = quote! {
             type Args = #args_ty;
             type InitError = #error;

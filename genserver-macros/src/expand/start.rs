@@ -26,7 +26,8 @@ impl Expander<'_, '_> {
         let krate = path_text(&self.server.options.krate);
         let self_ty = &self.server.item.self_ty;
         let name = &self.server.name;
-        let (impl_generics, _, where_clause) = self.server.item.generics.split_for_impl();
+        let (impl_generics, _, _) = self.server.item.generics.split_for_impl();
+        let where_clause = self.where_clause();
         let (params, args, args_ty, doc) = match &self.server.callbacks.init {
             Some(init) => {
                 let names: Vec<_> = init.sig.args.iter().map(|a| &a.name).collect();
