@@ -1,3 +1,4 @@
+#![deny(warnings)]
 use genserver_core::prelude::*;
 use std::time::Duration;
 pub struct Counter {
@@ -241,3 +242,10 @@ const _: () = {
         __gs::__private::crosses_to_server::<Tick>();
     }
 };
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let counter = Counter::start(1).await.unwrap();
+    assert_eq!(counter.increment(2). await .unwrap(), 3);
+    counter.reset();
+    assert_eq!(counter.value(). await .unwrap(), 0);
+}

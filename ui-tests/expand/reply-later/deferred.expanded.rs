@@ -1,3 +1,4 @@
+#![deny(warnings)]
 use genserver_core::prelude::*;
 pub struct Jobs {
     done: u64,
@@ -180,3 +181,8 @@ const _: () = {
         __gs::__private::crosses_to_server::<Jobs>();
     }
 };
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let jobs = Jobs::start(Jobs { done: 0 }).await.unwrap();
+    assert_eq!(jobs.run(21). await .unwrap(), 42);
+}

@@ -1,3 +1,4 @@
+#![deny(warnings)]
 use genserver_core::prelude::*;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -245,3 +246,9 @@ const _: () = {
         __gs::__private::crosses_to_server::<V>();
     }
 };
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let cache = Cache::start(Cache { map: HashMap::new() }).await.unwrap();
+    cache.put("a", 1);
+    assert_eq!(cache.get("a"). await .unwrap(), Some(1));
+}
