@@ -99,15 +99,20 @@ impl<'s> Expander<'s, '_> {
             .where_clause
             .iter()
             .flat_map(|w| w.predicates.iter());
-        let crossing = self
-            .crossing_types()
+        let crossing = self.crossing_predicates();
+        quote!(where #(#predicates,)* #(#crossing,)*)
+    }
+
+    /// `for<'__c> T: Send` for every crossing type (see `where_clause`).
+    pub(crate) fn crossing_predicates(&self) -> Vec<syn::WherePredicate> {
+        self.crossing_types()
             .into_iter()
             .filter(|(_, cfgs)| cfgs.is_empty())
             .map(|(ty, _)| {
                 let ty = self.outside(ty);
-                quote!(for<'__c> #ty: ::core::marker::Send)
-            });
-        quote!(where #(#predicates,)* #(#crossing,)*)
+                syn::parse_quote!(for<'__c> #ty: ::core::marker::Send)
+            })
+            .collect()
     }
 
     pub(crate) fn checks(&self) -> TokenStream {

@@ -62,14 +62,53 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     let server = parse::parse(options, &item, &mut cx);
     validate::validate(&server, &mut cx);
-    let user_impl = fallback::user_impl(&item);
+    let mut user_impl = fallback::user_impl(&item);
     let plan = Plan::new(&server, cx.has_errors());
     let errors = cx.into_compile_errors();
-    let generated = plan.map(|plan| Expander::new(&server, plan).expand());
+    let generated = plan.map(|plan| {
+        let expander = Expander::new(&server, plan);
+        if plan.checks && names_the_runtime(&item) {
+            // Methods that take `Context<Self>` (or name `Server<Self>`)
+            // need `Self: GenServer` as the generated impls do: the same
+            // bounds, so a type that is not `Send` is one error, not one per
+            // method.
+            let predicates = expander.crossing_predicates();
+            user_impl
+                .generics
+                .make_where_clause()
+                .predicates
+                .extend(predicates);
+        }
+        expander.expand()
+    });
     quote! {
         #user_impl
         #errors
         #generated
+    }
+}
+
+/// `true` if a method signature in the block names `Context`, `Server` or
+/// `Start` (types that need the state to be a `GenServer`).
+fn names_the_runtime(item: &syn::ItemImpl) -> bool {
+    item.items.iter().any(|impl_item| {
+        let syn::ImplItem::Fn(f) = impl_item else {
+            return false;
+        };
+        f.sig
+            .to_token_stream()
+            .into_iter()
+            .any(|tree| mentions(&tree))
+    })
+}
+
+fn mentions(tree: &proc_macro2::TokenTree) -> bool {
+    match tree {
+        proc_macro2::TokenTree::Ident(ident) => {
+            ident == "Context" || ident == "Server" || ident == "Start"
+        }
+        proc_macro2::TokenTree::Group(group) => group.stream().into_iter().any(|t| mentions(&t)),
+        _ => false,
     }
 }
 

@@ -6,7 +6,11 @@ pub struct Counter {
 }
 #[derive(Debug, Clone)]
 pub struct Tick;
-impl Counter {
+impl Counter
+where
+    for<'__c> Counter: ::core::marker::Send,
+    for<'__c> Tick: ::core::marker::Send,
+{
     /// Optional. Runs inside the new server; `start` resolves when it returns.
     async fn init(start: i64, ctx: &mut Context<Self>) -> Result<Self, String> {
         ctx.send_interval(Tick, Duration::from_secs(1));

@@ -9,7 +9,11 @@ pub enum LoadError {
 }
 #[derive(Debug)]
 pub struct Reload;
-impl Loader {
+impl Loader
+where
+    for<'__c> Loader: ::core::marker::Send,
+    for<'__c> Reload: ::core::marker::Send,
+{
     /// Returns at once; the rows load in `handle_continue`, before any call.
     fn init(count: u32, ctx: &mut Context<Self>) -> Result<Option<Self>, LoadError> {
         if count == 0 {

@@ -3,7 +3,10 @@ use genserver_core::prelude::*;
 pub struct Jobs {
     done: u64,
 }
-impl Jobs {
+impl Jobs
+where
+    for<'__c> Jobs: ::core::marker::Send,
+{
     /// Runs `job` on a task and answers when it finishes; the server is
     /// free meanwhile.
     #[call(__consumed_by_gen_server)]
