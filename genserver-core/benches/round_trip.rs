@@ -5,6 +5,10 @@
 //! - `cast`: 1000 fire-and-forget messages, then one call to wait for them.
 //!
 //! `cargo bench -p genserver-core --bench round_trip`
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use genserver_core::prelude::*;

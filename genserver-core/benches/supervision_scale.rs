@@ -5,6 +5,10 @@
 //! stays flat as the count grows (OTP allows 1 000× for 100× the children).
 //!
 //! `cargo bench -p genserver-core --bench supervision_scale`
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 use genserver_core::prelude::*;
 use std::time::{Duration, Instant};

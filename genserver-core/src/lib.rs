@@ -52,6 +52,13 @@
 //!   with `ctx: &mut Context<Self>`. Arguments are owned: they cross a channel.
 //! - A call taking a [`ReplyTo<T>`] and returning `()` replies later, from
 //!   anywhere (`GenServer.reply/2`).
+//! - A client method takes its handler's visibility: a private handler's
+//!   client method is private to the impl block's module, a `pub(crate)`
+//!   one is crate-wide. `#[call(pub)]` / `#[cast(pub(crate))]` give the
+//!   client method its own visibility, so the handler can stay private
+//!   while callers elsewhere reach it through the client.
+//! - What crosses into the server's task (the state, arguments, replies,
+//!   info messages) must be `Send`; an `async` handler's future too.
 //! - Options: `#[gen_server(info = M)]` names the server's own info message
 //!   type; `#[gen_server(crate = path)]` names this crate when it is renamed.
 //!
@@ -109,6 +116,7 @@ mod exit_reason;
 mod id;
 mod info;
 mod naming;
+mod private_support;
 mod server;
 mod supervision;
 

@@ -1,6 +1,7 @@
 //! What the generated code names (`genserver_core::__private`). Not public
 //! API: no stability promise.
 
+pub use crate::private_support::*;
 pub use crate::server::gen_server::ClientHandle;
 pub use crate::server::handle::Handle;
 pub use crate::server::reply::CastToken;
@@ -20,30 +21,51 @@ pub enum NoHandleContinue {}
 
 /// What `init` may return: `Result<Self, E>`, or `Result<Option<Self>, E>`
 /// where `Ok(None)` asks to be ignored (OTP's `:ignore`); under any alias.
+/// The bounds on `E` are checked once, by `GenServer::InitError`.
 #[diagnostic::on_unimplemented(
     message = "`init` must return `Result<{S}, E>` or `Result<Option<{S}>, E>`, not `{Self}`",
     label = "`init` returns the new state, or the error that stops the start",
-    note = "the error type `E` needs `Debug + Send + Sync + 'static`"
+    note = "the error type `E` needs `Debug + Send + 'static`"
 )]
 pub trait InitReturn<S> {
-    type Error: ::core::fmt::Debug + Send + Sync + 'static;
+    type Error;
     /// `Ok(None)`: start nothing (`:ignore`).
     fn into_result(self) -> ::core::result::Result<Option<S>, Self::Error>;
 }
 
-impl<S, E: ::core::fmt::Debug + Send + Sync + 'static> InitReturn<S>
-    for ::core::result::Result<S, E>
-{
+impl<S, E> InitReturn<S> for ::core::result::Result<S, E> {
     type Error = E;
     fn into_result(self) -> ::core::result::Result<Option<S>, E> {
         self.map(Some)
     }
 }
 
-impl<S, E: ::core::fmt::Debug + Send + Sync + 'static> InitReturn<S>
-    for ::core::result::Result<Option<S>, E>
-{
+impl<S, E> InitReturn<S> for ::core::result::Result<Option<S>, E> {
     type Error = E;
+    fn into_result(self) -> ::core::result::Result<Option<S>, E> {
+        self
+    }
+}
+
+/// [`InitReturn`] when the expansion can read `E` off `init`'s return
+/// type: the conversion's output is known without the projection, so a
+/// wrong return type is one error, on it.
+#[diagnostic::on_unimplemented(
+    message = "`init` must return `Result<{S}, {E}>` or `Result<Option<{S}>, {E}>`, not `{Self}`",
+    label = "`init` returns the new state, or the error that stops the start"
+)]
+pub trait InitResult<S, E> {
+    /// `Ok(None)`: start nothing (`:ignore`).
+    fn into_result(self) -> ::core::result::Result<Option<S>, E>;
+}
+
+impl<S, E> InitResult<S, E> for ::core::result::Result<S, E> {
+    fn into_result(self) -> ::core::result::Result<Option<S>, E> {
+        self.map(Some)
+    }
+}
+
+impl<S, E> InitResult<S, E> for ::core::result::Result<Option<S>, E> {
     fn into_result(self) -> ::core::result::Result<Option<S>, E> {
         self
     }

@@ -1,6 +1,10 @@
 //! The hot path allocates nothing a hand-written actor does not: counted
 //! with a counting global allocator, side by side with an unbounded mpsc +
 //! oneshot actor doing the same work.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 use genserver_core::prelude::*;
 use std::alloc::{GlobalAlloc, Layout, System};

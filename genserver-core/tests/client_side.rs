@@ -108,7 +108,7 @@ async fn stop_is_synchronous_and_runs_terminate() {
 #[tokio::test]
 async fn stop_from_the_server_itself_is_calling_self() {
     use genserver_core::prelude::*;
-    pub struct Selfish;
+    pub(crate) struct Selfish;
     #[gen_server]
     impl Selfish {
         #[call]

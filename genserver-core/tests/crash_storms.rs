@@ -2,6 +2,10 @@
 //! permanent child down while the supervisor lives, never restart a
 //! temporary child, never exceed the restart intensity, and never leave a
 //! caller hanging.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 

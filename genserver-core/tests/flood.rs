@@ -7,6 +7,10 @@
 //! timing is noisy); `FLOOD_SECS=10 cargo test --release -p genserver-core
 //! --test flood -- --nocapture` runs the 10 s flood and prints the
 //! figures.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 

@@ -1,4 +1,8 @@
 //! docs/behaviour.md, "GenServer callbacks": one test per row.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 

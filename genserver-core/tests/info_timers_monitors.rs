@@ -1,5 +1,9 @@
 //! docs/behaviour.md, "Exit reasons" (monitors) and the info rows: timers,
 //! own messages, `:DOWN`.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 

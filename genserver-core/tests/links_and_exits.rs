@@ -1,4 +1,8 @@
 //! docs/behaviour.md, "Exit reasons": links by reason class, trapping exits.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 

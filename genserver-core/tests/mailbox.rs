@@ -1,6 +1,10 @@
 //! The mailbox: bounded capacity and back-pressure, overflow policies, the
 //! priority lane, and its visibility (`mailbox_len`, `dropped`, `Debug`,
 //! watermark events). Every wait is bounded.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 

@@ -1,6 +1,10 @@
 //! The mailbox's reports through `tracing`: OTP 27's long message queue
 //! alarm, and one overflow warning per burst. Alone in its test binary,
 //! with a global subscriber, so no other test's thread races the callsites.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 

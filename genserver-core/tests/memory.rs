@@ -1,6 +1,10 @@
 //! Memory that must not grow: what a server keeps of the servers it
 //! watched, and what a registry keeps of entries that are gone. Measured in
 //! live heap bytes with a counting allocator, on one thread at a time.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 

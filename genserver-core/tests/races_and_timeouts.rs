@@ -2,6 +2,10 @@
 //! timeouts belong to where the caller waits, and starts that are given up
 //! leave nothing behind. Each test is bounded: a regression fails, it does
 //! not hang.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 

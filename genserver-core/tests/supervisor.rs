@@ -1,4 +1,8 @@
 //! docs/behaviour.md, "Supervisor": one test per row.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 
@@ -173,7 +177,7 @@ async fn a_child_failing_to_start_stops_those_started_and_fails_the_supervisor()
             let ChildStartError::Init(init) = &error else {
                 panic!("expected an init error, got {error:?}");
             };
-            assert_eq!(init.downcast_ref::<String>().unwrap(), "b refuses");
+            assert_eq!(init.downcast::<String>().unwrap(), "b refuses");
         }
         other => panic!("expected StartChild, got {other:?}"),
     }

@@ -2,6 +2,10 @@
 //! `Supervisor`/`DynamicSupervisor` tests: ignored temporary children,
 //! group restarts that fail half-way, terminated children in a group, and
 //! the *restarting* state of a child whose restart keeps failing.
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
 
 mod common;
 

@@ -2,7 +2,9 @@
 //!
 //! Use it through `genserver-core`, which re-exports it: `use genserver_core::prelude::*;`.
 //! The macro runs in three phases: `parse` builds a typed model of the
-//! impl block, `validate` checks it as a whole, `expand` writes the code.
+//! impl block, `validate` checks it as a whole, `expand` writes the code,
+//! one file per generated item (`expand/`), every decision about what to
+//! write beside an error in `expand/fallback.rs`.
 //! Every error found is reported in one build, each on the token at fault,
 //! and the user's impl block is emitted even then, so one mistake never
 //! cascades into "cannot find" errors.
@@ -33,6 +35,10 @@ pub fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// Marks a handler of a `#[gen_server]` impl block whose caller waits for
 /// the reply. Only meaningful inside `#[gen_server]`, which consumes it.
+///
+/// The client method takes the handler's visibility; `#[call(pub)]` (or any
+/// visibility, `#[call(pub(crate))]`) gives it its own, so a private handler
+/// can have a public client method.
 #[proc_macro_attribute]
 pub fn call(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::stray_marker("call", args.into(), input.into()).into()
@@ -40,6 +46,9 @@ pub fn call(args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// Marks a fire-and-forget handler of a `#[gen_server]` impl block. Only
 /// meaningful inside `#[gen_server]`, which consumes it.
+///
+/// As with `#[call]`, `#[cast(pub)]` gives the client method a visibility of
+/// its own; by default it takes the handler's.
 #[proc_macro_attribute]
 pub fn cast(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::stray_marker("cast", args.into(), input.into()).into()

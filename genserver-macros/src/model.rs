@@ -1,6 +1,11 @@
 //! A typed model of a `#[gen_server]` impl block. It borrows from syn's
-//! tree, so every part keeps its tokens for error spans and expansion.
+//! tree, so every part keeps its tokens for error spans and expansion, and
+//! it carries everything expansion needs already resolved: the callbacks by
+//! kind, each handler's variant and client visibility, the info, continue
+//! and init error types.
 
+use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::{Attribute, Ident, ImplItemFn, Type, Visibility};
 
 use crate::attr::Options;
@@ -12,28 +17,109 @@ pub(crate) struct Server<'a> {
     /// The state type's last path segment, e.g. `Counter` (for generated names).
     pub(crate) name: Ident,
     pub(crate) handlers: Vec<Handler<'a>>,
-    pub(crate) init: Option<Callback<'a>>,
-    pub(crate) handle_info: Option<Callback<'a>>,
-    pub(crate) handle_continue: Option<Callback<'a>>,
-    pub(crate) terminate: Option<Callback<'a>>,
+    pub(crate) callbacks: Callbacks<'a>,
     /// Methods that are neither handlers nor callbacks.
     pub(crate) helpers: Vec<&'a ImplItemFn>,
-    /// Handlers and callbacks whose signature was rejected.
-    pub(crate) broken: Vec<&'a ImplItemFn>,
+    /// Handlers whose signature was rejected.
+    pub(crate) broken_handlers: Vec<&'a ImplItemFn>,
+    /// Callbacks whose signature was rejected.
+    pub(crate) broken_callbacks: Vec<Callback>,
 }
 
 impl Server<'_> {
-    /// `true` if the method named `name` was rejected.
-    pub(crate) fn is_broken(&self, name: &str) -> bool {
-        self.broken.iter().any(|f| f.sig.ident == name)
-    }
-
     /// `true` if the impl block defines a method named `name`.
     pub(crate) fn defines(&self, name: &str) -> bool {
         self.item
             .items
             .iter()
             .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == name))
+    }
+
+    /// The server's own info message type: the `info = M` option, else the
+    /// `M` of `handle_info`'s `Info<M>`, else `()`.
+    pub(crate) fn info_type(&self) -> TokenStream {
+        if let Some(info) = &self.options.info {
+            return info.to_token_stream();
+        }
+        self.callbacks
+            .handle_info
+            .as_ref()
+            .and_then(|callback| callback.sig.args.first())
+            .and_then(|arg| crate::parse::generic_arg(arg.ty, "Info").flatten())
+            .map_or_else(|| quote::quote!(()), ToTokens::to_token_stream)
+    }
+
+    /// The argument type of `handle_continue`, if there is one.
+    pub(crate) fn continue_type(&self) -> Option<&Type> {
+        let callback = self.callbacks.handle_continue.as_ref()?;
+        Some(callback.sig.args.first()?.ty)
+    }
+}
+
+/// The lifecycle callbacks, recognised by name as in Elixir.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Callback {
+    Init,
+    HandleInfo,
+    HandleContinue,
+    Terminate,
+}
+
+impl Callback {
+    pub(crate) const ALL: [Callback; 4] = [
+        Callback::Init,
+        Callback::HandleInfo,
+        Callback::HandleContinue,
+        Callback::Terminate,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Callback::Init => "init",
+            Callback::HandleInfo => "handle_info",
+            Callback::HandleContinue => "handle_continue",
+            Callback::Terminate => "terminate",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Callback> {
+        Callback::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The signature it must have, for error messages.
+    pub(crate) fn shape(self) -> &'static str {
+        match self {
+            Callback::Init => {
+                "`fn init(args..) -> Result<Self, E>` (or `Result<Option<Self>, E>`, `Ok(None)` to be ignored)"
+            }
+            Callback::HandleInfo => {
+                "`fn handle_info(&mut self, msg: Info<M>, ctx: &mut Context<Self>)`"
+            }
+            Callback::HandleContinue => {
+                "`fn handle_continue(&mut self, arg: A, ctx: &mut Context<Self>)`"
+            }
+            Callback::Terminate => "`fn terminate(&mut self, reason: &ExitReason)`",
+        }
+    }
+}
+
+/// The callbacks found, each at most once.
+#[derive(Default)]
+pub(crate) struct Callbacks<'a> {
+    pub(crate) init: Option<CallbackFn<'a>>,
+    pub(crate) handle_info: Option<CallbackFn<'a>>,
+    pub(crate) handle_continue: Option<CallbackFn<'a>>,
+    pub(crate) terminate: Option<CallbackFn<'a>>,
+}
+
+impl<'a> Callbacks<'a> {
+    pub(crate) fn slot(&mut self, callback: Callback) -> &mut Option<CallbackFn<'a>> {
+        match callback {
+            Callback::Init => &mut self.init,
+            Callback::HandleInfo => &mut self.handle_info,
+            Callback::HandleContinue => &mut self.handle_continue,
+            Callback::Terminate => &mut self.terminate,
+        }
     }
 }
 
@@ -43,13 +129,26 @@ pub(crate) enum Kind {
     Cast,
 }
 
+impl Kind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::Call => "call",
+            Kind::Cast => "cast",
+        }
+    }
+}
+
 /// A `#[call]` or `#[cast]` method.
 pub(crate) struct Handler<'a> {
     pub(crate) kind: Kind,
     pub(crate) f: &'a ImplItemFn,
     pub(crate) sig: Sig<'a>,
     /// For a deferred call: where its `ReplyTo<T>` sits among the arguments, and `T`.
-    pub(crate) reply_to: Option<(usize, Type)>,
+    pub(crate) reply_to: Option<(usize, &'a Type)>,
+    /// The message variant, unique in the server: `increment` is `Increment`.
+    pub(crate) variant: Ident,
+    /// The client method's visibility: `#[call(pub)]`'s, else the handler's.
+    pub(crate) client_vis: Visibility,
 }
 
 impl Handler<'_> {
@@ -57,22 +156,34 @@ impl Handler<'_> {
         &self.f.sig.ident
     }
 
-    pub(crate) fn vis(&self) -> &Visibility {
-        &self.f.vis
+    /// Doc comments and `#[cfg]`s, carried to the message variant.
+    pub(crate) fn variant_attrs(&self) -> impl Iterator<Item = &Attribute> {
+        self.f.attrs.iter().filter(|a| is_doc(a) || is_cfg(a))
     }
 
-    /// Doc comments and `#[cfg]`s, carried to every generated item of this handler.
-    pub(crate) fn forwarded_attrs(&self) -> impl Iterator<Item = &Attribute> {
-        self.f.attrs.iter().filter(|a| is_doc(a) || is_cfg(a))
+    /// Doc comments, `#[cfg]`, `#[deprecated]` and `#[allow]`, carried to
+    /// the client method.
+    pub(crate) fn client_attrs(&self) -> impl Iterator<Item = &Attribute> {
+        self.f.attrs.iter().filter(|a| {
+            is_doc(a) || is_cfg(a) || a.path().is_ident("deprecated") || a.path().is_ident("allow")
+        })
     }
 
     pub(crate) fn cfgs(&self) -> impl Iterator<Item = &Attribute> {
         self.f.attrs.iter().filter(|a| is_cfg(a))
     }
+
+    /// What the caller receives: the `T` of `ReplyTo<T>`, the return type, or `()`.
+    pub(crate) fn reply_type(&self) -> Option<&Type> {
+        match self.reply_to {
+            Some((_, ty)) => Some(ty),
+            None => self.sig.output,
+        }
+    }
 }
 
-/// `init`, `handle_info`, `handle_continue` or `terminate`.
-pub(crate) struct Callback<'a> {
+/// A lifecycle callback as written.
+pub(crate) struct CallbackFn<'a> {
     pub(crate) f: &'a ImplItemFn,
     pub(crate) sig: Sig<'a>,
 }
@@ -88,7 +199,9 @@ pub(crate) struct Sig<'a> {
 }
 
 pub(crate) struct Arg<'a> {
-    /// The argument's name when it is a plain binding, else `arg{index}`.
+    /// The name of the client method's parameter and of the local that
+    /// carries it: the user's binding when the pattern is one, else a
+    /// hygienic `argN` that cannot meet a user's name.
     pub(crate) name: Ident,
     pub(crate) ty: &'a Type,
 }

@@ -1,15 +1,12 @@
 //! Phase one: from syn's tree to the model, checking each method on its own.
 
 use proc_macro2::Span;
-use syn::spanned::Spanned;
-use syn::{FnArg, ImplItem, ImplItemFn, Pat, ReceiverKind, ReturnType, Type};
+use syn::ext::IdentExt;
+use syn::{FnArg, ImplItem, ImplItemFn, Pat, ReceiverKind, ReturnType, Type, Visibility};
 
 use crate::attr::Options;
 use crate::ctxt::Ctxt;
-use crate::model::{Arg, Callback, Handler, Kind, Server, Sig};
-
-/// The callbacks recognised by name.
-pub(crate) const CALLBACKS: [&str; 4] = ["init", "handle_info", "handle_continue", "terminate"];
+use crate::model::{Arg, Callback, CallbackFn, Callbacks, Handler, Kind, Server, Sig};
 
 /// Which marker a method carries: `#[call]`, `#[cast]`, or none.
 pub(crate) fn marker(attr: &syn::Attribute) -> Option<Kind> {
@@ -38,18 +35,53 @@ pub(crate) fn parse<'a>(options: Options, item: &'a syn::ItemImpl, cx: &mut Ctxt
         item,
         name,
         handlers: Vec::new(),
-        init: None,
-        handle_info: None,
-        handle_continue: None,
-        terminate: None,
+        callbacks: Callbacks::default(),
         helpers: Vec::new(),
-        broken: Vec::new(),
+        broken_handlers: Vec::new(),
+        broken_callbacks: Vec::new(),
     };
     for impl_item in &item.items {
         let ImplItem::Fn(f) = impl_item else { continue };
         method(&mut server, f, cx);
     }
+    name_variants(&mut server.handlers);
     server
+}
+
+/// Gives each handler a variant name of its own: `increment` is
+/// `Increment`; `r#type` and `type_` are `Type` and `Type2`.
+fn name_variants(handlers: &mut [Handler<'_>]) {
+    let mut taken: Vec<String> = Vec::new();
+    for handler in handlers {
+        let camel = camel_case(&handler.ident().unraw().to_string());
+        let base = if camel.is_empty() {
+            "Handler".to_string()
+        } else {
+            camel
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        handler.variant = syn::Ident::new(&name, handler.ident().span());
+        taken.push(name);
+    }
+}
+
+fn camel_case(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn state_name(self_ty: &Type, cx: &mut Ctxt) -> syn::Ident {
@@ -68,76 +100,83 @@ fn state_name(self_ty: &Type, cx: &mut Ctxt) -> syn::Ident {
 
 fn method<'a>(server: &mut Server<'a>, f: &'a ImplItemFn, cx: &mut Ctxt) {
     let name = f.sig.ident.to_string();
-    let kind = markers(f, cx);
-    if let Some(callback) = CALLBACKS.iter().find(|c| **c == name) {
-        if let Some((kind, attr)) = kind {
+    let marker = markers(f, cx);
+    if let Some(callback) = Callback::from_name(&name) {
+        if let Some(Marker { kind, attr, .. }) = marker {
             cx.error(
                 attr,
                 format_args!(
-                    "`{callback}` is a lifecycle callback, recognised by its name; remove #[{}]",
-                    kind_name(kind)
+                    "`{name}` is a lifecycle callback, recognised by its name; remove #[{}]",
+                    kind.name()
                 ),
             );
         }
-        let slot = match name.as_str() {
-            "init" => &mut server.init,
-            "handle_info" => &mut server.handle_info,
-            "handle_continue" => &mut server.handle_continue,
-            _ => &mut server.terminate,
-        };
-        if slot.is_some() {
+        let ours = server.callbacks.slot(callback).is_some()
+            || server.broken_callbacks.contains(&callback);
+        if ours {
             cx.error(
                 &f.sig.ident,
-                format_args!("`{callback}` is defined twice; a server has one `{callback}`"),
+                format_args!("`{name}` is defined twice; a server has one `{name}`"),
             );
             return;
         }
-        match callback_sig(f, callback, cx) {
-            Some(sig) => *slot = Some(Callback { f, sig }),
-            None => server.broken.push(f),
+        match callback_sig(f, callback, server, cx) {
+            Some(sig) => *server.callbacks.slot(callback) = Some(CallbackFn { f, sig }),
+            None => server.broken_callbacks.push(callback),
         }
         return;
     }
-    let Some((kind, _)) = kind else {
+    let Some(Marker { kind, vis, .. }) = marker else {
         server.helpers.push(f);
         return;
     };
-    match handler_sig(f, kind, cx) {
+    match handler_sig(f, kind, server, cx) {
         Some((sig, reply_to)) => server.handlers.push(Handler {
             kind,
             f,
             sig,
             reply_to,
+            variant: f.sig.ident.clone(),
+            client_vis: vis.unwrap_or_else(|| f.vis.clone()),
         }),
-        None => server.broken.push(f),
+        None => server.broken_handlers.push(f),
     }
 }
 
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Call => "call",
-        Kind::Cast => "cast",
-    }
+/// A `#[call]` or `#[cast]` as written on a method.
+struct Marker<'a> {
+    kind: Kind,
+    attr: &'a syn::Attribute,
+    /// `#[call(pub)]`: the client method's visibility, when not the handler's.
+    vis: Option<Visibility>,
 }
 
-/// The method's `#[call]`/`#[cast]` marker, reporting a second one or arguments.
-fn markers<'a>(f: &'a ImplItemFn, cx: &mut Ctxt) -> Option<(Kind, &'a syn::Attribute)> {
-    let mut found: Option<(Kind, &syn::Attribute)> = None;
+/// The method's `#[call]`/`#[cast]` marker, reporting a second one or bad arguments.
+fn markers<'a>(f: &'a ImplItemFn, cx: &mut Ctxt) -> Option<Marker<'a>> {
+    let mut found: Option<Marker<'a>> = None;
     for attr in &f.attrs {
         let Some(kind) = marker(attr) else { continue };
-        if !matches!(attr.meta, syn::Meta::Path(_)) {
-            cx.error(
-                &attr.meta,
-                format_args!(
-                    "#[{}] takes no arguments; per-call timeouts are set by the caller with `server.with_timeout(..)`",
-                    kind_name(kind)
-                ),
-            );
-        }
-        match found {
-            None => found = Some((kind, attr)),
-            Some((first, _)) if first == kind => {
-                cx.error(attr, format_args!("#[{}] is given twice", kind_name(kind)));
+        let vis = match &attr.meta {
+            syn::Meta::Path(_) => None,
+            meta => match marker_visibility(meta) {
+                Some(vis) => Some(vis),
+                None => {
+                    cx.error(
+                        meta,
+                        format_args!(
+                            "#[{0}] takes only the client method's visibility, like `#[{0}(pub)]`; \
+                             per-call timeouts are set by the caller with `server.with_timeout(..)`",
+                            kind.name()
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        match &found {
+            None => found = Some(Marker { kind, attr, vis }),
+            Some(first) if first.kind == kind => {
+                cx.error(attr, format_args!("#[{}] is given twice", kind.name()));
             }
             Some(_) => cx.error(
                 attr,
@@ -146,6 +185,17 @@ fn markers<'a>(f: &'a ImplItemFn, cx: &mut Ctxt) -> Option<(Kind, &'a syn::Attri
         }
     }
     found
+}
+
+/// `pub` or `pub(..)` in `#[call(pub)]`; `None` for anything else.
+fn marker_visibility(meta: &syn::Meta) -> Option<Visibility> {
+    let syn::Meta::List(list) = meta else {
+        return None;
+    };
+    match syn::parse2::<Visibility>(list.tokens.clone()) {
+        Ok(Visibility::Inherited) | Err(_) => None,
+        Ok(vis) => Some(vis),
+    }
 }
 
 /// How a signature's receiver must look.
@@ -164,6 +214,7 @@ fn common_sig<'a>(
     what: &str,
     receiver: Receiver,
     owned_args: bool,
+    server: &Server<'_>,
     cx: &mut Ctxt,
 ) -> Option<Sig<'a>> {
     let sig = &f.sig;
@@ -230,6 +281,7 @@ fn common_sig<'a>(
         match context_ref(&arg.ty) {
             Some(true) => {
                 takes_ctx = true;
+                check_context_of_self(&arg.ty, server, cx);
                 continue;
             }
             Some(false) => {
@@ -249,6 +301,7 @@ fn common_sig<'a>(
             ty: &arg.ty,
         });
     }
+    dedupe_names(&mut args);
     let output = match &sig.output {
         ReturnType::Default => None,
         ReturnType::Type(_, ty) if is_unit(ty) => None,
@@ -271,6 +324,38 @@ fn context_ref(ty: &Type) -> Option<bool> {
         return None;
     };
     (last_segment(&reference.elem)? == "Context").then_some(reference.mutability.is_some())
+}
+
+/// `ctx: &mut Context<Other>`: the context is this server's own.
+fn check_context_of_self(ty: &Type, server: &Server<'_>, cx: &mut Ctxt) {
+    let Type::Reference(reference) = ty else {
+        return;
+    };
+    let Some(Some(inner)) = generic_arg(&reference.elem, "Context") else {
+        return;
+    };
+    if !is_context_of_self(inner, Some(&server.name)) {
+        cx.error(
+            inner,
+            format_args!(
+                "a handler receives its own server's context: take `ctx: &mut Context<Self>`; \
+                 to reach another server, keep its `Server<{}>` handle in the state",
+                type_text(inner)
+            ),
+        );
+    }
+}
+
+/// `Self`, or the state's own name when known: what `Context<_>` must hold.
+pub(crate) fn is_context_of_self(inner: &Type, state: Option<&syn::Ident>) -> bool {
+    match inner {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "Self" || state.is_some_and(|s| last.ident == *s)),
+        _ => false,
+    }
 }
 
 fn last_segment(ty: &Type) -> Option<String> {
@@ -302,32 +387,64 @@ fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
 
+/// The owned type to suggest for a `ty` that holds a borrow anywhere
+/// (`&str` is `String`, `Vec<&[u8]>` is `Vec<Vec<u8>>`); `None` if it holds
+/// none but `&'static T`, which lives as long as the server and may travel.
+fn borrowed_type(ty: &Type) -> Option<String> {
+    struct Own(bool);
+    impl syn::visit_mut::VisitMut for Own {
+        fn visit_type_mut(&mut self, ty: &mut Type) {
+            if let Type::Reference(reference) = ty
+                && reference
+                    .lifetime
+                    .as_ref()
+                    .is_none_or(|l| l.ident != "static")
+            {
+                self.0 = true;
+                let mut elem = (*reference.elem).clone();
+                self.visit_type_mut(&mut elem);
+                *ty = match elem {
+                    Type::Path(p) if p.path.is_ident("str") => syn::parse_quote!(String),
+                    Type::Slice(slice) => {
+                        let elem = &slice.elem;
+                        syn::parse_quote!(Vec<#elem>)
+                    }
+                    elem => elem,
+                };
+                return;
+            }
+            syn::visit_mut::visit_type_mut(self, ty);
+        }
+    }
+    let mut owned = ty.clone();
+    let mut own = Own(false);
+    syn::visit_mut::VisitMut::visit_type_mut(&mut own, &mut owned);
+    own.0.then(|| type_text(&owned))
+}
+
 /// Arguments cross a channel: no borrows, no `impl Trait`.
 fn check_owned(ty: &Type, cx: &mut Ctxt) {
-    match ty {
-        // A `&'static T` lives as long as the server: it may travel.
-        Type::Reference(reference)
-            if reference.lifetime.as_ref().is_some_and(|l| l.ident == "static") => {}
-        Type::Reference(reference) => {
-            let owned = match &*reference.elem {
-                Type::Path(p) if p.path.is_ident("str") => "String".to_string(),
-                Type::Slice(slice) => format!("Vec<{}>", type_text(&slice.elem)),
-                elem => type_text(elem),
-            };
-            let what = if reference.mutability.is_some() { "&mut" } else { "&" };
-            cx.error(
-                ty,
-                format_args!(
-                    "arguments travel to the server in a message, so they must be owned: take `{owned}` instead of a `{what}` borrow"
-                ),
-            );
-        }
-        Type::ImplTrait(_) => cx.error(
+    if matches!(ty, Type::ImplTrait(_)) {
+        cx.error(
             ty,
             "an `impl Trait` argument cannot travel in a message: name a concrete type, or take a `Box<dyn Trait + Send>`",
-        ),
-        _ => {}
+        );
+        return;
     }
+    let Some(owned) = borrowed_type(ty) else {
+        return;
+    };
+    let what = match ty {
+        Type::Reference(r) if r.mutability.is_some() => "a `&mut` borrow",
+        Type::Reference(_) => "a `&` borrow",
+        _ => "a type that holds a borrow",
+    };
+    cx.error(
+        ty,
+        format_args!(
+            "arguments travel to the server in a message, so they must be owned: take `{owned}` instead of {what}"
+        ),
+    );
 }
 
 /// A type as a person writes it, for messages.
@@ -346,31 +463,47 @@ fn type_text(ty: &Type) -> String {
     out
 }
 
+/// The user's binding (`_by` read as `by`), or a hygienic `argN` for a
+/// pattern or `_`: it cannot meet a name the user wrote.
 fn arg_name(pat: &Pat, index: usize) -> syn::Ident {
-    match pat {
-        Pat::Ident(p) if p.subpat.is_none() => {
-            let name = p.ident.to_string();
-            let name = name.trim_start_matches('_');
-            if name.is_empty() {
-                syn::Ident::new(&format!("arg{index}"), p.ident.span())
-            } else {
-                syn::Ident::new(name, p.ident.span())
-            }
+    if let Pat::Ident(p) = pat
+        && p.subpat.is_none()
+    {
+        let name = p.ident.unraw().to_string();
+        let trimmed = name.trim_start_matches('_');
+        if trimmed.len() == name.len() {
+            return p.ident.clone();
         }
-        _ => syn::Ident::new(&format!("arg{index}"), pat.span()),
+        if let Ok(ident) = syn::parse_str::<syn::Ident>(trimmed) {
+            return syn::Ident::new(&ident.to_string(), p.ident.span());
+        }
+    }
+    syn::Ident::new(&format!("arg{index}"), Span::mixed_site())
+}
+
+/// `_x` read as `x` must not meet another argument `x`: keep the first
+/// one's name as written then.
+fn dedupe_names(args: &mut [Arg<'_>]) {
+    for i in 1..args.len() {
+        let (before, rest) = args.split_at_mut(i);
+        let arg = &mut rest[0];
+        if before.iter().any(|a| a.name == arg.name) {
+            arg.name = syn::Ident::new(&format!("arg{i}"), Span::mixed_site());
+        }
     }
 }
 
 fn handler_sig<'a>(
     f: &'a ImplItemFn,
     kind: Kind,
+    server: &Server<'_>,
     cx: &mut Ctxt,
-) -> Option<(Sig<'a>, Option<(usize, Type)>)> {
+) -> Option<(Sig<'a>, Option<(usize, &'a Type)>)> {
     let what = match kind {
         Kind::Call => "a #[call] handler",
         Kind::Cast => "a #[cast] handler",
     };
-    let sig = common_sig(f, what, Receiver::Borrowed, true, cx);
+    let sig = common_sig(f, what, Receiver::Borrowed, true, server, cx);
     let mut reply_to = None;
     let mut ok = sig.is_some();
     for (index, input) in f.sig.inputs.iter().filter_map(typed).enumerate() {
@@ -395,7 +528,7 @@ fn handler_sig<'a>(
             );
             ok = false;
         } else {
-            reply_to = Some((index, inner.clone()));
+            reply_to = Some((index, inner));
         }
     }
     if let ReturnType::Type(_, ty) = &f.sig.output
@@ -419,6 +552,15 @@ fn handler_sig<'a>(
                 "a reply travels back in a message: name a concrete type instead of `impl Trait`",
             );
             ok = false;
+        } else if let Some(owned) = borrowed_type(ty) {
+            cx.error(
+                ty,
+                format_args!(
+                    "calls return owned values: the reply travels back to the caller in a message, \
+                     after the handler has returned; return `{owned}` instead of a borrow"
+                ),
+            );
+            ok = false;
         }
     }
     let sig = sig?;
@@ -432,22 +574,21 @@ fn typed(input: &FnArg) -> Option<&syn::PatType> {
     }
 }
 
-fn callback_sig<'a>(f: &'a ImplItemFn, name: &str, cx: &mut Ctxt) -> Option<Sig<'a>> {
-    let what = format!("`{name}`");
-    let shape = match name {
-        "init" => {
-            "`fn init(args..) -> Result<Self, E>` (or `Result<Option<Self>, E>`, `Ok(None)` to be ignored)"
-        }
-        "handle_info" => "`fn handle_info(&mut self, msg: Info<M>, ctx: &mut Context<Self>)`",
-        "handle_continue" => "`fn handle_continue(&mut self, arg: A, ctx: &mut Context<Self>)`",
-        _ => "`fn terminate(&mut self, reason: &ExitReason)`",
-    };
-    let receiver = if name == "init" {
+fn callback_sig<'a>(
+    f: &'a ImplItemFn,
+    callback: Callback,
+    server: &Server<'_>,
+    cx: &mut Ctxt,
+) -> Option<Sig<'a>> {
+    let what = format!("`{}`", callback.name());
+    let shape = callback.shape();
+    let receiver = if callback == Callback::Init {
         Receiver::None
     } else {
         Receiver::Borrowed
     };
-    let sig = common_sig(f, &what, receiver, name != "terminate", cx)?;
+    let owned_args = callback != Callback::Terminate;
+    let sig = common_sig(f, &what, receiver, owned_args, server, cx)?;
     let mut ok = true;
     if let Some(reply) = sig
         .args
@@ -462,8 +603,8 @@ fn callback_sig<'a>(f: &'a ImplItemFn, name: &str, cx: &mut Ctxt) -> Option<Sig<
         );
         ok = false;
     }
-    match name {
-        "init" => match sig.output {
+    match callback {
+        Callback::Init => match sig.output {
             None => {
                 cx.error(
                     &f.sig,
@@ -490,22 +631,24 @@ fn callback_sig<'a>(f: &'a ImplItemFn, name: &str, cx: &mut Ctxt) -> Option<Sig<
                 );
                 ok = false;
             }
-            let expected = match name {
-                "handle_info" => {
+            let expected = match callback {
+                Callback::HandleInfo => {
                     sig.args.len() == 1 && generic_arg(sig.args[0].ty, "Info").is_some()
                 }
-                "terminate" => sig.args.len() == 1 && is_exit_reason_ref(sig.args[0].ty),
-                _ => sig.args.len() == 1,
+                Callback::Terminate => sig.args.len() == 1 && is_exit_reason_ref(sig.args[0].ty),
+                Callback::Init | Callback::HandleContinue => sig.args.len() == 1,
             };
             if !expected {
                 let at: &dyn quote::ToTokens = match sig.args.get(usize::from(sig.args.len() > 1)) {
                     Some(arg) => arg.ty,
                     None => &f.sig,
                 };
-                let fix = match name {
-                    "handle_info" => "it takes one message of type `Info<M>`",
-                    "terminate" => "it takes the exit reason as `&ExitReason`",
-                    _ => "it takes one argument, the value given to `ctx.continue_with(..)`",
+                let fix = match callback {
+                    Callback::HandleInfo => "it takes one message of type `Info<M>`",
+                    Callback::Terminate => "it takes the exit reason as `&ExitReason`",
+                    Callback::Init | Callback::HandleContinue => {
+                        "it takes one argument, the value given to `ctx.continue_with(..)`"
+                    }
                 };
                 cx.error(
                     at,

@@ -1,6 +1,7 @@
-//! Expansion snapshots: each `ui-tests/expand/<name>.rs` is expanded by the
-//! macro and pretty-printed into `<name>.expanded.rs`, checked in, so a
-//! change to the generated code shows up as a diff in review.
+//! Expansion snapshots: each `ui-tests/expand/<feature>/<name>.rs` is
+//! expanded by the macro and pretty-printed into `<name>.expanded.rs`,
+//! checked in, so a change to the generated code shows up as a diff in
+//! review. The inputs are also compiled and run as pass tests (`ui-tests`).
 //!
 //! `TRYBUILD=overwrite cargo test -p genserver-macros` rewrites them.
 
@@ -8,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use quote::ToTokens;
 
-fn expand_file(source: &str) -> String {
-    let mut file: syn::File = syn::parse_str(source).expect("snapshot input parses");
-    let mut items = Vec::new();
-    for item in std::mem::take(&mut file.items) {
+/// Expands every `#[gen_server]` impl block among `items`, in modules too.
+fn expand_items(items: Vec<syn::Item>) -> Vec<syn::Item> {
+    let mut out = Vec::new();
+    for item in items {
         match item {
             syn::Item::Impl(mut item) => {
                 let at = item
@@ -19,7 +20,7 @@ fn expand_file(source: &str) -> String {
                     .iter()
                     .position(|attr| attr.path().is_ident("gen_server"));
                 let Some(at) = at else {
-                    items.push(syn::Item::Impl(item));
+                    out.push(syn::Item::Impl(item));
                     continue;
                 };
                 let attr = item.attrs.remove(at);
@@ -29,12 +30,23 @@ fn expand_file(source: &str) -> String {
                 };
                 let expanded = crate::expand::gen_server(args, item.into_token_stream());
                 let expanded: syn::File = syn::parse2(expanded).expect("expansion parses");
-                items.extend(expanded.items);
+                out.extend(expanded.items);
             }
-            other => items.push(other),
+            syn::Item::Mod(mut module) => {
+                if let Some((brace, items)) = module.content.take() {
+                    module.content = Some((brace, expand_items(items)));
+                }
+                out.push(syn::Item::Mod(module));
+            }
+            other => out.push(other),
         }
     }
-    file.items = items;
+    out
+}
+
+fn expand_file(source: &str) -> String {
+    let mut file: syn::File = syn::parse_str(source).expect("snapshot input parses");
+    file.items = expand_items(std::mem::take(&mut file.items));
     prettyplease::unparse(&file)
 }
 
@@ -42,19 +54,35 @@ fn snapshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui-tests/expand")
 }
 
+/// Every input, `<feature>/<name>.rs`, in a stable order.
+fn inputs() -> Vec<PathBuf> {
+    let mut inputs = Vec::new();
+    for feature in std::fs::read_dir(snapshot_dir()).expect("ui-tests/expand exists") {
+        let feature = feature.expect("readable entry").path();
+        if !feature.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(&feature).expect("readable feature folder") {
+            let path = entry.expect("readable entry").path();
+            if path.extension().is_some_and(|e| e == "rs")
+                && !path.to_string_lossy().ends_with(".expanded.rs")
+            {
+                inputs.push(path);
+            }
+        }
+    }
+    inputs.sort();
+    inputs
+}
+
 #[test]
 fn expansions_match_their_snapshots() {
     let overwrite = std::env::var("TRYBUILD").is_ok_and(|v| v == "overwrite");
-    let mut inputs: Vec<PathBuf> = std::fs::read_dir(snapshot_dir())
-        .expect("ui-tests/expand exists")
-        .map(|entry| entry.expect("readable entry").path())
-        .filter(|path| {
-            path.extension().is_some_and(|e| e == "rs")
-                && !path.to_string_lossy().ends_with(".expanded.rs")
-        })
-        .collect();
-    inputs.sort();
-    assert!(!inputs.is_empty(), "no snapshot inputs found");
+    let inputs = inputs();
+    assert!(
+        inputs.len() >= 8,
+        "expected a snapshot per representative server"
+    );
     let mut stale = Vec::new();
     for input in inputs {
         let source = std::fs::read_to_string(&input).expect("readable input");

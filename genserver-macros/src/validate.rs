@@ -1,8 +1,8 @@
 //! Phase two: checks across the whole impl block, before any code is written.
 
 use crate::ctxt::Ctxt;
+use crate::model::Callback;
 use crate::model::Server;
-use crate::parse::CALLBACKS;
 
 /// Methods of `Server<T>` and its traits, which a client method of the
 /// same name would be hidden behind.
@@ -61,7 +61,11 @@ fn near_misses(server: &Server<'_>, cx: &mut Ctxt) {
             );
             continue;
         }
-        if let Some(callback) = CALLBACKS.iter().find(|c| is_near_miss(&name, c)) {
+        if let Some(callback) = Callback::ALL
+            .iter()
+            .map(|c| c.name())
+            .find(|c| is_near_miss(&name, c))
+        {
             cx.error(
                 &f.sig.ident,
                 format_args!(
@@ -105,7 +109,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 fn reserved_names(server: &Server<'_>, cx: &mut Ctxt) {
     for handler in &server.handlers {
-        let name = handler.ident().to_string();
+        let name = syn::ext::IdentExt::unraw(handler.ident()).to_string();
         if BUILT_IN.contains(&name.as_str()) {
             cx.error(
                 handler.ident(),

@@ -23,7 +23,7 @@ pub trait GenServer: Sized + Send + 'static {
     /// What `init` receives: the arguments of `T::start(..)`.
     type Args: Send + 'static;
     /// The error `init` may return; handed back as [`StartError::Init`](crate::StartError::Init).
-    type InitError: fmt::Debug + Send + Sync + 'static;
+    type InitError: fmt::Debug + Send + 'static;
     /// The server's own info message type, delivered as [`Info::Message`].
     type Info: Send + 'static;
     /// The argument of `handle_continue` (`Infallible` when there is none).
@@ -72,21 +72,28 @@ pub trait GenServer: Sized + Send + 'static {
         ctx: &'a mut Context<Self>,
     ) -> impl Future<Output = ()> + Send + 'a;
 
-    /// Runs the user's `handle_continue`.
+    /// Runs the user's `handle_continue`. The default is for a server
+    /// without one, whose `Continue` type has no values: never called.
     #[doc(hidden)]
     fn __handle_continue<'a>(
         &'a mut self,
         arg: Self::Continue,
         ctx: &'a mut Context<Self>,
-    ) -> impl Future<Output = ()> + Send + 'a;
+    ) -> impl Future<Output = ()> + Send + 'a {
+        let _ = (arg, ctx);
+        std::future::ready(())
+    }
 
-    /// Runs the user's `terminate`.
+    /// Runs the user's `terminate`. The default does nothing.
     #[doc(hidden)]
     fn __terminate<'a>(
         &'a mut self,
         reason: &'a ExitReason,
         ctx: &'a mut Context<Self>,
-    ) -> impl Future<Output = ()> + Send + 'a;
+    ) -> impl Future<Output = ()> + Send + 'a {
+        let _ = (reason, ctx);
+        std::future::ready(())
+    }
 }
 
 /// Connects a generated client type to its server. Implemented by `#[gen_server]`.

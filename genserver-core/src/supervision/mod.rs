@@ -11,7 +11,7 @@ pub(crate) mod supervisor;
 use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -130,24 +130,31 @@ impl ChildCount {
 }
 
 /// The error an `init` returned, without its type: its `Debug` text, and
-/// the value itself through [`downcast_ref`](Self::downcast_ref).
+/// the value itself through [`downcast`](Self::downcast) or
+/// [`inspect`](Self::inspect).
 #[derive(Clone)]
 pub struct InitError {
     text: Arc<str>,
-    value: Arc<dyn Any + Send + Sync>,
+    value: Arc<Mutex<Box<dyn Any + Send>>>,
 }
 
 impl InitError {
-    pub(crate) fn new<E: fmt::Debug + Send + Sync + 'static>(error: E) -> Self {
+    pub(crate) fn new<E: fmt::Debug + Send + 'static>(error: E) -> Self {
         InitError {
             text: Arc::from(format!("{error:?}")),
-            value: Arc::new(error),
+            value: Arc::new(Mutex::new(Box::new(error))),
         }
     }
 
-    /// The error as its own type, if it is an `E`.
-    pub fn downcast_ref<E: 'static>(&self) -> Option<&E> {
-        self.value.downcast_ref()
+    /// Runs `f` on the error as its own type, if it is an `E`.
+    pub fn inspect<E: 'static, R>(&self, f: impl FnOnce(&E) -> R) -> Option<R> {
+        let value = self.value.lock().unwrap_or_else(|e| e.into_inner());
+        value.downcast_ref::<E>().map(f)
+    }
+
+    /// A clone of the error as its own type, if it is an `E`.
+    pub fn downcast<E: Clone + 'static>(&self) -> Option<E> {
+        self.inspect(E::clone)
     }
 
     /// The error's `Debug` text.

@@ -1,6 +1,10 @@
 //! A probe server shared by the behaviour tests: records what its callbacks
 //! saw, and can be told to sleep, panic or stop.
 #![allow(dead_code)]
+#![allow(
+    unreachable_pub,
+    reason = "shared by every test binary, each of which uses a part; `pub` keeps the servers' interfaces public"
+)]
 
 use genserver_core::prelude::*;
 use std::sync::{Arc, Mutex};

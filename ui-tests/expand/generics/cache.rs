@@ -1,3 +1,4 @@
+#![deny(warnings)]
 use genserver_core::prelude::*;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -25,4 +26,11 @@ where
     }
 
     fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let cache = Cache::start(Cache { map: HashMap::new() }).await.unwrap();
+    cache.put("a", 1);
+    assert_eq!(cache.get("a").await.unwrap(), Some(1));
 }

@@ -1,3 +1,4 @@
+#![deny(warnings)]
 use genserver_core::prelude::*;
 use std::time::Duration;
 
@@ -44,4 +45,12 @@ impl Counter {
 
     /// Optional. Runs when the server stops.
     fn terminate(&mut self, _reason: &ExitReason) {}
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let counter = Counter::start(1).await.unwrap();
+    assert_eq!(counter.increment(2).await.unwrap(), 3);
+    counter.reset();
+    assert_eq!(counter.value().await.unwrap(), 0);
 }

@@ -1,3 +1,4 @@
+#![deny(warnings)]
 use genserver_core::prelude::*;
 
 pub struct Jobs {
@@ -20,4 +21,10 @@ impl Jobs {
     }
 
     fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let jobs = Jobs::start(Jobs { done: 0 }).await.unwrap();
+    assert_eq!(jobs.run(21).await.unwrap(), 42);
 }

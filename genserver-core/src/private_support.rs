@@ -1,0 +1,115 @@
+//! What `#[gen_server]`'s expansion names beyond the runtime's own types:
+//! the per-handler spans, and the checks that put an error on the user's
+//! token (a type that does not cross into the server's task, an init error
+//! that cannot be shown). Re-exported from `__private`; not public API.
+
+use core::fmt::Debug;
+
+/// The span a `#[call]` handler runs in: `call{handler="increment"}`.
+///
+/// One callsite for every handler, so the expansion of a server holds a
+/// function call per handler rather than a `tracing` macro expansion.
+#[inline]
+pub fn call_span(handler: &'static str) -> tracing::Span {
+    tracing::debug_span!("call", handler)
+}
+
+/// The span a `#[cast]` handler runs in: `cast{handler="reset"}`.
+#[inline]
+pub fn cast_span(handler: &'static str) -> tracing::Span {
+    tracing::debug_span!("cast", handler)
+}
+
+/// Implemented for every `Send` type: the generated checks ask for it on
+/// the user's own tokens, so the error lands there and explains itself.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent to the server's task",
+    label = "this value crosses into the server's task, which may run on another thread",
+    note = "a server runs on tokio's multi-threaded runtime: its state, handler arguments, replies and info messages must be `Send`",
+    note = "share with `Arc` instead of `Rc`, `Mutex` (or `tokio::sync::Mutex`) instead of `RefCell`, or build the value inside the server"
+)]
+pub trait CrossesToServer: Send {}
+
+impl<T: Send + ?Sized> CrossesToServer for T {}
+
+/// Checks, at the user's token, that `T` may cross into the server's task.
+#[inline(always)]
+pub const fn crosses_to_server<T: CrossesToServer + ?Sized>() {}
+
+/// Implemented for every `'static` future that is `Send`.
+#[diagnostic::on_unimplemented(
+    message = "this handler's future cannot run in the server's task: it is not `Send`",
+    label = "this `async` handler holds a value that is not `Send` across an `.await`",
+    note = "the server runs handlers on tokio's multi-threaded runtime, between awaits it may move to another thread",
+    note = "drop the value before the `.await` (end its scope, or `drop(guard)`), use `tokio::sync::Mutex` for a guard held across awaits, or `Arc` instead of `Rc`"
+)]
+pub trait SendFuture: core::future::Future + Send {}
+
+impl<F: core::future::Future + Send> SendFuture for F {}
+
+/// Implemented for every type `init` may return as its error.
+#[diagnostic::on_unimplemented(
+    message = "`init`'s error type `{Self}` does not implement `Debug`",
+    label = "the error of `init` is handed to the caller of `start` inside `StartError::Init`, which shows it with `Debug`",
+    note = "derive it: `#[derive(Debug)]`, or return a `String`"
+)]
+pub trait InitError: Debug + Send + 'static {}
+
+impl<E: Debug + Send + 'static> InitError for E {}
+
+/// Checks, at the user's token, that `E` can be an init error.
+#[inline(always)]
+pub const fn init_error<E: InitError>() {}
+
+/// The body of every generated `child_spec`: id `T::NAME`, started again
+/// with a clone of `args` on every restart.
+pub fn child_spec<T: crate::GenServer>(args: T::Args) -> crate::ChildSpec
+where
+    T::Args: Clone + Sync,
+{
+    crate::ChildSpec::new(T::NAME, move || {
+        crate::Start::<T>::__new(Clone::clone(&args))
+    })
+}
+
+/// A handler's future, checked `Send` where it is built. The dispatch
+/// future holding it is `Send` whatever the handler does, so a handler that
+/// holds an `Rc` across an `.await` gets one error, on its own name, and
+/// not a second one on the `#[gen_server]` line.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct HandlerFuture<F>(F);
+
+// SAFETY: the only constructor, `handler_future`, requires `F: Send`; a
+// bound that does not hold is a compile error, so every `HandlerFuture<F>`
+// that exists has a `Send` future inside.
+unsafe impl<F> Send for HandlerFuture<F> {}
+
+/// Wraps a handler's future; the error for a non-`Send` one lands here,
+/// which the expansion spans on the handler's name.
+#[inline(always)]
+pub fn handler_future<F: SendFuture>(future: F) -> HandlerFuture<F> {
+    HandlerFuture(future)
+}
+
+impl<F> HandlerFuture<F> {
+    /// Runs the handler inside `span` (see [`call_span`], [`cast_span`]).
+    #[inline(always)]
+    pub fn in_span(self, span: tracing::Span) -> tracing::instrument::Instrumented<Self> {
+        tracing::Instrument::instrument(self, span)
+    }
+}
+
+impl<F: core::future::Future> core::future::Future for HandlerFuture<F> {
+    type Output = F::Output;
+
+    #[inline(always)]
+    fn poll(
+        self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<F::Output> {
+        // SAFETY: structural pinning of the only field, which is never
+        // moved out, nor reachable other than through this pin.
+        unsafe { self.map_unchecked_mut(|this| &mut this.0) }.poll(cx)
+    }
+}

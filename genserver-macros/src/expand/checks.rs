@@ -1,0 +1,136 @@
+//! Checks that put an error on the user's own token when something that
+//! crosses into the server's task is not `Send`.
+//!
+//! ```text
+//! input:  impl Counter { #[cast] fn push(&mut self, item: Rc<u8>) .. }
+//! output: fn __checks() {
+//!             __gs::__private::crosses_to_server::<Counter>();   // spanned on `Counter`
+//!             __gs::__private::crosses_to_server::<Rc<u8>>();    // spanned on `Rc<u8>`
+//!         }
+//! ```
+//!
+//! Each check names the type as the user wrote it, once, spanned on its
+//! first occurrence; the trait it asks for explains, in its
+//! `on_unimplemented`, why and what to do.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote, quote_spanned};
+use syn::Type;
+use syn::spanned::Spanned;
+
+use super::Expander;
+
+/// Types that are `Send` whatever the crate: no check, no bound.
+const ALWAYS_SEND: [&str; 18] = [
+    "bool", "char", "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+    "i64", "i128", "isize", "f32", "f64", "Duration",
+];
+
+fn always_send(ty: &Type) -> bool {
+    match ty {
+        Type::Tuple(tuple) => tuple.elems.iter().all(always_send),
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path.path.segments.last().is_some_and(|last| {
+                    last.arguments.is_empty()
+                        && ALWAYS_SEND.contains(&last.ident.to_string().as_str())
+                })
+        }
+        _ => false,
+    }
+}
+
+impl<'s> Expander<'s, '_> {
+    /// What crosses into the server's task, each type once, with the
+    /// `#[cfg]`s of the handler it comes from: the state, every handler's
+    /// arguments and reply, `init`'s arguments, the info and continue types.
+    fn crossing_types(&self) -> Vec<(&'s Type, Vec<&'s syn::Attribute>)> {
+        let server: &'s crate::model::Server<'_> = self.server;
+        let mut types: Vec<(&'s Type, Vec<&'s syn::Attribute>)> =
+            vec![(&server.item.self_ty, vec![])];
+        for handler in &server.handlers {
+            let cfgs: Vec<_> = handler.cfgs().collect();
+            let reply_to = handler.reply_to.map(|(at, _)| at);
+            for (index, arg) in handler.sig.args.iter().enumerate() {
+                if Some(index) != reply_to {
+                    types.push((arg.ty, cfgs.clone()));
+                }
+            }
+            types.extend(handler.reply_type().map(|ty| (ty, cfgs.clone())));
+        }
+        if let Some(init) = &server.callbacks.init {
+            types.extend(init.sig.args.iter().map(|a| (a.ty, vec![])));
+        }
+        if let Some(info) = &server.options.info {
+            types.push((info, vec![]));
+        } else if let Some(callback) = &server.callbacks.handle_info
+            && let Some(arg) = callback.sig.args.first()
+            && let Some(Some(info)) = crate::parse::generic_arg(arg.ty, "Info")
+        {
+            types.push((info, vec![]));
+        }
+        types.extend(server.continue_type().map(|ty| (ty, vec![])));
+        let mut seen = Vec::new();
+        types.retain(|(ty, cfgs)| {
+            if always_send(ty) {
+                return false;
+            }
+            let text = ty.to_token_stream().to_string();
+            if cfgs.is_empty() && seen.contains(&text) {
+                return false;
+            }
+            seen.push(text);
+            true
+        });
+        types
+    }
+
+    /// The impl's where clause, plus `T: Send` for every type that crosses
+    /// into the server's task. Every generated impl carries it: when a
+    /// type is not `Send`, the impls do not apply rather than fail, and the
+    /// one error is the check on the user's token (`__checks`). The bounds
+    /// are higher-ranked so that rustc checks them where they are used
+    /// rather than reject a false one here.
+    pub(crate) fn where_clause(&self) -> TokenStream {
+        let predicates = self
+            .server
+            .item
+            .generics
+            .where_clause
+            .iter()
+            .flat_map(|w| w.predicates.iter());
+        let crossing = self.crossing_predicates();
+        quote!(where #(#predicates,)* #(#crossing,)*)
+    }
+
+    /// `for<'__c> T: Send` for every crossing type (see `where_clause`).
+    pub(crate) fn crossing_predicates(&self) -> Vec<syn::WherePredicate> {
+        self.crossing_types()
+            .into_iter()
+            .filter(|(_, cfgs)| cfgs.is_empty())
+            .map(|(ty, _)| {
+                let ty = self.outside(ty);
+                syn::parse_quote!(for<'__c> #ty: ::core::marker::Send)
+            })
+            .collect()
+    }
+
+    pub(crate) fn checks(&self) -> TokenStream {
+        if !self.plan.checks {
+            return TokenStream::new();
+        }
+        let gs = &self.gs;
+        let checks = self.crossing_types().into_iter().map(|(ty, cfgs)| {
+            let outside = self.outside(ty);
+            quote_spanned!(ty.span()=> #(#cfgs)* #gs::__private::crosses_to_server::<#outside>();)
+        });
+        let (impl_generics, _, where_clause) = self.server.item.generics.split_for_impl();
+        quote! {
+            /// What crosses into the server's task is `Send`: an error lands
+            /// on the type that is not.
+            fn __checks #impl_generics () #where_clause {
+                #(#checks)*
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+use genserver_core::prelude::*;
+
+pub struct Counter {
+    value: i64,
+}
+
+#[gen_server]
+impl Counter {
+    #[call(pub)]
+    #[call(pub(crate))]
+    fn value(&self) -> i64 {
+        self.value
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+fn main() {}
