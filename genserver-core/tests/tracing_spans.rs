@@ -104,7 +104,13 @@ async fn spans_name_the_server_and_each_handler_and_crashes_are_logged() {
     let errors = recorder.errors.lock().unwrap().clone();
     assert_eq!(errors.len(), 1, "one report per crash: {errors:?}");
     let report = &errors[0];
-    for part in ["server crashed", "Probe", &id, "handler=", "panicked: boom"] {
+    for part in [
+        "server crashed",
+        "Probe",
+        &id,
+        "handler=\"explode\"",
+        "panicked: boom",
+    ] {
         assert!(report.contains(part), "{part}: {report}");
     }
 }

@@ -56,6 +56,7 @@ impl Expander<'_, '_> {
         };
         let (init_types, init) = self.init();
         let dispatch = self.dispatch();
+        let message_name = self.message_name();
         let handle_info = self.handle_info();
         let handle_continue = self.handle_continue();
         let terminate = self.terminate();
@@ -71,6 +72,7 @@ impl Expander<'_, '_> {
                 const NAME: &'static str = #name;
 
                 #init
+                #message_name
                 #dispatch
                 #handle_info
                 #handle_continue
@@ -244,6 +246,36 @@ impl Expander<'_, '_> {
                         #(#arms)*
                         #phantom
                     }
+                }
+            }
+        }
+    }
+
+    /// `fn __message_name`: the handler a message is for, named in crash
+    /// reports. Not written for a server without handlers.
+    fn message_name(&self) -> TokenStream {
+        if self.server.handlers.is_empty() {
+            return TokenStream::new();
+        }
+        let (message, request) = (&self.message, &self.request);
+        let msg = local("message");
+        let arms = self.server.handlers.iter().map(|handler| {
+            let variant = &handler.variant;
+            let cfgs = handler.cfgs();
+            let name = handler.ident().unraw_string();
+            quote! {
+                #(#cfgs)*
+                #request::#variant(..) => #name,
+            }
+        });
+        let phantom = (!self.server.item.generics.params.is_empty())
+            .then(|| quote!(#request::__Phantom(..) => "",));
+        quote! {
+            fn __message_name(#msg: &Self::Message) -> &'static str {
+                let #message(request) = #msg;
+                match request {
+                    #(#arms)*
+                    #phantom
                 }
             }
         }

@@ -164,6 +164,13 @@ const _: () = {
                 )
             }
         }
+        fn __message_name(message: &Self::Message) -> &'static str {
+            let __FetcherMessage(request) = message;
+            match request {
+                __FetcherRequest::Fetch(..) => "fetch",
+                __FetcherRequest::WarmUp(..) => "warm_up",
+            }
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,

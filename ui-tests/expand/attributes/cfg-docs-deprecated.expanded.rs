@@ -178,6 +178,16 @@ const _: () = {
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
         }
+        fn __message_name(message: &Self::Message) -> &'static str {
+            let __SwitchMessage(request) = message;
+            match request {
+                __SwitchRequest::TurnOn(..) => "turn_on",
+                #[cfg(any())]
+                __SwitchRequest::Extra(..) => "extra",
+                __SwitchRequest::Flip(..) => "flip",
+                __SwitchRequest::IsOn(..) => "is_on",
+            }
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,

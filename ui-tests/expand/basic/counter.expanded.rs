@@ -196,6 +196,14 @@ const _: () = {
                 )
             }
         }
+        fn __message_name(message: &Self::Message) -> &'static str {
+            let __CounterMessage(request) = message;
+            match request {
+                __CounterRequest::Increment(..) => "increment",
+                __CounterRequest::Value(..) => "value",
+                __CounterRequest::Reset(..) => "reset",
+            }
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,

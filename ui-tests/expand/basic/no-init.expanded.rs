@@ -140,6 +140,13 @@ const _: () = {
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
         }
+        fn __message_name(message: &Self::Message) -> &'static str {
+            let __FlagMessage(request) = message;
+            match request {
+                __FlagRequest::Raise(..) => "raise",
+                __FlagRequest::IsUp(..) => "is_up",
+            }
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,

@@ -205,6 +205,14 @@ const _: () = {
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
         }
+        fn __message_name(message: &Self::Message) -> &'static str {
+            let __CacheMessage(request) = message;
+            match request {
+                __CacheRequest::Get(..) => "get",
+                __CacheRequest::Put(..) => "put",
+                __CacheRequest::__Phantom(..) => "",
+            }
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,

@@ -170,6 +170,12 @@ const _: () = {
                 >::into_result(::core::convert::identity(Self::init(count, ctx)))
             }
         }
+        fn __message_name(message: &Self::Message) -> &'static str {
+            let __LoaderMessage(request) = message;
+            match request {
+                __LoaderRequest::Rows(..) => "rows",
+            }
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,

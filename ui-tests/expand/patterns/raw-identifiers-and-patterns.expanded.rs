@@ -153,6 +153,13 @@ const _: () = {
                 >::into_result(::core::convert::identity(Self::init(arg0)))
             }
         }
+        fn __message_name(message: &Self::Message) -> &'static str {
+            let __GridMessage(request) = message;
+            match request {
+                __GridRequest::Move(..) => "move",
+                __GridRequest::Type(..) => "type",
+            }
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,

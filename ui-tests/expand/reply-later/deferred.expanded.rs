@@ -148,6 +148,12 @@ const _: () = {
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
         }
+        fn __message_name(message: &Self::Message) -> &'static str {
+            let __JobsMessage(request) = message;
+            match request {
+                __JobsRequest::Run(..) => "run",
+            }
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,

@@ -174,6 +174,14 @@ mod bank {
                     __gs::__private::Ok(::core::option::Option::Some(state)),
                 )
             }
+            fn __message_name(message: &Self::Message) -> &'static str {
+                let __AccountMessage(request) = message;
+                match request {
+                    __AccountRequest::Balance(..) => "balance",
+                    __AccountRequest::Deposit(..) => "deposit",
+                    __AccountRequest::Audit(..) => "audit",
+                }
+            }
             fn __dispatch(
                 &mut self,
                 message: Self::Message,
