@@ -61,15 +61,8 @@ impl<'s> Expander<'s, '_> {
         if let Some(init) = &server.callbacks.init {
             types.extend(init.sig.args.iter().map(|a| (a.ty, vec![])));
         }
-        if let Some(info) = &server.options.info {
-            types.push((info, vec![]));
-        } else if let Some(callback) = &server.callbacks.handle_info
-            && let Some(arg) = callback.sig.args.first()
-            && let Some(Some(info)) = crate::parse::generic_arg(arg.ty, "Info")
-        {
-            types.push((info, vec![]));
-        }
-        types.extend(server.continue_type().map(|ty| (ty, vec![])));
+        types.extend(server.info.as_ref().map(|ty| (ty, vec![])));
+        types.extend(server.continue_ty.map(|ty| (ty, vec![])));
         let mut seen = Vec::new();
         types.retain(|(ty, cfgs)| {
             if always_send(ty) {

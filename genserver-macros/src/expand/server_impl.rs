@@ -49,8 +49,8 @@ impl Expander<'_, '_> {
         let where_clause = self.where_clause();
         let (client, message) = (&self.client, &self.message);
         let name = self.server.name.to_string();
-        let info = self.server.info_type();
-        let cont = match self.server.continue_type() {
+        let info = self.server.info_tokens();
+        let cont = match self.server.continue_ty {
             Some(ty) => ty.to_token_stream(),
             None => quote!(#gs::__private::NoHandleContinue),
         };
