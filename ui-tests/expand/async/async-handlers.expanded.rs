@@ -34,7 +34,6 @@ impl Fetcher {
 )]
 pub struct FetcherClient
 where
-    for<'__c> Fetcher: ::core::marker::Send,
     for<'__c> Fetcher: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Fetcher>,

@@ -40,7 +40,6 @@ impl Switch {
 )]
 pub struct SwitchClient
 where
-    for<'__c> Switch: ::core::marker::Send,
     for<'__c> Switch: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Switch>,

@@ -51,8 +51,6 @@ where
 )]
 pub struct CounterClient
 where
-    for<'__c> Counter: ::core::marker::Send,
-    for<'__c> Tick: ::core::marker::Send,
     for<'__c> Counter: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Counter>,

@@ -25,7 +25,6 @@ impl Flag {
 )]
 pub struct FlagClient
 where
-    for<'__c> Flag: ::core::marker::Send,
     for<'__c> Flag: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Flag>,

@@ -48,8 +48,6 @@ where
 )]
 pub struct LoaderClient
 where
-    for<'__c> Loader: ::core::marker::Send,
-    for<'__c> Reload: ::core::marker::Send,
     for<'__c> Loader: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Loader>,

@@ -28,7 +28,6 @@ impl Grid {
 )]
 pub struct GridClient
 where
-    for<'__c> Grid: ::core::marker::Send,
     for<'__c> Grid: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Grid>,

@@ -30,7 +30,6 @@ where
 )]
 pub struct JobsClient
 where
-    for<'__c> Jobs: ::core::marker::Send,
     for<'__c> Jobs: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Jobs>,

@@ -40,7 +40,6 @@ mod bank {
     )]
     pub struct AccountClient
     where
-        for<'__c> Account: ::core::marker::Send,
         for<'__c> Account: ::genserver_core::GenServer,
     {
         handle: ::genserver_core::__private::Handle<Account>,
