@@ -162,15 +162,18 @@ impl Expander<'_, '_> {
         } else {
             call
         };
-        // Located on the return type, so a wrong one is reported there.
-        let call = quote_spanned!(output.span()=> ::core::convert::identity(#call));
+        // `result` is located on the return type, so a wrong one is reported there.
+        let result = Ident::new("result", Span::mixed_site().located_at(output.span()));
         let types = quote! {
             type Args = #args_ty;
             type InitError = #error;
         };
         let init = quote! {
             fn __init(#args: Self::Args, #ctx) -> #future {
-                async move { #into_result(#call) }
+                async move {
+                    let #result = #call;
+                    #into_result(#result)
+                }
             }
         };
         (types, init)

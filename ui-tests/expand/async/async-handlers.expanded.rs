@@ -153,14 +153,8 @@ const _: () = {
             >,
         > {
             async move {
-                __gs::__private::InitResult::<
-                    Self,
-                    String,
-                >::into_result(
-                    ::core::convert::identity(
-                        __gs::__private::handler_future(Self::init(fetched)).await,
-                    ),
-                )
+                let result = __gs::__private::handler_future(Self::init(fetched)).await;
+                __gs::__private::InitResult::<Self, String>::into_result(result)
             }
         }
         fn __dispatch(

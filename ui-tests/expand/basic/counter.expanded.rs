@@ -184,14 +184,9 @@ const _: () = {
             >,
         > {
             async move {
-                __gs::__private::InitResult::<
-                    Self,
-                    String,
-                >::into_result(
-                    ::core::convert::identity(
-                        __gs::__private::handler_future(Self::init(start, ctx)).await,
-                    ),
-                )
+                let result = __gs::__private::handler_future(Self::init(start, ctx))
+                    .await;
+                __gs::__private::InitResult::<Self, String>::into_result(result)
             }
         }
         fn __dispatch(

@@ -162,10 +162,8 @@ const _: () = {
             >,
         > {
             async move {
-                __gs::__private::InitResult::<
-                    Self,
-                    LoadError,
-                >::into_result(::core::convert::identity(Self::init(count, ctx)))
+                let result = Self::init(count, ctx);
+                __gs::__private::InitResult::<Self, LoadError>::into_result(result)
             }
         }
         fn __dispatch(

@@ -146,10 +146,8 @@ const _: () = {
             >,
         > {
             async move {
-                __gs::__private::InitResult::<
-                    Self,
-                    String,
-                >::into_result(::core::convert::identity(Self::init(arg0)))
+                let result = Self::init(arg0);
+                __gs::__private::InitResult::<Self, String>::into_result(result)
             }
         }
         fn __dispatch(
