@@ -35,6 +35,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::client::fields;
@@ -189,7 +190,8 @@ impl Expander<'_, '_> {
             let variant = &handler.variant;
             let cfgs = handler.cfgs();
             let names = fields(handler);
-            let span_name = handler.ident().unraw_string();
+            // `r#type` is named `type` in traces.
+            let span_name = handler.ident().unraw().to_string();
             let span_fn = match handler.kind {
                 Kind::Call => quote!(call_span),
                 Kind::Cast => quote!(cast_span),
@@ -346,16 +348,5 @@ fn init_error(output: &syn::Type) -> Option<&syn::Type> {
     match types.as_slice() {
         [_, error] => Some(error),
         _ => None,
-    }
-}
-
-/// `r#type` as `type`, for span names.
-trait UnrawString {
-    fn unraw_string(&self) -> String;
-}
-
-impl UnrawString for Ident {
-    fn unraw_string(&self) -> String {
-        syn::ext::IdentExt::unraw(self).to_string()
     }
 }
