@@ -24,6 +24,11 @@ pub(crate) struct Server<'a> {
     pub(crate) broken_handlers: Vec<&'a ImplItemFn>,
     /// Callbacks whose signature was rejected.
     pub(crate) broken_callbacks: Vec<Callback>,
+    /// The server's own info message type: the `info = M` option, else the
+    /// `M` of `handle_info`'s `Info<M>`; `None` means `()`.
+    pub(crate) info: Option<Type>,
+    /// The argument type of `handle_continue`, if there is one.
+    pub(crate) continue_ty: Option<&'a Type>,
 }
 
 impl Server<'_> {
@@ -35,24 +40,12 @@ impl Server<'_> {
             .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == name))
     }
 
-    /// The server's own info message type: the `info = M` option, else the
-    /// `M` of `handle_info`'s `Info<M>`, else `()`.
-    pub(crate) fn info_type(&self) -> TokenStream {
-        if let Some(info) = &self.options.info {
-            return info.to_token_stream();
+    /// The info type as a type expression, `()` when there is none.
+    pub(crate) fn info_tokens(&self) -> TokenStream {
+        match &self.info {
+            Some(info) => info.to_token_stream(),
+            None => quote::quote!(()),
         }
-        self.callbacks
-            .handle_info
-            .as_ref()
-            .and_then(|callback| callback.sig.args.first())
-            .and_then(|arg| crate::parse::generic_arg(arg.ty, "Info").flatten())
-            .map_or_else(|| quote::quote!(()), ToTokens::to_token_stream)
-    }
-
-    /// The argument type of `handle_continue`, if there is one.
-    pub(crate) fn continue_type(&self) -> Option<&Type> {
-        let callback = self.callbacks.handle_continue.as_ref()?;
-        Some(callback.sig.args.first()?.ty)
     }
 }
 

@@ -39,13 +39,37 @@ pub(crate) fn parse<'a>(options: Options, item: &'a syn::ItemImpl, cx: &mut Ctxt
         helpers: Vec::new(),
         broken_handlers: Vec::new(),
         broken_callbacks: Vec::new(),
+        info: None,
+        continue_ty: None,
     };
     for impl_item in &item.items {
         let ImplItem::Fn(f) = impl_item else { continue };
         method(&mut server, f, cx);
     }
     name_variants(&mut server.handlers);
+    resolve_types(&mut server);
     server
+}
+
+/// The info and continue types, from the options and the callbacks.
+fn resolve_types(server: &mut Server<'_>) {
+    let from_handle_info = server
+        .callbacks
+        .handle_info
+        .as_ref()
+        .and_then(|callback| callback.sig.args.first())
+        .and_then(|arg| generic_arg(arg.ty, "Info").flatten());
+    server.info = server
+        .options
+        .info
+        .clone()
+        .or_else(|| from_handle_info.cloned());
+    server.continue_ty = server
+        .callbacks
+        .handle_continue
+        .as_ref()
+        .and_then(|callback| callback.sig.args.first())
+        .map(|arg| arg.ty);
 }
 
 /// Gives each handler a variant name of its own: `increment` is

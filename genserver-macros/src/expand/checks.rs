@@ -20,21 +20,114 @@ use syn::spanned::Spanned;
 
 use super::Expander;
 
-/// Types that are `Send` whatever the crate: no check, no bound.
-const ALWAYS_SEND: [&str; 18] = [
-    "bool", "char", "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
-    "i64", "i128", "isize", "f32", "f64", "Duration",
+/// Types known to be `Send`: no check, no bound, so the expansion and the
+/// docs list only the types that could fail. A user type of the same name
+/// that is not `Send` loses only the short error: the `GenServer` impl
+/// still requires it.
+const ALWAYS_SEND: [&str; 31] = [
+    "bool",
+    "char",
+    "str",
+    "String",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "f32",
+    "f64",
+    "Duration",
+    "Instant",
+    "SystemTime",
+    // genserver's own, asserted `Send` in its tests.
+    "ServerId",
+    "AnyServer",
+    "ChildSpec",
+    "ChildInfo",
+    "ChildCount",
+    "ExitReason",
+    "MonitorRef",
+    "TimerRef",
+    "CallError",
+    "StartError",
 ];
+
+/// Containers that are `Send` when what they hold is.
+const SEND_CONTAINERS: [&str; 10] = [
+    "Vec", "VecDeque", "Option", "Result", "Box", "HashMap", "HashSet", "BTreeMap", "BTreeSet",
+    "ReplyTo",
+];
+
+/// The types inside `ty` that decide whether it is `Send`: `Result<Option<A>, B>`
+/// is `A` and `B`, a tuple its elements; any other type itself.
+fn leaves(ty: &Type) -> Vec<&Type> {
+    match ty {
+        Type::Tuple(tuple) if !tuple.elems.is_empty() => {
+            tuple.elems.iter().flat_map(leaves).collect()
+        }
+        Type::Array(array) => leaves(&array.elem),
+        Type::Paren(paren) => leaves(&paren.elem),
+        Type::Group(group) => leaves(&group.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            let Some(last) = path.path.segments.last() else {
+                return vec![ty];
+            };
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return vec![ty];
+            };
+            let types: Vec<&Type> = args
+                .args
+                .iter()
+                .filter_map(|arg| match arg {
+                    syn::GenericArgument::Type(ty) => Some(ty),
+                    _ => None,
+                })
+                .collect();
+            if SEND_CONTAINERS.contains(&last.ident.to_string().as_str())
+                && types.len() == args.args.len()
+            {
+                types.into_iter().flat_map(leaves).collect()
+            } else {
+                vec![ty]
+            }
+        }
+        _ => vec![ty],
+    }
+}
 
 fn always_send(ty: &Type) -> bool {
     match ty {
         Type::Tuple(tuple) => tuple.elems.iter().all(always_send),
-        Type::Path(path) => {
-            path.qself.is_none()
-                && path.path.segments.last().is_some_and(|last| {
-                    last.arguments.is_empty()
-                        && ALWAYS_SEND.contains(&last.ident.to_string().as_str())
-                })
+        Type::Array(array) => always_send(&array.elem),
+        Type::Slice(slice) => always_send(&slice.elem),
+        Type::Reference(reference) => {
+            reference.mutability.is_none() && always_send(&reference.elem)
+        }
+        Type::Paren(paren) => always_send(&paren.elem),
+        Type::Group(group) => always_send(&group.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            let Some(last) = path.path.segments.last() else {
+                return false;
+            };
+            let name = last.ident.to_string();
+            match &last.arguments {
+                syn::PathArguments::None => ALWAYS_SEND.contains(&name.as_str()),
+                syn::PathArguments::AngleBracketed(args) => {
+                    (SEND_CONTAINERS.contains(&name.as_str()) || name == "Arc")
+                        && args.args.iter().all(|arg| match arg {
+                            syn::GenericArgument::Type(ty) => always_send(ty),
+                            _ => false,
+                        })
+                }
+                syn::PathArguments::Parenthesized(_) => false,
+            }
         }
         _ => false,
     }
@@ -61,15 +154,12 @@ impl<'s> Expander<'s, '_> {
         if let Some(init) = &server.callbacks.init {
             types.extend(init.sig.args.iter().map(|a| (a.ty, vec![])));
         }
-        if let Some(info) = &server.options.info {
-            types.push((info, vec![]));
-        } else if let Some(callback) = &server.callbacks.handle_info
-            && let Some(arg) = callback.sig.args.first()
-            && let Some(Some(info)) = crate::parse::generic_arg(arg.ty, "Info")
-        {
-            types.push((info, vec![]));
-        }
-        types.extend(server.continue_type().map(|ty| (ty, vec![])));
+        types.extend(server.info.as_ref().map(|ty| (ty, vec![])));
+        types.extend(server.continue_ty.map(|ty| (ty, vec![])));
+        let mut types: Vec<(&'s Type, Vec<&'s syn::Attribute>)> = types
+            .into_iter()
+            .flat_map(|(ty, cfgs)| leaves(ty).into_iter().map(move |leaf| (leaf, cfgs.clone())))
+            .collect();
         let mut seen = Vec::new();
         types.retain(|(ty, cfgs)| {
             if always_send(ty) {
@@ -127,7 +217,10 @@ impl<'s> Expander<'s, '_> {
         let (impl_generics, _, where_clause) = self.server.item.generics.split_for_impl();
         quote! {
             /// What crosses into the server's task is `Send`: an error lands
-            /// on the type that is not.
+            /// on the type that is not. The impls above carry the same bounds,
+            /// higher-ranked (`for<'__c>`) so that rustc checks them where
+            /// they are used rather than reject them here: they do not apply
+            /// instead of failing, and this is the one error.
             fn __checks #impl_generics () #where_clause {
                 #(#checks)*
             }

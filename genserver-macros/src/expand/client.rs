@@ -53,8 +53,16 @@ impl Expander<'_, '_> {
     fn client_where(&self) -> TokenStream {
         let krate = &self.server.options.krate;
         let self_ty = &self.server.item.self_ty;
-        let where_clause = self.where_clause();
-        quote!(#where_clause for<'__c> #self_ty: #krate::GenServer)
+        let predicates = self
+            .server
+            .item
+            .generics
+            .where_clause
+            .iter()
+            .flat_map(|w| w.predicates.iter());
+        // Higher-ranked, as the bounds of `where_clause`: a server whose
+        // `GenServer` impl does not apply is reported once, by `__checks`.
+        quote!(where #(#predicates,)* for<'__c> #self_ty: #krate::GenServer)
     }
 
     /// What the caller receives, as a type outside the impl block.

@@ -28,6 +28,11 @@ pub(crate) struct Plan {
     /// The checks that put `Send` errors on the user's types; left out
     /// beside our own errors, which come first.
     pub(crate) checks: bool,
+    /// The generated impls' `Send` bounds on the user's impl block too:
+    /// methods that take `Context<Self>` (or name `Server<Self>`) need
+    /// `Self: GenServer` as the generated impls do, so a type that is not
+    /// `Send` is one error, not one per method.
+    pub(crate) user_impl_bounds: bool,
 }
 
 impl Plan {
@@ -48,7 +53,32 @@ impl Plan {
                 && !server.broken_callbacks.contains(&Callback::Init),
             handle_info_stub: server.callbacks.handle_info.is_none(),
             checks: !has_errors,
+            user_impl_bounds: !has_errors && names_the_runtime(server.item),
         })
+    }
+}
+
+/// `true` if a method signature in the block names `Context`, `Server` or
+/// `Start` (types that need the state to be a `GenServer`).
+fn names_the_runtime(item: &syn::ItemImpl) -> bool {
+    item.items.iter().any(|impl_item| {
+        let syn::ImplItem::Fn(f) = impl_item else {
+            return false;
+        };
+        f.sig
+            .to_token_stream()
+            .into_iter()
+            .any(|tree| mentions(&tree))
+    })
+}
+
+fn mentions(tree: &proc_macro2::TokenTree) -> bool {
+    match tree {
+        proc_macro2::TokenTree::Ident(ident) => {
+            ident == "Context" || ident == "Server" || ident == "Start"
+        }
+        proc_macro2::TokenTree::Group(group) => group.stream().into_iter().any(|t| mentions(&t)),
+        _ => false,
     }
 }
 

@@ -67,11 +67,7 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     let errors = cx.into_compile_errors();
     let generated = plan.map(|plan| {
         let expander = Expander::new(&server, plan);
-        if plan.checks && names_the_runtime(&item) {
-            // Methods that take `Context<Self>` (or name `Server<Self>`)
-            // need `Self: GenServer` as the generated impls do: the same
-            // bounds, so a type that is not `Send` is one error, not one per
-            // method.
+        if plan.user_impl_bounds {
             let predicates = expander.crossing_predicates();
             user_impl
                 .generics
@@ -85,30 +81,6 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
         #user_impl
         #errors
         #generated
-    }
-}
-
-/// `true` if a method signature in the block names `Context`, `Server` or
-/// `Start` (types that need the state to be a `GenServer`).
-fn names_the_runtime(item: &syn::ItemImpl) -> bool {
-    item.items.iter().any(|impl_item| {
-        let syn::ImplItem::Fn(f) = impl_item else {
-            return false;
-        };
-        f.sig
-            .to_token_stream()
-            .into_iter()
-            .any(|tree| mentions(&tree))
-    })
-}
-
-fn mentions(tree: &proc_macro2::TokenTree) -> bool {
-    match tree {
-        proc_macro2::TokenTree::Ident(ident) => {
-            ident == "Context" || ident == "Server" || ident == "Start"
-        }
-        proc_macro2::TokenTree::Group(group) => group.stream().into_iter().any(|t| mentions(&t)),
-        _ => false,
     }
 }
 

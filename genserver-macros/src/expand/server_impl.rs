@@ -35,6 +35,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::client::fields;
@@ -49,8 +50,8 @@ impl Expander<'_, '_> {
         let where_clause = self.where_clause();
         let (client, message) = (&self.client, &self.message);
         let name = self.server.name.to_string();
-        let info = self.server.info_type();
-        let cont = match self.server.continue_type() {
+        let info = self.server.info_tokens();
+        let cont = match self.server.continue_ty {
             Some(ty) => ty.to_token_stream(),
             None => quote!(#gs::__private::NoHandleContinue),
         };
@@ -164,15 +165,18 @@ impl Expander<'_, '_> {
         } else {
             call
         };
-        // Located on the return type, so a wrong one is reported there.
-        let call = quote_spanned!(output.span()=> ::core::convert::identity(#call));
+        // `result` is located on the return type, so a wrong one is reported there.
+        let result = Ident::new("result", Span::mixed_site().located_at(output.span()));
         let types = quote! {
             type Args = #args_ty;
             type InitError = #error;
         };
         let init = quote! {
             fn __init(#args: Self::Args, #ctx) -> #future {
-                async move { #into_result(#call) }
+                async move {
+                    let #result = #call;
+                    #into_result(#result)
+                }
             }
         };
         (types, init)
@@ -188,7 +192,8 @@ impl Expander<'_, '_> {
             let variant = &handler.variant;
             let cfgs = handler.cfgs();
             let names = fields(handler);
-            let span_name = handler.ident().unraw_string();
+            // `r#type` is named `type` in traces.
+            let span_name = handler.ident().unraw().to_string();
             let span_fn = match handler.kind {
                 Kind::Call => quote!(call_span),
                 Kind::Cast => quote!(cast_span),
@@ -262,7 +267,7 @@ impl Expander<'_, '_> {
         let arms = self.server.handlers.iter().map(|handler| {
             let variant = &handler.variant;
             let cfgs = handler.cfgs();
-            let name = handler.ident().unraw_string();
+            let name = handler.ident().unraw().to_string();
             quote! {
                 #(#cfgs)*
                 #request::#variant(..) => #name,
@@ -375,16 +380,5 @@ fn init_error(output: &syn::Type) -> Option<&syn::Type> {
     match types.as_slice() {
         [_, error] => Some(error),
         _ => None,
-    }
-}
-
-/// `r#type` as `type`, for span names.
-trait UnrawString {
-    fn unraw_string(&self) -> String;
-}
-
-impl UnrawString for Ident {
-    fn unraw_string(&self) -> String {
-        syn::ext::IdentExt::unraw(self).to_string()
     }
 }

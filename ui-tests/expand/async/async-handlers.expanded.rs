@@ -34,7 +34,6 @@ impl Fetcher {
 )]
 pub struct FetcherClient
 where
-    for<'__c> Fetcher: ::core::marker::Send,
     for<'__c> Fetcher: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Fetcher>,
@@ -154,14 +153,8 @@ const _: () = {
             >,
         > {
             async move {
-                __gs::__private::InitResult::<
-                    Self,
-                    String,
-                >::into_result(
-                    ::core::convert::identity(
-                        __gs::__private::handler_future(Self::init(fetched)).await,
-                    ),
-                )
+                let result = __gs::__private::handler_future(Self::init(fetched)).await;
+                __gs::__private::InitResult::<Self, String>::into_result(result)
             }
         }
         fn __message_name(message: &Self::Message) -> &'static str {
@@ -206,7 +199,10 @@ const _: () = {
         }
     }
     /// What crosses into the server's task is `Send`: an error lands
-    /// on the type that is not.
+    /// on the type that is not. The impls above carry the same bounds,
+    /// higher-ranked (`for<'__c>`) so that rustc checks them where
+    /// they are used rather than reject them here: they do not apply
+    /// instead of failing, and this is the one error.
     fn __checks() {
         __gs::__private::crosses_to_server::<Fetcher>();
     }

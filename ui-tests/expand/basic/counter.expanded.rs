@@ -51,8 +51,6 @@ where
 )]
 pub struct CounterClient
 where
-    for<'__c> Counter: ::core::marker::Send,
-    for<'__c> Tick: ::core::marker::Send,
     for<'__c> Counter: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Counter>,
@@ -186,14 +184,9 @@ const _: () = {
             >,
         > {
             async move {
-                __gs::__private::InitResult::<
-                    Self,
-                    String,
-                >::into_result(
-                    ::core::convert::identity(
-                        __gs::__private::handler_future(Self::init(start, ctx)).await,
-                    ),
-                )
+                let result = __gs::__private::handler_future(Self::init(start, ctx))
+                    .await;
+                __gs::__private::InitResult::<Self, String>::into_result(result)
             }
         }
         fn __message_name(message: &Self::Message) -> &'static str {
@@ -248,7 +241,10 @@ const _: () = {
         }
     }
     /// What crosses into the server's task is `Send`: an error lands
-    /// on the type that is not.
+    /// on the type that is not. The impls above carry the same bounds,
+    /// higher-ranked (`for<'__c>`) so that rustc checks them where
+    /// they are used rather than reject them here: they do not apply
+    /// instead of failing, and this is the one error.
     fn __checks() {
         __gs::__private::crosses_to_server::<Counter>();
         __gs::__private::crosses_to_server::<Tick>();

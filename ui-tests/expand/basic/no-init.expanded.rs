@@ -25,7 +25,6 @@ impl Flag {
 )]
 pub struct FlagClient
 where
-    for<'__c> Flag: ::core::marker::Send,
     for<'__c> Flag: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Flag>,
@@ -175,7 +174,10 @@ const _: () = {
         }
     }
     /// What crosses into the server's task is `Send`: an error lands
-    /// on the type that is not.
+    /// on the type that is not. The impls above carry the same bounds,
+    /// higher-ranked (`for<'__c>`) so that rustc checks them where
+    /// they are used rather than reject them here: they do not apply
+    /// instead of failing, and this is the one error.
     fn __checks() {
         __gs::__private::crosses_to_server::<Flag>();
     }

@@ -48,8 +48,6 @@ where
 )]
 pub struct LoaderClient
 where
-    for<'__c> Loader: ::core::marker::Send,
-    for<'__c> Reload: ::core::marker::Send,
     for<'__c> Loader: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Loader>,
@@ -164,10 +162,8 @@ const _: () = {
             >,
         > {
             async move {
-                __gs::__private::InitResult::<
-                    Self,
-                    LoadError,
-                >::into_result(::core::convert::identity(Self::init(count, ctx)))
+                let result = Self::init(count, ctx);
+                __gs::__private::InitResult::<Self, LoadError>::into_result(result)
             }
         }
         fn __message_name(message: &Self::Message) -> &'static str {
@@ -214,7 +210,10 @@ const _: () = {
         }
     }
     /// What crosses into the server's task is `Send`: an error lands
-    /// on the type that is not.
+    /// on the type that is not. The impls above carry the same bounds,
+    /// higher-ranked (`for<'__c>`) so that rustc checks them where
+    /// they are used rather than reject them here: they do not apply
+    /// instead of failing, and this is the one error.
     fn __checks() {
         __gs::__private::crosses_to_server::<Loader>();
         __gs::__private::crosses_to_server::<Reload>();

@@ -28,7 +28,6 @@ impl Grid {
 )]
 pub struct GridClient
 where
-    for<'__c> Grid: ::core::marker::Send,
     for<'__c> Grid: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Grid>,
@@ -147,10 +146,8 @@ const _: () = {
             >,
         > {
             async move {
-                __gs::__private::InitResult::<
-                    Self,
-                    String,
-                >::into_result(::core::convert::identity(Self::init(arg0)))
+                let result = Self::init(arg0);
+                __gs::__private::InitResult::<Self, String>::into_result(result)
             }
         }
         fn __message_name(message: &Self::Message) -> &'static str {
@@ -188,7 +185,10 @@ const _: () = {
         }
     }
     /// What crosses into the server's task is `Send`: an error lands
-    /// on the type that is not.
+    /// on the type that is not. The impls above carry the same bounds,
+    /// higher-ranked (`for<'__c>`) so that rustc checks them where
+    /// they are used rather than reject them here: they do not apply
+    /// instead of failing, and this is the one error.
     fn __checks() {
         __gs::__private::crosses_to_server::<Grid>();
     }

@@ -30,7 +30,6 @@ where
 )]
 pub struct JobsClient
 where
-    for<'__c> Jobs: ::core::marker::Send,
     for<'__c> Jobs: ::genserver_core::GenServer,
 {
     handle: ::genserver_core::__private::Handle<Jobs>,
@@ -185,7 +184,10 @@ const _: () = {
         }
     }
     /// What crosses into the server's task is `Send`: an error lands
-    /// on the type that is not.
+    /// on the type that is not. The impls above carry the same bounds,
+    /// higher-ranked (`for<'__c>`) so that rustc checks them where
+    /// they are used rather than reject them here: they do not apply
+    /// instead of failing, and this is the one error.
     fn __checks() {
         __gs::__private::crosses_to_server::<Jobs>();
     }

@@ -40,7 +40,6 @@ mod bank {
     )]
     pub struct AccountClient
     where
-        for<'__c> Account: ::core::marker::Send,
         for<'__c> Account: ::genserver_core::GenServer,
     {
         handle: ::genserver_core::__private::Handle<Account>,
@@ -214,7 +213,10 @@ mod bank {
             }
         }
         /// What crosses into the server's task is `Send`: an error lands
-        /// on the type that is not.
+        /// on the type that is not. The impls above carry the same bounds,
+        /// higher-ranked (`for<'__c>`) so that rustc checks them where
+        /// they are used rather than reject them here: they do not apply
+        /// instead of failing, and this is the one error.
         fn __checks() {
             __gs::__private::crosses_to_server::<Account>();
         }

@@ -43,6 +43,12 @@ impl Plotter {
         first + second + third + kept.len() as i32
     }
 
+    /// `_x` would be read as `x`, which is taken: both still work.
+    #[call]
+    pub fn underscored(&self, _x: i32, x: i32) -> i32 {
+        x
+    }
+
     #[call]
     pub fn points(&self) -> Vec<(i32, i32)> {
         self.points.clone()
@@ -62,4 +68,5 @@ async fn main() {
         [(11, 2), (13, 4), (15, 6), (17, 8)]
     );
     assert_eq!(plotter.nested((1, [2, 3]), "abcd".into()).await.unwrap(), 10);
+    assert_eq!(plotter.underscored(1, 2).await.unwrap(), 2);
 }
