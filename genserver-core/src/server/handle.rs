@@ -101,7 +101,8 @@ impl<T: GenServer> Handle<T> {
         let timeout = match self.shared.mailbox.try_send(message, Lane::User) {
             Ok(()) => self.timeout,
             Err(SendError::Closed(_)) => return Err(CallError::NoProc),
-            Err(SendError::Full(message)) => self.wait_for_room(message).await?,
+            // Boxed: the rare wait does not make every call's future larger.
+            Err(SendError::Full(message)) => Box::pin(self.wait_for_room(message)).await?,
         };
         reply::wait(rx, &self.shared.process, timeout).await
     }
