@@ -1,9 +1,7 @@
 //! What `#[gen_server]`'s expansion names beyond the runtime's own types:
-//! the per-handler spans, and the checks that put an error on the user's
-//! token (a type that does not cross into the server's task, an init error
-//! that cannot be shown). Re-exported from `__private`; not public API.
-
-use core::fmt::Debug;
+//! the per-handler spans, the checks that put an error on the user's token
+//! (a type or a handler's future that cannot cross into the server's task),
+//! and the body of `child_spec`. Re-exported from `__private`; not public API.
 
 /// The span a `#[call]` handler runs in: `call{handler="increment"}`.
 ///
@@ -46,20 +44,6 @@ pub const fn crosses_to_server<T: CrossesToServer + ?Sized>() {}
 pub trait SendFuture: core::future::Future + Send {}
 
 impl<F: core::future::Future + Send> SendFuture for F {}
-
-/// Implemented for every type `init` may return as its error.
-#[diagnostic::on_unimplemented(
-    message = "`init`'s error type `{Self}` does not implement `Debug`",
-    label = "the error of `init` is handed to the caller of `start` inside `StartError::Init`, which shows it with `Debug`",
-    note = "derive it: `#[derive(Debug)]`, or return a `String`"
-)]
-pub trait InitError: Debug + Send + 'static {}
-
-impl<E: Debug + Send + 'static> InitError for E {}
-
-/// Checks, at the user's token, that `E` can be an init error.
-#[inline(always)]
-pub const fn init_error<E: InitError>() {}
 
 /// The body of every generated `child_spec`: id `T::NAME`, started again
 /// with a clone of `args` on every restart.
