@@ -66,7 +66,10 @@ pub struct HandlerFuture<F>(F);
 
 // SAFETY: the only constructor, `handler_future`, requires `F: Send`; a
 // bound that does not hold is a compile error, so every `HandlerFuture<F>`
-// that exists has a `Send` future inside.
+// that exists has a `Send` future inside. (The generated impls that call it
+// may assume `for<'__c> T: Send` for the types crossing into the server;
+// the same expansion checks each of those in `__checks`, where a false one
+// is a compile error too.)
 unsafe impl<F> Send for HandlerFuture<F> {}
 
 /// Wraps a handler's future; the error for a non-`Send` one lands here,
