@@ -1,9 +1,7 @@
 //! What `#[gen_server]`'s expansion names beyond the runtime's own types:
-//! the per-handler spans, and the checks that put an error on the user's
-//! token (a type that does not cross into the server's task, an init error
-//! that cannot be shown). Re-exported from `__private`; not public API.
-
-use core::fmt::Debug;
+//! the per-handler spans, the checks that put an error on the user's token
+//! (a type or a handler's future that cannot cross into the server's task),
+//! and the body of `child_spec`. Re-exported from `__private`; not public API.
 
 /// The span a `#[call]` handler runs in: `call{handler="increment"}`.
 ///
@@ -47,20 +45,6 @@ pub trait SendFuture: core::future::Future + Send {}
 
 impl<F: core::future::Future + Send> SendFuture for F {}
 
-/// Implemented for every type `init` may return as its error.
-#[diagnostic::on_unimplemented(
-    message = "`init`'s error type `{Self}` does not implement `Debug`",
-    label = "the error of `init` is handed to the caller of `start` inside `StartError::Init`, which shows it with `Debug`",
-    note = "derive it: `#[derive(Debug)]`, or return a `String`"
-)]
-pub trait InitError: Debug + Send + 'static {}
-
-impl<E: Debug + Send + 'static> InitError for E {}
-
-/// Checks, at the user's token, that `E` can be an init error.
-#[inline(always)]
-pub const fn init_error<E: InitError>() {}
-
 /// The body of every generated `child_spec`: id `T::NAME`, started again
 /// with a clone of `args` on every restart.
 pub fn child_spec<T: crate::GenServer>(args: T::Args) -> crate::ChildSpec
@@ -82,7 +66,10 @@ pub struct HandlerFuture<F>(F);
 
 // SAFETY: the only constructor, `handler_future`, requires `F: Send`; a
 // bound that does not hold is a compile error, so every `HandlerFuture<F>`
-// that exists has a `Send` future inside.
+// that exists has a `Send` future inside. (The generated impls that call it
+// may assume `for<'__c> T: Send` for the types crossing into the server;
+// the same expansion checks each of those in `__checks`, where a false one
+// is a compile error too.)
 unsafe impl<F> Send for HandlerFuture<F> {}
 
 /// Wraps a handler's future; the error for a non-`Send` one lands here,

@@ -150,6 +150,50 @@ async fn a_server_span_has_no_parent_and_follows_from_its_starter() {
     assert!(*recorder.follows.lock().unwrap() >= 1);
 }
 
+mod handler_spans {
+    use genserver_core::prelude::*;
+
+    pub(crate) struct Lexer {
+        pub(crate) tokens: u32,
+    }
+
+    #[gen_server]
+    impl Lexer {
+        #[cast]
+        pub(crate) fn push(&mut self) {
+            self.tokens += 1;
+        }
+
+        #[call]
+        pub(crate) async fn r#type(&self) -> u32 {
+            self.tokens
+        }
+
+        fn handle_info(&mut self, _msg: Info<()>) {}
+    }
+}
+
+#[tokio::test]
+async fn casts_run_in_a_cast_span_and_raw_names_are_written_plain() {
+    let recorder = Recorder::default();
+    let subscriber = Registry::default().with(recorder.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let lexer = handler_spans::Lexer::start(handler_spans::Lexer { tokens: 0 })
+        .await
+        .unwrap();
+    lexer.push();
+    assert_eq!(lexer.r#type().await.unwrap(), 1);
+    let spans = recorder.spans.lock().unwrap().clone();
+    assert!(
+        spans.contains(&"cast handler=\"push\"".to_string()),
+        "{spans:?}"
+    );
+    assert!(
+        spans.contains(&"call handler=\"type\"".to_string()),
+        "{spans:?}"
+    );
+}
+
 #[tokio::test]
 async fn normal_and_shutdown_exits_are_not_logged_as_errors() {
     let recorder = Recorder::default();

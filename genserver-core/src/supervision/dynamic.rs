@@ -182,8 +182,8 @@ impl DynamicSupervisor {
 
     /// Starts a child from `spec`, linked to this supervisor; `Ok(None)` if
     /// its `init` asked to be ignored (nothing is kept).
-    #[call]
-    pub async fn start_child(
+    #[call(pub)]
+    async fn start_child(
         &mut self,
         spec: ChildSpec,
         ctx: &mut Context<Self>,
@@ -206,11 +206,8 @@ impl DynamicSupervisor {
 
     /// Stops the child `server` (or ends the retries of a child restarting
     /// since `server` exited); it is not restarted.
-    #[call]
-    pub async fn terminate_child(
-        &mut self,
-        server: ServerId,
-    ) -> Result<(), DynamicSupervisorError> {
+    #[call(pub)]
+    async fn terminate_child(&mut self, server: ServerId) -> Result<(), DynamicSupervisorError> {
         let seq = self
             .children
             .seq_of_server(server)
@@ -224,14 +221,14 @@ impl DynamicSupervisor {
     }
 
     /// Every child, oldest first: running, or restarting.
-    #[call]
-    pub fn which_children(&self) -> Vec<ChildInfo> {
+    #[call(pub)]
+    fn which_children(&self) -> Vec<ChildInfo> {
         self.children.infos()
     }
 
     /// How many children, of which kind.
-    #[call]
-    pub fn count_children(&self) -> ChildCount {
+    #[call(pub)]
+    fn count_children(&self) -> ChildCount {
         self.children.count()
     }
 

@@ -257,22 +257,22 @@ impl Supervisor {
     }
 
     /// Every child, in start order.
-    #[call]
-    pub fn which_children(&self) -> Vec<ChildInfo> {
+    #[call(pub)]
+    fn which_children(&self) -> Vec<ChildInfo> {
         self.children.infos()
     }
 
     /// How many children, of which kind, how many running.
-    #[call]
-    pub fn count_children(&self) -> ChildCount {
+    #[call(pub)]
+    fn count_children(&self) -> ChildCount {
         self.children.count()
     }
 
     /// Adds a child after the others and starts it; `Ok(None)` if its
     /// `init` asked to be ignored (the spec is kept, unless the child is
     /// temporary).
-    #[call]
-    pub async fn start_child(
+    #[call(pub)]
+    async fn start_child(
         &mut self,
         spec: ChildSpec,
         ctx: &mut Context<Self>,
@@ -293,8 +293,8 @@ impl Supervisor {
 
     /// Stops a child and keeps its spec (a temporary child's is dropped).
     /// A restarting child stops being retried.
-    #[call]
-    pub async fn terminate_child(&mut self, id: String) -> Result<(), SupervisorError> {
+    #[call(pub)]
+    async fn terminate_child(&mut self, id: String) -> Result<(), SupervisorError> {
         let seq = self.seq(&id)?;
         self.stop_child(seq).await;
         if self
@@ -309,8 +309,8 @@ impl Supervisor {
 
     /// Starts a stopped child again from its spec; `Ok(None)` if its `init`
     /// asked to be ignored.
-    #[call]
-    pub async fn restart_child(
+    #[call(pub)]
+    async fn restart_child(
         &mut self,
         id: String,
         ctx: &mut Context<Self>,
@@ -335,8 +335,8 @@ impl Supervisor {
     }
 
     /// Forgets a stopped child's spec.
-    #[call]
-    pub fn delete_child(&mut self, id: String) -> Result<(), SupervisorError> {
+    #[call(pub)]
+    fn delete_child(&mut self, id: String) -> Result<(), SupervisorError> {
         let seq = self.seq(&id)?;
         match self.children.get(seq).expect("found by id").state {
             State::Running(_) => Err(SupervisorError::Running(id)),

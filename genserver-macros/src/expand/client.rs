@@ -118,6 +118,7 @@ impl Expander<'_, '_> {
             }
         });
         quote! {
+            #[automatically_derived]
             impl #impl_generics #client #ty_generics #where_clause {
                 #(#methods)*
             }

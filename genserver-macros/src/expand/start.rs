@@ -62,6 +62,7 @@ impl Expander<'_, '_> {
             "A child spec for a supervisor: starts a `{name}` with these arguments, and\nagain with clones of them on every restart. Its id is `{name}`; change it\nwith `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`."
         ));
         quote! {
+            #[automatically_derived]
             impl #impl_generics #self_ty #where_clause {
                 #doc
                 pub fn start(#params) -> #gs::Start<Self> {

@@ -62,6 +62,7 @@ const _: () = {
         Fetch(u64, __gs::ReplyTo<u32>),
         WarmUp(__gs::__private::CastToken),
     }
+    #[automatically_derived]
     impl FetcherClient
     where
         for<'__c> Fetcher: ::core::marker::Send,
@@ -111,6 +112,7 @@ const _: () = {
             &self.handle
         }
     }
+    #[automatically_derived]
     impl Fetcher
     where
         for<'__c> Fetcher: ::core::marker::Send,

@@ -75,6 +75,7 @@ const _: () = {
         Flip(__gs::__private::CastToken),
         IsOn(__gs::ReplyTo<bool>),
     }
+    #[automatically_derived]
     impl SwitchClient
     where
         for<'__c> Switch: ::core::marker::Send,
@@ -133,6 +134,7 @@ const _: () = {
             &self.handle
         }
     }
+    #[automatically_derived]
     impl Switch
     where
         for<'__c> Switch: ::core::marker::Send,

@@ -81,6 +81,7 @@ const _: () = {
         /// A cast: fire-and-forget, never returns a value.
         Reset(__gs::__private::CastToken),
     }
+    #[automatically_derived]
     impl CounterClient
     where
         for<'__c> Counter: ::core::marker::Send,
@@ -140,6 +141,7 @@ const _: () = {
             &self.handle
         }
     }
+    #[automatically_derived]
     impl Counter
     where
         for<'__c> Counter: ::core::marker::Send,

@@ -52,6 +52,7 @@ const _: () = {
         Raise(__gs::__private::CastToken),
         IsUp(__gs::ReplyTo<bool>),
     }
+    #[automatically_derived]
     impl FlagClient
     where
         for<'__c> Flag: ::core::marker::Send,
@@ -95,6 +96,7 @@ const _: () = {
             &self.handle
         }
     }
+    #[automatically_derived]
     impl Flag
     where
         for<'__c> Flag: ::core::marker::Send,

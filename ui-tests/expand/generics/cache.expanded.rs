@@ -76,6 +76,7 @@ const _: () = {
             __gs::__private::PhantomData<fn() -> Cache<K, V>>,
         ),
     }
+    #[automatically_derived]
     impl<K, V> CacheClient<K, V>
     where
         K: Hash + Eq + Send + 'static,
@@ -143,6 +144,7 @@ const _: () = {
             &self.handle
         }
     }
+    #[automatically_derived]
     impl<K, V> Cache<K, V>
     where
         K: Hash + Eq + Send + 'static,

@@ -74,6 +74,7 @@ const _: () = {
     enum __LoaderRequest {
         Rows(__gs::ReplyTo<usize>),
     }
+    #[automatically_derived]
     impl LoaderClient
     where
         for<'__c> Loader: ::core::marker::Send,
@@ -118,6 +119,7 @@ const _: () = {
             &self.handle
         }
     }
+    #[automatically_derived]
     impl Loader
     where
         for<'__c> Loader: ::core::marker::Send,

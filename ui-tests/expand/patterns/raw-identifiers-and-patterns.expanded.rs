@@ -55,6 +55,7 @@ const _: () = {
         Move((u8, u8), bool, __gs::__private::CastToken),
         Type(usize, __gs::ReplyTo<usize>),
     }
+    #[automatically_derived]
     impl GridClient
     where
         for<'__c> Grid: ::core::marker::Send,
@@ -104,6 +105,7 @@ const _: () = {
             &self.handle
         }
     }
+    #[automatically_derived]
     impl Grid
     where
         for<'__c> Grid: ::core::marker::Send,

@@ -58,6 +58,7 @@ const _: () = {
         /// free meanwhile.
         Run(u64, __gs::ReplyTo<u64>),
     }
+    #[automatically_derived]
     impl JobsClient
     where
         for<'__c> Jobs: ::core::marker::Send,
@@ -103,6 +104,7 @@ const _: () = {
             &self.handle
         }
     }
+    #[automatically_derived]
     impl Jobs
     where
         for<'__c> Jobs: ::core::marker::Send,

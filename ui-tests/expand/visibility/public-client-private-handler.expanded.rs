@@ -71,6 +71,7 @@ mod bank {
             /// No option: the client method is as private as the handler.
             Audit(__gs::ReplyTo<bool>),
         }
+        #[automatically_derived]
         impl AccountClient
         where
             for<'__c> Account: ::core::marker::Send,
@@ -129,6 +130,7 @@ mod bank {
                 &self.handle
             }
         }
+        #[automatically_derived]
         impl Account
         where
             for<'__c> Account: ::core::marker::Send,
