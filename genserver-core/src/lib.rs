@@ -149,9 +149,9 @@ pub use supervision::{ChildCount, ChildInfo, ChildStartError, ChildStatus, InitE
 pub mod prelude {
     pub use crate::{
         AnyServer, CallError, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorSpec,
-        ExitReason, GenServer, Info, Keys, MonitorRef, Registry, ReplyTo, Restart, Server,
-        ServerId, Shutdown, StartError, Strategy, Supervisor, SupervisorSpec, TimerRef, call, cast,
-        gen_server, whereis,
+        ExitReason, GenServer, Info, Keys, Mailbox, MailboxFull, MonitorRef, Overflow, Registry,
+        ReplyTo, Restart, Server, ServerId, Shutdown, StartError, Strategy, Supervisor,
+        SupervisorSpec, TimerRef, call, cast, gen_server, whereis,
     };
 }
 

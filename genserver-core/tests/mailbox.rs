@@ -178,3 +178,55 @@ async fn a_child_spec_sets_the_mailbox_of_every_start() {
     let child: Server<Sink> = child.downcast().unwrap();
     assert_eq!(child.mailbox(), Mailbox::bounded(4));
 }
+
+#[tokio::test]
+async fn try_cast_fails_fast_on_a_full_mailbox_and_wait_cast_waits_for_room() {
+    let server = sink(Mailbox::bounded(2)).await;
+    hold(&server, Duration::from_millis(100)).await;
+    assert_eq!(server.try_record(1), Ok(()));
+    assert_eq!(server.try_record(2), Ok(()));
+    assert_eq!(server.try_record(3), Err(genserver_core::MailboxFull));
+    // A waiting cast gets in once the hold ends and a slot frees.
+    within(LIMIT, "the waiting cast", server.record_wait(4))
+        .await
+        .unwrap();
+    // Impatient: the handle's timeout bounds the wait.
+    hold(&server, Duration::from_millis(300)).await;
+    server.record(5);
+    server.record(6);
+    let impatient = server.with_timeout(Duration::from_millis(20));
+    assert_eq!(
+        within(LIMIT, "the impatient cast", impatient.record_wait(7)).await,
+        Err(genserver_core::MailboxFull)
+    );
+    assert_eq!(server.dropped(), 0, "neither mode drops anything");
+    assert_eq!(
+        within(LIMIT, "seen", server.seen()).await,
+        Ok(vec![1, 2, 4, 5, 6])
+    );
+}
+
+/// A server whose mailbox is bounded unless its start says otherwise.
+pub struct Buffered;
+
+#[gen_server(mailbox = Mailbox::bounded(16).overflow(Overflow::DropOldest))]
+impl Buffered {
+    #[cast]
+    pub fn noop(&self) {}
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+#[tokio::test]
+async fn gen_server_sets_a_default_mailbox_that_a_start_can_override() {
+    let by_default = Buffered::start(Buffered).await.unwrap();
+    assert_eq!(
+        by_default.mailbox(),
+        Mailbox::bounded(16).overflow(Overflow::DropOldest)
+    );
+    let overridden = Buffered::start(Buffered)
+        .mailbox(Mailbox::unbounded())
+        .await
+        .unwrap();
+    assert_eq!(overridden.mailbox(), Mailbox::unbounded());
+}

@@ -5,16 +5,19 @@ use syn::parse::Parser;
 
 use crate::ctxt::Ctxt;
 
-/// `#[gen_server(info = Type, crate = path)]`.
+/// `#[gen_server(info = Type, mailbox = expr, crate = path)]`.
 pub(crate) struct Options {
     /// The server's own info message type, if given.
     pub(crate) info: Option<syn::Type>,
+    /// The mailbox every start gets unless it sets one, if given.
+    pub(crate) mailbox: Option<syn::Expr>,
     /// Where `genserver_core` is, for generated paths.
     pub(crate) krate: syn::Path,
 }
 
 pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
     let mut info = None;
+    let mut mailbox = None;
     let mut krate = None;
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("info") {
@@ -27,6 +30,17 @@ pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
                 ));
             }
             info = Some(meta.value()?.parse::<syn::Type>()?);
+            Ok(())
+        } else if meta.path.is_ident("mailbox") {
+            if mailbox.is_some() {
+                return Err(meta.error("`mailbox` is given twice"));
+            }
+            if !meta.input.peek(syn::Token![=]) {
+                return Err(meta.error(
+                    "`mailbox` sets the server's default mailbox: `#[gen_server(mailbox = Mailbox::bounded(1024))]`",
+                ));
+            }
+            mailbox = Some(meta.value()?.parse::<syn::Expr>()?);
             Ok(())
         } else if meta.path.is_ident("crate") {
             if krate.is_some() {
@@ -41,7 +55,7 @@ pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
             Ok(())
         } else {
             Err(meta.error(format_args!(
-                "unknown option `{}`: #[gen_server] takes `info = Type` (the server's own info message type) and `crate = path` (where genserver_core is)",
+                "unknown option `{}`: #[gen_server] takes `info = Type` (the server's own info message type), `mailbox = Mailbox::bounded(n)` (its default mailbox) and `crate = path` (where genserver_core is)",
                 path_text(&meta.path)
             )))
         }
@@ -51,6 +65,7 @@ pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
     }
     Options {
         info,
+        mailbox,
         krate: krate.unwrap_or_else(|| syn::parse_quote!(::genserver_core)),
     }
 }

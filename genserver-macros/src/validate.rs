@@ -6,8 +6,12 @@ use crate::model::Server;
 
 /// Methods of `Server<T>` and its traits, which a client method of the
 /// same name would be hidden behind.
-pub(crate) const BUILT_IN: [&str; 12] = [
+pub(crate) const BUILT_IN: [&str; 16] = [
     "id",
+    "mailbox_len",
+    "mailbox",
+    "dropped",
+    "send_priority",
     "is_alive",
     "stop",
     "with_timeout",
@@ -117,6 +121,27 @@ fn reserved_names(server: &Server<'_>, cx: &mut Ctxt) {
                     "`{name}` is a built-in method of `Server<{}>`, which would hide this handler; rename it (for example `{name}_{}`)",
                     server.name,
                     to_snake(&server.name.to_string()),
+                ),
+            );
+        }
+    }
+    // Every cast `x` also gets `try_x` and `x_wait` on the client.
+    let casts: Vec<String> = server
+        .handlers
+        .iter()
+        .filter(|h| h.kind == crate::model::Kind::Cast)
+        .map(|h| syn::ext::IdentExt::unraw(h.ident()).to_string())
+        .collect();
+    for handler in &server.handlers {
+        let name = syn::ext::IdentExt::unraw(handler.ident()).to_string();
+        let taken = casts
+            .iter()
+            .find(|cast| name == format!("try_{cast}") || name == format!("{cast}_wait"));
+        if let Some(cast) = taken {
+            cx.error(
+                handler.ident(),
+                format_args!(
+                    "the cast `{cast}` already gets a client method `{name}` (`try_{cast}` fails fast on a full mailbox, `{cast}_wait` waits for room); rename this handler"
                 ),
             );
         }

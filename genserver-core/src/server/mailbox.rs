@@ -24,7 +24,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::poll_fn;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context as TaskContext, Poll, Waker};
 
@@ -209,6 +209,8 @@ pub(crate) struct Queue<E> {
     config: Mailbox,
     /// Senders waiting for room in a bounded mailbox.
     room: Notify,
+    /// How many senders wait for room: the receiver wakes one only then.
+    waiting: AtomicUsize,
     dropped: AtomicU64,
     /// Who owns it, for the watermark and overflow reports.
     server: &'static str,
@@ -250,6 +252,7 @@ impl<E: Evict> Queue<E> {
             }),
             config,
             room: Notify::new(),
+            waiting: AtomicUsize::new(0),
             dropped: AtomicU64::new(0),
             server,
             id,
@@ -353,6 +356,19 @@ impl<E: Evict> Queue<E> {
     /// mailbox closes or the deadline passes.
     pub(crate) async fn send_wait(
         &self,
+        message: E,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendError<E>> {
+        // Counted before it first looks for room, so a receiver making room
+        // after that look sees it (both under the queue's lock).
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let sent = self.wait_for_room(message, deadline).await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        sent
+    }
+
+    async fn wait_for_room(
+        &self,
         mut message: E,
         deadline: Option<Instant>,
     ) -> Result<(), SendError<E>> {
@@ -382,7 +398,7 @@ impl<E: Evict> Queue<E> {
             return Poll::Ready(Some(message));
         }
         if let Some(message) = queues.user.pop_front() {
-            if self.config.capacity.is_some() {
+            if self.config.capacity.is_some() && self.waiting.load(Ordering::Acquire) > 0 {
                 self.room.notify_one();
             }
             let len = queues.user.len();

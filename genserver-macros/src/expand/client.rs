@@ -12,6 +12,8 @@
 //!             pub fn reset(&self) {
 //!                 self.handle.cast(|token| __CounterMessage(__CounterRequest::Reset(token)))
 //!             }
+//!             pub fn try_reset(&self) -> Result<(), MailboxFull> { .. try_cast .. }
+//!             pub async fn reset_wait(&self) -> Result<(), MailboxFull> { .. cast_wait .. }
 //!         }
 //!         impl Clone, Debug, ClientHandle<Counter> for CounterClient
 //! ```
@@ -81,6 +83,15 @@ impl Expander<'_, '_> {
         let generics = &self.server.item.generics;
         let (impl_generics, ty_generics, _) = generics.split_for_impl();
         let where_clause = self.where_clause();
+        // A handler named like a generated method is an error (see
+        // `validate.rs`); that method is then not generated, so the error
+        // is the only one.
+        let taken: Vec<String> = self
+            .server
+            .handlers
+            .iter()
+            .map(|h| syn::ext::IdentExt::unraw(h.ident()).to_string())
+            .collect();
         let methods = self.server.handlers.iter().map(|handler| {
             let attrs = handler.client_attrs();
             let vis = &handler.client_vis;
@@ -107,12 +118,44 @@ impl Expander<'_, '_> {
                 }
                 Kind::Cast => {
                     let token = local("token");
+                    let cfgs: Vec<_> = handler.cfgs().collect();
+                    let name = syn::ext::IdentExt::unraw(ident).to_string();
+                    let try_ident = quote::format_ident!("try_{}", name, span = ident.span());
+                    let wait_ident = quote::format_ident!("{}_wait", name, span = ident.span());
+                    let try_doc = format!(
+                        " Like [`{name}`](Self::{name}), but fails fast when the server's bounded mailbox is full."
+                    );
+                    let wait_doc = format!(
+                        " Like [`{name}`](Self::{name}), but waits for room in the server's bounded mailbox, at most the handle's timeout."
+                    );
+                    let build = quote!(|#token| #message(#request::#variant(#(#fields,)* #token)));
+                    let try_cast = (!taken.contains(&try_ident.to_string())).then(|| {
+                        quote_spanned! {span=>
+                            #(#cfgs)*
+                            #[doc = #try_doc]
+                            #[allow(dead_code, reason = "generated beside every cast; a caller may not need it")]
+                            #vis fn #try_ident(&self, #(#params),*) -> #gs::__private::Result<(), #gs::MailboxFull> {
+                                self.handle.try_cast(#build)
+                            }
+                        }
+                    });
+                    let wait_cast = (!taken.contains(&wait_ident.to_string())).then(|| {
+                        quote_spanned! {span=>
+                            #(#cfgs)*
+                            #[doc = #wait_doc]
+                            #[allow(dead_code, reason = "generated beside every cast; a caller may not need it")]
+                            #vis async fn #wait_ident(&self, #(#params),*) -> #gs::__private::Result<(), #gs::MailboxFull> {
+                                self.handle.cast_wait(#build).await
+                            }
+                        }
+                    });
                     quote_spanned! {span=>
                         #(#attrs)*
                         #vis fn #ident(&self, #(#params),*) {
-                            self.handle
-                                .cast(|#token| #message(#request::#variant(#(#fields,)* #token)))
+                            self.handle.cast(#build)
                         }
+                        #try_cast
+                        #wait_cast
                     }
                 }
             }

@@ -58,6 +58,13 @@ impl Expander<'_, '_> {
         let (init_types, init) = self.init();
         let dispatch = self.dispatch();
         let message_name = self.message_name();
+        let mailbox = self.server.options.mailbox.as_ref().map(|mailbox| {
+            quote! {
+                fn __default_mailbox() -> #gs::Mailbox {
+                    #mailbox
+                }
+            }
+        });
         let handle_info = self.handle_info();
         let handle_continue = self.handle_continue();
         let terminate = self.terminate();
@@ -73,6 +80,7 @@ impl Expander<'_, '_> {
                 const NAME: &'static str = #name;
 
                 #init
+                #mailbox
                 #message_name
                 #dispatch
                 #handle_info

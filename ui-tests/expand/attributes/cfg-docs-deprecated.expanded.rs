@@ -93,10 +93,55 @@ const _: () = {
         pub fn extra(&self, x: NoSuchType) {
             self.handle.cast(|token| __SwitchMessage(__SwitchRequest::Extra(x, token)))
         }
+        #[cfg(any())]
+        /// Like [`extra`](Self::extra), but fails fast when the server's bounded mailbox is full.
+        #[allow(
+            dead_code,
+            reason = "generated beside every cast; a caller may not need it"
+        )]
+        pub fn try_extra(
+            &self,
+            x: NoSuchType,
+        ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            self.handle
+                .try_cast(|token| __SwitchMessage(__SwitchRequest::Extra(x, token)))
+        }
+        #[cfg(any())]
+        /// Like [`extra`](Self::extra), but waits for room in the server's bounded mailbox, at most the handle's timeout.
+        #[allow(
+            dead_code,
+            reason = "generated beside every cast; a caller may not need it"
+        )]
+        pub async fn extra_wait(
+            &self,
+            x: NoSuchType,
+        ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            self.handle
+                .cast_wait(|token| __SwitchMessage(__SwitchRequest::Extra(x, token)))
+                .await
+        }
         /// Kept for old callers.
         #[deprecated = "use `turn_on`"]
         pub fn flip(&self) {
             self.handle.cast(|token| __SwitchMessage(__SwitchRequest::Flip(token)))
+        }
+        /// Like [`flip`](Self::flip), but fails fast when the server's bounded mailbox is full.
+        #[allow(
+            dead_code,
+            reason = "generated beside every cast; a caller may not need it"
+        )]
+        pub fn try_flip(&self) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            self.handle.try_cast(|token| __SwitchMessage(__SwitchRequest::Flip(token)))
+        }
+        /// Like [`flip`](Self::flip), but waits for room in the server's bounded mailbox, at most the handle's timeout.
+        #[allow(
+            dead_code,
+            reason = "generated beside every cast; a caller may not need it"
+        )]
+        pub async fn flip_wait(&self) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            self.handle
+                .cast_wait(|token| __SwitchMessage(__SwitchRequest::Flip(token)))
+                .await
         }
         pub async fn is_on(&self) -> __gs::__private::Result<bool, __gs::CallError> {
             self.handle.call(|reply| __SwitchMessage(__SwitchRequest::IsOn(reply))).await

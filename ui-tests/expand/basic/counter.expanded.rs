@@ -105,6 +105,27 @@ const _: () = {
         pub fn reset(&self) {
             self.handle.cast(|token| __CounterMessage(__CounterRequest::Reset(token)))
         }
+        /// Like [`reset`](Self::reset), but fails fast when the server's bounded mailbox is full.
+        #[allow(
+            dead_code,
+            reason = "generated beside every cast; a caller may not need it"
+        )]
+        pub fn try_reset(&self) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            self.handle
+                .try_cast(|token| __CounterMessage(__CounterRequest::Reset(token)))
+        }
+        /// Like [`reset`](Self::reset), but waits for room in the server's bounded mailbox, at most the handle's timeout.
+        #[allow(
+            dead_code,
+            reason = "generated beside every cast; a caller may not need it"
+        )]
+        pub async fn reset_wait(
+            &self,
+        ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            self.handle
+                .cast_wait(|token| __CounterMessage(__CounterRequest::Reset(token)))
+                .await
+        }
     }
     #[automatically_derived]
     impl ::core::clone::Clone for CounterClient

@@ -99,6 +99,35 @@ const _: () = {
             self.handle
                 .cast(|token| __CacheMessage(__CacheRequest::Put(key, value, token)))
         }
+        /// Like [`put`](Self::put), but fails fast when the server's bounded mailbox is full.
+        #[allow(
+            dead_code,
+            reason = "generated beside every cast; a caller may not need it"
+        )]
+        pub fn try_put(
+            &self,
+            key: K,
+            value: V,
+        ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            self.handle
+                .try_cast(|token| __CacheMessage(__CacheRequest::Put(key, value, token)))
+        }
+        /// Like [`put`](Self::put), but waits for room in the server's bounded mailbox, at most the handle's timeout.
+        #[allow(
+            dead_code,
+            reason = "generated beside every cast; a caller may not need it"
+        )]
+        pub async fn put_wait(
+            &self,
+            key: K,
+            value: V,
+        ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            self.handle
+                .cast_wait(|token| __CacheMessage(
+                    __CacheRequest::Put(key, value, token),
+                ))
+                .await
+        }
     }
     #[automatically_derived]
     impl<K, V> ::core::clone::Clone for CacheClient<K, V>

@@ -91,6 +91,35 @@ mod bank {
                         __AccountRequest::Deposit(amount, token),
                     ))
             }
+            /// Like [`deposit`](Self::deposit), but fails fast when the server's bounded mailbox is full.
+            #[allow(
+                dead_code,
+                reason = "generated beside every cast; a caller may not need it"
+            )]
+            pub(crate) fn try_deposit(
+                &self,
+                amount: u64,
+            ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+                self.handle
+                    .try_cast(|token| __AccountMessage(
+                        __AccountRequest::Deposit(amount, token),
+                    ))
+            }
+            /// Like [`deposit`](Self::deposit), but waits for room in the server's bounded mailbox, at most the handle's timeout.
+            #[allow(
+                dead_code,
+                reason = "generated beside every cast; a caller may not need it"
+            )]
+            pub(crate) async fn deposit_wait(
+                &self,
+                amount: u64,
+            ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+                self.handle
+                    .cast_wait(|token| __AccountMessage(
+                        __AccountRequest::Deposit(amount, token),
+                    ))
+                    .await
+            }
             /// No option: the client method is as private as the handler.
             async fn audit(&self) -> __gs::__private::Result<bool, __gs::CallError> {
                 self.handle

@@ -35,8 +35,8 @@ pub enum Impl {
     HandTimeout,
     /// `#[gen_server]` with its defaults (unbounded, live 5 s call timeout).
     GenServer,
-    /// `#[gen_server]` with a bounded mailbox of 1024: the API does not
-    /// exist yet; enable the `genserver-bounded` feature once it does.
+    /// `#[gen_server]` with a bounded mailbox (the `genserver-bounded`
+    /// feature, on by default).
     GenServerBounded,
     Kameo,
     Ractor,
