@@ -144,9 +144,12 @@ impl<T: GenServer> Start<T> {
         );
         span.follows_from(tracing::Span::current());
         let life = Life::new(server.clone(), shared.clone());
+        // Boxed once here, so the large server future is not copied again
+        // by each layer of the spawn.
+        let life = Box::pin(life.run(self.args, ack_tx));
         let task = tokio::spawn(
             CURRENT_SERVER
-                .scope(shared.process.id(), life.run(self.args, ack_tx))
+                .scope(shared.process.id(), life)
                 .instrument(span),
         );
         shared.process.set_abort(task.abort_handle());
