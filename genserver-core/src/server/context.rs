@@ -177,7 +177,8 @@ pub struct Context<T: GenServer> {
     pub(crate) idle: Option<Duration>,
     /// The callback running now, named in crash reports.
     pub(crate) handler: &'static str,
-    timers: JoinSet<()>,
+    /// Made at the first timer: most servers never set one.
+    timers: Option<JoinSet<()>>,
     /// Monitors not yet fired, and the servers they watch.
     monitors: HashMap<MonitorRef, AnyServer>,
 }
@@ -190,7 +191,7 @@ impl<T: GenServer> Context<T> {
             next: None,
             idle: None,
             handler: "init",
-            timers: JoinSet::new(),
+            timers: None,
             monitors: HashMap::new(),
         }
     }
@@ -260,9 +261,10 @@ impl<T: GenServer> Context<T> {
     /// Runs a timer as a task that dies with the server; finished timers
     /// are reaped as new ones start, so each costs O(1).
     fn track(&mut self, timer: impl Future<Output = ()> + Send + 'static) -> TimerRef {
-        while self.timers.try_join_next().is_some() {}
+        let timers = self.timers.get_or_insert_with(JoinSet::new);
+        while timers.try_join_next().is_some() {}
         TimerRef {
-            task: self.timers.spawn(timer),
+            task: timers.spawn(timer),
         }
     }
 
@@ -319,7 +321,9 @@ impl<T: GenServer> Context<T> {
 
     /// The server is exiting: its timers stop and its monitors are removed.
     pub(crate) fn cancel_timers(&mut self) {
-        self.timers.abort_all();
+        if let Some(timers) = &mut self.timers {
+            timers.abort_all();
+        }
         for (monitor, other) in self.monitors.drain() {
             other.process().remove_hook(HookKey::Monitor(monitor));
         }

@@ -111,9 +111,13 @@ impl<T: GenServer> Life<T> {
         ack: oneshot::Sender<Result<(), StartError<T>>>,
     ) {
         self.ctx.handler = "init";
-        let init = CatchUnwind(AssertUnwindSafe(T::__init(args, &mut self.ctx)))
-            .instrument(tracing::debug_span!("init"))
-            .await;
+        // Boxed, like the exit sequence: a one-off phase must not make the
+        // future of every idle server as large as itself.
+        let init = Box::pin(
+            CatchUnwind(AssertUnwindSafe(T::__init(args, &mut self.ctx)))
+                .instrument(tracing::debug_span!("init")),
+        )
+        .await;
         let (reason, failure) = match init {
             Ok(Ok(Some(state))) => match ack.send(Ok(())) {
                 Ok(()) => return self.serve_until_exit(state).await,
@@ -149,7 +153,7 @@ impl<T: GenServer> Life<T> {
             Ok(exit) => exit,
             Err(message) => Exit::with(ExitReason::Panic(message)),
         };
-        self.exit(&mut state, exit).await;
+        Box::pin(self.exit(&mut state, exit)).await;
     }
 
     fn drop_links(&self) {
@@ -181,7 +185,7 @@ impl<T: GenServer> Life<T> {
                     tokio::select! {
                         biased;
                         envelope = mailbox.recv() => envelope.map_or(Next::Closed, Next::Envelope),
-                        () = tokio::time::sleep(after) => Next::Idle,
+                        () = Box::pin(tokio::time::sleep(after)) => Next::Idle,
                     }
                 }
             };
