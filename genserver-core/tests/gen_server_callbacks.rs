@@ -205,6 +205,46 @@ async fn idle_timeout_is_cancelled_by_any_message() {
     assert_eq!(log.entries(), ["init"]);
 }
 
+/// A server that stops after 100 ms without a message: a sticky idle
+/// timeout set once in `init`.
+pub struct Expiring {
+    log: Log,
+}
+
+#[gen_server]
+impl Expiring {
+    fn init(log: Log, ctx: &mut Context<Self>) -> Result<Self, String> {
+        ctx.set_idle_timeout(Some(Duration::from_millis(100)));
+        Ok(Expiring { log })
+    }
+
+    /// Handlers do not re-arm anything.
+    #[call]
+    pub fn touch(&self) {}
+
+    fn handle_info(&mut self, msg: Info<()>, ctx: &mut Context<Self>) {
+        if let Info::Timeout = msg {
+            self.log.push("idle");
+            ctx.stop(ExitReason::Normal);
+        }
+    }
+}
+
+/// A sticky idle timeout outlives every handler: a server set to expire in
+/// `init` expires even though no handler re-arms it.
+#[tokio::test(start_paused = true)]
+async fn a_sticky_idle_timeout_is_rearmed_after_every_callback() {
+    let log = Log::default();
+    let server = Expiring::start(log.clone()).await.unwrap();
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        server.touch().await.unwrap();
+    }
+    assert!(server.is_alive(), "each touch came within 100 ms");
+    within(Duration::from_secs(1), "the idle expiry", server.exited()).await;
+    assert_eq!(log.entries(), ["idle"]);
+}
+
 pub struct Shy;
 
 #[gen_server]

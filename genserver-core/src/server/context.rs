@@ -175,6 +175,8 @@ pub struct Context<T: GenServer> {
     pub(crate) stop: Option<ExitReason>,
     pub(crate) next: Option<T::Continue>,
     pub(crate) idle: Option<Duration>,
+    /// The idle timeout re-armed after every callback.
+    pub(crate) sticky_idle: Option<Duration>,
     /// The callback running now, named in crash reports.
     pub(crate) handler: &'static str,
     /// Made at the first timer: most servers never set one.
@@ -190,6 +192,7 @@ impl<T: GenServer> Context<T> {
             stop: None,
             next: None,
             idle: None,
+            sticky_idle: None,
             handler: "init",
             timers: None,
             monitors: HashMap::new(),
@@ -225,6 +228,16 @@ impl<T: GenServer> Context<T> {
     /// again from the callback that handles the next message.
     pub fn idle_timeout(&mut self, after: Duration) {
         self.idle = Some(after);
+    }
+
+    /// A sticky idle timeout: after every callback, [`Info::Timeout`](crate::Info::Timeout)
+    /// is delivered if no message arrives within `after`, until it is
+    /// cleared with `None`. Set it once (in `init`) for a server that should
+    /// stop when unused, and stop in `handle_info` on `Info::Timeout`:
+    /// no handler can forget to re-arm it. A one-off
+    /// [`idle_timeout`](Self::idle_timeout) takes its place for one wait.
+    pub fn set_idle_timeout(&mut self, after: Option<Duration>) {
+        self.sticky_idle = after;
     }
 
     /// Delivers `Info::Message(message)` to `handle_info` after `delay`
@@ -336,6 +349,7 @@ impl<T: GenServer> fmt::Debug for Context<T> {
             .field("server", &self.me)
             .field("stop", &self.stop)
             .field("idle_timeout", &self.idle)
+            .field("sticky_idle_timeout", &self.sticky_idle)
             .finish_non_exhaustive()
     }
 }

@@ -179,7 +179,7 @@ impl<T: GenServer> Life<T> {
                 continue;
             }
             let mailbox = &self.shared.mailbox;
-            let next = match self.ctx.idle.take() {
+            let next = match self.ctx.idle.take().or(self.ctx.sticky_idle) {
                 None => mailbox.recv().await.map_or(Next::Closed, Next::Envelope),
                 Some(after) => {
                     tokio::select! {
