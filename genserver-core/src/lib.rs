@@ -124,6 +124,7 @@ pub use exit_reason::ExitReason;
 pub use genserver_macros::{call, cast, gen_server};
 pub use id::{MonitorRef, ServerId};
 pub use info::Info;
+pub use naming::get_or_start::GetOrStartError;
 pub use naming::registry::{BorrowedKey, Keys, RegisterError, Registry};
 pub use naming::{Name, whereis};
 pub use server::Server;

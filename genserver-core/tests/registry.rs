@@ -198,3 +198,80 @@ async fn keys_on_a_duplicate_registry_lists_a_key_once_per_registration() {
     assert!(registry.keys(&server).is_empty());
     assert_eq!(registry.count(), 0);
 }
+
+mod get_or_start {
+    use genserver_core::prelude::*;
+    use genserver_core::{ChildStartError, DynamicSupervisorError, GetOrStartError};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    pub(crate) struct Limiter;
+
+    #[gen_server]
+    impl Limiter {
+        fn init(inits: Arc<AtomicUsize>, fail: bool) -> Result<Self, String> {
+            if fail {
+                return Err("no quota configured".into());
+            }
+            inits.fetch_add(1, Ordering::SeqCst);
+            Ok(Limiter)
+        }
+
+        #[call]
+        pub(crate) fn ping(&self) {}
+
+        fn handle_info(&mut self, _msg: Info<()>) {}
+    }
+
+    /// Elixir's start on a `Registry` miss, made race-free: concurrent
+    /// callers all get the one server, whose `init` runs once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_get_or_start_callers_share_one_server_and_one_init() {
+        let keys: Registry<String> = Registry::new(Keys::Unique);
+        let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+            .await
+            .unwrap();
+        let inits = Arc::new(AtomicUsize::new(0));
+        let callers: Vec<_> = (0..16)
+            .map(|_| {
+                let (keys, sup, inits) = (keys.clone(), sup.clone(), inits.clone());
+                tokio::spawn(async move {
+                    keys.get_or_start("k".to_string(), &sup, move || {
+                        Limiter::start((inits.clone(), false))
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut servers = Vec::new();
+        for caller in callers {
+            servers.push(caller.await.unwrap().unwrap());
+        }
+        assert!(servers.iter().all(|s| *s == servers[0]));
+        assert_eq!(inits.load(Ordering::SeqCst), 1);
+        assert_eq!(sup.count_children().await.unwrap().active, 1);
+        servers[0].ping().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_real_start_failure_comes_back_typed() {
+        let keys: Registry<String> = Registry::new(Keys::Unique);
+        let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+            .await
+            .unwrap();
+        let inits = Arc::new(AtomicUsize::new(0));
+        let err = keys
+            .get_or_start("k".to_string(), &sup, move || {
+                Limiter::start((inits.clone(), true))
+            })
+            .await
+            .unwrap_err();
+        let GetOrStartError::Start(DynamicSupervisorError::StartChild(ChildStartError::Init(init))) =
+            err
+        else {
+            panic!("expected the init error, got {err:?}");
+        };
+        assert_eq!(init.downcast::<String>().unwrap(), "no quota configured");
+        assert!(keys.lookup("k").is_empty());
+    }
+}

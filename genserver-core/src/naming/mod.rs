@@ -3,6 +3,7 @@
 //! Either is free again once its server has exited: the name is released
 //! by the server's exit hook, before the server counts as gone.
 
+pub(crate) mod get_or_start;
 pub(crate) mod registry;
 
 use std::collections::HashMap;

@@ -1,0 +1,122 @@
+//! Get or start: the server under a registry key, started on a miss under
+//! a [`DynamicSupervisor`], race-free.
+//!
+//! The key is the server's name (`registry.via(key)`), taken before its
+//! `init` runs. Of two callers that miss at once, one start takes the name
+//! and runs `init`; the other's start fails with `AlreadyStarted(holder)`
+//! before its `init`, and that caller gets the holder. So every caller gets
+//! the same server, `init` runs once, and a real start failure comes back
+//! typed, never mistaken for a lost race.
+
+use std::fmt;
+use std::hash::Hash;
+
+use crate::naming::registry::Registry;
+use crate::server::Server;
+use crate::server::any::AnyServer;
+use crate::server::error::CallError;
+use crate::server::gen_server::GenServer;
+use crate::server::start::Start;
+use crate::supervision::ChildStartError;
+use crate::supervision::child_spec::ChildSpec;
+use crate::supervision::dynamic::{DynamicSupervisor, DynamicSupervisorError};
+
+/// Why [`Registry::get_or_start`] found no server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GetOrStartError {
+    /// The supervisor did not answer: it is gone, or the call timed out.
+    Supervisor(CallError),
+    /// The server did not start: the supervisor's answer, with the child's
+    /// own error (never a lost race: that returns the winner).
+    Start(DynamicSupervisorError),
+    /// The server's `init` asked to be ignored.
+    Ignored,
+    /// The key is held by a server of another type.
+    OtherType(AnyServer),
+}
+
+impl fmt::Display for GetOrStartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetOrStartError::Supervisor(e) => write!(f, "the supervisor did not answer: {e}"),
+            GetOrStartError::Start(e) => write!(f, "{e}"),
+            GetOrStartError::Ignored => f.write_str("the server's init asked to be ignored"),
+            GetOrStartError::OtherType(s) => write!(f, "the key is held by {s:?}"),
+        }
+    }
+}
+
+impl std::error::Error for GetOrStartError {}
+
+impl<K, V> Registry<K, V>
+where
+    K: Hash + Eq + Clone + fmt::Debug + Send + Sync + 'static,
+    V: Clone + Default + Send + Sync + 'static,
+{
+    /// The `T` registered under `key`, or one started now under
+    /// `supervisor` with `start()` and named by `key` (Elixir's start on a
+    /// `Registry` miss, made race-free by the name).
+    ///
+    /// ```
+    /// use genserver_core::prelude::*;
+    ///
+    /// pub struct Limiter {
+    ///     hits: u32,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Limiter {
+    ///     #[call]
+    ///     pub fn hit(&mut self) -> u32 {
+    ///         self.hits += 1;
+    ///         self.hits
+    ///     }
+    ///     fn handle_info(&mut self, _msg: Info<()>) {}
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let keys: Registry<String> = Registry::new(Keys::Unique);
+    /// let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new()).await?;
+    /// let limiter = || Limiter::start(Limiter { hits: 0 });
+    /// let a = keys.get_or_start("api-key-1".to_string(), &sup, limiter).await?;
+    /// let again = keys.get_or_start("api-key-1".to_string(), &sup, limiter).await?;
+    /// assert_eq!(a, again);
+    /// assert_eq!(again.hit().await?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_or_start<T, F>(
+        &self,
+        key: K,
+        supervisor: &Server<DynamicSupervisor>,
+        start: F,
+    ) -> Result<Server<T>, GetOrStartError>
+    where
+        T: GenServer,
+        F: Fn() -> Start<T> + Send + Sync + 'static,
+    {
+        if let Some(found) = self.whereis::<T>(&key) {
+            return Ok(found);
+        }
+        let name = self.via(key.clone());
+        let spec = ChildSpec::new(format!("{key:?}"), move || start().name(name.clone()));
+        let started = supervisor
+            .start_child(spec)
+            .await
+            .map_err(GetOrStartError::Supervisor)?;
+        let server = match started {
+            Ok(Some(server)) => server,
+            Ok(None) => return Err(GetOrStartError::Ignored),
+            Err(DynamicSupervisorError::StartChild(ChildStartError::AlreadyStarted(holder))) => {
+                holder
+            }
+            Err(error) => return Err(GetOrStartError::Start(error)),
+        };
+        match server.downcast::<T>() {
+            Some(server) => Ok(server),
+            None => Err(GetOrStartError::OtherType(server)),
+        }
+    }
+}
