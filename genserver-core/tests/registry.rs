@@ -237,7 +237,7 @@ mod get_or_start {
                 let (keys, sup, inits) = (keys.clone(), sup.clone(), inits.clone());
                 tokio::spawn(async move {
                     keys.get_or_start("k".to_string(), &sup, move || {
-                        Limiter::start((inits.clone(), false))
+                        Limiter::start(inits.clone(), false)
                     })
                     .await
                 })
@@ -262,7 +262,7 @@ mod get_or_start {
         let inits = Arc::new(AtomicUsize::new(0));
         let err = keys
             .get_or_start("k".to_string(), &sup, move || {
-                Limiter::start((inits.clone(), true))
+                Limiter::start(inits.clone(), true)
             })
             .await
             .unwrap_err();
