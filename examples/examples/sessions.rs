@@ -72,26 +72,12 @@ impl Sessions {
         })
     }
 
-    /// The session `id`, started under the supervisor if it is not running.
-    /// A crash restarts it; a normal expiry does not (a transient child).
+    /// The session `id`, started under the supervisor if it is not running
+    /// (race-free: concurrent callers share one). A crash restarts it; a
+    /// normal expiry does not, so the next request starts a fresh one.
     async fn get(&self, id: u32) -> Result<Server<Session>, Box<dyn std::error::Error>> {
-        if let Some(session) = self.names.whereis::<Session>(&id) {
-            return Ok(session);
-        }
-        let names = self.names.clone();
-        let spec = ChildSpec::new(format!("session:{id}"), move || {
-            Session::start(id, Duration::from_millis(150)).name(names.via(id))
-        })
-        .restart(Restart::Transient);
-        match self.supervisor.start_child(spec).await? {
-            Ok(Some(started)) => Ok(started.downcast().expect("a session")),
-            Ok(None) => Err("a session's init does not ask to be ignored".into()),
-            // Lost a race with another caller: use the winner.
-            Err(_) => self
-                .names
-                .whereis(&id)
-                .ok_or_else(|| "session vanished".into()),
-        }
+        let start = move || Session::start(id, Duration::from_millis(150));
+        Ok(self.names.get_or_start(id, &self.supervisor, start).await?)
     }
 }
 

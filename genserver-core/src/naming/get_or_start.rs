@@ -18,7 +18,7 @@ use crate::server::error::CallError;
 use crate::server::gen_server::GenServer;
 use crate::server::start::Start;
 use crate::supervision::ChildStartError;
-use crate::supervision::child_spec::ChildSpec;
+use crate::supervision::child_spec::{ChildSpec, Restart};
 use crate::supervision::dynamic::{DynamicSupervisor, DynamicSupervisorError};
 
 /// Why [`Registry::get_or_start`] found no server.
@@ -57,6 +57,10 @@ where
     /// The `T` registered under `key`, or one started now under
     /// `supervisor` with `start()` and named by `key` (Elixir's start on a
     /// `Registry` miss, made race-free by the name).
+    ///
+    /// The child is [`Restart::Transient`](crate::Restart::Transient): a
+    /// crash restarts it, a normal stop (an idle expiry) does not, so the
+    /// next call for its key starts a fresh one.
     ///
     /// ```
     /// use genserver_core::prelude::*;
@@ -101,7 +105,8 @@ where
             return Ok(found);
         }
         let name = self.via(key.clone());
-        let spec = ChildSpec::new(format!("{key:?}"), move || start().name(name.clone()));
+        let spec = ChildSpec::new(format!("{key:?}"), move || start().name(name.clone()))
+            .restart(Restart::Transient);
         let started = supervisor
             .start_child(spec)
             .await
