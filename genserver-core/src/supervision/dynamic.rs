@@ -258,21 +258,18 @@ impl DynamicSupervisor {
             return;
         };
         let child = self.children.get(seq).expect("indexed");
-        let id = child.spec.id.clone();
-        report_exit(&id, from, &reason);
+        report_exit(&child.spec.id, from, &reason);
         if !child.spec.restart.restarts_after(&reason) {
             self.children.remove(seq);
             return;
         }
         // Named by the server that exited until a new one runs.
         self.children.set(seq, State::Restarting(Some(from)));
-        if !self.intensity.allow(&id) {
-            self.give_up(ctx).await;
-            return;
-        }
-        self.restart(seq, ctx).await;
+        self.retry(seq, ctx).await;
     }
 
+    /// A restart of child `seq`, which is restarting: after its exit, and
+    /// again after each failed try. Each counts against the intensity.
     async fn retry(&mut self, seq: u64, ctx: &mut Context<Self>) {
         let Some(child) = self.children.get(seq) else {
             return; // terminated meanwhile

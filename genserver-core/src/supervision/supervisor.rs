@@ -426,8 +426,8 @@ impl Supervisor {
             return;
         };
         let child = self.children.get(seq).expect("indexed");
-        let (id, restart) = (child.spec.id.clone(), child.spec.restart);
-        report_exit(&id, from, &reason);
+        let restart = child.spec.restart;
+        report_exit(&child.spec.id, from, &reason);
         if !restart.restarts_after(&reason) {
             if restart == Restart::Temporary {
                 self.children.remove(seq);
@@ -437,15 +437,11 @@ impl Supervisor {
             return;
         }
         self.children.set(seq, State::Restarting(None));
-        if !self.intensity.allow(&id) {
-            self.give_up(ctx).await;
-            return;
-        }
-        self.restart_group(seq, ctx).await;
+        self.retry(seq, ctx).await;
     }
 
-    /// A retry of a child whose restart failed: counted against the
-    /// intensity, then the same restart again.
+    /// A restart of child `seq`, which is restarting: after its exit, and
+    /// again after each failed try. Each counts against the intensity.
     async fn retry(&mut self, seq: u64, ctx: &mut Context<Self>) {
         let Some(child) = self.children.get(seq) else {
             return;
