@@ -133,7 +133,7 @@ pub use server::context::{Context, TimerRef};
 pub use server::error::{CallError, MailboxFull, StartError};
 pub use server::gen_server::{ClientHandle, GenServer};
 pub use server::handle::DEFAULT_CALL_TIMEOUT;
-pub use server::mailbox::{Mailbox, Overflow};
+pub use server::mailbox_config::{Mailbox, Overflow};
 pub use server::reply::ReplyTo;
 pub use server::start::Start;
 pub use supervision::child_spec::{ChildKind, ChildSpec, Restart, Shutdown};

@@ -1,0 +1,118 @@
+//! [`Mailbox`]: how many user messages a server's mailbox holds and what a
+//! cast does when it is full. A plain value, chosen at start; the queue
+//! that follows it is in `mailbox.rs`.
+
+use std::fmt;
+
+/// How many user messages a server's mailbox holds, and what a
+/// fire-and-forget cast does when it is full. Chosen at start:
+/// `T::start(..).mailbox(Mailbox::bounded(1024))`.
+///
+/// ```
+/// use genserver_core::{Mailbox, Overflow};
+///
+/// let mailbox = Mailbox::bounded(1024).overflow(Overflow::DropOldest);
+/// assert_eq!(mailbox.capacity(), Some(1024));
+/// assert_eq!(format!("{mailbox:?}"), "Mailbox(bounded 1024, drop oldest)");
+/// assert_eq!(format!("{:?}", Mailbox::unbounded()), "Mailbox(unbounded)");
+/// ```
+///
+/// # When the user lane is full
+///
+/// - a call waits for room, within its own timeout (back-pressure);
+/// - a cast method (`server.reset()`) follows the [`Overflow`] policy: the
+///   newest message (the one being sent) or the oldest queued cast is
+///   dropped, counted ([`Server::dropped`](crate::Server::dropped)) and
+///   logged at warn level once per burst;
+/// - the priority lane (stop, exit signals, `Down`, timers) is never full.
+///
+/// # Watermarks
+///
+/// When the queue grows past the high watermark, a warning is logged (OTP
+/// 27's `long_message_queue` alarm); once it falls to the low watermark, an
+/// info line says so. Defaults: 10 000 and 1 000 for an unbounded mailbox,
+/// 3/4 and 1/4 of the capacity for a bounded one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Mailbox {
+    pub(crate) capacity: Option<usize>,
+    pub(crate) overflow: Overflow,
+    pub(crate) high: usize,
+    pub(crate) low: usize,
+}
+
+/// What a fire-and-forget cast does when a bounded mailbox is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Overflow {
+    /// Drop the message being sent (the default).
+    #[default]
+    DropNewest,
+    /// Drop the oldest queued cast or info message to make room.
+    DropOldest,
+}
+
+impl Mailbox {
+    /// No limit (the default, as in OTP).
+    pub const fn unbounded() -> Self {
+        Mailbox {
+            capacity: None,
+            overflow: Overflow::DropNewest,
+            high: 10_000,
+            low: 1_000,
+        }
+    }
+
+    /// At most `capacity` user messages wait (at least one).
+    pub const fn bounded(capacity: usize) -> Self {
+        let capacity = if capacity == 0 { 1 } else { capacity };
+        Mailbox {
+            capacity: Some(capacity),
+            overflow: Overflow::DropNewest,
+            high: if capacity * 3 / 4 == 0 {
+                1
+            } else {
+                capacity * 3 / 4
+            },
+            low: capacity / 4,
+        }
+    }
+
+    /// What a fire-and-forget cast does when the mailbox is full.
+    pub const fn overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = overflow;
+        self
+    }
+
+    /// Logs a warning when more than `high` messages wait, and an info line
+    /// once they fall to `low`.
+    pub const fn watermarks(mut self, high: usize, low: usize) -> Self {
+        self.high = if high == 0 { 1 } else { high };
+        self.low = if low < self.high { low } else { self.high - 1 };
+        self
+    }
+
+    /// The capacity; `None` when unbounded.
+    pub const fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    /// The overflow policy.
+    pub const fn overflow_policy(&self) -> Overflow {
+        self.overflow
+    }
+}
+
+impl Default for Mailbox {
+    fn default() -> Self {
+        Mailbox::unbounded()
+    }
+}
+
+impl fmt::Debug for Mailbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.capacity, self.overflow) {
+            (None, _) => f.write_str("Mailbox(unbounded)"),
+            (Some(n), Overflow::DropNewest) => write!(f, "Mailbox(bounded {n}, drop newest)"),
+            (Some(n), Overflow::DropOldest) => write!(f, "Mailbox(bounded {n}, drop oldest)"),
+        }
+    }
+}
