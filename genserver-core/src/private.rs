@@ -2,16 +2,12 @@
 //! API: no stability promise.
 
 pub use crate::private_support::*;
-pub use crate::server::gen_server::ClientHandle;
 pub use crate::server::handle::Handle;
 pub use crate::server::reply::CastToken;
-pub use crate::server::start::Start;
 pub use ::core::convert::Infallible;
 pub use ::core::future::Future;
-pub use ::core::marker::{PhantomData, Send};
-pub use ::core::result::Result::{self, Err, Ok};
-pub use ::tracing;
-pub use ::tracing::Instrument;
+pub use ::core::marker::PhantomData;
+pub use ::core::result::Result::{self, Ok};
 
 /// The `Continue` type of a server without `handle_continue`: it has no
 /// values, so `ctx.continue_with(..)` cannot be called. Define
