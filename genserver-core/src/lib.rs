@@ -125,6 +125,7 @@ pub use genserver_macros::{call, cast, gen_server};
 pub use id::{MonitorRef, ServerId};
 pub use info::Info;
 pub use naming::get_or_start::GetOrStartError;
+pub use naming::named::Named;
 pub use naming::registry::{BorrowedKey, Keys, RegisterError, Registry};
 pub use naming::{Name, whereis};
 pub use server::Server;
@@ -150,8 +151,8 @@ pub use supervision::{ChildCount, ChildInfo, ChildStartError, ChildStatus, InitE
 pub mod prelude {
     pub use crate::{
         AnyServer, CallError, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorSpec,
-        ExitReason, GenServer, Info, Keys, Mailbox, MailboxFull, MonitorRef, Overflow, Registry,
-        ReplyTo, Restart, Server, ServerId, Shutdown, StartError, Strategy, Supervisor,
+        ExitReason, GenServer, Info, Keys, Mailbox, MailboxFull, MonitorRef, Named, Overflow,
+        Registry, ReplyTo, Restart, Server, ServerId, Shutdown, StartError, Strategy, Supervisor,
         SupervisorSpec, TimerRef, call, cast, gen_server, whereis,
     };
 }

@@ -68,6 +68,9 @@ struct Inner<K, V> {
     by_key: Box<[KeyPartition<K, V>]>,
     by_server: Box<[ServerPartition<K>]>,
     entries: AtomicUsize,
+    /// Counts removals, so a [`Named`](crate::Named) handle knows when the
+    /// holder it found may have changed.
+    removals: AtomicU64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -105,7 +108,10 @@ impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> Inner<K, V> {
         if servers.is_empty() {
             partition.remove(key);
         }
-        self.entries.fetch_sub(removed, Ordering::Relaxed);
+        if removed > 0 {
+            self.entries.fetch_sub(removed, Ordering::Relaxed);
+            self.removals.fetch_add(1, Ordering::Release);
+        }
         removed
     }
 
@@ -215,6 +221,7 @@ where
         Registry {
             inner: Arc::new(Inner {
                 number: NUMBER.fetch_add(1, Ordering::Relaxed),
+                removals: AtomicU64::new(0),
                 keys,
                 hasher: RandomState::new(),
                 by_key: (0..partitions).map(|_| Mutex::default()).collect(),
@@ -451,5 +458,18 @@ where
 
     fn describe(&self) -> String {
         format!("{:?}", self.key)
+    }
+
+    fn find(&self) -> Option<AnyServer> {
+        let partition = self.registry.inner.key_partition(&self.key);
+        partition
+            .get(&self.key)?
+            .values()
+            .find(|held| held.server.is_alive())
+            .map(|held| held.server.clone())
+    }
+
+    fn removals(&self) -> u64 {
+        self.registry.inner.removals.load(Ordering::Acquire)
     }
 }
