@@ -142,6 +142,7 @@ pub use supervision::dynamic::{
     DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorError, DynamicSupervisorSpec,
     RetryPending,
 };
+pub use supervision::partition::{PartitionSupervisor, ResizeError};
 pub use supervision::supervisor::{
     RetryRestart, Strategy, Supervisor, SupervisorClient, SupervisorError, SupervisorSpec,
 };
@@ -152,8 +153,8 @@ pub mod prelude {
     pub use crate::{
         AnyServer, CallError, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorSpec,
         ExitReason, GenServer, Info, Keys, Mailbox, MailboxFull, MonitorRef, Named, Overflow,
-        Registry, ReplyTo, Restart, Server, ServerId, Shutdown, StartError, Strategy, Supervisor,
-        SupervisorSpec, TimerRef, call, cast, gen_server, whereis,
+        PartitionSupervisor, Registry, ReplyTo, Restart, Server, ServerId, Shutdown, StartError,
+        Strategy, Supervisor, SupervisorSpec, TimerRef, call, cast, gen_server, whereis,
     };
 }
 

@@ -116,7 +116,7 @@ impl<T: GenServer> Resolver<T> {
 ///
 /// Make one from a local name (`Named::new("stats")`), a registry key
 /// (`Named::new(registry.via(key))`), or a partition
-/// (later: a partition).
+/// ([`PartitionSupervisor::named`](crate::PartitionSupervisor::named)).
 ///
 /// ```
 /// use genserver_core::prelude::*;

@@ -359,6 +359,32 @@ where
             .find_map(|held| held.server.downcast::<T>())
     }
 
+    /// The first running server under `key`, untyped.
+    pub(crate) fn find<Q>(&self, key: &Q) -> Option<AnyServer>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let partition = self.inner.key_partition(key);
+        partition
+            .get(key)?
+            .values()
+            .find(|held| held.server.is_alive())
+            .map(|held| held.server.clone())
+    }
+
+    /// Changes whenever an entry is removed (or [`note_change`](Self::note_change)
+    /// is called): while it stays the same, a server found under a key
+    /// still holds it.
+    pub(crate) fn removals(&self) -> u64 {
+        self.inner.removals.load(Ordering::Acquire)
+    }
+
+    /// Tells cached lookups to look again: what a key means has changed.
+    pub(crate) fn note_change(&self) {
+        self.inner.removals.fetch_add(1, Ordering::Release);
+    }
+
     /// How many entries the registry holds, over all keys. O(1).
     pub fn count(&self) -> usize {
         self.inner.entries.load(Ordering::Relaxed)
@@ -461,15 +487,10 @@ where
     }
 
     fn find(&self) -> Option<AnyServer> {
-        let partition = self.registry.inner.key_partition(&self.key);
-        partition
-            .get(&self.key)?
-            .values()
-            .find(|held| held.server.is_alive())
-            .map(|held| held.server.clone())
+        self.registry.find(&self.key)
     }
 
     fn removals(&self) -> u64 {
-        self.registry.inner.removals.load(Ordering::Acquire)
+        self.registry.removals()
     }
 }

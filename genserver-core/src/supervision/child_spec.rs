@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::gen_server::GenServer;
 use crate::server::mailbox::Mailbox;
@@ -120,11 +121,23 @@ impl ChildSpec {
         T: GenServer,
         F: Fn() -> Start<T> + Send + Sync + 'static,
     {
+        Self::new_then(id, start, |_: &Server<T>| {})
+    }
+
+    /// [`new`](Self::new), running `started` on each start's new server
+    /// before the supervisor goes on.
+    pub(crate) fn new_then<T, F, G>(id: impl Into<String>, start: F, started: G) -> Self
+    where
+        T: GenServer,
+        F: Fn() -> Start<T> + Send + Sync + 'static,
+        G: Fn(&Server<T>) + Send + Sync + 'static,
+    {
         let supervisor = [
             TypeId::of::<Supervisor>(),
             TypeId::of::<DynamicSupervisor>(),
         ]
         .contains(&TypeId::of::<T>());
+        let started = Arc::new(started);
         ChildSpec {
             id: id.into(),
             start: Arc::new(move |parent, mailbox| {
@@ -132,9 +145,13 @@ impl ChildSpec {
                 if let Some(mailbox) = mailbox {
                     start = start.mailbox(mailbox);
                 }
+                let started = started.clone();
                 Box::pin(async move {
                     match start.await {
-                        Ok(server) => Ok(Some(AnyServer::from(&server))),
+                        Ok(server) => {
+                            started(&server);
+                            Ok(Some(AnyServer::from(&server)))
+                        }
                         Err(err) => ChildStartError::from_start(err).map_or(Ok(None), Err),
                     }
                 })

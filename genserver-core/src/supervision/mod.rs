@@ -6,6 +6,7 @@
 pub(crate) mod child_spec;
 pub(crate) mod children;
 pub(crate) mod dynamic;
+pub(crate) mod partition;
 pub(crate) mod supervisor;
 
 use std::any::Any;
