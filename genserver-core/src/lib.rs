@@ -137,6 +137,7 @@ pub use server::handle::DEFAULT_CALL_TIMEOUT;
 pub use server::mailbox_config::{Mailbox, Overflow};
 pub use server::reply::ReplyTo;
 pub use server::start::Start;
+pub use supervision::application::{Application, ApplicationError, Exit, Running};
 pub use supervision::child_spec::{ChildKind, ChildSpec, Restart, Shutdown};
 pub use supervision::dynamic::{
     DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorError, DynamicSupervisorSpec,

@@ -3,6 +3,7 @@
 //! child. The supervisors themselves are in `supervisor.rs` and
 //! `dynamic.rs`; what a child is, in `child_spec.rs`.
 
+pub(crate) mod application;
 pub(crate) mod child_spec;
 pub(crate) mod children;
 pub(crate) mod dynamic;
