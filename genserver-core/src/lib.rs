@@ -138,6 +138,7 @@ pub use server::mailbox_config::{Mailbox, Overflow};
 pub use server::reply::ReplyTo;
 pub use server::start::Start;
 pub use supervision::application::{Application, ApplicationError, Exit, Running};
+pub use supervision::backoff::Backoff;
 pub use supervision::child_spec::{ChildKind, ChildSpec, Restart, Shutdown};
 pub use supervision::dynamic::{
     DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorError, DynamicSupervisorSpec,

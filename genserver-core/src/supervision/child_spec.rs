@@ -13,6 +13,7 @@ use crate::server::gen_server::GenServer;
 use crate::server::mailbox::Mailbox;
 use crate::server::start::Start;
 use crate::supervision::ChildStartError;
+use crate::supervision::backoff::Backoff;
 use crate::{DynamicSupervisor, Supervisor};
 
 /// When a child is restarted after it exits.
@@ -108,6 +109,7 @@ pub struct ChildSpec {
     pub(crate) shutdown: Shutdown,
     pub(crate) kind: ChildKind,
     pub(crate) mailbox: Option<Mailbox>,
+    pub(crate) backoff: Option<Backoff>,
 }
 
 impl ChildSpec {
@@ -168,6 +170,7 @@ impl ChildSpec {
                 ChildKind::Worker
             },
             mailbox: None,
+            backoff: None,
         }
     }
 
@@ -206,6 +209,13 @@ impl ChildSpec {
         self
     }
 
+    /// Waits before each restart, longer for each restart in a row (see
+    /// [`Backoff`]); without it, the child restarts at once, as in OTP.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = Some(backoff);
+        self
+    }
+
     /// The child's id.
     pub fn child_id(&self) -> &str {
         &self.id
@@ -227,6 +237,7 @@ impl fmt::Debug for ChildSpec {
             .field("shutdown", &self.shutdown)
             .field("kind", &self.kind)
             .field("mailbox", &self.mailbox)
+            .field("backoff", &self.backoff)
             .finish_non_exhaustive()
     }
 }

@@ -4,6 +4,7 @@
 //! `dynamic.rs`; what a child is, in `child_spec.rs`.
 
 pub(crate) mod application;
+pub(crate) mod backoff;
 pub(crate) mod child_spec;
 pub(crate) mod children;
 pub(crate) mod dynamic;
