@@ -219,7 +219,7 @@ impl<T: GenServer> PartitionSupervisor<T> {
         lock(&self.inner.supervisor).clone()
     }
 
-    /// The partitions, in index order ([`Supervisor::which_children`]).
+    /// The partitions, in index order ([`SupervisorClient::which_children`](crate::SupervisorClient::which_children)).
     pub async fn which_children(&self) -> Result<Vec<ChildInfo>, CallError> {
         self.supervisor()
             .ok_or(CallError::NoProc)?
@@ -227,7 +227,7 @@ impl<T: GenServer> PartitionSupervisor<T> {
             .await
     }
 
-    /// How many partitions, how many running ([`Supervisor::count_children`]).
+    /// How many partitions, how many running ([`SupervisorClient::count_children`](crate::SupervisorClient::count_children)).
     pub async fn count_children(&self) -> Result<ChildCount, CallError> {
         self.supervisor()
             .ok_or(CallError::NoProc)?
