@@ -135,13 +135,33 @@ impl<T: GenServer> Handle<T> {
         &self,
         build: impl FnOnce(ReplyTo<R>) -> T::Message,
     ) -> Result<R, CallError> {
-        match &self.target {
-            Target::Server(shared) => shared.call(build, self.timeout).await,
+        // One async body for both targets: a nested future per call costs
+        // more than the branch.
+        let resolved;
+        let shared: &Shared<T> = match &self.target {
+            Target::Server(shared) => shared,
             Target::Named(resolver) => match resolver.resolve() {
-                Some(shared) => shared.call(build, self.timeout).await,
-                None => Err(CallError::NoProc),
+                Some(found) => {
+                    resolved = found;
+                    &resolved
+                }
+                None => return Err(CallError::NoProc),
             },
+        };
+        if shared.calling_self() {
+            return Err(CallError::CallingSelf);
         }
+        let (tx, rx) = oneshot::channel();
+        let message = Envelope::Call(build(ReplyTo::new(tx)));
+        let timeout = match shared.mailbox.try_send(message, Lane::User) {
+            Ok(()) => self.timeout,
+            Err(SendError::Closed(_)) => return Err(CallError::NoProc),
+            // Boxed: the rare wait does not make every call's future larger.
+            Err(SendError::Full(message)) => {
+                Box::pin(shared.wait_for_room(message, self.timeout)).await?
+            }
+        };
+        reply::wait(rx, &shared.process, timeout).await
     }
 
     /// Queues a cast; never fails, never blocks. On a full mailbox, the
@@ -211,25 +231,6 @@ impl<T: GenServer> Shared<T> {
         CURRENT_SERVER
             .try_with(|current| *current == self.process.id())
             .unwrap_or(false)
-    }
-
-    async fn call<R>(
-        &self,
-        build: impl FnOnce(ReplyTo<R>) -> T::Message,
-        timeout: Duration,
-    ) -> Result<R, CallError> {
-        if self.calling_self() {
-            return Err(CallError::CallingSelf);
-        }
-        let (tx, rx) = oneshot::channel();
-        let message = Envelope::Call(build(ReplyTo::new(tx)));
-        let timeout = match self.mailbox.try_send(message, Lane::User) {
-            Ok(()) => timeout,
-            Err(SendError::Closed(_)) => return Err(CallError::NoProc),
-            // Boxed: the rare wait does not make every call's future larger.
-            Err(SendError::Full(message)) => Box::pin(self.wait_for_room(message, timeout)).await?,
-        };
-        reply::wait(rx, &self.process, timeout).await
     }
 
     /// Back-pressure: waits for room for a call; the time left for the reply.

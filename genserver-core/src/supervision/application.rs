@@ -40,6 +40,11 @@ type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// Return what [`run`](Self::run) gives from `main`: [`Exit`] is a
 /// [`Termination`].
 ///
+/// Signals need the crate's `signal` feature (on by default) and a runtime
+/// with its I/O driver (`#[tokio::main]` has it). Without the feature, the
+/// application stops through [`shutdown_on`](Self::shutdown_on),
+/// [`Running::stop`] or its root's exit.
+///
 /// ```no_run
 /// use genserver_core::prelude::*;
 /// use genserver_core::{Application, Exit};
@@ -180,6 +185,7 @@ impl fmt::Debug for Application {
 }
 
 /// ctrl-c, or SIGTERM on Unix; registered at once.
+#[cfg(feature = "signal")]
 fn os_signal() -> Result<Signal, ApplicationError> {
     #[cfg(unix)]
     {
@@ -200,6 +206,13 @@ fn os_signal() -> Result<Signal, ApplicationError> {
             let _ = tokio::signal::ctrl_c().await;
         }))
     }
+}
+
+/// Without the `signal` feature the application stops only through
+/// `shutdown_on`, `Running::stop` or its root's exit.
+#[cfg(not(feature = "signal"))]
+fn os_signal() -> Result<Signal, ApplicationError> {
+    Ok(Box::pin(std::future::pending()))
 }
 
 /// A started [`Application`]: wait for its end with [`wait`](Self::wait).

@@ -26,6 +26,7 @@ use tokio::time::Instant;
 /// use genserver_core::Backoff;
 /// use std::time::Duration;
 ///
+/// # #[derive(Clone)]
 /// # pub struct Feed;
 /// # #[gen_server]
 /// # impl Feed {
