@@ -8,10 +8,10 @@
 //!                         (None once deleted)
 //! ```
 //!
-//! A read loads the map pointer (lock-free: `arc-swap` keeps a per-thread
-//! debt, no shared counter is touched), checks the access against the
-//! owner's number (one atomic load, and the task-local only when the access
-//! needs the owner), then reads the map (lock-free). Deleting swaps the
+//! A read loads the map pointer (lock-free: `arc-swap` records a debt in
+//! a per-thread slot, no shared counter is touched), checks the access
+//! against the owner's number (one atomic load and the task-local, only
+//! when the access needs the owner), then reads the map (lock-free). Deleting swaps the
 //! pointer to `None`: the map is dropped when the last operation already in
 //! flight finishes, and every later operation through any handle gets
 //! [`TableError::Deleted`]. What stays behind is this small struct.
