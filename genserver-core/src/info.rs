@@ -2,10 +2,11 @@
 
 use crate::exit_reason::ExitReason;
 use crate::id::{MonitorRef, ServerId};
+use crate::table::heir::TableTransfer;
 
 /// Everything a server receives that is not a call or a cast: its own
 /// messages (`M`, the `info = M` type of `#[gen_server]`), timer messages,
-/// idle timeouts and monitor notifications.
+/// idle timeouts, monitor notifications and inherited tables.
 ///
 /// `handle_info` is mandatory and must be total over this type. It is
 /// `#[non_exhaustive]`, so a `match` on it always ends in a catch-all arm:
@@ -38,4 +39,8 @@ pub enum Info<M> {
         /// Why it exited.
         reason: ExitReason,
     },
+    /// This server is the heir of a table whose owner exited, and owns it
+    /// now (`{:'ETS-TRANSFER', tab, from, data}`); get the typed table with
+    /// [`TableTransfer::downcast`](crate::TableTransfer::downcast).
+    TableTransfer(TableTransfer),
 }

@@ -97,6 +97,12 @@
 //! `T::start(..).link(..)`. A handle to a supervised child is stale once the
 //! child is restarted: find children by name or through a registry.
 //!
+//! # Tables
+//!
+//! A [`Table`] is ETS: a concurrent map owned by a server (created in its
+//! `init`), read from any task without a message, private, protected or
+//! public, deleted with its owner or handed to an heir.
+//!
 //! # Failure
 //!
 //! A panic in a callback ends that server only: waiting callers and every
@@ -119,6 +125,7 @@ mod naming;
 mod private_support;
 mod server;
 mod supervision;
+mod table;
 
 pub use exit_reason::ExitReason;
 pub use genserver_macros::{call, cast, gen_server};
@@ -149,6 +156,13 @@ pub use supervision::supervisor::{
     RetryRestart, Strategy, Supervisor, SupervisorClient, SupervisorError, SupervisorSpec,
 };
 pub use supervision::{ChildCount, ChildInfo, ChildStartError, ChildStatus, InitError};
+pub use table::Table;
+pub use table::access::{Access, Operation};
+pub use table::builder::TableBuilder;
+pub use table::counter::Counter;
+pub use table::error::TableError;
+pub use table::heir::{AnyTable, TableTransfer};
+pub use table::id::TableId;
 
 /// Everything a server's module needs: `use genserver_core::prelude::*;`.
 pub mod prelude {
@@ -156,7 +170,7 @@ pub mod prelude {
         AnyServer, CallError, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorSpec,
         ExitReason, GenServer, Info, Keys, Mailbox, MailboxFull, MonitorRef, Named, Overflow,
         PartitionSupervisor, Registry, ReplyTo, Restart, Server, ServerId, Shutdown, StartError,
-        Strategy, Supervisor, SupervisorSpec, TimerRef, call, cast, gen_server, whereis,
+        Strategy, Supervisor, SupervisorSpec, Table, TableError, TimerRef, call, cast, gen_server, whereis,
     };
 }
 

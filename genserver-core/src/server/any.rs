@@ -16,6 +16,7 @@ use crate::server::gen_server::GenServer;
 use crate::server::handle::{Handle, Shared};
 use crate::server::mailbox::{Envelope, Lane, System};
 use crate::server::process::Process;
+use crate::table::heir::TableTransfer;
 
 /// What any server offers, whatever its type.
 pub(crate) trait Control: Send + Sync + 'static {
@@ -135,6 +136,11 @@ impl AnyServer {
         } else if !reason.is_normal() {
             self.process().kill(reason);
         }
+    }
+
+    /// Tells an heir that it owns a table now; `false` if it is exiting.
+    pub(crate) fn deliver_table_transfer(&self, transfer: TableTransfer) -> bool {
+        self.control.send_system(System::TableTransfer(transfer))
     }
 
     /// Tells a watcher that the server it monitors exited.

@@ -34,6 +34,7 @@ use crate::exit_reason::ExitReason;
 use crate::id::{MonitorRef, ServerId};
 use crate::server::GenServer;
 pub(crate) use crate::server::mailbox_config::{Mailbox, Overflow};
+use crate::table::heir::TableTransfer;
 
 /// What travels through a server's mailbox. Calls and casts stay inline;
 /// the rare system messages are boxed so they do not make every slot larger.
@@ -68,6 +69,8 @@ pub(crate) enum System {
         from: ServerId,
         reason: ExitReason,
     },
+    /// A table whose heir this server is: it owns it now.
+    TableTransfer(TableTransfer),
     /// `server.stop(reason)`: answered with the reason the server exited with.
     Stop {
         reason: ExitReason,

@@ -9,8 +9,9 @@
 //! ```
 //!
 //! Everything that is "gone when the server exits" goes through one
-//! mechanism, the exit hooks: local names and registry entries are released
-//! first (so no lookup finds a dead server), then monitors get `Down` and
+//! mechanism, the exit hooks: local names, registry entries and owned tables
+//! are released first (so no lookup finds a dead server, and a table has
+//! been handed to its heir or deleted), then monitors get `Down` and
 //! links get exit signals. Each hook has a key, so adding and removing one
 //! is O(1) whatever the number of links, monitors or registrations.
 
@@ -62,6 +63,9 @@ pub(crate) enum HookKey {
     Monitor(MonitorRef),
     /// A link with another server.
     Link(ServerId),
+    /// A table this server owns (by the table's number): handed to its
+    /// heir or deleted.
+    Table(u64),
 }
 
 /// What happens when the server exits.

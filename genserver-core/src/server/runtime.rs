@@ -211,6 +211,7 @@ impl<T: GenServer> Life<T> {
                         }
                     }
                     System::Exit { from, reason } => Info::Exit { from, reason },
+                    System::TableTransfer(transfer) => Info::TableTransfer(transfer),
                     System::Stop { reason, done } => {
                         return Exit {
                             reason,
@@ -290,6 +291,7 @@ fn info_handler<M>(info: &Info<M>) -> &'static str {
         Info::Timeout => "handle_info(Timeout)",
         Info::Down { .. } => "handle_info(Down)",
         Info::Exit { .. } => "handle_info(Exit)",
+        Info::TableTransfer(_) => "handle_info(TableTransfer)",
     }
 }
 
