@@ -122,7 +122,7 @@ mod supervision;
 
 pub use exit_reason::ExitReason;
 pub use genserver_macros::{call, cast, gen_server};
-pub use id::{MonitorRef, ServerId};
+pub use id::{MonitorRef, ServerId, TaskId};
 pub use info::Info;
 pub use naming::get_or_start::GetOrStartError;
 pub use naming::registry::{BorrowedKey, Keys, RegisterError, Registry};
@@ -136,6 +136,7 @@ pub use server::handle::DEFAULT_CALL_TIMEOUT;
 pub use server::mailbox_config::{Mailbox, Overflow};
 pub use server::reply::ReplyTo;
 pub use server::start::Start;
+pub use server::tasks::TaskRef;
 pub use supervision::child_spec::{ChildKind, ChildSpec, Restart, Shutdown};
 pub use supervision::dynamic::{
     DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorError, DynamicSupervisorSpec,

@@ -104,7 +104,10 @@ impl<T: GenServer> Handle<T> {
             // Boxed: the rare wait does not make every call's future larger.
             Err(SendError::Full(message)) => Box::pin(self.wait_for_room(message)).await?,
         };
-        reply::wait(rx, &self.shared.process, timeout).await
+        // `Err` inside: the task answering it failed (`tasks.rs`).
+        reply::wait(rx, &self.shared.process, timeout)
+            .await?
+            .map_err(CallError::TaskFailed)
     }
 
     /// Back-pressure: waits for room for a call; the time left for the reply.

@@ -31,7 +31,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
 use crate::exit_reason::ExitReason;
-use crate::id::{MonitorRef, ServerId};
+use crate::id::{MonitorRef, ServerId, TaskId};
 use crate::server::GenServer;
 pub(crate) use crate::server::mailbox_config::{Mailbox, Overflow};
 
@@ -66,6 +66,11 @@ pub(crate) enum System {
     },
     Exit {
         from: ServerId,
+        reason: ExitReason,
+    },
+    /// One of the server's tasks panicked (`tasks.rs`).
+    TaskFailed {
+        task: TaskId,
         reason: ExitReason,
     },
     /// `server.stop(reason)`: answered with the reason the server exited with.

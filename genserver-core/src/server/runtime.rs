@@ -211,6 +211,7 @@ impl<T: GenServer> Life<T> {
                         }
                     }
                     System::Exit { from, reason } => Info::Exit { from, reason },
+                    System::TaskFailed { task, reason } => Info::TaskFailed { task, reason },
                     System::Stop { reason, done } => {
                         return Exit {
                             reason,
@@ -290,11 +291,12 @@ fn info_handler<M>(info: &Info<M>) -> &'static str {
         Info::Timeout => "handle_info(Timeout)",
         Info::Down { .. } => "handle_info(Down)",
         Info::Exit { .. } => "handle_info(Exit)",
+        Info::TaskFailed { .. } => "handle_info(TaskFailed)",
     }
 }
 
 /// Polls a future inside `catch_unwind`, turning a panic into its message.
-struct CatchUnwind<F>(AssertUnwindSafe<F>);
+pub(crate) struct CatchUnwind<F>(pub(crate) AssertUnwindSafe<F>);
 
 impl<F: Future> Future for CatchUnwind<F> {
     type Output = Result<F::Output, Arc<str>>;
