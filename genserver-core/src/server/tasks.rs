@@ -103,25 +103,28 @@ pub(crate) async fn deliver<T: GenServer>(
 }
 
 /// Runs a task that answers a call: its output is the reply; a panic or an
-/// abort fails the call at once.
-pub(crate) async fn answer<T: GenServer, R>(
+/// abort fails the call at once. The reply is guarded before the task
+/// starts: one aborted before its first poll fails the call too.
+pub(crate) fn answer<T: GenServer, R>(
     server: Handle<T>,
     task: TaskId,
     reply: ReplyTo<R>,
     future: impl Future<Output = R>,
-) {
+) -> impl Future<Output = ()> {
     let mut pending = Pending {
         server,
         reply: Some(reply),
     };
-    let outcome = CatchUnwind(AssertUnwindSafe(future)).await;
-    let reply = pending.reply.take().expect("answered once");
-    match outcome {
-        Ok(value) => reply.reply(value),
-        Err(panic) => {
-            let reason = ExitReason::Panic(panic);
-            report::<T>(&pending.server, task, &reason);
-            reply.fail(reason);
+    async move {
+        let outcome = CatchUnwind(AssertUnwindSafe(future)).await;
+        let reply = pending.reply.take().expect("answered once");
+        match outcome {
+            Ok(value) => reply.reply(value),
+            Err(panic) => {
+                let reason = ExitReason::Panic(panic);
+                report::<T>(&pending.server, task, &reason);
+                reply.fail(reason);
+            }
         }
     }
 }

@@ -1,0 +1,373 @@
+//! docs/behaviour.md, "Tasks": a server's tasks (`ctx.spawn`, a reply from
+//! a task) and the `TaskSupervisor` (Elixir's `Task.Supervisor`).
+#![allow(
+    unreachable_pub,
+    reason = "test servers are `pub` like a user's; the test crate exports nothing"
+)]
+
+mod common;
+
+use common::{Log, eventually, gone, within};
+use genserver_core::prelude::*;
+use genserver_core::{TaskId, TaskRef};
+use std::future::pending;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// Pushes `entry` to the log when dropped: shows that a pending task was
+/// aborted (its future dropped), not left running.
+struct OnDrop(Log, &'static str);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        self.0.push(self.1);
+    }
+}
+
+/// A future that never finishes, and logs "task dropped" once aborted.
+async fn forever(log: Log) -> Event {
+    let _guard = OnDrop(log, "task dropped");
+    pending().await
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Done(u64),
+    Ping,
+}
+
+pub struct Boss {
+    log: Log,
+}
+
+#[gen_server(info = Event)]
+impl Boss {
+    /// A task answering `Done(n)` after `delay`.
+    #[call]
+    fn work(&mut self, n: u64, delay: Duration, ctx: &mut Context<Self>) -> TaskRef {
+        ctx.spawn(async move {
+            tokio::time::sleep(delay).await;
+            Event::Done(n)
+        })
+    }
+
+    #[call]
+    fn work_then_panic(&mut self, ctx: &mut Context<Self>) -> TaskId {
+        ctx.spawn(async { panic!("task boom") }).id()
+    }
+
+    /// A task that never finishes, and logs its abort.
+    #[call]
+    fn linger(&mut self, ctx: &mut Context<Self>) -> TaskRef {
+        ctx.spawn(forever(self.log.clone()))
+    }
+
+    /// A detached task that finishes when `go` fires, and logs it.
+    #[call]
+    fn detached(&mut self, go: oneshot::Receiver<()>, ctx: &mut Context<Self>) -> TaskRef {
+        let log = self.log.clone();
+        ctx.spawn_detached(async move {
+            let _ = go.await;
+            log.push("detached finished");
+            Event::Done(7)
+        })
+    }
+
+    /// Holds the server for `d` (an `async` handler holds it while it awaits).
+    #[cast]
+    async fn hold(&self, d: Duration) {
+        tokio::time::sleep(d).await;
+    }
+
+    #[call]
+    fn double_later(
+        &mut self,
+        reply: ReplyTo<u64>,
+        n: u64,
+        delay: Duration,
+        ctx: &mut Context<Self>,
+    ) {
+        ctx.reply_from_task(reply, async move {
+            tokio::time::sleep(delay).await;
+            n * 2
+        });
+    }
+
+    #[call]
+    fn answer_with_panic(&mut self, reply: ReplyTo<u64>, ctx: &mut Context<Self>) {
+        ctx.reply_from_task(reply, async { panic!("answer boom") });
+    }
+
+    #[call]
+    fn answer_never(&mut self, reply: ReplyTo<u64>, ctx: &mut Context<Self>) {
+        let log = self.log.clone();
+        ctx.reply_from_task(reply, async move {
+            let _guard = OnDrop(log, "answer dropped");
+            pending::<u64>().await
+        });
+    }
+
+    #[call]
+    fn answer_then_abort(&mut self, reply: ReplyTo<u64>, ctx: &mut Context<Self>) {
+        let task = ctx.reply_from_task(reply, pending());
+        task.abort();
+    }
+
+    #[call]
+    fn ping(&self) -> &'static str {
+        "pong"
+    }
+
+    #[cast]
+    fn crash(&self) {
+        panic!("boss broke")
+    }
+
+    #[call]
+    fn seen(&self) -> Vec<String> {
+        self.log.entries()
+    }
+
+    fn handle_info(&mut self, msg: Info<Event>) {
+        match msg {
+            Info::Message(Event::Done(n)) => self.log.push(format!("done:{n}")),
+            Info::Message(Event::Ping) => self.log.push("ping"),
+            Info::TaskFailed { task, reason } => self.log.push(format!("failed:{task}:{reason}")),
+            other => self.log.push(format!("other:{other:?}")),
+        }
+    }
+}
+
+async fn boss() -> (Server<Boss>, Log) {
+    let log = Log::default();
+    (Boss::start(Boss { log: log.clone() }).await.unwrap(), log)
+}
+
+// ---- ctx.spawn ---------------------------------------------------------
+
+/// `Task.Supervisor.async_nolink` from a GenServer: the result arrives as
+/// a message in `handle_info`.
+#[tokio::test]
+async fn task_result_arrives_in_handle_info() {
+    let (server, log) = boss().await;
+    let task = server.work(3, Duration::from_millis(5)).await.unwrap();
+    eventually(LIMIT, "the task's result in handle_info", || {
+        log.contains("done:3")
+    })
+    .await;
+    assert!(task.is_finished());
+    assert!(!task.abort(), "a finished task is not running");
+}
+
+/// A task's result is a normal message: it queues behind the messages
+/// already waiting (unlike a timer's, which takes the priority lane).
+#[tokio::test(start_paused = true)]
+async fn task_result_queues_behind_messages_already_waiting() {
+    let (server, log) = boss().await;
+    server.work(1, Duration::from_millis(10)).await.unwrap();
+    server.hold(Duration::from_millis(50)); // busy until t = 50
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    server.send(Event::Ping); // queued at t = 1, the result at t = 10
+    within(LIMIT, "both handled", async {
+        while log.entries().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    assert_eq!(log.entries(), ["ping", "done:1"]);
+}
+
+/// In a full bounded mailbox, a task's result waits for room; the
+/// overflow policy does not drop it.
+#[tokio::test(start_paused = true)]
+async fn task_result_waits_for_room_in_a_full_bounded_mailbox() {
+    let log = Log::default();
+    let server = Boss::start(Boss { log: log.clone() })
+        .mailbox(Mailbox::bounded(1).overflow(Overflow::DropNewest))
+        .await
+        .unwrap();
+    server.work(4, Duration::from_millis(10)).await.unwrap();
+    server.hold(Duration::from_millis(50)); // busy until t = 50
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    server.send(Event::Ping); // fills the mailbox before the result comes
+    eventually(LIMIT, "the result, after the ping", || {
+        log.contains("done:4")
+    })
+    .await;
+    assert_eq!(log.entries(), ["ping", "done:4"]);
+    assert_eq!(server.dropped(), 0);
+}
+
+/// `{:DOWN, ref, :process, pid, reason}` of an `async_nolink` task: the
+/// panic reaches `handle_info` with the task's id, and the server runs on.
+#[tokio::test]
+async fn task_panic_arrives_as_task_failed_in_handle_info() {
+    let (server, log) = boss().await;
+    let task = server.work_then_panic().await.unwrap();
+    let expected = format!("failed:{task}:panicked: task boom");
+    eventually(LIMIT, "Info::TaskFailed in handle_info", || {
+        log.contains(&expected)
+    })
+    .await;
+    assert!(server.is_alive());
+    assert_eq!(server.ping().await, Ok("pong"));
+}
+
+/// A linked `Task` dies with its caller: a crashed server's tasks are
+/// aborted (today a plain `tokio::spawn` would outlive it).
+#[tokio::test]
+async fn task_spawned_by_a_server_is_aborted_when_the_server_crashes() {
+    let (server, log) = boss().await;
+    let task = server.linger().await.unwrap();
+    server.crash();
+    gone(&server).await;
+    eventually(LIMIT, "the task aborted", || log.contains("task dropped")).await;
+    assert!(task.is_finished());
+}
+
+/// Whatever the exit reason: a normal stop aborts the tasks too.
+#[tokio::test]
+async fn task_spawned_by_a_server_is_aborted_when_the_server_stops_normally() {
+    let (server, log) = boss().await;
+    server.linger().await.unwrap();
+    within(LIMIT, "stop", server.stop(ExitReason::Normal))
+        .await
+        .unwrap();
+    eventually(LIMIT, "the task aborted", || log.contains("task dropped")).await;
+}
+
+/// A server killed without `terminate` (`:kill`) loses its tasks too.
+#[tokio::test]
+async fn task_spawned_by_a_server_is_aborted_when_the_server_is_killed() {
+    let (server, log) = boss().await;
+    server.linger().await.unwrap();
+    AnyServer::from(&server).kill();
+    gone(&server).await;
+    eventually(LIMIT, "the task aborted", || log.contains("task dropped")).await;
+}
+
+/// The server's own abort stops the task and delivers nothing
+/// (`Task.shutdown/2`).
+#[tokio::test]
+async fn aborting_a_task_stops_it_and_delivers_nothing() {
+    let (server, log) = boss().await;
+    let task = server.linger().await.unwrap();
+    assert!(task.abort(), "it was running");
+    eventually(LIMIT, "the task aborted", || log.contains("task dropped")).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(server.seen().await.unwrap(), ["task dropped"]);
+}
+
+/// A detached task is not tied to the server: it runs to its end after
+/// the server has exited.
+#[tokio::test]
+async fn detached_task_outlives_its_server() {
+    let (server, log) = boss().await;
+    let (go, wait) = oneshot::channel();
+    let task = server.detached(wait).await.unwrap();
+    server.crash();
+    gone(&server).await;
+    assert!(!task.is_finished(), "still running after the server's exit");
+    go.send(()).unwrap();
+    eventually(LIMIT, "the detached task finished", || {
+        log.contains("detached finished")
+    })
+    .await;
+}
+
+/// A detached task still delivers its result while the server runs.
+#[tokio::test]
+async fn detached_task_result_arrives_in_handle_info() {
+    let (server, log) = boss().await;
+    let (go, wait) = oneshot::channel();
+    server.detached(wait).await.unwrap();
+    go.send(()).unwrap();
+    eventually(LIMIT, "the result in handle_info", || {
+        log.contains("done:7")
+    })
+    .await;
+}
+
+// ---- reply from a task -------------------------------------------------
+
+/// `GenServer.reply/2` from a task: the caller gets the task's output,
+/// and the server answers other calls meanwhile.
+#[tokio::test]
+async fn reply_from_task_answers_the_caller() {
+    let (server, _log) = boss().await;
+    let (doubled, pong) = within(LIMIT, "both calls", async {
+        tokio::join!(
+            server.double_later(21, Duration::from_millis(50)),
+            server.ping()
+        )
+    })
+    .await;
+    assert_eq!((doubled, pong), (Ok(42), Ok("pong")));
+}
+
+/// A panic in the task answering a call is the caller's error at once,
+/// not a hang until its timeout; the server runs on.
+#[tokio::test]
+async fn panicking_reply_task_gives_the_caller_an_error_not_a_hang() {
+    let (server, _log) = boss().await;
+    let result = within(
+        Duration::from_secs(2),
+        "the error, well before the 60 s timeout",
+        server
+            .with_timeout(Duration::from_secs(60))
+            .answer_with_panic(),
+    )
+    .await;
+    assert_eq!(
+        result,
+        Err(CallError::TaskFailed(ExitReason::Panic(
+            "answer boom".into()
+        )))
+    );
+    assert_eq!(server.ping().await, Ok("pong"));
+}
+
+/// An aborted reply task fails the call at once, with `Killed`.
+#[tokio::test]
+async fn aborted_reply_task_gives_the_caller_an_error_not_a_hang() {
+    let (server, _log) = boss().await;
+    let result = within(
+        Duration::from_secs(2),
+        "the error, well before the 60 s timeout",
+        server
+            .with_timeout(Duration::from_secs(60))
+            .answer_then_abort(),
+    )
+    .await;
+    assert_eq!(result, Err(CallError::TaskFailed(ExitReason::Killed)));
+}
+
+/// The reply task dies with its server, and the caller learns the
+/// server's exit reason, as for any call the server had not answered.
+#[tokio::test]
+async fn reply_task_dies_with_its_server_and_the_caller_gets_the_exit_reason() {
+    let (server, log) = boss().await;
+    let slow = server.with_timeout(Duration::from_secs(60));
+    let call = tokio::spawn(async move { slow.answer_never().await });
+    eventually(LIMIT, "the call handled", || server.mailbox_len() == 0).await;
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    server.crash();
+    let result = within(Duration::from_secs(2), "the caller's error", call)
+        .await
+        .unwrap();
+    assert_eq!(
+        result,
+        Err(CallError::Exited(ExitReason::Panic("boss broke".into())))
+    );
+    eventually(LIMIT, "the task aborted", || log.contains("answer dropped")).await;
+}
+
+#[test]
+fn task_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<TaskRef>();
+    send_sync::<TaskId>();
+    send_sync::<Info<u64>>();
+}
