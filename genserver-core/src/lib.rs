@@ -145,6 +145,9 @@ pub use supervision::dynamic::{
 pub use supervision::supervisor::{
     RetryRestart, Strategy, Supervisor, SupervisorClient, SupervisorError, SupervisorSpec,
 };
+pub use supervision::task_supervisor::{
+    TaskError, TaskHandle, TaskSupervisor, TaskSupervisorClient, TaskSupervisorSpec,
+};
 pub use supervision::{ChildCount, ChildInfo, ChildStartError, ChildStatus, InitError};
 
 /// Everything a server's module needs: `use genserver_core::prelude::*;`.

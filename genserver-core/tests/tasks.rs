@@ -9,7 +9,7 @@ mod common;
 
 use common::{Log, eventually, gone, within};
 use genserver_core::prelude::*;
-use genserver_core::{TaskId, TaskRef};
+use genserver_core::{ChildKind, TaskError, TaskId, TaskRef, TaskSupervisor, TaskSupervisorSpec};
 use std::future::pending;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -53,9 +53,14 @@ impl Boss {
         })
     }
 
+    /// A task panicking after `delay`.
     #[call]
-    fn work_then_panic(&mut self, ctx: &mut Context<Self>) -> TaskId {
-        ctx.spawn(async { panic!("task boom") }).id()
+    fn work_then_panic(&mut self, delay: Duration, ctx: &mut Context<Self>) -> TaskId {
+        ctx.spawn(async move {
+            tokio::time::sleep(delay).await;
+            panic!("task boom")
+        })
+        .id()
     }
 
     /// A task that never finishes, and logs its abort.
@@ -205,7 +210,7 @@ async fn task_result_waits_for_room_in_a_full_bounded_mailbox() {
 #[tokio::test]
 async fn task_panic_arrives_as_task_failed_in_handle_info() {
     let (server, log) = boss().await;
-    let task = server.work_then_panic().await.unwrap();
+    let task = server.work_then_panic(Duration::ZERO).await.unwrap();
     let expected = format!("failed:{task}:panicked: task boom");
     eventually(LIMIT, "Info::TaskFailed in handle_info", || {
         log.contains(&expected)
@@ -213,6 +218,30 @@ async fn task_panic_arrives_as_task_failed_in_handle_info() {
     .await;
     assert!(server.is_alive());
     assert_eq!(server.ping().await, Ok("pong"));
+}
+
+/// A task's failure is a notice from the runtime, like a monitor's `Down`:
+/// it takes the priority lane, ahead of queued messages.
+#[tokio::test(start_paused = true)]
+async fn task_failure_overtakes_queued_messages() {
+    let (server, log) = boss().await;
+    let task = server
+        .work_then_panic(Duration::from_millis(10))
+        .await
+        .unwrap();
+    server.hold(Duration::from_millis(50)); // busy until t = 50
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    server.send(Event::Ping); // queued at t = 1, the failure at t = 10
+    within(LIMIT, "both handled", async {
+        while log.entries().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    assert_eq!(
+        log.entries(),
+        [format!("failed:{task}:panicked: task boom"), "ping".into()]
+    );
 }
 
 /// A linked `Task` dies with its caller: a crashed server's tasks are
@@ -364,9 +393,242 @@ async fn reply_task_dies_with_its_server_and_the_caller_gets_the_exit_reason() {
     eventually(LIMIT, "the task aborted", || log.contains("answer dropped")).await;
 }
 
+// ---- TaskSupervisor ----------------------------------------------------
+
+async fn task_supervisor(spec: TaskSupervisorSpec) -> Server<TaskSupervisor> {
+    TaskSupervisor::start(spec).await.unwrap()
+}
+
+/// `Task.Supervisor.async_nolink` + `Task.await`: the task's output.
+#[tokio::test]
+async fn task_supervisor_async_nolink_returns_the_result() {
+    let sup = task_supervisor(TaskSupervisorSpec::new()).await;
+    let task = sup.async_nolink(async { 6 * 7 }).await.unwrap();
+    assert_eq!(within(LIMIT, "the result", task).await, Ok(42));
+}
+
+/// Not linked: a panic is the awaiting caller's error, not its panic, and
+/// the supervisor runs on.
+#[tokio::test]
+async fn task_supervisor_async_nolink_returns_panic_as_error() {
+    let sup = task_supervisor(TaskSupervisorSpec::new()).await;
+    let task = sup
+        .async_nolink(async { panic!("nolink boom") })
+        .await
+        .unwrap();
+    let result: Result<(), TaskError> = within(LIMIT, "the error", task).await;
+    assert_eq!(result, Err(TaskError::Panic("nolink boom".into())));
+    assert_eq!(
+        result.unwrap_err().reason(),
+        ExitReason::Panic("nolink boom".into())
+    );
+    assert!(sup.is_alive());
+    assert_eq!(sup.count().await, Ok(0));
+}
+
+/// `Task.shutdown(task, :brutal_kill)`: an aborted task's handle gives
+/// `Aborted`.
+#[tokio::test]
+async fn task_supervisor_aborted_task_gives_aborted() {
+    let sup = task_supervisor(TaskSupervisorSpec::new()).await;
+    let task = sup.async_nolink(pending::<u32>()).await.unwrap();
+    assert!(task.abort());
+    assert_eq!(
+        within(LIMIT, "the error", task).await,
+        Err(TaskError::Aborted)
+    );
+}
+
+/// The caller is not linked: a task whose handle is dropped runs on.
+#[tokio::test]
+async fn task_supervisor_async_nolink_task_outlives_its_dropped_handle() {
+    let sup = task_supervisor(TaskSupervisorSpec::new()).await;
+    let log = Log::default();
+    let (go, wait) = oneshot::channel::<()>();
+    let seen = log.clone();
+    let task = sup
+        .async_nolink(async move {
+            let _ = wait.await;
+            seen.push("finished");
+        })
+        .await
+        .unwrap();
+    drop(task);
+    go.send(()).unwrap();
+    eventually(LIMIT, "the task finished", || log.contains("finished")).await;
+}
+
+/// `Task.Supervisor.start_child`: fire and forget; a panic ends that task
+/// only.
+#[tokio::test]
+async fn task_supervisor_start_child_runs_the_task_and_survives_its_panic() {
+    let sup = task_supervisor(TaskSupervisorSpec::new()).await;
+    let log = Log::default();
+    let seen = log.clone();
+    sup.start_child(async { panic!("child boom") })
+        .await
+        .unwrap();
+    sup.start_child(async move { seen.push("ran") })
+        .await
+        .unwrap();
+    eventually(LIMIT, "the task ran", || log.contains("ran")).await;
+    assert!(sup.is_alive());
+    within(LIMIT, "no task left", async {
+        while sup.count().await.unwrap() != 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+}
+
+/// `Task.Supervisor.children/1`: the running tasks, and only those.
+#[tokio::test]
+async fn task_supervisor_lists_and_counts_running_tasks() {
+    let sup = task_supervisor(TaskSupervisorSpec::new()).await;
+    let a = sup.start_child(pending()).await.unwrap();
+    let (go, wait) = oneshot::channel::<()>();
+    let b = sup
+        .start_child(async move {
+            let _ = wait.await;
+        })
+        .await
+        .unwrap();
+    let mut children = sup.children().await.unwrap();
+    children.sort();
+    assert_eq!(children, [a.id(), b.id()]);
+    assert_eq!(sup.count().await, Ok(2));
+    go.send(()).unwrap();
+    within(LIMIT, "the finished task gone from the list", async {
+        while sup.children().await.unwrap() != [a.id()] {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    a.abort();
+    within(LIMIT, "the aborted task gone from the list", async {
+        while sup.count().await.unwrap() != 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+}
+
+/// Tasks do not trap exits: the supervisor's shutdown aborts them, and
+/// they have ended when its `stop` returns.
+#[tokio::test]
+async fn task_supervisor_shutdown_aborts_running_tasks() {
+    let sup = task_supervisor(TaskSupervisorSpec::new()).await;
+    let log = Log::default();
+    let handle = sup.async_nolink(forever(log.clone())).await.unwrap();
+    within(LIMIT, "stop", sup.stop(ExitReason::Shutdown))
+        .await
+        .unwrap();
+    assert_eq!(log.entries(), ["task dropped"]);
+    assert_eq!(
+        within(LIMIT, "the error", handle).await,
+        Err(TaskError::Aborted)
+    );
+}
+
+/// With a shutdown timeout, tasks get that long to finish, then the rest
+/// are aborted (OTP's `shutdown: ms`).
+#[tokio::test(start_paused = true)]
+async fn task_supervisor_shutdown_timeout_lets_tasks_finish_then_aborts_the_rest() {
+    let spec = TaskSupervisorSpec::new().shutdown(Shutdown::Timeout(Duration::from_millis(100)));
+    let sup = task_supervisor(spec).await;
+    let log = Log::default();
+    let quick = sup
+        .async_nolink(async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            "quick"
+        })
+        .await
+        .unwrap();
+    let slow = sup.async_nolink(forever(log.clone())).await.unwrap();
+    let started = tokio::time::Instant::now();
+    within(LIMIT, "stop", sup.stop(ExitReason::Shutdown))
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(100));
+    assert_eq!(quick.await, Ok("quick"));
+    assert_eq!(slow.await, Err(TaskError::Aborted));
+    assert_eq!(log.entries(), ["task dropped"]);
+}
+
+/// `Task.Supervisor` in a supervision tree: a child of kind supervisor,
+/// stopped with the tree, its tasks with it.
+#[tokio::test]
+async fn task_supervisor_nests_in_a_supervision_tree() {
+    let spec = TaskSupervisor::child_spec(TaskSupervisorSpec::new());
+    let text = format!("{spec:?}");
+    assert!(
+        text.contains(&format!("{:?}", ChildKind::Supervisor)) && text.contains("Infinity"),
+        "{text}"
+    );
+    let tree = Supervisor::start(
+        SupervisorSpec::new(Strategy::OneForOne).child(ChildSpec::new("tasks", || {
+            TaskSupervisor::start(TaskSupervisorSpec::new()).name("nested-tasks")
+        })),
+    )
+    .await
+    .unwrap();
+    let sup = whereis::<TaskSupervisor>("nested-tasks").unwrap();
+    let first = Log::default();
+    let seen = first.clone();
+    sup.start_child(async move {
+        forever(seen).await;
+    })
+    .await
+    .unwrap();
+    // A task supervisor killed under the tree loses its tasks, and is
+    // restarted, empty.
+    AnyServer::from(&sup).kill();
+    gone(&sup).await;
+    eventually(LIMIT, "the killed supervisor's task aborted", || {
+        first.contains("task dropped")
+    })
+    .await;
+    let restarted = within(LIMIT, "the restart", async {
+        loop {
+            match whereis::<TaskSupervisor>("nested-tasks") {
+                Some(s) if s != sup => break s,
+                _ => tokio::time::sleep(Duration::from_millis(1)).await,
+            }
+        }
+    })
+    .await;
+    assert_eq!(restarted.count().await, Ok(0));
+    let log = Log::default();
+    let handle = restarted.async_nolink(forever(log.clone())).await.unwrap();
+    within(LIMIT, "the tree stops", tree.stop(ExitReason::Shutdown))
+        .await
+        .unwrap();
+    assert!(!restarted.is_alive());
+    assert_eq!(log.entries(), ["task dropped"]);
+    assert_eq!(handle.await, Err(TaskError::Aborted));
+}
+
+/// A task offered to a supervisor that is gone does not run.
+#[tokio::test]
+async fn task_supervisor_not_running_refuses_tasks() {
+    let sup = task_supervisor(TaskSupervisorSpec::new()).await;
+    sup.stop(ExitReason::Normal).await.unwrap();
+    assert_eq!(
+        sup.async_nolink(async { 1 }).await.unwrap_err(),
+        CallError::NoProc
+    );
+    assert_eq!(
+        sup.start_child(async {}).await.unwrap_err(),
+        CallError::NoProc
+    );
+}
+
 #[test]
 fn task_types_are_send_and_sync() {
     fn send_sync<T: Send + Sync>() {}
+    send_sync::<TaskError>();
+    send_sync::<genserver_core::TaskHandle<u64>>();
+    send_sync::<Server<TaskSupervisor>>();
     send_sync::<TaskRef>();
     send_sync::<TaskId>();
     send_sync::<Info<u64>>();

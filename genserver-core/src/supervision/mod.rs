@@ -1,12 +1,14 @@
 //! Supervision: what both kinds of supervisor share — restart intensity,
 //! child info and counts, typed start errors, exit reports, stopping a
 //! child. The supervisors themselves are in `supervisor.rs` and
-//! `dynamic.rs`; what a child is, in `child_spec.rs`.
+//! `dynamic.rs`, the supervisor of plain tasks in `task_supervisor.rs`;
+//! what a child is, in `child_spec.rs`.
 
 pub(crate) mod child_spec;
 pub(crate) mod children;
 pub(crate) mod dynamic;
 pub(crate) mod supervisor;
+pub(crate) mod task_supervisor;
 
 use std::any::Any;
 use std::collections::VecDeque;
