@@ -74,7 +74,9 @@
 //! do besides changing the state (stop, timers, idle timeouts, monitors,
 //! links); [`ReplyTo`] answers a call later. A server handles one message
 //! at a time: an `async` handler holds the server while it awaits, as in
-//! OTP, so hand slow work to a task and answer through `ReplyTo`.
+//! OTP, so hand slow work to a task: `ctx.spawn(..)` delivers its output
+//! to `handle_info`, `ctx.reply_from_task(reply, ..)` answers a call with
+//! it, and both die with the server (see [`Context`], "Tasks").
 //!
 //! Its mailbox has two lanes: calls, casts and `server.send(..)` queue in
 //! order on the user lane; stop requests, exit signals, monitors' `Down`
@@ -93,7 +95,8 @@
 //! [`Supervisor`] and [`DynamicSupervisor`] start children from
 //! [`ChildSpec`]s (every server gets `T::child_spec(args)`), restart them by
 //! [`Strategy`] and [`Restart`] type within a restart intensity, and stop
-//! them in reverse order. Servers link with `ctx.link(..)` or
+//! them in reverse order. [`TaskSupervisor`] supervises tasks that belong
+//! to no server (Elixir's `Task.Supervisor`). Servers link with `ctx.link(..)` or
 //! `T::start(..).link(..)`. A handle to a supervised child is stale once the
 //! child is restarted: find children by name or through a registry.
 //!

@@ -41,6 +41,87 @@ use crate::server::tasks::{self, TaskRef};
 /// [`idle_timeout`](Self::idle_timeout) delivers
 /// [`Info::Timeout`](crate::Info::Timeout) when no message arrives in time.
 ///
+/// # Tasks
+///
+/// [`spawn`](Self::spawn) runs a future beside the server, tied to its
+/// life (a linked `Task`): its output arrives in `handle_info` as
+/// [`Info::Message`](crate::Info::Message), behind the messages already
+/// queued; a panic arrives as [`Info::TaskFailed`](crate::Info::TaskFailed)
+/// on the priority lane, and the server runs on. Its tasks are aborted
+/// when the server exits, for any reason;
+/// [`spawn_detached`](Self::spawn_detached) starts one that outlives it.
+/// [`reply_from_task`](Self::reply_from_task) answers a call from a task:
+/// the server handles other messages meanwhile, and a panic in the task is
+/// the caller's [`CallError::TaskFailed`](crate::CallError::TaskFailed),
+/// never a hang. Both return a [`TaskRef`] that aborts the task.
+///
+/// ```
+/// use genserver_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Debug)]
+/// pub enum Fetched {
+///     Page(String),
+/// }
+///
+/// pub struct Crawler {
+///     pages: Vec<String>,
+///     failures: usize,
+/// }
+///
+/// async fn fetch(url: String) -> String {
+///     tokio::time::sleep(Duration::from_millis(10)).await; // the slow part
+///     assert!(!url.contains("broken"), "cannot fetch {url}");
+///     format!("<html>{url}</html>")
+/// }
+///
+/// #[gen_server(info = Fetched)]
+/// impl Crawler {
+///     /// Fetches in a task; the page arrives in `handle_info`.
+///     #[cast]
+///     pub fn crawl(&mut self, url: String, ctx: &mut Context<Self>) {
+///         ctx.spawn(async move { Fetched::Page(fetch(url).await) });
+///     }
+///
+///     /// Fetches in a task that answers the caller; the server is free meanwhile.
+///     #[call]
+///     pub fn fetch_now(&mut self, reply: ReplyTo<String>, url: String, ctx: &mut Context<Self>) {
+///         ctx.reply_from_task(reply, fetch(url));
+///     }
+///
+///     #[call]
+///     pub fn report(&self) -> (usize, usize) {
+///         (self.pages.len(), self.failures)
+///     }
+///
+///     fn handle_info(&mut self, msg: Info<Fetched>) {
+///         match msg {
+///             Info::Message(Fetched::Page(page)) => self.pages.push(page),
+///             Info::TaskFailed { reason, .. } => {
+///                 tracing::warn!(%reason, "fetch failed");
+///                 self.failures += 1;
+///             }
+///             other => tracing::debug!(?other, "ignored"),
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let crawler = Crawler::start(Crawler { pages: Vec::new(), failures: 0 }).await?;
+/// crawler.crawl("a.example".into());
+/// crawler.crawl("broken.example".into());
+/// assert_eq!(crawler.fetch_now("b.example".into()).await?, "<html>b.example</html>");
+/// assert!(matches!(
+///     crawler.fetch_now("broken.example".into()).await,
+///     Err(CallError::TaskFailed(ExitReason::Panic(_)))
+/// ));
+/// # tokio::time::sleep(Duration::from_millis(50)).await;
+/// assert_eq!(crawler.report().await?, (1, 1));
+/// # Ok(())
+/// # }
+/// ```
+///
 /// # Monitors and links
 ///
 /// [`monitor`](Self::monitor) delivers [`Info::Down`](crate::Info::Down)
