@@ -555,6 +555,25 @@ async fn task_supervisor_shutdown_timeout_lets_tasks_finish_then_aborts_the_rest
     assert_eq!(log.entries(), ["task dropped"]);
 }
 
+/// `Shutdown::Infinity`: the supervisor's shutdown waits for every task.
+#[tokio::test(start_paused = true)]
+async fn task_supervisor_shutdown_infinity_waits_for_every_task() {
+    let sup = task_supervisor(TaskSupervisorSpec::new().shutdown(Shutdown::Infinity)).await;
+    let slow = sup
+        .async_nolink(async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            "slow"
+        })
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    within(LIMIT, "stop", sup.stop(ExitReason::Shutdown))
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(slow.await, Ok("slow"));
+}
+
 /// `Task.Supervisor` in a supervision tree: a child of kind supervisor,
 /// stopped with the tree, its tasks with it.
 #[tokio::test]
