@@ -107,6 +107,7 @@ impl Boss {
 
     #[call]
     fn answer_never(&mut self, reply: ReplyTo<u64>, ctx: &mut Context<Self>) {
+        self.log.push("answering");
         let log = self.log.clone();
         ctx.reply_from_task(reply, async move {
             let _guard = OnDrop(log, "answer dropped");
@@ -380,8 +381,7 @@ async fn reply_task_dies_with_its_server_and_the_caller_gets_the_exit_reason() {
     let (server, log) = boss().await;
     let slow = server.with_timeout(Duration::from_secs(60));
     let call = tokio::spawn(async move { slow.answer_never().await });
-    eventually(LIMIT, "the call handled", || server.mailbox_len() == 0).await;
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    eventually(LIMIT, "the call handled", || log.contains("answering")).await;
     server.crash();
     let result = within(Duration::from_secs(2), "the caller's error", call)
         .await
