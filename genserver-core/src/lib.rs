@@ -128,6 +128,7 @@ pub use genserver_macros::{call, cast, gen_server};
 pub use id::{MonitorRef, ServerId, TaskId};
 pub use info::Info;
 pub use naming::get_or_start::GetOrStartError;
+pub use naming::named::Named;
 pub use naming::registry::{BorrowedKey, Keys, RegisterError, Registry};
 pub use naming::{Name, whereis};
 pub use server::Server;
@@ -140,11 +141,14 @@ pub use server::mailbox_config::{Mailbox, Overflow};
 pub use server::reply::ReplyTo;
 pub use server::start::Start;
 pub use server::tasks::TaskRef;
+pub use supervision::application::{Application, ApplicationError, Exit, Running};
+pub use supervision::backoff::Backoff;
 pub use supervision::child_spec::{ChildKind, ChildSpec, Restart, Shutdown};
 pub use supervision::dynamic::{
     DynamicSupervisor, DynamicSupervisorClient, DynamicSupervisorError, DynamicSupervisorSpec,
     RetryPending,
 };
+pub use supervision::partition::{PartitionSupervisor, ResizeError};
 pub use supervision::supervisor::{
     RetryRestart, Strategy, Supervisor, SupervisorClient, SupervisorError, SupervisorSpec,
 };
@@ -157,9 +161,9 @@ pub use supervision::{ChildCount, ChildInfo, ChildStartError, ChildStatus, InitE
 pub mod prelude {
     pub use crate::{
         AnyServer, CallError, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorSpec,
-        ExitReason, GenServer, Info, Keys, Mailbox, MailboxFull, MonitorRef, Overflow, Registry,
-        ReplyTo, Restart, Server, ServerId, Shutdown, StartError, Strategy, Supervisor,
-        SupervisorSpec, TimerRef, call, cast, gen_server, whereis,
+        ExitReason, GenServer, Info, Keys, Mailbox, MailboxFull, MonitorRef, Named, Overflow,
+        PartitionSupervisor, Registry, ReplyTo, Restart, Server, ServerId, Shutdown, StartError,
+        Strategy, Supervisor, SupervisorSpec, TimerRef, call, cast, gen_server, whereis,
     };
 }
 

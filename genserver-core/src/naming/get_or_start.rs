@@ -19,7 +19,7 @@ use crate::server::gen_server::GenServer;
 use crate::server::start::Start;
 use crate::supervision::ChildStartError;
 use crate::supervision::child_spec::{ChildSpec, Restart};
-use crate::supervision::dynamic::{DynamicSupervisor, DynamicSupervisorError};
+use crate::supervision::dynamic::{DynamicSupervisorClient, DynamicSupervisorError};
 
 /// Why [`Registry::get_or_start`] found no server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +62,10 @@ where
     /// crash restarts it, a normal stop (an idle expiry) does not, so the
     /// next call for its key starts a fresh one.
     ///
+    /// `supervisor` is a `&Server<DynamicSupervisor>` or, for a supervisor
+    /// that is itself supervised, a `&Named<DynamicSupervisor>` that
+    /// follows its restarts (both dereference to its client).
+    ///
     /// ```
     /// use genserver_core::prelude::*;
     ///
@@ -94,7 +98,7 @@ where
     pub async fn get_or_start<T, F>(
         &self,
         key: K,
-        supervisor: &Server<DynamicSupervisor>,
+        supervisor: &DynamicSupervisorClient,
         start: F,
     ) -> Result<Server<T>, GetOrStartError>
     where

@@ -4,10 +4,12 @@
 //! by the server's exit hook, before the server counts as gone.
 
 pub(crate) mod get_or_start;
+pub(crate) mod named;
 pub(crate) mod registry;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::id::ServerId;
@@ -35,6 +37,11 @@ pub(crate) trait Via: Send + Sync + 'static {
     fn unregister(&self, server: &AnyServer);
     /// The name, for messages.
     fn describe(&self) -> String;
+    /// The server holding the name now.
+    fn find(&self) -> Option<AnyServer>;
+    /// Changes whenever a name of this kind is freed: while it stays the
+    /// same, the holder found last still holds the name.
+    fn removals(&self) -> u64;
 }
 
 impl Name {
@@ -129,10 +136,32 @@ pub(crate) fn register<T: GenServer>(name: &Name, server: &Server<T>) -> Result<
     })
 }
 
+/// Counts local names freed, for [`Named`](crate::Named) handles.
+static LOCAL_REMOVALS: AtomicU64 = AtomicU64::new(0);
+
 fn unregister_local(name: &str, id: ServerId) {
     let mut names = write();
     if names.get(name).is_some_and(|holder| holder.id() == id) {
         names.remove(name);
+        LOCAL_REMOVALS.fetch_add(1, Ordering::Release);
+    }
+}
+
+impl Name {
+    /// The server holding this name now.
+    pub(crate) fn find(&self) -> Option<AnyServer> {
+        match &self.0 {
+            Kind::Local(name) => read().get(name).cloned(),
+            Kind::Via(via) => via.find(),
+        }
+    }
+
+    /// Changes whenever a name of this kind is freed.
+    pub(crate) fn removals(&self) -> u64 {
+        match &self.0 {
+            Kind::Local(_) => LOCAL_REMOVALS.load(Ordering::Acquire),
+            Kind::Via(via) => via.removals(),
+        }
     }
 }
 

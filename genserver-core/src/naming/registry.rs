@@ -68,6 +68,9 @@ struct Inner<K, V> {
     by_key: Box<[KeyPartition<K, V>]>,
     by_server: Box<[ServerPartition<K>]>,
     entries: AtomicUsize,
+    /// Counts removals, so a [`Named`](crate::Named) handle knows when the
+    /// holder it found may have changed.
+    removals: AtomicU64,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -105,7 +108,10 @@ impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> Inner<K, V> {
         if servers.is_empty() {
             partition.remove(key);
         }
-        self.entries.fetch_sub(removed, Ordering::Relaxed);
+        if removed > 0 {
+            self.entries.fetch_sub(removed, Ordering::Relaxed);
+            self.removals.fetch_add(1, Ordering::Release);
+        }
         removed
     }
 
@@ -215,6 +221,7 @@ where
         Registry {
             inner: Arc::new(Inner {
                 number: NUMBER.fetch_add(1, Ordering::Relaxed),
+                removals: AtomicU64::new(0),
                 keys,
                 hasher: RandomState::new(),
                 by_key: (0..partitions).map(|_| Mutex::default()).collect(),
@@ -352,6 +359,32 @@ where
             .find_map(|held| held.server.downcast::<T>())
     }
 
+    /// The first running server under `key`, untyped.
+    pub(crate) fn find<Q>(&self, key: &Q) -> Option<AnyServer>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let partition = self.inner.key_partition(key);
+        partition
+            .get(key)?
+            .values()
+            .find(|held| held.server.is_alive())
+            .map(|held| held.server.clone())
+    }
+
+    /// Changes whenever an entry is removed (or [`note_change`](Self::note_change)
+    /// is called): while it stays the same, a server found under a key
+    /// still holds it.
+    pub(crate) fn removals(&self) -> u64 {
+        self.inner.removals.load(Ordering::Acquire)
+    }
+
+    /// Tells cached lookups to look again: what a key means has changed.
+    pub(crate) fn note_change(&self) {
+        self.inner.removals.fetch_add(1, Ordering::Release);
+    }
+
     /// How many entries the registry holds, over all keys. O(1).
     pub fn count(&self) -> usize {
         self.inner.entries.load(Ordering::Relaxed)
@@ -451,5 +484,13 @@ where
 
     fn describe(&self) -> String {
         format!("{:?}", self.key)
+    }
+
+    fn find(&self) -> Option<AnyServer> {
+        self.registry.find(&self.key)
+    }
+
+    fn removals(&self) -> u64 {
+        self.registry.removals()
     }
 }

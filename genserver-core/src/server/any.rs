@@ -87,8 +87,12 @@ impl AnyServer {
 
     /// The typed handle, if the server is a `T`.
     pub fn downcast<T: GenServer>(&self) -> Option<Server<T>> {
-        let shared = self.control.clone().as_any().downcast::<Shared<T>>().ok()?;
+        let shared = self.downcast_shared::<T>()?;
         Some(Server::from_handle(Handle::new(shared)))
+    }
+
+    pub(crate) fn downcast_shared<T: GenServer>(&self) -> Option<Arc<Shared<T>>> {
+        self.control.clone().as_any().downcast::<Shared<T>>().ok()
     }
 
     /// Waits until the server has exited and its monitors and links have
@@ -166,7 +170,7 @@ impl Hash for AnyServer {
 impl<T: GenServer> From<&Server<T>> for AnyServer {
     fn from(server: &Server<T>) -> Self {
         AnyServer {
-            control: server.handle().shared.clone(),
+            control: server.handle().shared().clone(),
         }
     }
 }

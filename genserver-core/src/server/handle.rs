@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::id::ServerId;
+use crate::naming::named::Resolver;
 use crate::server::error::{CallError, MailboxFull};
 use crate::server::gen_server::GenServer;
 use crate::server::mailbox::{Envelope, Lane, Mailbox, Queue, SendError};
@@ -30,26 +31,48 @@ pub(crate) struct Shared<T: GenServer> {
 }
 
 /// The runtime's side of a client handle. Generated client types wrap one.
+///
+/// It reaches one server ([`Server`](crate::Server)) or whoever holds a
+/// name at the time of each call ([`Named`](crate::Named)).
 #[doc(hidden)]
 pub struct Handle<T: GenServer> {
-    pub(crate) shared: Arc<Shared<T>>,
+    pub(crate) target: Target<T>,
     pub(crate) timeout: Duration,
+}
+
+/// Where a handle's messages go.
+pub(crate) enum Target<T: GenServer> {
+    /// One server.
+    Server(Arc<Shared<T>>),
+    /// The server holding a name, looked up on each call and cast.
+    Named(Arc<Resolver<T>>),
+}
+
+impl<T: GenServer> Clone for Target<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Target::Server(shared) => Target::Server(shared.clone()),
+            Target::Named(resolver) => Target::Named(resolver.clone()),
+        }
+    }
 }
 
 impl<T: GenServer> fmt::Debug for Handle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle")
-            .field("server", &T::NAME)
-            .field("id", &self.id())
-            .field("timeout", &self.timeout)
-            .finish()
+        let mut debug = f.debug_struct("Handle");
+        debug.field("server", &T::NAME);
+        match &self.target {
+            Target::Server(shared) => debug.field("id", &shared.process.id()),
+            Target::Named(resolver) => debug.field("name", &resolver.describe()),
+        };
+        debug.field("timeout", &self.timeout).finish()
     }
 }
 
 impl<T: GenServer> Clone for Handle<T> {
     fn clone(&self) -> Self {
         Handle {
-            shared: self.shared.clone(),
+            target: self.target.clone(),
             timeout: self.timeout,
         }
     }
@@ -58,7 +81,14 @@ impl<T: GenServer> Clone for Handle<T> {
 impl<T: GenServer> Handle<T> {
     pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
         Handle {
-            shared,
+            target: Target::Server(shared),
+            timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+
+    pub(crate) fn named(resolver: Arc<Resolver<T>>) -> Self {
+        Handle {
+            target: Target::Named(resolver),
             timeout: DEFAULT_CALL_TIMEOUT,
         }
     }
@@ -72,78 +102,69 @@ impl<T: GenServer> Handle<T> {
         })
     }
 
+    /// The server a `Server<T>` handle names. Every `Server<T>` is made
+    /// from a server, never from a name; only `Named<T>` resolves.
+    pub(crate) fn shared(&self) -> &Arc<Shared<T>> {
+        match &self.target {
+            Target::Server(shared) => shared,
+            Target::Named(_) => unreachable!("a Server<T> is made from a server, not a name"),
+        }
+    }
+
+    /// The server this handle reaches now: `None` when nobody holds its name.
+    pub(crate) fn resolve(&self) -> Option<Arc<Shared<T>>> {
+        match &self.target {
+            Target::Server(shared) => Some(shared.clone()),
+            Target::Named(resolver) => resolver.resolve(),
+        }
+    }
+
     pub(crate) fn id(&self) -> ServerId {
-        self.shared.process.id()
+        self.shared().process.id()
     }
 
     pub(crate) fn process(&self) -> &Process {
-        &self.shared.process
-    }
-
-    pub(crate) fn calling_self(&self) -> bool {
-        CURRENT_SERVER
-            .try_with(|current| *current == self.id())
-            .unwrap_or(false)
+        &self.shared().process
     }
 
     /// Sends a call built by `build` around a fresh reply slot and waits for
     /// the reply, the server's exit, or the timeout. A full mailbox makes
-    /// the call wait for room, within the same timeout.
+    /// the call wait for room, within the same timeout. Through a name
+    /// nobody holds: [`CallError::NoProc`].
     pub async fn call<R>(
         &self,
         build: impl FnOnce(ReplyTo<R>) -> T::Message,
     ) -> Result<R, CallError> {
-        if self.calling_self() {
-            return Err(CallError::CallingSelf);
-        }
-        let (tx, rx) = oneshot::channel();
-        let message = Envelope::Call(build(ReplyTo::new(tx)));
-        let timeout = match self.shared.mailbox.try_send(message, Lane::User) {
-            Ok(()) => self.timeout,
-            Err(SendError::Closed(_)) => return Err(CallError::NoProc),
-            // Boxed: the rare wait does not make every call's future larger.
-            Err(SendError::Full(message)) => Box::pin(self.wait_for_room(message)).await?,
-        };
-        // `Err` inside: the task answering it failed (`tasks.rs`).
-        reply::wait(rx, &self.shared.process, timeout)
-            .await?
-            .map_err(CallError::TaskFailed)
-    }
-
-    /// Back-pressure: waits for room for a call; the time left for the reply.
-    #[cold]
-    async fn wait_for_room(&self, message: Envelope<T>) -> Result<Duration, CallError> {
-        let started = Instant::now();
-        let deadline = started.checked_add(self.timeout);
-        match self.shared.mailbox.send_wait(message, deadline).await {
-            Ok(()) => Ok(self.timeout.saturating_sub(started.elapsed())),
-            Err(SendError::Full(_)) => Err(CallError::Timeout),
-            Err(SendError::Closed(_)) => Err(self
-                .shared
-                .process
-                .reason()
-                .map_or(CallError::NoProc, CallError::Exited)),
+        match &self.target {
+            Target::Server(shared) => shared.call(build, self.timeout).await,
+            Target::Named(resolver) => match resolver.resolve() {
+                Some(shared) => shared.call(build, self.timeout).await,
+                None => Err(CallError::NoProc),
+            },
         }
     }
 
     /// Queues a cast; never fails, never blocks. On a full mailbox, the
-    /// server's overflow policy drops a message.
+    /// server's overflow policy drops a message; through a name nobody
+    /// holds, the cast is dropped.
     #[inline]
     pub fn cast(&self, build: impl FnOnce(CastToken) -> T::Message) {
-        let message = Envelope::Message(build(CastToken::new()));
-        // A send to a dead server hands the message back: drop it there.
-        if let Err(undelivered) = self.shared.mailbox.send(message, Lane::User) {
-            drop(undelivered);
+        match &self.target {
+            Target::Server(shared) => shared.cast(build),
+            Target::Named(resolver) => {
+                if let Some(shared) = resolver.resolve() {
+                    shared.cast(build);
+                }
+            }
         }
     }
 
     /// Queues a cast if there is room; fails fast on a full mailbox. A cast
     /// to a server that is gone is dropped, as every cast is.
     pub fn try_cast(&self, build: impl FnOnce(CastToken) -> T::Message) -> Result<(), MailboxFull> {
-        let message = Envelope::Message(build(CastToken::new()));
-        match self.shared.mailbox.try_send(message, Lane::User) {
-            Ok(()) | Err(SendError::Closed(_)) => Ok(()),
-            Err(SendError::Full(_)) => Err(MailboxFull),
+        match self.resolve() {
+            Some(shared) => shared.try_cast(build),
+            None => Ok(()),
         }
     }
 
@@ -153,17 +174,16 @@ impl<T: GenServer> Handle<T> {
         &self,
         build: impl FnOnce(CastToken) -> T::Message,
     ) -> Result<(), MailboxFull> {
-        let message = Envelope::Message(build(CastToken::new()));
-        let deadline = Instant::now().checked_add(self.timeout);
-        match self.shared.mailbox.send_wait(message, deadline).await {
-            Ok(()) | Err(SendError::Closed(_)) => Ok(()),
-            Err(SendError::Full(_)) => Err(MailboxFull),
+        match self.resolve() {
+            Some(shared) => shared.cast_wait(build, self.timeout).await,
+            None => Ok(()),
         }
     }
 
     /// Queues `envelope` on `lane`; `false` if the server is gone.
     pub(crate) fn send(&self, envelope: Envelope<T>, lane: Lane) -> bool {
-        self.shared.mailbox.send(envelope, lane).is_ok()
+        self.resolve()
+            .is_some_and(|shared| shared.mailbox.send(envelope, lane).is_ok())
     }
 
     /// Sends a request answered through `rx`, and waits for the answer as
@@ -173,12 +193,94 @@ impl<T: GenServer> Handle<T> {
         envelope: Envelope<T>,
         rx: oneshot::Receiver<R>,
     ) -> Result<R, CallError> {
+        let Some(shared) = self.resolve() else {
+            return Err(CallError::NoProc);
+        };
+        if shared.calling_self() {
+            return Err(CallError::CallingSelf);
+        }
+        if shared.mailbox.send(envelope, Lane::Priority).is_err() {
+            return Err(CallError::NoProc);
+        }
+        reply::wait(rx, &shared.process, self.timeout).await
+    }
+}
+
+impl<T: GenServer> Shared<T> {
+    fn calling_self(&self) -> bool {
+        CURRENT_SERVER
+            .try_with(|current| *current == self.process.id())
+            .unwrap_or(false)
+    }
+
+    async fn call<R>(
+        &self,
+        build: impl FnOnce(ReplyTo<R>) -> T::Message,
+        timeout: Duration,
+    ) -> Result<R, CallError> {
         if self.calling_self() {
             return Err(CallError::CallingSelf);
         }
-        if !self.send(envelope, Lane::Priority) {
-            return Err(CallError::NoProc);
+        let (tx, rx) = oneshot::channel();
+        let message = Envelope::Call(build(ReplyTo::new(tx)));
+        let timeout = match self.mailbox.try_send(message, Lane::User) {
+            Ok(()) => timeout,
+            Err(SendError::Closed(_)) => return Err(CallError::NoProc),
+            // Boxed: the rare wait does not make every call's future larger.
+            Err(SendError::Full(message)) => Box::pin(self.wait_for_room(message, timeout)).await?,
+        };
+        // `Err` inside: the task answering it failed (`tasks.rs`).
+        reply::wait(rx, &self.process, timeout)
+            .await?
+            .map_err(CallError::TaskFailed)
+    }
+
+    /// Back-pressure: waits for room for a call; the time left for the reply.
+    #[cold]
+    async fn wait_for_room(
+        &self,
+        message: Envelope<T>,
+        timeout: Duration,
+    ) -> Result<Duration, CallError> {
+        let started = Instant::now();
+        let deadline = started.checked_add(timeout);
+        match self.mailbox.send_wait(message, deadline).await {
+            Ok(()) => Ok(timeout.saturating_sub(started.elapsed())),
+            Err(SendError::Full(_)) => Err(CallError::Timeout),
+            Err(SendError::Closed(_)) => Err(self
+                .process
+                .reason()
+                .map_or(CallError::NoProc, CallError::Exited)),
         }
-        reply::wait(rx, &self.shared.process, self.timeout).await
+    }
+
+    #[inline]
+    fn cast(&self, build: impl FnOnce(CastToken) -> T::Message) {
+        let message = Envelope::Message(build(CastToken::new()));
+        // A send to a dead server hands the message back: drop it there.
+        if let Err(undelivered) = self.mailbox.send(message, Lane::User) {
+            drop(undelivered);
+        }
+    }
+
+    fn try_cast(&self, build: impl FnOnce(CastToken) -> T::Message) -> Result<(), MailboxFull> {
+        let message = Envelope::Message(build(CastToken::new()));
+        match self.mailbox.try_send(message, Lane::User) {
+            Ok(()) | Err(SendError::Closed(_)) => Ok(()),
+            Err(SendError::Full(_)) => Err(MailboxFull),
+        }
+    }
+
+    async fn cast_wait(
+        &self,
+        build: impl FnOnce(CastToken) -> T::Message,
+        timeout: Duration,
+    ) -> Result<(), MailboxFull> {
+        let message = Envelope::Message(build(CastToken::new()));
+        let deadline = Instant::now().checked_add(timeout);
+        match self.mailbox.send_wait(message, deadline).await {
+            Ok(()) | Err(SendError::Closed(_)) => Ok(()),
+            Err(SendError::Full(_)) => Err(MailboxFull),
+        }
     }
 }

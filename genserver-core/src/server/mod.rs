@@ -143,17 +143,17 @@ impl<T: GenServer> Server<T> {
 
     /// How many messages wait in the server's mailbox.
     pub fn mailbox_len(&self) -> usize {
-        self.handle().shared.mailbox.len()
+        self.handle().shared().mailbox.len()
     }
 
     /// The server's mailbox settings: capacity and overflow policy.
     pub fn mailbox(&self) -> Mailbox {
-        self.handle().shared.mailbox.config()
+        self.handle().shared().mailbox.config()
     }
 
     /// How many messages its overflow policy has dropped so far.
     pub fn dropped(&self) -> u64 {
-        self.handle().shared.mailbox.dropped()
+        self.handle().shared().mailbox.dropped()
     }
 
     /// Like [`send`](Self::send), on the priority lane: the message

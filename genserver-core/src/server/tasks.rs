@@ -88,7 +88,7 @@ pub(crate) async fn deliver<T: GenServer>(
             // A normal message: behind what is queued, and waiting for room
             // in a bounded mailbox rather than dropped. Gone with the server.
             let _ = server
-                .shared
+                .shared()
                 .mailbox
                 .send_wait(Envelope::Info(message), None)
                 .await;

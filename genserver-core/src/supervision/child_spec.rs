@@ -7,11 +7,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::gen_server::GenServer;
 use crate::server::mailbox::Mailbox;
 use crate::server::start::Start;
 use crate::supervision::ChildStartError;
+use crate::supervision::backoff::Backoff;
 use crate::{DynamicSupervisor, Supervisor, TaskSupervisor};
 
 /// When a child is restarted after it exits.
@@ -107,6 +109,7 @@ pub struct ChildSpec {
     pub(crate) shutdown: Shutdown,
     pub(crate) kind: ChildKind,
     pub(crate) mailbox: Option<Mailbox>,
+    pub(crate) backoff: Option<Backoff>,
 }
 
 impl ChildSpec {
@@ -120,12 +123,24 @@ impl ChildSpec {
         T: GenServer,
         F: Fn() -> Start<T> + Send + Sync + 'static,
     {
+        Self::new_then(id, start, |_: &Server<T>| {})
+    }
+
+    /// [`new`](Self::new), running `started` on each start's new server
+    /// before the supervisor goes on.
+    pub(crate) fn new_then<T, F, G>(id: impl Into<String>, start: F, started: G) -> Self
+    where
+        T: GenServer,
+        F: Fn() -> Start<T> + Send + Sync + 'static,
+        G: Fn(&Server<T>) + Send + Sync + 'static,
+    {
         let supervisor = [
             TypeId::of::<Supervisor>(),
             TypeId::of::<DynamicSupervisor>(),
             TypeId::of::<TaskSupervisor>(),
         ]
         .contains(&TypeId::of::<T>());
+        let started = Arc::new(started);
         ChildSpec {
             id: id.into(),
             start: Arc::new(move |parent, mailbox| {
@@ -133,9 +148,13 @@ impl ChildSpec {
                 if let Some(mailbox) = mailbox {
                     start = start.mailbox(mailbox);
                 }
+                let started = started.clone();
                 Box::pin(async move {
                     match start.await {
-                        Ok(server) => Ok(Some(AnyServer::from(&server))),
+                        Ok(server) => {
+                            started(&server);
+                            Ok(Some(AnyServer::from(&server)))
+                        }
                         Err(err) => ChildStartError::from_start(err).map_or(Ok(None), Err),
                     }
                 })
@@ -152,6 +171,7 @@ impl ChildSpec {
                 ChildKind::Worker
             },
             mailbox: None,
+            backoff: None,
         }
     }
 
@@ -190,6 +210,13 @@ impl ChildSpec {
         self
     }
 
+    /// Waits before each restart, longer for each restart in a row (see
+    /// [`Backoff`]); without it, the child restarts at once, as in OTP.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = Some(backoff);
+        self
+    }
+
     /// The child's id.
     pub fn child_id(&self) -> &str {
         &self.id
@@ -211,6 +238,7 @@ impl fmt::Debug for ChildSpec {
             .field("shutdown", &self.shutdown)
             .field("kind", &self.kind)
             .field("mailbox", &self.mailbox)
+            .field("backoff", &self.backoff)
             .finish_non_exhaustive()
     }
 }

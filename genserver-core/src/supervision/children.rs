@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::RangeBounds;
+use std::time::Duration;
 
 use crate::id::ServerId;
 use crate::server::any::AnyServer;
+use crate::supervision::backoff::Restarts;
 use crate::supervision::child_spec::ChildSpec;
 use crate::supervision::{ChildCount, ChildInfo, ChildStatus};
 
@@ -14,6 +16,8 @@ use crate::supervision::{ChildCount, ChildInfo, ChildStatus};
 pub(crate) struct Child {
     pub(crate) spec: ChildSpec,
     pub(crate) state: State,
+    /// Its restarts in a row, for its backoff.
+    pub(crate) restarts: Restarts,
 }
 
 #[derive(Debug)]
@@ -80,7 +84,14 @@ impl Children {
             self.by_id.insert(spec.id.clone(), seq);
         }
         index(&mut self.by_server, seq, &state);
-        self.order.insert(seq, Child { spec, state });
+        self.order.insert(
+            seq,
+            Child {
+                spec,
+                state,
+                restarts: Restarts::new(),
+            },
+        );
         seq
     }
 
@@ -107,7 +118,17 @@ impl Children {
         };
         unindex(&mut self.by_server, &child.state);
         index(&mut self.by_server, seq, &state);
+        if matches!(state, State::Running(_)) {
+            child.restarts.started();
+        }
         child.state = state;
+    }
+
+    /// The wait before child `seq`'s next restart: its backoff's, or none.
+    pub(crate) fn restart_delay(&mut self, seq: u64) -> Duration {
+        self.order.get_mut(&seq).map_or(Duration::ZERO, |child| {
+            child.restarts.next_delay(child.spec.backoff.as_ref())
+        })
     }
 
     pub(crate) fn remove(&mut self, seq: u64) -> Option<Child> {

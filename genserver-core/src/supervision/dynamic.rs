@@ -155,6 +155,31 @@ impl std::error::Error for DynamicSupervisorError {
 /// default). `max_children` caps how many run at once, counting children
 /// whose restart is being retried. On shutdown, all children are stopped at
 /// the same time. Every per-child operation costs O(log n).
+///
+/// # Choosing the restart intensity for per-key servers
+///
+/// The intensity counts the restarts of *all* children together. OTP's
+/// default, 3 in 5 s, suits a few servers that depend on each other; with
+/// one server per user or API key, four bad requests from four users
+/// within 5 s end the supervisor, and every user's server with it. For
+/// servers per key, pick one of these, or several:
+///
+/// - **Do not restart what is started on demand.** A child started on
+///   the next request ([`Registry::get_or_start`](crate::Registry::get_or_start))
+///   can be [`Restart::Temporary`](crate::Restart::Temporary): a crash
+///   ends that key's server, and the next request starts a fresh one. No
+///   restart, nothing counted.
+/// - **Scale the intensity with the number of children**: allow as many
+///   restarts in the period as you would tolerate independent failures,
+///   such as `DynamicSupervisorSpec::new().intensity(100, Duration::from_secs(5))`
+///   for ten thousand sessions, keeping the limit for a real crash loop.
+/// - **Partition the supervisor**: a [`PartitionSupervisor`](crate::PartitionSupervisor)
+///   of dynamic supervisors (Elixir's own advice) gives each partition its
+///   own intensity, so a burst of failures resets one partition, not all.
+/// - **Back off** children whose failures come from outside (a database, an
+///   upstream API): [`ChildSpec::backoff`](crate::ChildSpec::backoff)
+///   spreads their restarts over time instead of using the intensity up
+///   in a moment.
 #[derive(Debug)]
 pub struct DynamicSupervisor {
     max_children: Option<usize>,
@@ -265,7 +290,17 @@ impl DynamicSupervisor {
         }
         // Named by the server that exited until a new one runs.
         self.children.set(seq, State::Restarting(Some(from)));
-        self.retry(seq, ctx).await;
+        match self.children.restart_delay(seq) {
+            Duration::ZERO => self.retry(seq, ctx).await,
+            delay => self.retry_after(seq, delay, ctx),
+        }
+    }
+
+    fn retry_after(&self, seq: u64, delay: Duration, ctx: &mut Context<Self>) {
+        if let Some(child) = self.children.get(seq) {
+            tracing::info!(child = %child.spec.id, ?delay, "child restart backs off");
+        }
+        ctx.send_after(RetryPending(seq), delay);
     }
 
     /// A restart of child `seq`, which is restarting: after its exit, and
@@ -303,7 +338,10 @@ impl DynamicSupervisor {
             }
             Err(error) => {
                 tracing::error!(child = %id, %error, "child failed to restart");
-                ctx.server().send(RetryPending(seq));
+                match self.children.restart_delay(seq) {
+                    Duration::ZERO => ctx.server().send(RetryPending(seq)),
+                    delay => self.retry_after(seq, delay, ctx),
+                }
             }
         }
     }

@@ -4,9 +4,12 @@
 //! `dynamic.rs`, the supervisor of plain tasks in `task_supervisor.rs`;
 //! what a child is, in `child_spec.rs`.
 
+pub(crate) mod application;
+pub(crate) mod backoff;
 pub(crate) mod child_spec;
 pub(crate) mod children;
 pub(crate) mod dynamic;
+pub(crate) mod partition;
 pub(crate) mod supervisor;
 pub(crate) mod task_supervisor;
 

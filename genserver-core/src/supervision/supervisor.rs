@@ -437,7 +437,26 @@ impl Supervisor {
             return;
         }
         self.children.set(seq, State::Restarting(None));
-        self.retry(seq, ctx).await;
+        match self.children.restart_delay(seq) {
+            Duration::ZERO => self.retry(seq, ctx).await,
+            delay => self.retry_after(seq, delay, ctx),
+        }
+    }
+
+    /// Schedules another try of child `seq`'s restart: at once, or after
+    /// its backoff.
+    fn schedule_retry(&mut self, seq: u64, ctx: &mut Context<Self>) {
+        match self.children.restart_delay(seq) {
+            Duration::ZERO => ctx.server().send(RetryRestart(seq)),
+            delay => self.retry_after(seq, delay, ctx),
+        }
+    }
+
+    fn retry_after(&self, seq: u64, delay: Duration, ctx: &mut Context<Self>) {
+        if let Some(child) = self.children.get(seq) {
+            tracing::info!(child = %child.spec.id, ?delay, "child restart backs off");
+        }
+        ctx.send_after(RetryRestart(seq), delay);
     }
 
     /// A restart of child `seq`, which is restarting: after its exit, and
@@ -511,7 +530,7 @@ impl Supervisor {
                     }
                     self.children.set(member, State::Restarting(None));
                     self.children.set(seq, State::Restarting(None));
-                    ctx.server().send(RetryRestart(seq));
+                    self.schedule_retry(seq, ctx);
                     return;
                 }
             }
