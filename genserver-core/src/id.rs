@@ -1,5 +1,6 @@
-//! Identities: of a server ([`ServerId`], OTP's pid) and of a monitor
-//! ([`MonitorRef`], OTP's reference). Plain values; nothing of the server.
+//! Identities: of a server ([`ServerId`], OTP's pid), of a monitor
+//! ([`MonitorRef`], OTP's reference) and of a supervised task ([`TaskId`]).
+//! Plain values; nothing of the server.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,6 +55,37 @@ impl fmt::Debug for MonitorRef {
 }
 
 impl fmt::Display for MonitorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Identifies one supervised task, as returned by
+/// [`TaskRef::id`](crate::TaskRef::id) and carried by
+/// [`Info::TaskFailed`](crate::Info::TaskFailed): the reference of OTP's
+/// `Task` struct. Unique for the life of the program.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(u64);
+
+impl TaskId {
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        TaskId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The number inside, for logs and metrics.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Debug for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#Task<{}>", self.0)
+    }
+}
+
+impl fmt::Display for TaskId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
     }

@@ -1,12 +1,13 @@
 //! Out-of-band messages: what `handle_info` receives.
 
 use crate::exit_reason::ExitReason;
-use crate::id::{MonitorRef, ServerId};
+use crate::id::{MonitorRef, ServerId, TaskId};
 use crate::table::heir::TableTransfer;
 
 /// Everything a server receives that is not a call or a cast: its own
 /// messages (`M`, the `info = M` type of `#[gen_server]`), timer messages,
-/// idle timeouts, monitor notifications and inherited tables.
+/// idle timeouts, monitor notifications, inherited tables and the failures
+/// of its tasks.
 ///
 /// `handle_info` is mandatory and must be total over this type. It is
 /// `#[non_exhaustive]`, so a `match` on it always ends in a catch-all arm:
@@ -43,4 +44,16 @@ pub enum Info<M> {
     /// now (`{:'ETS-TRANSFER', tab, from, data}`); get the typed table with
     /// [`TableTransfer::downcast`](crate::TableTransfer::downcast).
     TableTransfer(TableTransfer),
+    /// A task started with [`Context::spawn`](crate::Context::spawn) or
+    /// [`Context::spawn_detached`](crate::Context::spawn_detached)
+    /// panicked before producing its message (the `{:DOWN, ref, :process,
+    /// pid, reason}` of `Task.Supervisor.async_nolink`). A task that
+    /// finishes delivers [`Info::Message`] instead; one the server aborts
+    /// itself delivers nothing.
+    TaskFailed {
+        /// The task, as [`TaskRef::id`](crate::TaskRef::id) named it.
+        task: TaskId,
+        /// Why it failed: [`ExitReason::Panic`] with the panic message.
+        reason: ExitReason,
+    },
 }

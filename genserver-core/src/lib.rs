@@ -74,7 +74,9 @@
 //! do besides changing the state (stop, timers, idle timeouts, monitors,
 //! links); [`ReplyTo`] answers a call later. A server handles one message
 //! at a time: an `async` handler holds the server while it awaits, as in
-//! OTP, so hand slow work to a task and answer through `ReplyTo`.
+//! OTP, so hand slow work to a task: `ctx.spawn(..)` delivers its output
+//! to `handle_info`, `ctx.reply_from_task(reply, ..)` answers a call with
+//! it, and both die with the server (see [`Context`], "Tasks").
 //!
 //! Its mailbox has two lanes: calls, casts and `server.send(..)` queue in
 //! order on the user lane; stop requests, exit signals, monitors' `Down`
@@ -93,7 +95,8 @@
 //! [`Supervisor`] and [`DynamicSupervisor`] start children from
 //! [`ChildSpec`]s (every server gets `T::child_spec(args)`), restart them by
 //! [`Strategy`] and [`Restart`] type within a restart intensity, and stop
-//! them in reverse order. Servers link with `ctx.link(..)` or
+//! them in reverse order. [`TaskSupervisor`] supervises tasks that belong
+//! to no server (Elixir's `Task.Supervisor`). Servers link with `ctx.link(..)` or
 //! `T::start(..).link(..)`. A handle to a supervised child is stale once the
 //! child is restarted: find children by name or through a registry.
 //!
@@ -129,7 +132,7 @@ mod table;
 
 pub use exit_reason::ExitReason;
 pub use genserver_macros::{call, cast, gen_server};
-pub use id::{MonitorRef, ServerId};
+pub use id::{MonitorRef, ServerId, TaskId};
 pub use info::Info;
 pub use naming::get_or_start::GetOrStartError;
 pub use naming::named::Named;
@@ -144,6 +147,7 @@ pub use server::handle::DEFAULT_CALL_TIMEOUT;
 pub use server::mailbox_config::{Mailbox, Overflow};
 pub use server::reply::ReplyTo;
 pub use server::start::Start;
+pub use server::tasks::TaskRef;
 pub use supervision::application::{Application, ApplicationError, Exit, Running};
 pub use supervision::backoff::Backoff;
 pub use supervision::child_spec::{ChildKind, ChildSpec, Restart, Shutdown};
@@ -154,6 +158,9 @@ pub use supervision::dynamic::{
 pub use supervision::partition::{PartitionSupervisor, ResizeError};
 pub use supervision::supervisor::{
     RetryRestart, Strategy, Supervisor, SupervisorClient, SupervisorError, SupervisorSpec,
+};
+pub use supervision::task_supervisor::{
+    TaskError, TaskHandle, TaskSupervisor, TaskSupervisorClient, TaskSupervisorSpec,
 };
 pub use supervision::{ChildCount, ChildInfo, ChildStartError, ChildStatus, InitError};
 pub use table::Table;
@@ -170,7 +177,8 @@ pub mod prelude {
         AnyServer, CallError, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorSpec,
         ExitReason, GenServer, Info, Keys, Mailbox, MailboxFull, MonitorRef, Named, Overflow,
         PartitionSupervisor, Registry, ReplyTo, Restart, Server, ServerId, Shutdown, StartError,
-        Strategy, Supervisor, SupervisorSpec, Table, TableError, TimerRef, call, cast, gen_server, whereis,
+        Strategy, Supervisor, SupervisorSpec, Table, TableError, TaskRef, TaskSupervisor,
+        TaskSupervisorSpec, TimerRef, call, cast, gen_server, whereis,
     };
 }
 

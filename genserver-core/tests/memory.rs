@@ -127,3 +127,53 @@ async fn register_then_unregister_on_a_live_server_leaves_nothing_behind() {
     assert!(grown < 4_096, "{grown} bytes kept after 20 000 pairs");
     assert_eq!(registry.count(), 0);
 }
+
+pub struct Spawner {
+    results: usize,
+}
+
+#[gen_server]
+impl Spawner {
+    /// Starts one task, whose result `()` arrives in `handle_info`.
+    #[call]
+    pub fn spawn_one(&mut self, ctx: &mut Context<Self>) {
+        ctx.spawn(async {});
+    }
+
+    #[call]
+    pub fn results(&self) -> usize {
+        self.results
+    }
+
+    fn handle_info(&mut self, msg: Info<()>) {
+        if let Info::Message(()) = msg {
+            self.results += 1;
+        }
+    }
+}
+
+async fn spawn_tasks(spawner: &Server<Spawner>, n: usize) {
+    let before = spawner.results().await.unwrap();
+    for _ in 0..n {
+        spawner.spawn_one().await.unwrap();
+    }
+    within(Duration::from_secs(10), "every result delivered", async {
+        while spawner.results().await.unwrap() < before + n {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+}
+
+/// docs/behaviour.md, "Tasks": a server's finished tasks are reaped, so a
+/// server may start any number of them over its life.
+#[tokio::test]
+async fn a_server_keeps_nothing_of_its_finished_tasks() {
+    let _serial = SERIAL.lock().await;
+    let spawner = Spawner::start(Spawner { results: 0 }).await.unwrap();
+    spawn_tasks(&spawner, 200).await; // warm up
+    let before = live();
+    spawn_tasks(&spawner, 20_000).await;
+    let per_task = (live() - before) / 20_000;
+    assert!(per_task < 8, "{per_task} bytes kept per finished task");
+}

@@ -8,13 +8,15 @@ use std::time::Duration;
 use tokio::task::{AbortHandle, JoinSet};
 
 use crate::exit_reason::ExitReason;
-use crate::id::{MonitorRef, ServerId};
+use crate::id::{MonitorRef, ServerId, TaskId};
 use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::gen_server::GenServer;
 use crate::server::links;
 use crate::server::mailbox::{Envelope, Lane};
 use crate::server::process::HookKey;
+use crate::server::reply::ReplyTo;
+use crate::server::tasks::{self, TaskRef};
 
 /// A server's view of itself, passed as the optional last argument
 /// `ctx: &mut Context<Self>` of any callback.
@@ -38,6 +40,87 @@ use crate::server::process::HookKey;
 /// [`TimerRef`] that cancels them. Timers die with the server.
 /// [`idle_timeout`](Self::idle_timeout) delivers
 /// [`Info::Timeout`](crate::Info::Timeout) when no message arrives in time.
+///
+/// # Tasks
+///
+/// [`spawn`](Self::spawn) runs a future beside the server, tied to its
+/// life (a linked `Task`): its output arrives in `handle_info` as
+/// [`Info::Message`](crate::Info::Message), behind the messages already
+/// queued; a panic arrives as [`Info::TaskFailed`](crate::Info::TaskFailed)
+/// on the priority lane, and the server runs on. Its tasks are aborted
+/// when the server exits, for any reason;
+/// [`spawn_detached`](Self::spawn_detached) starts one that outlives it.
+/// [`reply_from_task`](Self::reply_from_task) answers a call from a task:
+/// the server handles other messages meanwhile, and a panic in the task is
+/// the caller's [`CallError::TaskFailed`](crate::CallError::TaskFailed),
+/// never a hang. Both return a [`TaskRef`] that aborts the task.
+///
+/// ```
+/// use genserver_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Debug)]
+/// pub enum Fetched {
+///     Page(String),
+/// }
+///
+/// pub struct Crawler {
+///     pages: Vec<String>,
+///     failures: usize,
+/// }
+///
+/// async fn fetch(url: String) -> String {
+///     tokio::time::sleep(Duration::from_millis(10)).await; // the slow part
+///     assert!(!url.contains("broken"), "cannot fetch {url}");
+///     format!("<html>{url}</html>")
+/// }
+///
+/// #[gen_server(info = Fetched)]
+/// impl Crawler {
+///     /// Fetches in a task; the page arrives in `handle_info`.
+///     #[cast]
+///     pub fn crawl(&mut self, url: String, ctx: &mut Context<Self>) {
+///         ctx.spawn(async move { Fetched::Page(fetch(url).await) });
+///     }
+///
+///     /// Fetches in a task that answers the caller; the server is free meanwhile.
+///     #[call]
+///     pub fn fetch_now(&mut self, reply: ReplyTo<String>, url: String, ctx: &mut Context<Self>) {
+///         ctx.reply_from_task(reply, fetch(url));
+///     }
+///
+///     #[call]
+///     pub fn report(&self) -> (usize, usize) {
+///         (self.pages.len(), self.failures)
+///     }
+///
+///     fn handle_info(&mut self, msg: Info<Fetched>) {
+///         match msg {
+///             Info::Message(Fetched::Page(page)) => self.pages.push(page),
+///             Info::TaskFailed { reason, .. } => {
+///                 tracing::warn!(%reason, "fetch failed");
+///                 self.failures += 1;
+///             }
+///             other => tracing::debug!(?other, "ignored"),
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let crawler = Crawler::start(Crawler { pages: Vec::new(), failures: 0 }).await?;
+/// crawler.crawl("a.example".into());
+/// crawler.crawl("broken.example".into());
+/// assert_eq!(crawler.fetch_now("b.example".into()).await?, "<html>b.example</html>");
+/// assert!(matches!(
+///     crawler.fetch_now("broken.example".into()).await,
+///     Err(CallError::TaskFailed(ExitReason::Panic(_)))
+/// ));
+/// # tokio::time::sleep(Duration::from_millis(50)).await;
+/// assert_eq!(crawler.report().await?, (1, 1));
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// # Monitors and links
 ///
@@ -179,7 +262,7 @@ pub struct Context<T: GenServer> {
     pub(crate) sticky_idle: Option<Duration>,
     /// The callback running now, named in crash reports.
     pub(crate) handler: &'static str,
-    /// Made at the first timer: most servers never set one.
+    /// Timers and tasks, made at the first one: most servers never set one.
     timers: Option<JoinSet<()>>,
     /// Monitors not yet fired, and the servers they watch.
     monitors: HashMap<MonitorRef, AnyServer>,
@@ -244,10 +327,12 @@ impl<T: GenServer> Context<T> {
     /// (`Process.send_after/3`).
     pub fn send_after(&mut self, message: T::Info, delay: Duration) -> TimerRef {
         let handle = self.me.handle().clone();
-        self.track(async move {
-            tokio::time::sleep(delay).await;
-            handle.send(Envelope::Info(message), Lane::Priority);
-        })
+        TimerRef {
+            task: self.track(async move {
+                tokio::time::sleep(delay).await;
+                handle.send(Envelope::Info(message), Lane::Priority);
+            }),
+        }
     }
 
     /// Delivers `Info::Message(message.clone())` to `handle_info` every
@@ -258,27 +343,86 @@ impl<T: GenServer> Context<T> {
         T::Info: Clone + Sync,
     {
         let handle = self.me.handle().clone();
-        self.track(async move {
-            let start = tokio::time::Instant::now() + period;
-            let mut ticks = tokio::time::interval_at(start, period);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                if !handle.send(Envelope::Info(message.clone()), Lane::Priority) {
-                    break;
+        TimerRef {
+            task: self.track(async move {
+                let start = tokio::time::Instant::now() + period;
+                let mut ticks = tokio::time::interval_at(start, period);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticks.tick().await;
+                    if !handle.send(Envelope::Info(message.clone()), Lane::Priority) {
+                        break;
+                    }
                 }
-            }
-        })
+            }),
+        }
     }
 
-    /// Runs a timer as a task that dies with the server; finished timers
-    /// are reaped as new ones start, so each costs O(1).
-    fn track(&mut self, timer: impl Future<Output = ()> + Send + 'static) -> TimerRef {
-        let timers = self.timers.get_or_insert_with(JoinSet::new);
-        while timers.try_join_next().is_some() {}
-        TimerRef {
-            task: timers.spawn(timer),
-        }
+    /// Runs `task` alongside the server, tied to its life (a linked
+    /// `Task`, or `Task.Supervisor.async_nolink` from a GenServer): its
+    /// output arrives in `handle_info` as
+    /// [`Info::Message(output)`](crate::Info::Message), queued behind the
+    /// messages already waiting (in a full bounded mailbox it waits for
+    /// room; it is never dropped). If it panics, `handle_info` receives
+    /// [`Info::TaskFailed`](crate::Info::TaskFailed) with the panic
+    /// message, on the priority lane, and the server runs on.
+    ///
+    /// The task is aborted when the server exits, whatever the reason,
+    /// after `terminate`; [`TaskRef::abort`] stops it sooner, with no
+    /// message. Finished tasks are reaped as new ones start, so each costs
+    /// O(1): a server may start millions over its life.
+    pub fn spawn<F>(&mut self, task: F) -> TaskRef
+    where
+        F: Future<Output = T::Info> + Send + 'static,
+    {
+        let id = TaskId::next();
+        let run = tasks::deliver(self.me.handle().clone(), id, task);
+        TaskRef::new(id, self.track(run))
+    }
+
+    /// Like [`spawn`](Self::spawn), but the task outlives the server: it
+    /// runs to its end whatever happens to the server, and its output (or
+    /// [`Info::TaskFailed`](crate::Info::TaskFailed)) is delivered only if
+    /// the server is still running. For work that must finish, such as a
+    /// write the server started.
+    pub fn spawn_detached<F>(&mut self, task: F) -> TaskRef
+    where
+        F: Future<Output = T::Info> + Send + 'static,
+    {
+        let id = TaskId::next();
+        let run = tasks::deliver(self.me.handle().clone(), id, task);
+        TaskRef::new(id, tokio::spawn(run).abort_handle())
+    }
+
+    /// Answers a call from a task (OTP's `GenServer.reply/2` from a
+    /// `Task`): a `#[call]` handler that takes a [`ReplyTo<R>`] hands it
+    /// here with the slow work, and returns at once; the server handles
+    /// other messages meanwhile, and the task's output is the caller's
+    /// reply.
+    ///
+    /// The task dies with the server, as with [`spawn`](Self::spawn);
+    /// the caller then gets [`CallError::Exited`](crate::CallError::Exited)
+    /// with the server's exit reason. If the task panics, or is aborted
+    /// with [`TaskRef::abort`], the caller gets
+    /// [`CallError::TaskFailed`](crate::CallError::TaskFailed) at once
+    /// (with [`ExitReason::Panic`] or [`ExitReason::Killed`]), never only
+    /// its timeout. Nothing reaches `handle_info`.
+    pub fn reply_from_task<R, F>(&mut self, reply: ReplyTo<R>, task: F) -> TaskRef
+    where
+        R: Send + 'static,
+        F: Future<Output = R> + Send + 'static,
+    {
+        let id = TaskId::next();
+        let run = tasks::answer(self.me.handle().clone(), id, reply, task);
+        TaskRef::new(id, self.track(run))
+    }
+
+    /// Runs a timer or a task that dies with the server; finished ones are
+    /// reaped as new ones start, so each costs O(1).
+    fn track(&mut self, task: impl Future<Output = ()> + Send + 'static) -> AbortHandle {
+        let tasks = self.timers.get_or_insert_with(JoinSet::new);
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(task)
     }
 
     /// Watches `other`: when it exits, `handle_info` receives
@@ -332,7 +476,8 @@ impl<T: GenServer> Context<T> {
         self.monitors.remove(&monitor);
     }
 
-    /// The server is exiting: its timers stop and its monitors are removed.
+    /// The server is exiting: its timers and tasks stop and its monitors
+    /// are removed.
     pub(crate) fn cancel_timers(&mut self) {
         if let Some(timers) = &mut self.timers {
             timers.abort_all();

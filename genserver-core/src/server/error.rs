@@ -21,6 +21,12 @@ pub enum CallError {
     CallingSelf,
     /// The server exited before it replied; its exit reason.
     Exited(ExitReason),
+    /// The task answering the call (see
+    /// [`Context::reply_from_task`](crate::Context::reply_from_task))
+    /// panicked or was aborted before it replied; the server itself runs
+    /// on. [`ExitReason::Panic`] with the panic message, or
+    /// [`ExitReason::Killed`] for an abort.
+    TaskFailed(ExitReason),
 }
 
 impl fmt::Display for CallError {
@@ -30,6 +36,9 @@ impl fmt::Display for CallError {
             CallError::NoProc => f.write_str("no such server: it is not running"),
             CallError::CallingSelf => f.write_str("a server cannot call itself"),
             CallError::Exited(reason) => write!(f, "server exited before replying ({reason})"),
+            CallError::TaskFailed(reason) => {
+                write!(f, "the task answering the call failed ({reason})")
+            }
         }
     }
 }

@@ -161,7 +161,10 @@ impl<T: GenServer> Handle<T> {
                 Box::pin(shared.wait_for_room(message, self.timeout)).await?
             }
         };
-        reply::wait(rx, &shared.process, timeout).await
+        // `Err` inside: the task answering it failed (`tasks.rs`).
+        reply::wait(rx, &shared.process, timeout)
+            .await?
+            .map_err(CallError::TaskFailed)
     }
 
     /// Queues a cast; never fails, never blocks. On a full mailbox, the

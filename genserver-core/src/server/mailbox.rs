@@ -31,7 +31,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
 use crate::exit_reason::ExitReason;
-use crate::id::{MonitorRef, ServerId};
+use crate::id::{MonitorRef, ServerId, TaskId};
 use crate::server::GenServer;
 pub(crate) use crate::server::mailbox_config::{Mailbox, Overflow};
 use crate::table::heir::TableTransfer;
@@ -71,6 +71,11 @@ pub(crate) enum System {
     },
     /// A table whose heir this server is: it owns it now.
     TableTransfer(TableTransfer),
+    /// One of the server's tasks panicked (`tasks.rs`).
+    TaskFailed {
+        task: TaskId,
+        reason: ExitReason,
+    },
     /// `server.stop(reason)`: answered with the reason the server exited with.
     Stop {
         reason: ExitReason,

@@ -32,6 +32,7 @@ pub(crate) mod process;
 pub(crate) mod reply;
 pub(crate) mod runtime;
 pub(crate) mod start;
+pub(crate) mod tasks;
 
 use std::fmt;
 use std::hash::{Hash, Hasher};

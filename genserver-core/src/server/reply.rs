@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use crate::exit_reason::ExitReason;
 use crate::server::deadline::{self, Membership};
 use crate::server::error::CallError;
 use crate::server::process::Process;
@@ -61,18 +62,29 @@ use crate::server::process::Process;
 /// If it is dropped without a reply, the caller gets
 /// [`CallError::Timeout`] when its timeout runs out, as in OTP; if the
 /// server exits first, [`CallError::Exited`].
+///
+/// [`Context::reply_from_task`](crate::Context::reply_from_task) does the
+/// spawning for you, as a task that dies with the server, and never leaves
+/// the caller waiting for its timeout: if the task panics or is aborted,
+/// the caller gets [`CallError::TaskFailed`] at once.
 pub struct ReplyTo<R> {
-    tx: oneshot::Sender<R>,
+    tx: oneshot::Sender<Result<R, ExitReason>>,
 }
 
 impl<R> ReplyTo<R> {
-    pub(crate) fn new(tx: oneshot::Sender<R>) -> Self {
+    pub(crate) fn new(tx: oneshot::Sender<Result<R, ExitReason>>) -> Self {
         ReplyTo { tx }
     }
 
     /// Sends the reply. A caller that has timed out or gone away is ignored.
     pub fn reply(self, value: R) {
-        let _ = self.tx.send(value);
+        let _ = self.tx.send(Ok(value));
+    }
+
+    /// Fails the call: the caller gets [`CallError::TaskFailed`] with
+    /// `reason` (the task answering it panicked or was aborted).
+    pub(crate) fn fail(self, reason: ExitReason) {
+        let _ = self.tx.send(Err(reason));
     }
 
     /// `true` if the caller no longer waits (it timed out or was dropped).

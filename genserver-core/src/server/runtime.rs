@@ -212,6 +212,7 @@ impl<T: GenServer> Life<T> {
                     }
                     System::Exit { from, reason } => Info::Exit { from, reason },
                     System::TableTransfer(transfer) => Info::TableTransfer(transfer),
+                    System::TaskFailed { task, reason } => Info::TaskFailed { task, reason },
                     System::Stop { reason, done } => {
                         return Exit {
                             reason,
@@ -292,11 +293,12 @@ fn info_handler<M>(info: &Info<M>) -> &'static str {
         Info::Down { .. } => "handle_info(Down)",
         Info::Exit { .. } => "handle_info(Exit)",
         Info::TableTransfer(_) => "handle_info(TableTransfer)",
+        Info::TaskFailed { .. } => "handle_info(TaskFailed)",
     }
 }
 
 /// Polls a future inside `catch_unwind`, turning a panic into its message.
-struct CatchUnwind<F>(AssertUnwindSafe<F>);
+pub(crate) struct CatchUnwind<F>(pub(crate) AssertUnwindSafe<F>);
 
 impl<F: Future> Future for CatchUnwind<F> {
     type Output = Result<F::Output, Arc<str>>;

@@ -14,7 +14,7 @@ use crate::server::mailbox::Mailbox;
 use crate::server::start::Start;
 use crate::supervision::ChildStartError;
 use crate::supervision::backoff::Backoff;
-use crate::{DynamicSupervisor, Supervisor};
+use crate::{DynamicSupervisor, Supervisor, TaskSupervisor};
 
 /// When a child is restarted after it exits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -115,9 +115,9 @@ pub struct ChildSpec {
 impl ChildSpec {
     /// A permanent child, started (and restarted) by
     /// awaiting what `start` returns, linked to its supervisor before its
-    /// `init` runs. A worker gets a 5 s shutdown; a [`Supervisor`] or
-    /// [`DynamicSupervisor`] is of kind [`ChildKind::Supervisor`] with an
-    /// unlimited one.
+    /// `init` runs. A worker gets a 5 s shutdown; a [`Supervisor`],
+    /// [`DynamicSupervisor`] or [`TaskSupervisor`] is of kind
+    /// [`ChildKind::Supervisor`] with an unlimited one.
     pub fn new<T, F>(id: impl Into<String>, start: F) -> Self
     where
         T: GenServer,
@@ -137,6 +137,7 @@ impl ChildSpec {
         let supervisor = [
             TypeId::of::<Supervisor>(),
             TypeId::of::<DynamicSupervisor>(),
+            TypeId::of::<TaskSupervisor>(),
         ]
         .contains(&TypeId::of::<T>());
         let started = Arc::new(started);

@@ -1,7 +1,8 @@
 //! Supervision: what both kinds of supervisor share — restart intensity,
 //! child info and counts, typed start errors, exit reports, stopping a
 //! child. The supervisors themselves are in `supervisor.rs` and
-//! `dynamic.rs`; what a child is, in `child_spec.rs`.
+//! `dynamic.rs`, the supervisor of plain tasks in `task_supervisor.rs`;
+//! what a child is, in `child_spec.rs`.
 
 pub(crate) mod application;
 pub(crate) mod backoff;
@@ -10,6 +11,7 @@ pub(crate) mod children;
 pub(crate) mod dynamic;
 pub(crate) mod partition;
 pub(crate) mod supervisor;
+pub(crate) mod task_supervisor;
 
 use std::any::Any;
 use std::collections::VecDeque;
