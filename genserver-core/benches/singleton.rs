@@ -43,8 +43,8 @@ fn work(value: u64, rounds: u64) -> u64 {
     for i in 0..rounds {
         x = std::hint::black_box(x.rotate_left(5) ^ i).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
-    // The value itself, as long as the work ran.
-    value + (x == 1) as u64 * 0
+    std::hint::black_box(x);
+    value
 }
 
 /// Holds values per key; hands out its table, if it made one.
