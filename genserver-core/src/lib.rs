@@ -174,10 +174,11 @@ pub use table::id::TableId;
 /// Everything a server's module needs: `use genserver_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AnyServer, CallError, ChildSpec, Context, DynamicSupervisor, DynamicSupervisorSpec,
-        ExitReason, GenServer, Info, Keys, Mailbox, MailboxFull, MonitorRef, Named, Overflow,
-        PartitionSupervisor, Registry, ReplyTo, Restart, Server, ServerId, Shutdown, StartError,
-        Strategy, Supervisor, SupervisorSpec, Table, TableError, TaskRef, TaskSupervisor,
+        Access, AnyServer, Application, Backoff, CallError, ChildSpec, ChildStartError, Context,
+        DynamicSupervisor, DynamicSupervisorSpec, Exit, ExitReason, GenServer, GetOrStartError,
+        Info, Keys, Mailbox, MailboxFull, MonitorRef, Named, Overflow, PartitionSupervisor,
+        Registry, ReplyTo, Restart, Server, ServerId, Shutdown, StartError, Strategy, Supervisor,
+        SupervisorSpec, Table, TableError, TableTransfer, TaskError, TaskRef, TaskSupervisor,
         TaskSupervisorSpec, TimerRef, call, cast, gen_server, whereis,
     };
 }

@@ -106,8 +106,17 @@ async fn the_shutdown_signal_stops_the_tree_in_reverse_start_order() {
     );
 }
 
+/// All signal cases in one test: every application listening to signals
+/// in this process gets each one.
 #[tokio::test]
-async fn ctrl_c_and_sigterm_stop_the_application_with_success() {
+async fn ctrl_c_and_sigterm_stop_the_application_and_a_second_ctrl_c_kills_it() {
+    let kill = |signal: &str| {
+        let status = std::process::Command::new("kill")
+            .args([signal, &std::process::id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    };
     for signal in ["-INT", "-TERM"] {
         let log = Log::default();
         let app = Application::new("signalled", tree(&log))
@@ -115,11 +124,7 @@ async fn ctrl_c_and_sigterm_stop_the_application_with_success() {
             .await
             .unwrap();
         // The handlers are in place once `start` returns.
-        let status = std::process::Command::new("kill")
-            .args([signal, &std::process::id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
+        kill(signal);
         let exit = within(LIMIT, "the signal stops the application", app.wait()).await;
         assert_eq!(exit, Exit::Stopped, "after {signal}");
         assert!(
@@ -128,6 +133,35 @@ async fn ctrl_c_and_sigterm_stop_the_application_with_success() {
             log.entries()
         );
     }
+
+    // A tree that hangs in `terminate`: the second ctrl-c kills it.
+    let log = Log::default();
+    let hanging = {
+        let log = log.clone();
+        ChildSpec::new("hangs", move || Part::start("hangs", log.clone(), true))
+    };
+    let app = Application::new(
+        "stuck",
+        SupervisorSpec::new(Strategy::OneForOne).child(hanging),
+    )
+    .shutdown_timeout(Duration::from_secs(60))
+    .start()
+    .await
+    .unwrap();
+    let root = app.root().clone();
+    let stopping = app.stopping();
+    let waiting = tokio::spawn(app.wait());
+    kill("-INT");
+    // Once `stopping` completes, the second listener is in place (same
+    // thread, same poll).
+    within(LIMIT, "the first signal starts the shutdown", stopping).await;
+    kill("-INT");
+    let exit = within(LIMIT, "the second signal kills the tree", waiting)
+        .await
+        .unwrap();
+    assert_eq!(exit, Exit::Killed);
+    assert!(!exit.is_success());
+    assert!(!root.is_alive());
 }
 
 #[tokio::test]
@@ -187,8 +221,12 @@ async fn a_tree_that_fails_to_start_is_a_failed_run() {
             .run(),
     )
     .await;
+    // Readable: the child and its error, not a `Debug` dump.
     match &exit {
-        Exit::StartFailed(error) => assert!(error.contains("no database"), "{error}"),
+        Exit::StartFailed(error) => assert_eq!(
+            error,
+            "child \"Refuses\" failed to start: init returned \"no database\""
+        ),
         other => panic!("unexpected {other:?}"),
     }
     assert!(!exit.is_success());

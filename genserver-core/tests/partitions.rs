@@ -238,3 +238,36 @@ async fn partitions_of_dynamic_supervisors_spread_children() {
     assert_eq!(total, 40);
     top.stop(ExitReason::Shutdown).await.unwrap();
 }
+
+/// One set of partitions per handle, as a named `PartitionSupervisor` is
+/// `{:error, {:already_started, pid}}` the second time.
+#[tokio::test]
+async fn a_second_start_while_running_is_already_started() {
+    let partitions = shards(2);
+    let supervisor = partitions.start().await.unwrap();
+    match partitions.start().await {
+        Err(StartError::AlreadyStarted(running)) => assert_eq!(running, supervisor),
+        other => panic!("expected AlreadyStarted, got {other:?}"),
+    }
+    // Nested too: the tree's start fails with the running one.
+    let tree =
+        Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(partitions.child_spec()))
+            .await;
+    assert!(tree.is_err(), "{tree:?}");
+    assert_eq!(partitions.supervisor(), Some(supervisor.clone()));
+    // Once stopped, it may start again.
+    supervisor.stop(ExitReason::Shutdown).await.unwrap();
+    let again = partitions.start().await.unwrap();
+    assert_eq!(partitions.get_partition(1).unwrap().index().await, Ok(1));
+    again.stop(ExitReason::Shutdown).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_resize_of_stopped_partitions_fails_and_changes_nothing() {
+    let partitions = shards(2);
+    let supervisor = partitions.start().await.unwrap();
+    supervisor.stop(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(partitions.resize(1).await, Err(ResizeError::NotStarted));
+    assert_eq!(partitions.resize(4).await, Err(ResizeError::NotStarted));
+    assert_eq!(partitions.partition_count(), 2);
+}

@@ -100,14 +100,38 @@ async fn via_a_duplicate_registry_is_refused() {
         .name(registry.via(1))
         .await
         .unwrap_err();
+    // Refused before `init`, with its reason, and no server handed back
+    // (a half-made server in `AlreadyStarted` would never answer).
+    assert!(matches!(err, StartError::InvalidName { .. }), "{err:?}");
+    assert_eq!(registry.count(), 0);
+}
+
+/// `get_or_start` through a duplicate registry fails the same way, typed,
+/// instead of handing out a server that never ran.
+#[tokio::test]
+async fn get_or_start_on_a_duplicate_registry_is_an_error() {
+    let registry: Registry<u32> = Registry::new(Keys::Duplicate);
+    let supervisor = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+        .await
+        .unwrap();
+    let result = common::within(
+        std::time::Duration::from_secs(5),
+        "get_or_start answers",
+        registry.get_or_start(1, &supervisor, || Probe::start(Init::Ok(Log::default()))),
+    )
+    .await;
     assert!(
         matches!(
-            err,
-            StartError::AlreadyStarted(_) | StartError::NameTaken { .. }
+            result,
+            Err(genserver_core::GetOrStartError::Start(
+                genserver_core::DynamicSupervisorError::StartChild(
+                    genserver_core::ChildStartError::InvalidName { .. }
+                )
+            ))
         ),
-        "{err:?}"
+        "{result:?}"
     );
-    assert_eq!(registry.count(), 0);
+    assert_eq!(supervisor.count_children().await.unwrap().specs, 0);
 }
 
 #[tokio::test]
@@ -273,5 +297,27 @@ mod get_or_start {
         };
         assert_eq!(init.downcast::<String>().unwrap(), "no quota configured");
         assert!(keys.lookup("k").is_empty());
+    }
+
+    /// The key is held by a server of another type: `OtherType(holder)`,
+    /// not a start failure.
+    #[tokio::test]
+    async fn a_key_held_by_another_type_is_other_type() {
+        let keys: Registry<String> = Registry::new(Keys::Unique);
+        let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new())
+            .await
+            .unwrap();
+        let (other, _) = crate::probe().await;
+        keys.register("k".to_string(), &other, ()).unwrap();
+        let inits = Arc::new(AtomicUsize::new(0));
+        let counted = inits.clone();
+        let err = keys
+            .get_or_start("k".to_string(), &sup, move || {
+                Limiter::start(counted.clone(), false)
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err, GetOrStartError::OtherType(AnyServer::from(&other)));
+        assert_eq!(inits.load(Ordering::SeqCst), 0, "no init ran");
     }
 }

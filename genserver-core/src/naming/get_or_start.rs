@@ -105,8 +105,10 @@ where
         T: GenServer,
         F: Fn() -> Start<T> + Send + Sync + 'static,
     {
-        if let Some(found) = self.whereis::<T>(&key) {
-            return Ok(found);
+        if let Some(found) = self.find(&key) {
+            return found
+                .downcast::<T>()
+                .ok_or(GetOrStartError::OtherType(found));
         }
         let name = self.via(key.clone());
         let spec = ChildSpec::new(format!("{key:?}"), move || start().name(name.clone()))
@@ -120,6 +122,13 @@ where
             Ok(None) => return Err(GetOrStartError::Ignored),
             Err(DynamicSupervisorError::StartChild(ChildStartError::AlreadyStarted(holder))) => {
                 holder
+            }
+            // Taken meanwhile by a server of another type.
+            Err(error @ DynamicSupervisorError::StartChild(ChildStartError::NameTaken { .. })) => {
+                match self.find(&key) {
+                    Some(holder) => holder,
+                    None => return Err(GetOrStartError::Start(error)),
+                }
             }
             Err(error) => return Err(GetOrStartError::Start(error)),
         };

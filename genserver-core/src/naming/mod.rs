@@ -31,8 +31,8 @@ enum Kind {
 
 /// Where a `via` name lives: implemented by the registry.
 pub(crate) trait Via: Send + Sync + 'static {
-    /// Takes the name for `server`, or hands back who holds it.
-    fn register(&self, server: &AnyServer) -> Result<(), AnyServer>;
+    /// Takes the name for `server`, or says why not.
+    fn register(&self, server: &AnyServer) -> Result<(), Refusal>;
     /// Frees the name if `id` holds it.
     fn unregister(&self, server: &AnyServer);
     /// The name, for messages.
@@ -100,10 +100,19 @@ fn write() -> RwLockWriteGuard<'static, Names> {
     names().write().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Why a `via` backend refused a name.
+pub(crate) enum Refusal {
+    /// A running server holds it.
+    Held(AnyServer),
+    /// It cannot name a server at all (a key of a duplicate registry).
+    Invalid(&'static str),
+}
+
 /// Why a name could not be taken.
 pub(crate) enum Taken<T: GenServer> {
     SameType(Server<T>),
     OtherType { name: String, holder: ServerId },
+    Invalid { name: String, reason: &'static str },
 }
 
 /// Takes `name` for `server`, or says who holds it.
@@ -113,7 +122,7 @@ pub(crate) fn register<T: GenServer>(name: &Name, server: &Server<T>) -> Result<
         Kind::Local(local) => {
             let mut names = write();
             match names.get(local) {
-                Some(holder) => Err(holder.clone()),
+                Some(holder) => Err(Refusal::Held(holder.clone())),
                 None => {
                     names.insert(local.clone(), any.clone());
                     drop(names);
@@ -127,11 +136,17 @@ pub(crate) fn register<T: GenServer>(name: &Name, server: &Server<T>) -> Result<
         }
         Kind::Via(via) => via.register(&any),
     };
-    holder.map_err(|holder| match holder.downcast::<T>() {
-        Some(holder) => Taken::SameType(holder),
-        None => Taken::OtherType {
+    holder.map_err(|refusal| match refusal {
+        Refusal::Held(holder) => match holder.downcast::<T>() {
+            Some(holder) => Taken::SameType(holder),
+            None => Taken::OtherType {
+                name: name.describe(),
+                holder: holder.id(),
+            },
+        },
+        Refusal::Invalid(reason) => Taken::Invalid {
             name: name.describe(),
-            holder: holder.id(),
+            reason,
         },
     })
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use crate::id::ServerId;
-use crate::naming::{Name, Via};
+use crate::naming::{Name, Refusal, Via};
 use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::gen_server::GenServer;
@@ -445,7 +445,8 @@ where
 {
     /// `key` as a server name (`{:via, Registry, {registry, key}}`), with the
     /// default value. Only a unique registry names servers: with a duplicate
-    /// one, the start fails as if the name were taken.
+    /// one, the start fails with [`StartError::InvalidName`](crate::StartError::InvalidName)
+    /// before `init` runs.
     pub fn via(&self, key: K) -> Name {
         Name::via(Arc::new(ViaKey {
             registry: self.clone(),
@@ -464,17 +465,20 @@ where
     K: Hash + Eq + Clone + fmt::Debug + Send + Sync + 'static,
     V: Clone + Default + Send + Sync + 'static,
 {
-    fn register(&self, server: &AnyServer) -> Result<(), AnyServer> {
+    fn register(&self, server: &AnyServer) -> Result<(), Refusal> {
         if self.registry.inner.keys == Keys::Duplicate {
-            return Err(server.clone());
+            return Err(Refusal::Invalid(
+                "a key of a duplicate registry names no single server",
+            ));
         }
         match self
             .registry
             .register(self.key.clone(), server, V::default())
         {
             Ok(()) => Ok(()),
-            Err(RegisterError::AlreadyRegistered(holder)) => Err(holder),
-            Err(RegisterError::NoProc) => Err(server.clone()),
+            Err(RegisterError::AlreadyRegistered(holder)) => Err(Refusal::Held(holder)),
+            // The server is new and not started yet: it cannot have exited.
+            Err(RegisterError::NoProc) => Err(Refusal::Invalid("the server has exited")),
         }
     }
 

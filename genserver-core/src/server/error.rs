@@ -73,6 +73,14 @@ pub enum StartError<T: GenServer> {
         /// The server holding it.
         holder: ServerId,
     },
+    /// The name cannot name a server (a key of a duplicate registry); `init`
+    /// did not run and nothing was started.
+    InvalidName {
+        /// The name asked for.
+        name: String,
+        /// Why it names no server.
+        reason: &'static str,
+    },
     /// `init` did not finish within the start's `init_timeout`; the server was killed.
     Timeout,
     /// `init` returned `Ok(None)`: nothing was started (OTP's `:ignore`).
@@ -92,6 +100,11 @@ impl<T: GenServer> fmt::Debug for StartError<T> {
                 .field("name", name)
                 .field("holder", holder)
                 .finish(),
+            StartError::InvalidName { name, reason } => f
+                .debug_struct("InvalidName")
+                .field("name", name)
+                .field("reason", reason)
+                .finish(),
             StartError::Timeout => f.write_str("Timeout"),
             StartError::Ignored => f.write_str("Ignored"),
             StartError::Exited(r) => f.debug_tuple("Exited").field(r).finish(),
@@ -106,6 +119,9 @@ impl<T: GenServer> fmt::Display for StartError<T> {
             StartError::AlreadyStarted(s) => write!(f, "already started as {}", s.id()),
             StartError::NameTaken { name, holder } => {
                 write!(f, "the name {name:?} is taken by {holder}")
+            }
+            StartError::InvalidName { name, reason } => {
+                write!(f, "the name {name:?} is not valid: {reason}")
             }
             StartError::Timeout => f.write_str("init timed out"),
             StartError::Ignored => f.write_str("init asked to be ignored"),

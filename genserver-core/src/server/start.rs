@@ -128,6 +128,7 @@ impl<T: GenServer> Start<T> {
             return Err(match taken {
                 Taken::SameType(holder) => StartError::AlreadyStarted(holder),
                 Taken::OtherType { name, holder } => StartError::NameTaken { name, holder },
+                Taken::Invalid { name, reason } => StartError::InvalidName { name, reason },
             });
         }
         let me = AnyServer::from(&server);

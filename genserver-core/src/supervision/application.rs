@@ -4,7 +4,8 @@
 //! ```text
 //!  start ──▶ running ──┬─ ctrl-c / SIGTERM / shutdown_on ─▶ tree stopped in order ─▶ Exit::Stopped
 //!                      ├─ the root exits by itself ──────▶ logged ─▶ Exit::RootExited (non-zero)
-//!                      └─ the tree outlasts shutdown_timeout ─▶ killed ─▶ Exit::ShutdownTimedOut
+//!                      ├─ the tree outlasts shutdown_timeout ─▶ killed ─▶ Exit::ShutdownTimedOut
+//!                      └─ a second ctrl-c while it stops ────▶ killed ─▶ Exit::Killed
 //! ```
 
 use std::fmt;
@@ -35,7 +36,8 @@ type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 ///   through `tracing`, naming the reason, and the program exits with a
 ///   non-zero status. Nothing keeps serving on a dead tree.
 /// - A tree that takes longer than the shutdown timeout (30 s by default)
-///   to stop is killed, and the exit status is non-zero.
+///   to stop is killed, and the exit status is non-zero; so is one that a
+///   second ctrl-c interrupts.
 ///
 /// Return what [`run`](Self::run) gives from `main`: [`Exit`] is a
 /// [`Termination`].
@@ -142,6 +144,7 @@ impl Application {
     /// order. A failed start is the root's start error.
     pub async fn start(self) -> Result<Running, ApplicationError> {
         // Listen before the tree starts, so no signal is missed.
+        let os_signals = self.signal.is_none();
         let signal = match self.signal {
             Some(signal) => signal,
             None => os_signal()?,
@@ -155,6 +158,7 @@ impl Application {
             name: self.name,
             root,
             signal,
+            os_signals,
             stopping,
             shutdown_timeout: self.shutdown_timeout,
         })
@@ -220,6 +224,8 @@ pub struct Running {
     name: String,
     root: Server<Supervisor>,
     signal: Signal,
+    /// Whether `signal` is ctrl-c / SIGTERM: a second one then kills.
+    os_signals: bool,
     stopping: watch::Sender<bool>,
     shutdown_timeout: Duration,
 }
@@ -250,7 +256,15 @@ impl Running {
         };
         self.stopping.send_replace(true);
         match exited {
-            None => self.shut_down().await,
+            None => {
+                // A second ctrl-c while the tree stops kills it, as users
+                // of command-line programs expect.
+                let second = match self.os_signals {
+                    true => os_signal().ok(),
+                    false => None,
+                };
+                self.shut_down(second).await
+            }
             Some(()) => self.root_exited(),
         }
     }
@@ -258,26 +272,40 @@ impl Running {
     /// Stops the tree now, as the shutdown signal would.
     pub async fn stop(self) -> Exit {
         self.stopping.send_replace(true);
-        self.shut_down().await
+        self.shut_down(None).await
     }
 
-    async fn shut_down(self) -> Exit {
+    async fn shut_down(self, second: Option<Signal>) -> Exit {
         tracing::info!(application = %self.name, "application stopping");
         let root = AnyServer::from(&self.root);
-        let stopped = tokio::time::timeout(
-            self.shutdown_timeout,
-            root.shutdown(ExitReason::Shutdown, None),
-        )
-        .await;
-        if stopped.is_err() {
+        let orderly = async {
+            let shutdown = root.shutdown(ExitReason::Shutdown, None);
+            match second {
+                Some(second) => tokio::select! {
+                    () = shutdown => true,
+                    () = second => false,
+                },
+                None => {
+                    shutdown.await;
+                    true
+                }
+            }
+        };
+        let stopped = tokio::time::timeout(self.shutdown_timeout, orderly).await;
+        let forced = match stopped {
+            Ok(true) => None,
+            Ok(false) => Some(Exit::Killed),
+            Err(_) => Some(Exit::ShutdownTimedOut),
+        };
+        if let Some(exit) = forced {
             tracing::error!(
                 application = %self.name,
                 limit = ?self.shutdown_timeout,
-                "the tree did not stop in time: killed"
+                "the tree did not stop ({exit}): killed"
             );
             root.kill();
             root.exited().await;
-            return Exit::ShutdownTimedOut;
+            return exit;
         }
         match self.root.handle().process().reason() {
             Some(ExitReason::Shutdown | ExitReason::Normal) | None => {
@@ -331,6 +359,8 @@ pub enum ApplicationError {
 impl fmt::Display for ApplicationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // The supervisor's own error names the child and its error.
+            ApplicationError::Start(StartError::Init(error)) => write!(f, "{error}"),
             ApplicationError::Start(error) => {
                 write!(f, "the root supervisor did not start: {error}")
             }
@@ -365,6 +395,9 @@ pub enum Exit {
     /// The tree did not stop within the shutdown timeout and was killed:
     /// status 1.
     ShutdownTimedOut,
+    /// A second ctrl-c (or SIGTERM) came while the tree stopped, and
+    /// killed it: status 1.
+    Killed,
 }
 
 impl Exit {
@@ -397,6 +430,7 @@ impl fmt::Display for Exit {
             Exit::RootExited(reason) => write!(f, "the root supervisor exited: {reason}"),
             Exit::StartFailed(error) => write!(f, "failed to start: {error}"),
             Exit::ShutdownTimedOut => f.write_str("the tree did not stop in time"),
+            Exit::Killed => f.write_str("killed by a second signal while stopping"),
         }
     }
 }

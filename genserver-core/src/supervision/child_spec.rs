@@ -134,6 +134,23 @@ impl ChildSpec {
         F: Fn() -> Start<T> + Send + Sync + 'static,
         G: Fn(&Server<T>) + Send + Sync + 'static,
     {
+        Self::new_guarded(id, || Ok(()), start, started)
+    }
+
+    /// [`new_then`](Self::new_then), refusing each start for which `check`
+    /// fails, before anything is started.
+    pub(crate) fn new_guarded<T, C, F, G>(
+        id: impl Into<String>,
+        check: C,
+        start: F,
+        started: G,
+    ) -> Self
+    where
+        T: GenServer,
+        C: Fn() -> Result<(), ChildStartError> + Send + Sync + 'static,
+        F: Fn() -> Start<T> + Send + Sync + 'static,
+        G: Fn(&Server<T>) + Send + Sync + 'static,
+    {
         let supervisor = [
             TypeId::of::<Supervisor>(),
             TypeId::of::<DynamicSupervisor>(),
@@ -144,6 +161,9 @@ impl ChildSpec {
         ChildSpec {
             id: id.into(),
             start: Arc::new(move |parent, mailbox| {
+                if let Err(refused) = check() {
+                    return Box::pin(std::future::ready(Err(refused)));
+                }
                 let mut start = start().link(parent);
                 if let Some(mailbox) = mailbox {
                     start = start.mailbox(mailbox);

@@ -198,6 +198,13 @@ pub enum ChildStartError {
         /// The server holding it.
         holder: ServerId,
     },
+    /// The child's name names no server (a key of a duplicate registry).
+    InvalidName {
+        /// The name asked for.
+        name: String,
+        /// Why it names no server.
+        reason: &'static str,
+    },
     /// `init` did not finish within the start's `init_timeout`.
     Timeout,
     /// `init` panicked or the child went away before it finished.
@@ -212,6 +219,9 @@ impl ChildStartError {
             StartError::Init(e) => ChildStartError::Init(InitError::new(e)),
             StartError::AlreadyStarted(s) => ChildStartError::AlreadyStarted(AnyServer::from(s)),
             StartError::NameTaken { name, holder } => ChildStartError::NameTaken { name, holder },
+            StartError::InvalidName { name, reason } => {
+                ChildStartError::InvalidName { name, reason }
+            }
             StartError::Timeout => ChildStartError::Timeout,
             StartError::Ignored => return None,
             StartError::Exited(reason) => ChildStartError::Exited(reason),
@@ -231,10 +241,13 @@ impl ChildStartError {
 impl fmt::Display for ChildStartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ChildStartError::Init(e) => write!(f, "init failed: {e:?}"),
+            ChildStartError::Init(e) => write!(f, "init returned {e:?}"),
             ChildStartError::AlreadyStarted(s) => write!(f, "already started as {}", s.id()),
             ChildStartError::NameTaken { name, holder } => {
                 write!(f, "the name {name:?} is taken by {holder}")
+            }
+            ChildStartError::InvalidName { name, reason } => {
+                write!(f, "the name {name:?} is not valid: {reason}")
             }
             ChildStartError::Timeout => f.write_str("init timed out"),
             ChildStartError::Exited(r) => write!(f, "exited during init ({r})"),

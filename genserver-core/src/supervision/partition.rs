@@ -26,7 +26,7 @@ use crate::server::handle::Handle;
 use crate::server::start::Start;
 use crate::supervision::child_spec::ChildSpec;
 use crate::supervision::supervisor::{Strategy, Supervisor, SupervisorError, SupervisorSpec};
-use crate::supervision::{ChildCount, ChildInfo, IntensityLimit};
+use crate::supervision::{ChildCount, ChildInfo, ChildStartError, IntensityLimit};
 
 type StartPartition<T> = dyn Fn(usize) -> Start<T> + Send + Sync;
 
@@ -42,8 +42,8 @@ struct Partitions<T: GenServer> {
     intensity: Mutex<IntensityLimit>,
     /// The supervisor of the partitions, once started.
     supervisor: Mutex<Option<Server<Supervisor>>>,
-    /// One resize at a time.
-    resizing: tokio::sync::Mutex<()>,
+    /// One start or resize at a time.
+    control: tokio::sync::Mutex<()>,
 }
 
 /// `n` copies of one server, each supervised, and a key → copy routing
@@ -130,7 +130,7 @@ impl<T: GenServer> PartitionSupervisor<T> {
             registry,
             intensity: Mutex::new(IntensityLimit::default()),
             supervisor: Mutex::new(None),
-            resizing: tokio::sync::Mutex::new(()),
+            control: tokio::sync::Mutex::new(()),
         };
         inner.set_count(count);
         PartitionSupervisor {
@@ -193,7 +193,13 @@ impl<T: GenServer> PartitionSupervisor<T> {
 
     /// Starts the partitions' supervisor on its own, each partition
     /// acknowledged in order; the handle routes to them once this returns.
+    /// One set of partitions runs per handle: while it runs, another start
+    /// returns [`StartError::AlreadyStarted`] with its supervisor.
     pub async fn start(&self) -> Result<Server<Supervisor>, StartError<Supervisor>> {
+        let _one_at_a_time = self.inner.control.lock().await;
+        if let Some(running) = self.inner.running() {
+            return Err(StartError::AlreadyStarted(running));
+        }
         let supervisor = Supervisor::start(self.inner.supervisor_spec()).await?;
         *lock(&self.inner.supervisor) = Some(supervisor.clone());
         Ok(supervisor)
@@ -202,11 +208,18 @@ impl<T: GenServer> PartitionSupervisor<T> {
     /// The partitions as a child of another supervisor, with id
     /// `"PartitionSupervisor"`; rename it with [`ChildSpec::id`]. When that
     /// supervisor restarts it, this handle routes to the new partitions.
+    /// One set of partitions runs per handle: a start while another runs
+    /// fails with [`ChildStartError::AlreadyStarted`](crate::ChildStartError::AlreadyStarted).
     pub fn child_spec(&self) -> ChildSpec {
         let partitions = self.inner.clone();
         let started = self.inner.clone();
-        ChildSpec::new_then(
+        let check = self.inner.clone();
+        ChildSpec::new_guarded(
             "PartitionSupervisor",
+            move || match check.running() {
+                Some(running) => Err(ChildStartError::AlreadyStarted(AnyServer::from(running))),
+                None => Ok(()),
+            },
             move || Supervisor::start(partitions.supervisor_spec()),
             move |supervisor: &Server<Supervisor>| {
                 *lock(&started.supervisor) = Some(supervisor.clone());
@@ -241,8 +254,8 @@ impl<T: GenServer> PartitionSupervisor<T> {
     /// Keys may route to another partition afterwards, so state kept per
     /// key moves only if the partitions hand it over.
     pub async fn resize(&self, count: usize) -> Result<(), ResizeError> {
-        let _one_at_a_time = self.inner.resizing.lock().await;
-        let supervisor = self.supervisor().ok_or(ResizeError::NotStarted)?;
+        let _one_at_a_time = self.inner.control.lock().await;
+        let supervisor = self.inner.running().ok_or(ResizeError::NotStarted)?;
         let count = count.max(1);
         let old = self.partition_count();
         for index in old..count {
@@ -256,7 +269,13 @@ impl<T: GenServer> PartitionSupervisor<T> {
             }
         }
         self.inner.set_count(count);
-        self.remove(&supervisor, count..old).await
+        let removed = self.remove(&supervisor, count..old).await;
+        if removed.is_err() {
+            // Route to the partitions as they were: some may be gone, and
+            // `get` finds none for those until they are started again.
+            self.inner.set_count(old);
+        }
+        removed
     }
 
     async fn remove(
@@ -273,6 +292,13 @@ impl<T: GenServer> PartitionSupervisor<T> {
 }
 
 impl<T: GenServer> Partitions<T> {
+    /// The partitions' supervisor, if it runs.
+    fn running(&self) -> Option<Server<Supervisor>> {
+        lock(&self.supervisor)
+            .clone()
+            .filter(|supervisor| supervisor.is_alive())
+    }
+
     fn set_count(&self, count: usize) {
         let resolvers: Vec<_> = (0..count)
             .map(|index| {
@@ -304,9 +330,13 @@ impl<T: GenServer> Partitions<T> {
             partition_id(index),
             move || start(index),
             move |server: &Server<T>| {
-                // Fails only if the new server has already exited; its
-                // supervisor handles that exit.
-                let _ = registry.register(index, server, ());
+                // One set of partitions runs per handle, and an exited
+                // partition leaves the registry before its supervisor
+                // restarts it: this fails only if the new server has
+                // already exited, an exit its supervisor handles.
+                if let Err(error) = registry.register(index, server, ()) {
+                    tracing::debug!(partition = index, %error, "partition not routed");
+                }
             },
         )
     }
