@@ -69,6 +69,11 @@ impl Keeper {
         self.table.set_heir(heir)
     }
 
+    #[call]
+    pub fn give_away(&self, to: AnyServer) -> Result<(), TableError> {
+        self.table.give_away(to)
+    }
+
     /// Writes from a task this server spawned: not the owner.
     #[call]
     pub async fn insert_from_a_spawned_task(
@@ -109,6 +114,15 @@ impl Heir {
             .downcast::<String, u64>()
             .expect("a table of strings to u64");
         table.insert(key, value)
+    }
+
+    /// Gives the inherited table to `to` (back to a restarted owner).
+    #[call]
+    pub fn give_back(&self, to: AnyServer) -> Result<(), TableError> {
+        let table = self.transfers[0]
+            .downcast::<String, u64>()
+            .expect("a table of strings to u64");
+        table.give_away(to)
     }
 
     fn handle_info(&mut self, msg: Info<()>) {
@@ -585,4 +599,78 @@ fn tables_are_send_sync_and_cheap_to_clone() {
     send_sync::<AnyTable>();
     send_sync::<TableTransfer>();
     send_sync::<TableError>();
+}
+
+// ---- give_away ----
+
+#[tokio::test]
+async fn give_away_makes_the_receiver_the_owner_and_tells_it() {
+    let (keeper, table) = keeper(Options::access(Access::Protected)).await;
+    keeper.insert("a".into(), 1).await.unwrap().unwrap();
+    let receiver = heir().await;
+    keeper
+        .give_away(AnyServer::from(&receiver))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(table.owner(), Some(receiver.id()));
+    let transfers = receiver.transfers().await.unwrap();
+    assert_eq!(transfers.len(), 1);
+    assert_eq!(transfers[0].from(), keeper.id());
+    // The receiver writes now; the giver no longer may.
+    receiver.insert("b".into(), 2).await.unwrap().unwrap();
+    assert_eq!(
+        keeper.insert("c".into(), 3).await.unwrap(),
+        Err(WRITE_REFUSED)
+    );
+    // The table lives as long as its new owner, not the old one.
+    keeper.stop(ExitReason::Normal).await.unwrap();
+    assert_eq!(table.get("b"), Ok(Some(2)));
+    receiver.stop(ExitReason::Normal).await.unwrap();
+    assert_eq!(table.get("b"), Err(TableError::Deleted));
+}
+
+/// The reason ETS has `give_away`: an heir keeps the table while its
+/// owner restarts, then hands it to the new owner.
+#[tokio::test]
+async fn an_heir_gives_the_table_back_to_the_restarted_owner() {
+    let keeper_heir = heir().await;
+    let (first, table) = keeper(Options::heir(&keeper_heir)).await;
+    first.insert("kept".into(), 7).await.unwrap().unwrap();
+    first.crash();
+    gone(&first).await;
+    assert_eq!(table.owner(), Some(keeper_heir.id()));
+    let (second, _) = keeper(Options::access(Access::Protected)).await;
+    keeper_heir
+        .give_back(AnyServer::from(&second))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(table.owner(), Some(second.id()));
+    assert_eq!(table.get("kept"), Ok(Some(7)));
+    second.stop(ExitReason::Normal).await.unwrap();
+}
+
+#[tokio::test]
+async fn give_away_to_itself_or_a_dead_server_or_by_another_task_is_refused() {
+    let (keeper, table) = keeper(Options::access(Access::Public)).await;
+    let itself = AnyServer::from(&keeper);
+    assert_eq!(
+        keeper.give_away(itself).await.unwrap(),
+        Err(TableError::BadReceiver)
+    );
+    let dead = heir().await;
+    dead.stop(ExitReason::Normal).await.unwrap();
+    assert_eq!(
+        keeper.give_away(AnyServer::from(&dead)).await.unwrap(),
+        Err(TableError::BadReceiver)
+    );
+    // Public access lets anyone write, not give the table away.
+    let other = heir().await;
+    assert_eq!(
+        table.give_away(AnyServer::from(&other)),
+        Err(TableError::NotOwner)
+    );
+    assert_eq!(table.owner(), Some(keeper.id()));
+    keeper.stop(ExitReason::Normal).await.unwrap();
 }

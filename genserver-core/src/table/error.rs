@@ -20,9 +20,12 @@ pub enum TableError {
         /// What was refused.
         operation: Operation,
     },
-    /// Only the owner may delete a table or name its heir, whatever its
-    /// access.
+    /// Only the owner may delete a table, name its heir or give it away,
+    /// whatever its access.
     NotOwner,
+    /// [`Table::give_away`](crate::Table::give_away) to the owner itself or
+    /// to a server that has exited.
+    BadReceiver,
     /// [`Table::update_counter`](crate::Table::update_counter) would take
     /// the counter past its type's bounds; the counter is unchanged.
     Overflow,
@@ -36,7 +39,10 @@ impl fmt::Display for TableError {
                 write!(f, "only the owner may {operation} a {access} table")
             }
             TableError::NotOwner => {
-                f.write_str("only the owner may delete a table or name its heir")
+                f.write_str("only the owner may delete a table, name its heir or give it away")
+            }
+            TableError::BadReceiver => {
+                f.write_str("a table can be given only to another running server")
             }
             TableError::Overflow => f.write_str("the counter would overflow"),
         }

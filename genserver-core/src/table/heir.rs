@@ -42,6 +42,36 @@ where
         true
     }
 
+    /// Hands the table from its owner `from` to `to`, which hears of it in
+    /// `handle_info` (ETS's `give_away/3`). The caller checked that `from`
+    /// is the running owner.
+    pub(crate) fn give_away(
+        self: &Arc<Self>,
+        from: &AnyServer,
+        to: AnyServer,
+    ) -> Result<(), GiveAway> {
+        if to.id() == from.id() {
+            return Err(GiveAway::ToItself);
+        }
+        if !to.is_alive() {
+            return Err(GiveAway::NotAlive);
+        }
+        from.process().remove_hook(HookKey::Table(self.id.as_u64()));
+        if self.adopt(to.clone()) {
+            let table = AnyTable {
+                id: self.id,
+                core: self.clone(),
+            };
+            to.deliver_table_transfer(TableTransfer {
+                from: from.id(),
+                table,
+            });
+        }
+        // Exited meanwhile: `adopt` deleted the table, as the owner's exit
+        // without an heir would.
+        Ok(())
+    }
+
     /// The exit hook: hand the table to the heir, or delete it.
     fn owner_exited(self: &Arc<Self>, from: ServerId) {
         let heir = {
@@ -66,6 +96,12 @@ where
             None => self.delete(),
         }
     }
+}
+
+/// Why [`Table::give_away`](crate::Table::give_away) refused.
+pub(crate) enum GiveAway {
+    ToItself,
+    NotAlive,
 }
 
 /// A table of any key and value types, as an heir receives it; get the
@@ -107,9 +143,10 @@ impl PartialEq for AnyTable {
 
 impl Eq for AnyTable {}
 
-/// A table's owner exited and this server, its heir, owns it now
-/// (ETS's `{:'ETS-TRANSFER', tab, from, data}`), delivered as
-/// [`Info::TableTransfer`](crate::Info::TableTransfer).
+/// This server owns a table now (ETS's `{:'ETS-TRANSFER', tab, from,
+/// data}`), delivered as [`Info::TableTransfer`](crate::Info::TableTransfer):
+/// its owner exited and this server was its heir, or its owner gave it
+/// away with [`Table::give_away`](crate::Table::give_away).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableTransfer {
     from: ServerId,

@@ -333,6 +333,24 @@ where
         Ok(())
     }
 
+    /// Makes `to` the owner (ETS's `give_away/3`): its `handle_info`
+    /// receives [`Info::TableTransfer`](crate::Info::TableTransfer), and
+    /// the table now lives as long as `to` does. The heir stays as it was.
+    /// Only the owner may; giving it to itself or to a server that has
+    /// exited is refused with [`TableError::BadReceiver`].
+    ///
+    /// The usual use: an heir keeps a table while its owner restarts, and
+    /// gives it back to the new owner.
+    pub fn give_away(&self, to: impl Into<AnyServer>) -> Result<(), TableError> {
+        self.core.check_owner()?;
+        let Some(owner) = self.core.life().owner.clone() else {
+            return Err(TableError::Deleted);
+        };
+        self.core
+            .give_away(&owner, to.into())
+            .map_err(|_| TableError::BadReceiver)
+    }
+
     /// Deletes the table now (ETS's `delete/1`); its heir, if any, gets
     /// nothing. Only the owner may.
     pub fn delete(&self) -> Result<(), TableError> {
