@@ -22,7 +22,7 @@ static ALLOC: measure::memory::CountingAlloc = measure::memory::CountingAlloc;
 const USAGE: &str = "usage:
   peers report [--quick] [--skip-instr] [--rounds N]
   peers instr <impl> <call|cast|spawn> <n>
-impls: hand, hand+timeout, genserver, genserver-bounded, kameo, ractor, actix";
+impls: hand, hand+timeout, genserver, genserver-bounded, genserver-named, kameo, ractor, actix";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -175,9 +175,8 @@ impl<T: GenServer> Handle<T> {
         match &self.target {
             Target::Server(shared) => shared.cast(build),
             Target::Named(resolver) => {
-                if let Some(shared) = resolver.resolve() {
-                    shared.cast(build);
-                }
+                // Nobody holds the name: the cast is dropped.
+                let _ = resolver.with(|shared| shared.cast(build));
             }
         }
     }

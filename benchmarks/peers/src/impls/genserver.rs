@@ -91,3 +91,41 @@ impl Counter for GenServerBounded {
             .expect("genserver-bounded: stop")
     }
 }
+
+// ---------------------------------------------------------------------------
+// Calls by name (issue 9): `Named<T>` resolves a local name per call,
+// cached until a name is freed.
+// ---------------------------------------------------------------------------
+
+/// The defaults, reached through `Named::new(name)` instead of the
+/// `Server<T>` handle.
+#[derive(Clone)]
+pub struct GenServerNamed(Named<GsCounter>);
+
+impl Counter for GenServerNamed {
+    async fn spawn() -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!("peers-counter-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        GsCounter::start(GsCounter { value: 0 })
+            .name(name.as_str())
+            .await
+            .expect("genserver-named: start");
+        GenServerNamed(Named::new(name))
+    }
+
+    async fn add(&self, by: u64) -> u64 {
+        self.0.add(by).await.expect("genserver-named: call")
+    }
+
+    fn bump(&self) {
+        self.0.bump()
+    }
+
+    async fn stop(self) {
+        self.0
+            .stop(ExitReason::Normal)
+            .await
+            .expect("genserver-named: stop")
+    }
+}

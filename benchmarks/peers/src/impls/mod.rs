@@ -38,16 +38,20 @@ pub enum Impl {
     /// `#[gen_server]` with a bounded mailbox (the `genserver-bounded`
     /// feature, on by default).
     GenServerBounded,
+    /// `#[gen_server]` called through `Named<T>` (a local name resolved
+    /// per call, cached).
+    GenServerNamed,
     Kameo,
     Ractor,
     Actix,
 }
 
-pub const ALL: [Impl; 7] = [
+pub const ALL: [Impl; 8] = [
     Impl::Hand,
     Impl::HandTimeout,
     Impl::GenServer,
     Impl::GenServerBounded,
+    Impl::GenServerNamed,
     Impl::Kameo,
     Impl::Ractor,
     Impl::Actix,
@@ -60,6 +64,7 @@ impl Impl {
             Impl::HandTimeout => "hand+timeout",
             Impl::GenServer => "genserver",
             Impl::GenServerBounded => "genserver-bounded",
+            Impl::GenServerNamed => "genserver-named",
             Impl::Kameo => "kameo",
             Impl::Ractor => "ractor",
             Impl::Actix => "actix",
@@ -118,6 +123,10 @@ macro_rules! with_counter {
             }
             #[cfg(not(feature = "genserver-bounded"))]
             Impl::GenServerBounded => None,
+            Impl::GenServerNamed => {
+                type $C = $crate::impls::genserver::GenServerNamed;
+                Some($body)
+            }
             Impl::Kameo => {
                 type $C = $crate::impls::kameo::Kameo;
                 Some($body)
