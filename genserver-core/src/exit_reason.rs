@@ -29,6 +29,11 @@ pub enum ExitReason {
     Killed,
     /// The server did not exist when it was monitored (`:noproc`).
     NoProc,
+    /// The server's node could not be reached: the connection to it was
+    /// lost, or the node went away (`:noconnection`). Only a remote
+    /// server's exit has this reason; what became of the server itself is
+    /// not known.
+    NoConnection,
     /// A callback panicked; the panic message.
     Panic(Arc<str>),
     /// Any other abnormal reason, chosen by the user.
@@ -71,6 +76,7 @@ impl fmt::Display for ExitReason {
             ExitReason::ShutdownWith(r) => write!(f, "shutdown: {r}"),
             ExitReason::Killed => f.write_str("killed"),
             ExitReason::NoProc => f.write_str("no such server"),
+            ExitReason::NoConnection => f.write_str("no connection to the server's node"),
             ExitReason::Panic(m) => write!(f, "panicked: {m}"),
             ExitReason::Error(r) => f.write_str(r),
         }

@@ -114,6 +114,14 @@
 //! the reason), one crash report naming the server and the handler is
 //! logged at error level, and monitors receive [`Info::Down`].
 //!
+//! # Beyond one machine
+//!
+//! A server that opts in with `#[gen_server(remote)]` (feature `remote`)
+//! gets a serde wire form of its calls and casts (`RemoteServer`); a
+//! transport (the `genserver-nats` crate) serves it to other nodes, where a
+//! [`Remote<T>`](Remote) handle dereferences to the same generated client.
+//! Only opted-in servers carry serde bounds; the others compile as before.
+//!
 //! # Behaviour reference
 //!
 //! `docs/behaviour.md` in the repository lists every OTP behaviour this
@@ -126,6 +134,7 @@ mod id;
 mod info;
 mod naming;
 mod private_support;
+mod remote;
 mod server;
 mod supervision;
 mod table;
@@ -138,6 +147,9 @@ pub use naming::get_or_start::GetOrStartError;
 pub use naming::named::Named;
 pub use naming::registry::{BorrowedKey, Keys, RegisterError, Registry};
 pub use naming::{Name, whereis};
+#[cfg(feature = "remote")]
+pub use remote::{Codec, RemoteServer};
+pub use remote::{Remote, RemoteCall, RemoteTarget, WireError};
 pub use server::Server;
 pub use server::any::AnyServer;
 pub use server::context::{Context, TimerRef};

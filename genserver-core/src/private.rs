@@ -2,12 +2,18 @@
 //! API: no stability promise.
 
 pub use crate::private_support::*;
+#[cfg(feature = "remote")]
+pub use crate::remote::wire::{
+    CrossesWire, PendingReply, ServedCall, crosses_wire, reply_with, serve_call,
+};
 pub use crate::server::handle::Handle;
 pub use crate::server::reply::CastToken;
 pub use ::core::convert::Infallible;
 pub use ::core::future::Future;
 pub use ::core::marker::PhantomData;
 pub use ::core::result::Result::{self, Ok};
+#[cfg(feature = "remote")]
+pub use ::serde;
 
 /// The `Continue` type of a server without `handle_continue`: it has no
 /// values, so `ctx.continue_with(..)` cannot be called. Define

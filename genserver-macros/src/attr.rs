@@ -5,12 +5,14 @@ use syn::parse::Parser;
 
 use crate::ctxt::Ctxt;
 
-/// `#[gen_server(info = Type, mailbox = expr, crate = path)]`.
+/// `#[gen_server(info = Type, mailbox = expr, remote, crate = path)]`.
 pub(crate) struct Options {
     /// The server's own info message type, if given.
     pub(crate) info: Option<syn::Type>,
     /// The mailbox every start gets unless it sets one, if given.
     pub(crate) mailbox: Option<syn::Expr>,
+    /// `remote`: a serde wire form for other nodes; where it was written.
+    pub(crate) remote: Option<proc_macro2::Span>,
     /// Where `genserver_core` is, for generated paths.
     pub(crate) krate: syn::Path,
 }
@@ -19,6 +21,7 @@ pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
     let mut info = None;
     let mut mailbox = None;
     let mut krate = None;
+    let mut remote = None;
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("info") {
             if info.is_some() {
@@ -42,6 +45,17 @@ pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
             }
             mailbox = Some(meta.value()?.parse::<syn::Expr>()?);
             Ok(())
+        } else if meta.path.is_ident("remote") {
+            if remote.is_some() {
+                return Err(meta.error("`remote` is given twice"));
+            }
+            if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                return Err(meta.error(
+                    "`remote` takes no value: `#[gen_server(remote)]` lets other nodes call this server",
+                ));
+            }
+            remote = Some(syn::spanned::Spanned::span(&meta.path));
+            Ok(())
         } else if meta.path.is_ident("crate") {
             if krate.is_some() {
                 return Err(meta.error("`crate` is given twice"));
@@ -55,7 +69,7 @@ pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
             Ok(())
         } else {
             Err(meta.error(format_args!(
-                "unknown option `{}`: #[gen_server] takes `info = Type` (the server's own info message type), `mailbox = Mailbox::bounded(n)` (its default mailbox) and `crate = path` (where genserver_core is)",
+                "unknown option `{}`: #[gen_server] takes `info = Type` (the server's own info message type), `mailbox = Mailbox::bounded(n)` (its default mailbox), `remote` (callable from other nodes) and `crate = path` (where genserver_core is)",
                 path_text(&meta.path)
             )))
         }
@@ -66,6 +80,7 @@ pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
     Options {
         info,
         mailbox,
+        remote,
         krate: krate.unwrap_or_else(|| syn::parse_quote!(::genserver_core)),
     }
 }

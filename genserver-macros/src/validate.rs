@@ -32,6 +32,20 @@ pub(crate) fn validate(server: &Server<'_>, cx: &mut Ctxt) {
     missing_handle_info(server, cx);
     near_misses(server, cx);
     reserved_names(server, cx);
+    remote_generics(server, cx);
+}
+
+/// A remote server's wire form names concrete types, the same on every
+/// node: a generic state has none to name.
+fn remote_generics(server: &Server<'_>, cx: &mut Ctxt) {
+    let generics = &server.item.generics;
+    if server.options.remote.is_some() && !generics.params.is_empty() {
+        cx.error(
+            generics,
+            "a `remote` server cannot be generic: its wire form must name the same concrete types on every node; \
+             wrap a concrete instance in a non-generic state, or drop `remote`",
+        );
+    }
 }
 
 fn missing_handle_info(server: &Server<'_>, cx: &mut Ctxt) {

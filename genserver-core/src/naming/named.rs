@@ -246,6 +246,7 @@ impl<T: GenServer> fmt::Debug for Named<T> {
         let name = match &self.handle().target {
             crate::server::handle::Target::Named(resolver) => resolver.describe(),
             crate::server::handle::Target::Server(shared) => shared.process.id().to_string(),
+            crate::server::handle::Target::Remote(remote) => remote.describe(),
         };
         write!(f, "Named<{}>({name})", T::NAME)
     }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::exit_reason::ExitReason;
 use crate::id::ServerId;
+use crate::remote::error::WireError;
 use crate::server::Server;
 use crate::server::gen_server::GenServer;
 
@@ -27,6 +28,10 @@ pub enum CallError {
     /// on. [`ExitReason::Panic`] with the panic message, or
     /// [`ExitReason::Killed`] for an abort.
     TaskFailed(ExitReason),
+    /// A call to a server on another node could not cross the wire: the
+    /// name is served by another server type or another version of its
+    /// handlers, or a message was malformed or too large.
+    Wire(WireError),
 }
 
 impl fmt::Display for CallError {
@@ -38,6 +43,9 @@ impl fmt::Display for CallError {
             CallError::Exited(reason) => write!(f, "server exited before replying ({reason})"),
             CallError::TaskFailed(reason) => {
                 write!(f, "the task answering the call failed ({reason})")
+            }
+            CallError::Wire(error) => {
+                write!(f, "the call could not reach the remote server: {error}")
             }
         }
     }

@@ -2,6 +2,7 @@
 //! messages to one server.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,6 +11,8 @@ use tokio::time::Instant;
 
 use crate::id::ServerId;
 use crate::naming::named::Resolver;
+use crate::remote::error::WireError;
+use crate::remote::target::RemoteTarget;
 use crate::server::error::{CallError, MailboxFull};
 use crate::server::gen_server::GenServer;
 use crate::server::mailbox::{Envelope, Lane, Mailbox, Queue, SendError};
@@ -32,8 +35,9 @@ pub(crate) struct Shared<T: GenServer> {
 
 /// The runtime's side of a client handle. Generated client types wrap one.
 ///
-/// It reaches one server ([`Server`](crate::Server)) or whoever holds a
-/// name at the time of each call ([`Named`](crate::Named)).
+/// It reaches one server ([`Server`](crate::Server)), whoever holds a
+/// name at the time of each call ([`Named`](crate::Named)), or a server on
+/// another node ([`Remote`](crate::Remote)).
 #[doc(hidden)]
 pub struct Handle<T: GenServer> {
     pub(crate) target: Target<T>,
@@ -46,6 +50,8 @@ pub(crate) enum Target<T: GenServer> {
     Server(Arc<Shared<T>>),
     /// The server holding a name, looked up on each call and cast.
     Named(Arc<Resolver<T>>),
+    /// A server on another node, reached through a transport.
+    Remote(Arc<dyn RemoteTarget<T>>),
 }
 
 impl<T: GenServer> Clone for Target<T> {
@@ -53,6 +59,7 @@ impl<T: GenServer> Clone for Target<T> {
         match self {
             Target::Server(shared) => Target::Server(shared.clone()),
             Target::Named(resolver) => Target::Named(resolver.clone()),
+            Target::Remote(remote) => Target::Remote(remote.clone()),
         }
     }
 }
@@ -64,6 +71,7 @@ impl<T: GenServer> fmt::Debug for Handle<T> {
         match &self.target {
             Target::Server(shared) => debug.field("id", &shared.process.id()),
             Target::Named(resolver) => debug.field("name", &resolver.describe()),
+            Target::Remote(remote) => debug.field("remote", &remote.describe()),
         };
         debug.field("timeout", &self.timeout).finish()
     }
@@ -93,6 +101,13 @@ impl<T: GenServer> Handle<T> {
         }
     }
 
+    pub(crate) fn remote(target: Arc<dyn RemoteTarget<T>>) -> Self {
+        Handle {
+            target: Target::Remote(target),
+            timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+
     /// A new server's shared part: a fresh identity and an empty mailbox.
     pub(crate) fn new_shared(mailbox: Mailbox) -> Arc<Shared<T>> {
         let id = ServerId::next();
@@ -103,19 +118,23 @@ impl<T: GenServer> Handle<T> {
     }
 
     /// The server a `Server<T>` handle names. Every `Server<T>` is made
-    /// from a server, never from a name; only `Named<T>` resolves.
+    /// from a server, never from a name or a remote target.
     pub(crate) fn shared(&self) -> &Arc<Shared<T>> {
         match &self.target {
             Target::Server(shared) => shared,
-            Target::Named(_) => unreachable!("a Server<T> is made from a server, not a name"),
+            Target::Named(_) | Target::Remote(_) => {
+                unreachable!("a Server<T> is made from a server, not a name")
+            }
         }
     }
 
-    /// The server this handle reaches now: `None` when nobody holds its name.
+    /// The local server this handle reaches now: `None` when nobody holds
+    /// its name, and for a remote server.
     pub(crate) fn resolve(&self) -> Option<Arc<Shared<T>>> {
         match &self.target {
             Target::Server(shared) => Some(shared.clone()),
             Target::Named(resolver) => resolver.resolve(),
+            Target::Remote(_) => None,
         }
     }
 
@@ -147,6 +166,17 @@ impl<T: GenServer> Handle<T> {
                 }
                 None => return Err(CallError::NoProc),
             },
+            Target::Remote(remote) => {
+                let (tx, mut rx) = oneshot::channel();
+                remote.call(build(ReplyTo::new(tx)), self.timeout).await?;
+                // `Ok` from the target: the reply is in the slot.
+                return match rx.try_recv() {
+                    Ok(reply) => reply.map_err(CallError::TaskFailed),
+                    Err(_) => Err(CallError::Wire(WireError::malformed(
+                        "the transport delivered no reply",
+                    ))),
+                };
+            }
         };
         if shared.calling_self() {
             return Err(CallError::CallingSelf);
@@ -178,12 +208,18 @@ impl<T: GenServer> Handle<T> {
                 // Nobody holds the name: the cast is dropped.
                 let _ = resolver.with(|shared| shared.cast(build));
             }
+            Target::Remote(remote) => remote.cast(build(CastToken::new())),
         }
     }
 
     /// Queues a cast if there is room; fails fast on a full mailbox. A cast
-    /// to a server that is gone is dropped, as every cast is.
+    /// to a server that is gone is dropped, as every cast is. A remote
+    /// server's mailbox is not known here: the cast is sent.
     pub fn try_cast(&self, build: impl FnOnce(CastToken) -> T::Message) -> Result<(), MailboxFull> {
+        if let Target::Remote(remote) = &self.target {
+            remote.cast(build(CastToken::new()));
+            return Ok(());
+        }
         match self.resolve() {
             Some(shared) => shared.try_cast(build),
             None => Ok(()),
@@ -191,14 +227,53 @@ impl<T: GenServer> Handle<T> {
     }
 
     /// Queues a cast, waiting for room on a full mailbox for at most this
-    /// handle's timeout.
+    /// handle's timeout. A remote server's mailbox is not known here: the
+    /// cast is sent.
     pub async fn cast_wait(
         &self,
         build: impl FnOnce(CastToken) -> T::Message,
     ) -> Result<(), MailboxFull> {
+        if let Target::Remote(remote) = &self.target {
+            remote.cast(build(CastToken::new()));
+            return Ok(());
+        }
         match self.resolve() {
             Some(shared) => shared.cast_wait(build, self.timeout).await,
             None => Ok(()),
+        }
+    }
+
+    /// Queues a call now and returns the wait for its reply, which owns
+    /// what it needs: calls queued one after another keep their order even
+    /// when their replies are awaited in separate tasks. For a transport
+    /// delivering remote requests in the order they arrived.
+    #[doc(hidden)]
+    pub fn queue_call<R: Send + 'static>(
+        &self,
+        build: impl FnOnce(ReplyTo<R>) -> T::Message,
+    ) -> impl Future<Output = Result<R, CallError>> + Send + 'static {
+        let timeout = self.timeout;
+        let queued = match self.resolve() {
+            None => Err(CallError::NoProc),
+            Some(shared) => {
+                let (tx, rx) = oneshot::channel();
+                let message = Envelope::Call(build(ReplyTo::new(tx)));
+                match shared.mailbox.try_send(message, Lane::User) {
+                    Ok(()) => Ok((shared, rx, None)),
+                    Err(SendError::Closed(_)) => Err(CallError::NoProc),
+                    Err(SendError::Full(message)) => Ok((shared, rx, Some(message))),
+                }
+            }
+        };
+        async move {
+            let (shared, rx, full) = queued?;
+            let timeout = match full {
+                None => timeout,
+                Some(message) => shared.wait_for_room(message, timeout).await?,
+            };
+            reply::wait(rx, &shared.process, timeout)
+                .await?
+                .map_err(CallError::TaskFailed)
         }
     }
 

@@ -33,6 +33,9 @@ pub(crate) struct Plan {
     /// `Self: GenServer` as the generated impls do, so a type that is not
     /// `Send` is one error, not one per method.
     pub(crate) user_impl_bounds: bool,
+    /// The wire form and `impl RemoteServer` (`#[gen_server(remote)]`);
+    /// left out beside an error.
+    pub(crate) remote: bool,
 }
 
 impl Plan {
@@ -54,6 +57,7 @@ impl Plan {
             handle_info_stub: server.callbacks.handle_info.is_none(),
             checks: !has_errors,
             user_impl_bounds: !has_errors && names_the_runtime(server.item),
+            remote: !has_errors && server.options.remote.is_some(),
         })
     }
 }

@@ -13,6 +13,8 @@
 //!     impl Counter { start, child_spec }         // start.rs
 //!     impl __gs::GenServer for Counter { .. }    // server_impl.rs
 //!     fn __checks() { .. }            // checks.rs: errors on the user's tokens
+//!     enum __CounterWire ..           // remote.rs, for `remote` only: the
+//!     impl __gs::RemoteServer ..      //   wire form, for other nodes
 //! };
 //! ```
 
@@ -20,6 +22,7 @@ mod checks;
 mod client;
 mod fallback;
 mod message;
+mod remote;
 mod server_impl;
 mod start;
 
@@ -130,6 +133,7 @@ impl<'s, 'a> Expander<'s, 'a> {
         let start = self.start();
         let gen_server = self.gen_server_impl();
         let checks = self.checks();
+        let remote = self.remote();
         quote! {
             #client_struct
 
@@ -142,6 +146,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 #start
                 #gen_server
                 #checks
+                #remote
             };
         }
     }

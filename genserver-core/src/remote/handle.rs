@@ -1,0 +1,85 @@
+//! [`Remote`]: a handle to a server on another node.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::remote::target::RemoteTarget;
+use crate::server::gen_server::{ClientHandle, GenServer};
+use crate::server::handle::{Handle, Target};
+
+/// A handle to a server on another node: it dereferences to the same
+/// generated client as [`Server<T>`](crate::Server), so a remote server is
+/// called exactly as a local one.
+///
+/// A transport makes one (`genserver_nats::Node::remote`). Calls wait 5 s
+/// ([`DEFAULT_CALL_TIMEOUT`](crate::DEFAULT_CALL_TIMEOUT)) unless
+/// [`with_timeout`](Self::with_timeout) says otherwise; a cast is
+/// fire-and-forget. Messages sent through one handle (and its clones)
+/// arrive in the order they were sent.
+///
+/// Errors, as [`CallError`](crate::CallError): nobody serves the name →
+/// `NoProc`, at once; no reply in time → `Timeout`; the server exits
+/// during the call → `Exited(reason)`; the message cannot cross (another
+/// server type or version, malformed, too large) →
+/// [`Wire`](crate::CallError::Wire).
+pub struct Remote<T: GenServer> {
+    client: T::Client,
+}
+
+impl<T: GenServer> Remote<T> {
+    /// A handle whose messages go through `target`. For transports.
+    #[doc(hidden)]
+    pub fn __from_target(target: Arc<dyn RemoteTarget<T>>) -> Self {
+        Remote {
+            client: T::Client::__from_handle(Handle::remote(target)),
+        }
+    }
+
+    fn handle(&self) -> &Handle<T> {
+        self.client.__handle()
+    }
+
+    /// A handle to the same server whose calls time out after `timeout`.
+    pub fn with_timeout(&self, timeout: Duration) -> Remote<T> {
+        let mut handle = self.handle().clone();
+        handle.timeout = timeout;
+        Remote {
+            client: T::Client::__from_handle(handle),
+        }
+    }
+
+    /// The timeout this handle's calls use.
+    pub fn timeout(&self) -> Duration {
+        self.handle().timeout
+    }
+}
+
+impl<T: GenServer> Deref for Remote<T> {
+    type Target = T::Client;
+
+    fn deref(&self) -> &T::Client {
+        &self.client
+    }
+}
+
+impl<T: GenServer> Clone for Remote<T> {
+    fn clone(&self) -> Self {
+        Remote {
+            client: self.client.clone(),
+        }
+    }
+}
+
+impl<T: GenServer> fmt::Debug for Remote<T> {
+    /// `Remote<Counter>(app.srv.counter)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let place = match &self.handle().target {
+            Target::Remote(remote) => remote.describe(),
+            Target::Named(resolver) => resolver.describe(),
+            Target::Server(shared) => shared.process.id().to_string(),
+        };
+        write!(f, "Remote<{}>({place})", T::NAME)
+    }
+}

@@ -1,0 +1,213 @@
+//! [`Node`]: this program's place in a cluster, over one NATS connection.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_nats::{ConnectOptions, Subject, ToServerAddrs};
+use genserver_core::{Remote, RemoteServer, Server};
+
+use crate::error::{ConnectError, InvalidName, ServeError, check_name};
+use crate::inbox::Inbox;
+use crate::outbox::Outbox;
+use crate::serve;
+use crate::target::NatsTarget;
+
+/// The largest payload when the NATS server does not say (its default).
+const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
+
+/// How a [`Node`] connects: its name, the cluster's subject prefix, and the
+/// NATS client's own options (credentials, TLS, ping interval), passed
+/// through.
+pub struct NodeOptions {
+    name: String,
+    prefix: String,
+    connect: ConnectOptions,
+}
+
+impl NodeOptions {
+    /// A node named `name`, in the cluster `genserver` (its subject prefix),
+    /// with the NATS client's default options.
+    pub fn new(name: impl Into<String>) -> Self {
+        NodeOptions {
+            name: name.into(),
+            prefix: "genserver".to_owned(),
+            connect: ConnectOptions::new(),
+        }
+    }
+
+    /// The cluster's subject prefix: nodes with the same prefix reach each
+    /// other's servers; other prefixes share the NATS server, not names.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The NATS client's options: credentials, TLS, ping interval,
+    /// reconnection. The client's name is set to the node's.
+    pub fn connect_options(mut self, options: ConnectOptions) -> Self {
+        self.connect = options;
+        self
+    }
+}
+
+impl fmt::Debug for NodeOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NodeOptions")
+            .field("name", &self.name)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// This program as a node of a cluster: it serves local servers under
+/// names, and gives [`Remote`] handles to servers that other nodes serve.
+///
+/// Subjects: a server named `counter` in the cluster `app` is served on
+/// `app.srv.counter`; each node's replies come to its own inbox.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct Node {
+    inner: Arc<Inner>,
+}
+
+/// What every clone of a node shares.
+pub(crate) struct Inner {
+    name: String,
+    prefix: String,
+    client: async_nats::Client,
+    pub(crate) outbox: Outbox,
+    pub(crate) inbox: Arc<Inbox>,
+    pub(crate) max_payload: usize,
+}
+
+impl Node {
+    /// Connects to the NATS server(s) at `addrs` as the node `options`
+    /// names.
+    pub async fn connect(
+        addrs: impl ToServerAddrs,
+        options: NodeOptions,
+    ) -> Result<Node, ConnectError> {
+        check_name(&options.name).map_err(ConnectError::InvalidName)?;
+        check_name(&options.prefix).map_err(ConnectError::InvalidName)?;
+        let client = options
+            .connect
+            .name(&options.name)
+            .connect(addrs)
+            .await
+            .map_err(ConnectError::Nats)?;
+        // Unique per connection, even for two nodes of the same name.
+        let nonce = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let inbox = Inbox::new(format!(
+            "_GS_INBOX.{}.{}.{:x}{:x}",
+            options.prefix,
+            options.name,
+            std::process::id(),
+            nonce
+        ));
+        let subscriber = client
+            .subscribe(inbox.wildcard())
+            .await
+            .map_err(ConnectError::Subscribe)?;
+        tokio::spawn(inbox.clone().run(subscriber));
+        let max_payload = match client.server_info().max_payload {
+            0 => DEFAULT_MAX_PAYLOAD,
+            max => max,
+        };
+        Ok(Node {
+            inner: Arc::new(Inner {
+                name: options.name,
+                prefix: options.prefix,
+                outbox: Outbox::start(client.clone()),
+                client,
+                inbox,
+                max_payload,
+            }),
+        })
+    }
+
+    /// The node's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The NATS client underneath, for what this crate does not do.
+    pub fn client(&self) -> &async_nats::Client {
+        &self.inner.client
+    }
+
+    /// Serves `server` under `name` to every node of the cluster, until it
+    /// exits. Returns once the NATS server has the subscription, so a call
+    /// from another node right after reaches it.
+    ///
+    /// Only servers that opted in with `#[gen_server(remote)]` can be
+    /// served. Two servers under one name (on this node or two) share its
+    /// requests, each request going to one of them.
+    pub async fn serve<T: RemoteServer>(
+        &self,
+        name: &str,
+        server: &Server<T>,
+    ) -> Result<(), ServeError> {
+        check_name(name).map_err(ServeError::InvalidName)?;
+        let subject = self.inner.subject(name);
+        let subscriber = self
+            .inner
+            .client
+            .queue_subscribe(subject, "genserver".to_owned())
+            .await
+            .map_err(ServeError::Subscribe)?;
+        self.inner.confirm().await.map_err(ServeError::Confirm)?;
+        tokio::spawn(serve::run(self.inner.clone(), server.clone(), subscriber));
+        Ok(())
+    }
+
+    /// A handle to the `T` that some node serves under `name`. It
+    /// dereferences to `T`'s generated client; nothing is sent until a call.
+    pub fn remote<T: RemoteServer>(&self, name: &str) -> Result<Remote<T>, InvalidName> {
+        check_name(name)?;
+        let target = NatsTarget::<T> {
+            subject: self.inner.subject(name),
+            node: self.inner.clone(),
+            server: PhantomData,
+        };
+        Ok(Remote::__from_target(Arc::new(target)))
+    }
+
+    /// Drains the connection: served names stop, and calls still waiting
+    /// get `Exited(NoConnection)`.
+    pub async fn close(&self) -> Result<(), async_nats::client::DrainError> {
+        self.inner.client.drain().await
+    }
+}
+
+impl Inner {
+    /// A round trip to the NATS server: once it returns, the server has
+    /// processed everything this node sent before, subscriptions included.
+    /// (`flush` only writes the socket.) A request to a subject nobody
+    /// serves comes back at once, as no-responders.
+    async fn confirm(&self) -> Result<(), async_nats::RequestError> {
+        let subject = format!("_GS_CONFIRM.{}", self.client.new_inbox());
+        match self.client.request(subject, bytes::Bytes::new()).await {
+            Err(error) if error.kind() == async_nats::RequestErrorKind::NoResponders => Ok(()),
+            Err(error) => Err(error),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// `<prefix>.srv.<name>`.
+    fn subject(&self, name: &str) -> Subject {
+        Subject::from(format!("{}.srv.{name}", self.prefix))
+    }
+}
+
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node")
+            .field("name", &self.inner.name)
+            .field("prefix", &self.inner.prefix)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,100 @@
+//! A real nats-server for the tests, on 127.0.0.1 and a port of its
+//! choosing, with a temporary store; killed when dropped. Nothing listens
+//! beyond loopback.
+
+#![allow(dead_code, reason = "each test file uses a part")]
+#![allow(
+    unreachable_pub,
+    reason = "shared by every test binary; `pub` keeps the servers' interfaces public"
+)]
+
+pub mod servers;
+
+use std::future::Future;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A nats-server process started for one test.
+pub struct NatsServer {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl NatsServer {
+    /// Starts `nats-server -a 127.0.0.1 -p -1 -js` and waits until its ports
+    /// file names the client port it chose.
+    pub fn start() -> NatsServer {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = dir.path().join("store");
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir"])
+            .arg(dir.path())
+            .arg("-js")
+            .arg("-sd")
+            .arg(&store)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server is installed (.ci/run installs it: apt-get install nats-server)");
+        let ports = dir.path().join(format!("nats-server_{}.ports", child.id()));
+        let mut server = NatsServer {
+            child,
+            url: String::new(),
+            _dir: dir,
+        };
+        server.url = wait_for_url(&ports, &mut server.child);
+        server
+    }
+
+    /// `nats://127.0.0.1:<port>`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads the client URL from the ports file: `{"nats":["nats://..."],..}`
+/// (2.9; later versions also say `"client"`).
+fn wait_for_url(ports: &Path, child: &mut Child) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(ports)
+            && let Some(url) = client_url(&text)
+        {
+            return url;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("nats-server exited at start: {status}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nats-server wrote no ports file within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn client_url(ports: &str) -> Option<String> {
+    let key = ports
+        .find("\"nats\"")
+        .or_else(|| ports.find("\"client\""))?;
+    let client = &ports[key..];
+    let start = client.find("nats://")?;
+    let end = start + client[start..].find('"')?;
+    Some(client[start..end].to_owned())
+}
+
+/// Fails the test if `future` takes longer than `limit`, instead of hanging.
+pub async fn within<F: Future>(limit: Duration, future: F) -> F::Output {
+    tokio::time::timeout(limit, future)
+        .await
+        .unwrap_or_else(|_| panic!("did not finish within {limit:?}"))
+}
