@@ -84,6 +84,8 @@ mod codec;
 mod error;
 mod frame;
 mod inbox;
+mod liveness;
+mod monitor;
 mod node;
 mod outbox;
 mod serve;
