@@ -9,6 +9,7 @@
 )]
 
 pub mod servers;
+pub mod watcher;
 
 use std::future::Future;
 use std::path::Path;
