@@ -28,17 +28,7 @@ impl NatsServer {
     /// file names the client port it chose.
     pub fn start() -> NatsServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store = dir.path().join("store");
-        let child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir"])
-            .arg(dir.path())
-            .arg("-js")
-            .arg("-sd")
-            .arg(&store)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server is installed (.ci/run installs it: apt-get install nats-server)");
+        let child = spawn_nats_server(dir.path(), "-1");
         let ports = dir.path().join(format!("nats-server_{}.ports", child.id()));
         let mut server = NatsServer {
             child,
@@ -47,6 +37,26 @@ impl NatsServer {
         };
         server.url = wait_for_url(&ports, &mut server.child);
         server
+    }
+
+    /// Kills the nats-server (SIGKILL) and starts it again on the same
+    /// port and store; returns once it listens. Clients reconnect.
+    pub fn restart(&mut self) {
+        self.kill();
+        let port = self.url.rsplit(':').next().expect("a port").to_owned();
+        self.child = spawn_nats_server(self._dir.path(), &port);
+        let ports = self
+            ._dir
+            .path()
+            .join(format!("nats-server_{}.ports", self.child.id()));
+        let url = wait_for_url(&ports, &mut self.child);
+        assert_eq!(url, self.url, "restarted on the same port");
+    }
+
+    /// Kills the nats-server (SIGKILL) and waits for it to be gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// `nats://127.0.0.1:<port>`.
@@ -60,6 +70,20 @@ impl Drop for NatsServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `nats-server -a 127.0.0.1 -p <port> -js`, its ports file and store in `dir`.
+fn spawn_nats_server(dir: &Path, port: &str) -> Child {
+    Command::new("nats-server")
+        .args(["-a", "127.0.0.1", "-p", port, "--ports_file_dir"])
+        .arg(dir)
+        .arg("-js")
+        .arg("-sd")
+        .arg(dir.join("store"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nats-server is installed (.ci/run installs it: apt-get install nats-server)")
 }
 
 /// Reads the client URL from the ports file: `{"nats":["nats://..."],..}`
