@@ -30,7 +30,7 @@
 //! heard); once it is back, every known node gets a fresh `down_after`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -94,6 +94,9 @@ pub(crate) struct Liveness {
     pub(crate) instance: String,
     pub(crate) timing: Timing,
     connected: AtomicBool,
+    /// The client's count of connections made, as last seen: a reconnect
+    /// between two ticks shows here, not in the state.
+    connects: AtomicU64,
     state: Mutex<Table>,
     /// Wakes the heartbeat task to beat at once (a name was served).
     beat_now: Notify,
@@ -121,6 +124,7 @@ impl Liveness {
             instance: instance.to_owned(),
             timing,
             connected: AtomicBool::new(true),
+            connects: AtomicU64::new(1),
             state: Mutex::new(Table::default()),
             beat_now: Notify::new(),
         }
@@ -274,13 +278,18 @@ impl Liveness {
             .collect()
     }
 
-    /// Records the connection's state; `Some(connected)` when it changed.
-    fn connection_changed(&self, client: &Client) -> Option<bool> {
+    /// Records the connection's state, and how it changed.
+    fn connection_changed(&self, client: &Client) -> Option<Change> {
         let now = client.connection_state() == State::Connected;
+        let connects = client.statistics().connects.load(Ordering::Relaxed);
+        let reconnected = self.connects.swap(connects, Ordering::SeqCst) != connects;
         let before = self.connected.swap(now, Ordering::SeqCst);
-        if before == now {
-            return None;
-        }
+        let change = match (before, now) {
+            (true, false) => Change::Lost,
+            (false, true) => Change::Back,
+            (true, true) if reconnected => Change::Blip,
+            _ => return None,
+        };
         if now {
             // Nothing was heard while away: every node gets a fresh bound.
             let fresh = Instant::now();
@@ -288,13 +297,21 @@ impl Liveness {
                 peer.last_heard = fresh;
             }
         }
-        Some(now)
+        Some(change)
     }
 
     fn lock(&self) -> MutexGuard<'_, Table> {
         // The table stays consistent whatever panicked while holding it.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// How this node's connection changed since the last tick.
+enum Change {
+    Lost,
+    Back,
+    /// Lost and back between two ticks: what was in flight is lost.
+    Blip,
 }
 
 /// The liveness task: beats every interval, hears the other nodes, and
@@ -324,8 +341,10 @@ pub(crate) async fn run(node: Weak<Inner>, mut heartbeats: async_nats::Subscribe
             },
         }
         match liveness.connection_changed(inner.client()) {
-            Some(false) => connection_lost(&inner),
-            Some(true) => tracing::info!(node = %liveness.name, "connection to NATS is back"),
+            Some(Change::Lost | Change::Blip) => connection_lost(&inner),
+            Some(Change::Back) => {
+                tracing::info!(node = %liveness.name, "the connection to NATS is back");
+            }
             None => {}
         }
         let now = Instant::now();

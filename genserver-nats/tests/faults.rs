@@ -221,3 +221,49 @@ async fn a_nats_server_restart_fails_calls_in_flight_and_calls_succeed_once_it_i
     assert_eq!(value, 1);
     assert_eq!(within(LIMIT, remote.increment(1)).await, Ok(2));
 }
+
+#[tokio::test]
+async fn a_silent_split_is_noticed_and_fails_calls_in_flight_with_noconnection() {
+    let nats = NatsServer::start();
+    let _child = ChildNode::start(&nats).await;
+    let node = parent(&nats).await;
+    until_heard(&node).await;
+    let remote: Remote<Counter> = node
+        .remote::<Counter>("counter")
+        .expect("a valid name")
+        .with_timeout(Duration::from_secs(60));
+    assert_eq!(within(LIMIT, remote.increment(1)).await, Ok(1));
+    // The child's server stays busy with it after the split: 5 s.
+    let call = {
+        let remote = remote.clone();
+        tokio::spawn(async move { remote.slow(5_000).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The connections stay open; nothing comes through them.
+    nats.pause(true);
+    let split = Instant::now();
+    let outcome = within(LIMIT, call).await.expect("the call returns");
+    let took = split.elapsed();
+    eprintln!("a call in flight across a silent split failed after {took:?}");
+    assert_eq!(outcome, Err(CallError::Exited(ExitReason::NoConnection)));
+    // The child's silence (3.1 s) or this client's unanswered pings (about
+    // three 1 s intervals), whichever comes first.
+    assert!(took <= Duration::from_secs(5), "took {took:?}");
+    nats.pause(false);
+    let healed = Instant::now();
+    let deadline = healed + Duration::from_secs(12);
+    loop {
+        match within(LIMIT, remote.value()).await {
+            Ok(value) => {
+                assert_eq!(value, 1);
+                break;
+            }
+            Err(error) => assert!(Instant::now() < deadline, "still {error:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "calls succeed again {:?} after the split healed",
+        healed.elapsed()
+    );
+}

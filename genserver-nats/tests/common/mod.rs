@@ -53,6 +53,18 @@ impl NatsServer {
         assert_eq!(url, self.url, "restarted on the same port");
     }
 
+    /// Stops the nats-server with SIGSTOP (`false`: SIGCONT): its
+    /// connections stay open and go silent, as in a network split.
+    pub fn pause(&self, pause: bool) {
+        let signal = if pause { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} failed");
+    }
+
     /// Kills the nats-server (SIGKILL) and waits for it to be gone.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -67,6 +79,7 @@ impl NatsServer {
 
 impl Drop for NatsServer {
     fn drop(&mut self) {
+        // A paused server is killed all the same: SIGKILL needs no SIGCONT.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
