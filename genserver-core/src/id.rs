@@ -17,6 +17,14 @@ impl ServerId {
         ServerId(NEXT.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// A fresh identity that no local server has: a transport's stand-in
+    /// for a server on another node, as carried by a remote monitor's
+    /// [`Info::Down`](crate::Info::Down).
+    #[doc(hidden)]
+    pub fn __fresh() -> Self {
+        ServerId::next()
+    }
+
     /// The number inside, for logs and metrics.
     pub fn as_u64(self) -> u64 {
         self.0
@@ -45,6 +53,13 @@ impl MonitorRef {
     pub(crate) fn next() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         MonitorRef(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// A fresh monitor reference, for a transport's monitor of a server
+    /// on another node.
+    #[doc(hidden)]
+    pub fn __fresh() -> Self {
+        MonitorRef::next()
     }
 }
 

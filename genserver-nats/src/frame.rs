@@ -125,7 +125,7 @@ enum Failure {
 
 /// An [`ExitReason`] on the wire.
 #[derive(Serialize, Deserialize)]
-enum Reason {
+pub(crate) enum Reason {
     Normal,
     Shutdown,
     ShutdownWith(String),

@@ -1,5 +1,9 @@
 //! The node's inbox: one subscription for the replies to all its calls,
 //! each call waiting under an id (the last token of its reply subject).
+//!
+//! A call is failed with `Exited(NoConnection)` by dropping its slot:
+//! all of them when this node's connection is lost, those to the names a
+//! dead node served when it dies (`liveness.rs`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +18,13 @@ pub(crate) struct Inbox {
     /// `<inbox prefix>.`; a reply subject is this and an id.
     prefix: String,
     next: AtomicU64,
-    waiting: Mutex<HashMap<u64, oneshot::Sender<Message>>>,
+    waiting: Mutex<HashMap<u64, Call>>,
+}
+
+/// A call waiting: where it went, and its reply slot.
+struct Call {
+    to: Subject,
+    reply: oneshot::Sender<Message>,
 }
 
 /// One call's wait; dropping it forgets the call, so a late reply is
@@ -39,11 +49,16 @@ impl Inbox {
         format!("{}*", self.prefix)
     }
 
-    /// A fresh reply subject and the wait for its reply.
-    pub(crate) fn register(self: &Arc<Self>) -> (Subject, Waiting) {
+    /// A fresh reply subject and the wait for the reply to a call sent to
+    /// `to`.
+    pub(crate) fn register(self: &Arc<Self>, to: &Subject) -> (Subject, Waiting) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.lock().insert(id, tx);
+        let call = Call {
+            to: to.clone(),
+            reply: tx,
+        };
+        self.lock().insert(id, call);
         let subject = Subject::from(format!("{}{id}", self.prefix));
         let waiting = Waiting {
             id,
@@ -67,15 +82,31 @@ impl Inbox {
                 tracing::debug!(subject = %message.subject, "a reply for no call");
                 continue;
             };
-            if let Some(tx) = self.lock().remove(&id) {
+            if let Some(call) = self.lock().remove(&id) {
                 // The caller may have timed out just now: then it is dropped.
-                let _ = tx.send(message);
+                let _ = call.reply.send(message);
             }
         }
-        self.lock().clear();
+        self.fail_all();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, oneshot::Sender<Message>>> {
+    /// Fails every waiting call with `Exited(NoConnection)`; returns how
+    /// many.
+    pub(crate) fn fail_all(&self) -> usize {
+        let failed = std::mem::take(&mut *self.lock());
+        failed.len()
+    }
+
+    /// Fails the waiting calls sent to one of `subjects` with
+    /// `Exited(NoConnection)`; returns how many.
+    pub(crate) fn fail_sent_to(&self, subjects: &[Subject]) -> usize {
+        let mut waiting = self.lock();
+        let before = waiting.len();
+        waiting.retain(|_, call| !subjects.contains(&call.to));
+        before - waiting.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Call>> {
         // The map stays consistent whatever panicked while holding it.
         self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -62,14 +62,39 @@
 //! | what happened | the caller gets |
 //! |---|---|
 //! | nobody serves the name | `NoProc`, at once (NATS' no-responders) |
-//! | no reply within the timeout (a slow server, a node gone) | `Timeout` |
+//! | no reply within the timeout (a slow server) | `Timeout` |
 //! | the server exited during the call | `Exited(reason)` |
-//! | this node's connection closed during the call | `Exited(NoConnection)` |
+//! | its node died, was cut off or closed during the call | `Exited(NoConnection)`, within the liveness bound (below) unless the timeout is shorter |
+//! | this node's connection is lost or closed during the call, or is lost when it is made | `Exited(NoConnection)`, at once |
 //! | another server type, or another version of its handlers | `Wire(WrongServer / SchemaMismatch)` |
 //! | a request or reply that does not decode, or is too large | `Wire(Malformed / TooLarge)` |
 //!
 //! A request that is refused on the serving node is logged there; the node
 //! never panics on what arrives.
+//!
+//! # Liveness and monitors
+//!
+//! Every node publishes a heartbeat every `heartbeat_interval` (1 s) with
+//! the names it serves, and holds the nodes it hears from
+//! ([`Node::nodes`]). A node silent for `down_after` (3 s) is down: the
+//! calls in flight to names that only it served end with
+//! `Exited(NoConnection)`, and the monitors of its servers
+//! ([`Node::monitor`]) deliver `Info::Down` with `NoConnection`. **The
+//! bound: `down_after` + 100 ms after the dead node's last heartbeat,
+//! so at most 3.1 s after it died with the defaults**
+//! ([`NodeOptions::heartbeat_interval`], [`NodeOptions::down_after`]). A
+//! node that [closes](Node::close) says so, and is down at once.
+//!
+//! The NATS client's ping interval is the heartbeat interval, so this
+//! node notices a silent connection after about three of them; once it is
+//! not connected, every call in flight and every remote monitor ends
+//! with `NoConnection` (within 100 ms), and calls fail at once until the
+//! client has reconnected (async-nats reconnects on its own and
+//! subscribes again to the served names and the inbox).
+//!
+//! When several nodes serve one name, a call in flight to it is failed
+//! only once no live node serves it: it may be on a survivor, which then
+//! answers or times out.
 //!
 //! # Wire format
 //!
@@ -84,6 +109,8 @@ mod codec;
 mod error;
 mod frame;
 mod inbox;
+mod liveness;
+mod monitor;
 mod node;
 mod outbox;
 mod serve;

@@ -3,13 +3,15 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_nats::{ConnectOptions, Subject, ToServerAddrs};
-use genserver_core::{Remote, RemoteServer, Server};
+use genserver_core::{AnyServer, Remote, RemoteServer, Server};
 
 use crate::error::{ConnectError, InvalidName, ServeError, check_name};
 use crate::inbox::Inbox;
+use crate::liveness::{self, Liveness, Timing};
+use crate::monitor::{self, Monitors};
 use crate::outbox::Outbox;
 use crate::serve;
 use crate::target::NatsTarget;
@@ -17,13 +19,14 @@ use crate::target::NatsTarget;
 /// The largest payload when the NATS server does not say (its default).
 const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
 
-/// How a [`Node`] connects: its name, the cluster's subject prefix, and the
-/// NATS client's own options (credentials, TLS, ping interval), passed
-/// through.
+/// How a [`Node`] connects: its name, the cluster's subject prefix, its
+/// heartbeats, and the NATS client's own options (credentials, TLS),
+/// passed through.
 pub struct NodeOptions {
     name: String,
     prefix: String,
     connect: ConnectOptions,
+    timing: Timing,
 }
 
 impl NodeOptions {
@@ -34,7 +37,25 @@ impl NodeOptions {
             name: name.into(),
             prefix: "genserver".to_owned(),
             connect: ConnectOptions::new(),
+            timing: Timing::default(),
         }
+    }
+
+    /// How often the node tells the others it is alive: 1 s by default,
+    /// at least 10 ms. It is also the NATS client's ping interval, so a
+    /// connection that went silent is noticed after about three of them.
+    pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
+        self.timing = Timing::new(interval, self.timing.down_after);
+        self
+    }
+
+    /// How long another node may stay silent before it is down: 3 s by
+    /// default, at least twice the heartbeat interval. A dead node's calls
+    /// in flight and monitors end with `NoConnection` at most this long
+    /// plus 100 ms after its last heartbeat.
+    pub fn down_after(mut self, after: Duration) -> Self {
+        self.timing = Timing::new(self.timing.interval, after);
+        self
     }
 
     /// The cluster's subject prefix: nodes with the same prefix reach each
@@ -44,8 +65,9 @@ impl NodeOptions {
         self
     }
 
-    /// The NATS client's options: credentials, TLS, ping interval,
-    /// reconnection. The client's name is set to the node's.
+    /// The NATS client's options: credentials, TLS, reconnection. The
+    /// client's name is set to the node's, its ping interval to the
+    /// heartbeat interval.
     pub fn connect_options(mut self, options: ConnectOptions) -> Self {
         self.connect = options;
         self
@@ -57,6 +79,8 @@ impl fmt::Debug for NodeOptions {
         f.debug_struct("NodeOptions")
             .field("name", &self.name)
             .field("prefix", &self.prefix)
+            .field("heartbeat_interval", &self.timing.interval)
+            .field("down_after", &self.timing.down_after)
             .finish_non_exhaustive()
     }
 }
@@ -69,7 +93,7 @@ impl fmt::Debug for NodeOptions {
 /// Cheap to clone.
 #[derive(Clone)]
 pub struct Node {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 /// What every clone of a node shares.
@@ -80,6 +104,8 @@ pub(crate) struct Inner {
     pub(crate) outbox: Outbox,
     pub(crate) inbox: Arc<Inbox>,
     pub(crate) max_payload: usize,
+    pub(crate) liveness: Liveness,
+    pub(crate) monitors: Monitors,
 }
 
 impl Node {
@@ -94,6 +120,7 @@ impl Node {
         let client = options
             .connect
             .name(&options.name)
+            .ping_interval(options.timing.interval)
             .connect(addrs)
             .await
             .map_err(ConnectError::Nats)?;
@@ -101,12 +128,10 @@ impl Node {
         let nonce = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
+        let instance = format!("{:x}{:x}", std::process::id(), nonce);
         let inbox = Inbox::new(format!(
-            "_GS_INBOX.{}.{}.{:x}{:x}",
-            options.prefix,
-            options.name,
-            std::process::id(),
-            nonce
+            "_GS_INBOX.{}.{}.{instance}",
+            options.prefix, options.name,
         ));
         let subscriber = client
             .subscribe(inbox.wildcard())
@@ -117,16 +142,28 @@ impl Node {
             0 => DEFAULT_MAX_PAYLOAD,
             max => max,
         };
-        Ok(Node {
-            inner: Arc::new(Inner {
-                name: options.name,
-                prefix: options.prefix,
-                outbox: Outbox::start(client.clone()),
-                client,
-                inbox,
-                max_payload,
-            }),
-        })
+        let liveness = Liveness::new(&options.prefix, &options.name, &instance, options.timing);
+        let heartbeats = client
+            .subscribe(liveness.subject().clone())
+            .await
+            .map_err(ConnectError::Subscribe)?;
+        let control = client
+            .subscribe(monitor::control_subject(&options.prefix, &instance))
+            .await
+            .map_err(ConnectError::Subscribe)?;
+        let inner = Arc::new(Inner {
+            name: options.name,
+            prefix: options.prefix,
+            outbox: Outbox::start(client.clone()),
+            client,
+            inbox,
+            max_payload,
+            liveness,
+            monitors: Monitors::default(),
+        });
+        tokio::spawn(liveness::run(Arc::downgrade(&inner), heartbeats));
+        tokio::spawn(monitor::run_control(Arc::downgrade(&inner), control));
+        Ok(Node { inner })
     }
 
     /// The node's name.
@@ -159,8 +196,23 @@ impl Node {
             .queue_subscribe(subject, "genserver".to_owned())
             .await
             .map_err(ServeError::Subscribe)?;
+        let monitors = self
+            .inner
+            .client
+            .queue_subscribe(
+                format!("{}.mon.{name}", self.inner.prefix),
+                "genserver".to_owned(),
+            )
+            .await
+            .map_err(ServeError::Subscribe)?;
+        // Before the confirmation: the others hear of the name at once.
+        self.inner.liveness.serving(name);
+        self.inner.liveness.beat(&self.inner.client, false).await;
         self.inner.confirm().await.map_err(ServeError::Confirm)?;
         tokio::spawn(serve::run(self.inner.clone(), server.clone(), subscriber));
+        let watched = AnyServer::from(server);
+        let inner = self.inner.clone();
+        tokio::spawn(monitor::serve(inner, name.to_owned(), watched, monitors));
         Ok(())
     }
 
@@ -176,9 +228,11 @@ impl Node {
         Ok(Remote::__from_target(Arc::new(target)))
     }
 
-    /// Drains the connection: served names stop, and calls still waiting
-    /// get `Exited(NoConnection)`.
+    /// Drains the connection: served names stop, calls still waiting get
+    /// `Exited(NoConnection)`, and the other nodes hear at once that this
+    /// one is down.
     pub async fn close(&self) -> Result<(), async_nats::client::DrainError> {
+        self.inner.liveness.beat(&self.inner.client, true).await;
         self.inner.client.drain().await
     }
 }
@@ -197,8 +251,23 @@ impl Inner {
         }
     }
 
+    /// The node's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The cluster's subject prefix.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The NATS client.
+    pub(crate) fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
     /// `<prefix>.srv.<name>`.
-    fn subject(&self, name: &str) -> Subject {
+    pub(crate) fn subject(&self, name: &str) -> Subject {
         Subject::from(format!("{}.srv.{name}", self.prefix))
     }
 }

@@ -25,7 +25,12 @@ impl<T: RemoteServer> RemoteTarget<T> for NatsTarget<T> {
         let (request, pending) = T::__to_wire::<Postcard>(message);
         Box::pin(async move {
             let payload = self.payload(&request, timeout)?;
-            let (reply, mut waiting) = self.node.inbox.register();
+            let (reply, mut waiting) = self.node.inbox.register(&self.subject);
+            // After registering: a connection lost from here on fails the
+            // call through the inbox.
+            if !self.node.liveness.connected() {
+                return Err(CallError::Exited(ExitReason::NoConnection));
+            }
             let sent = self.node.outbox.send(Outgoing {
                 subject: self.subject.clone(),
                 reply: Some(reply),

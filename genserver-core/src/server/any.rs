@@ -82,6 +82,12 @@ impl AnyServer {
         self.control.mailbox_len()
     }
 
+    /// Why the server exited: `None` while it runs, the reason once it has
+    /// decided to exit (final once [`exited`](Self::exited) returns).
+    pub fn exit_reason(&self) -> Option<ExitReason> {
+        self.process().reason()
+    }
+
     pub(crate) fn process(&self) -> &Process {
         self.control.process()
     }
@@ -141,6 +147,23 @@ impl AnyServer {
     /// Tells an heir that it owns a table now; `false` if it is exiting.
     pub(crate) fn deliver_table_transfer(&self, transfer: TableTransfer) -> bool {
         self.control.send_system(System::TableTransfer(transfer))
+    }
+
+    /// Delivers [`Info::Down`](crate::Info::Down) to this server, as a
+    /// transport's monitor of a server on another node does; `false` if
+    /// it has exited.
+    #[doc(hidden)]
+    pub fn __deliver_down(
+        &self,
+        monitor: MonitorRef,
+        server: ServerId,
+        reason: ExitReason,
+    ) -> bool {
+        self.control.send_system(System::Down {
+            monitor,
+            server,
+            reason,
+        })
     }
 
     /// Tells a watcher that the server it monitors exited.

@@ -9,6 +9,7 @@
 )]
 
 pub mod servers;
+pub mod watcher;
 
 use std::future::Future;
 use std::path::Path;
@@ -27,17 +28,7 @@ impl NatsServer {
     /// file names the client port it chose.
     pub fn start() -> NatsServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let store = dir.path().join("store");
-        let child = Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir"])
-            .arg(dir.path())
-            .arg("-js")
-            .arg("-sd")
-            .arg(&store)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server is installed (.ci/run installs it: apt-get install nats-server)");
+        let child = spawn_nats_server(dir.path(), "-1");
         let ports = dir.path().join(format!("nats-server_{}.ports", child.id()));
         let mut server = NatsServer {
             child,
@@ -48,6 +39,38 @@ impl NatsServer {
         server
     }
 
+    /// Kills the nats-server (SIGKILL) and starts it again on the same
+    /// port and store; returns once it listens. Clients reconnect.
+    pub fn restart(&mut self) {
+        self.kill();
+        let port = self.url.rsplit(':').next().expect("a port").to_owned();
+        self.child = spawn_nats_server(self._dir.path(), &port);
+        let ports = self
+            ._dir
+            .path()
+            .join(format!("nats-server_{}.ports", self.child.id()));
+        let url = wait_for_url(&ports, &mut self.child);
+        assert_eq!(url, self.url, "restarted on the same port");
+    }
+
+    /// Stops the nats-server with SIGSTOP (`false`: SIGCONT): its
+    /// connections stay open and go silent, as in a network split.
+    pub fn pause(&self, pause: bool) {
+        let signal = if pause { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} failed");
+    }
+
+    /// Kills the nats-server (SIGKILL) and waits for it to be gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// `nats://127.0.0.1:<port>`.
     pub fn url(&self) -> &str {
         &self.url
@@ -56,9 +79,24 @@ impl NatsServer {
 
 impl Drop for NatsServer {
     fn drop(&mut self) {
+        // A paused server is killed all the same: SIGKILL needs no SIGCONT.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `nats-server -a 127.0.0.1 -p <port> -js`, its ports file and store in `dir`.
+fn spawn_nats_server(dir: &Path, port: &str) -> Child {
+    Command::new("nats-server")
+        .args(["-a", "127.0.0.1", "-p", port, "--ports_file_dir"])
+        .arg(dir)
+        .arg("-js")
+        .arg("-sd")
+        .arg(dir.join("store"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nats-server is installed (.ci/run installs it: apt-get install nats-server)")
 }
 
 /// Reads the client URL from the ports file: `{"nats":["nats://..."],..}`

@@ -1,0 +1,392 @@
+//! Node liveness: every node publishes a heartbeat on `<prefix>.node.hb`
+//! every interval, with the names it serves, and keeps a table of the
+//! nodes it has heard from. A node not heard from for `down_after` is
+//! down: the calls in flight to the names only it served fail with
+//! `Exited(NoConnection)`, and the monitors of its servers fire with
+//! `NoConnection` (`monitor.rs`).
+//!
+//! ```text
+//!  node a ── hb {a, served: [counter]} ──▶ <prefix>.node.hb ──▶ every node
+//!            (every interval; at once when it starts serving a name;
+//!             `leaving` when it closes)
+//!
+//!  last heard ───────── down_after ─────────┬─ tick ─┐
+//!                                           silent   declared down
+//! ```
+//!
+//! # The bound
+//!
+//! A node that dies (killed, cut off) is declared down at most
+//! `down_after` + [`TICK`] after its last heartbeat, so at most that long
+//! after it died: 3.1 s with the defaults (1 s interval, 3 s). A node that
+//! closes says so and is down at once.
+//!
+//! This node's own connection is checked every [`TICK`]: once the NATS
+//! client is not connected (the nats-server died, or its pings went
+//! unanswered: the client's ping interval is the heartbeat interval, and it
+//! gives up after two unanswered pings), every call in flight fails with
+//! `NoConnection`, new calls fail at once, and every remote monitor fires.
+//! While it is disconnected nobody is declared down (nothing can be
+//! heard); once it is back, every known node gets a fresh `down_after`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
+
+use async_nats::connection::State;
+use async_nats::{Client, Subject};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::codec::Postcard;
+use crate::node::Inner;
+use genserver_core::Codec;
+
+/// How often the table of nodes and this node's connection are checked.
+pub(crate) const TICK: Duration = Duration::from_millis(100);
+/// The shortest heartbeat interval taken; a shorter one is raised to it.
+const MIN_INTERVAL: Duration = Duration::from_millis(10);
+/// The version of the heartbeat message; others are ignored.
+const VERSION: u8 = 1;
+
+/// How often a node says it is alive, and how long a silence makes it down.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
+    pub(crate) interval: Duration,
+    pub(crate) down_after: Duration,
+}
+
+impl Timing {
+    /// The interval at least [`MIN_INTERVAL`]; `down_after` at least twice
+    /// the interval, so one late heartbeat never makes a node down.
+    pub(crate) fn new(interval: Duration, down_after: Duration) -> Timing {
+        let interval = interval.max(MIN_INTERVAL);
+        Timing {
+            interval,
+            down_after: down_after.max(interval.saturating_mul(2)),
+        }
+    }
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing::new(Duration::from_secs(1), Duration::from_secs(3))
+    }
+}
+
+/// What a node says of itself.
+#[derive(Serialize, Deserialize)]
+struct Heartbeat {
+    version: u8,
+    node: String,
+    instance: String,
+    served: Vec<String>,
+    leaving: bool,
+}
+
+/// This node's view of the cluster.
+pub(crate) struct Liveness {
+    subject: Subject,
+    name: String,
+    pub(crate) instance: String,
+    pub(crate) timing: Timing,
+    connected: AtomicBool,
+    /// The client's count of connections made, as last seen: a reconnect
+    /// between two ticks shows here, not in the state.
+    connects: AtomicU64,
+    state: Mutex<Table>,
+    /// Wakes the heartbeat task to beat at once (a name was served).
+    beat_now: Notify,
+}
+
+#[derive(Default)]
+struct Table {
+    /// The nodes heard from, by instance.
+    peers: HashMap<String, Peer>,
+    /// The names this node serves, with how many servers serve each.
+    served: HashMap<String, usize>,
+}
+
+struct Peer {
+    name: String,
+    last_heard: Instant,
+    served: Vec<String>,
+}
+
+impl Liveness {
+    pub(crate) fn new(prefix: &str, name: &str, instance: &str, timing: Timing) -> Liveness {
+        Liveness {
+            subject: Subject::from(format!("{prefix}.node.hb")),
+            name: name.to_owned(),
+            instance: instance.to_owned(),
+            timing,
+            connected: AtomicBool::new(true),
+            connects: AtomicU64::new(1),
+            state: Mutex::new(Table::default()),
+            beat_now: Notify::new(),
+        }
+    }
+
+    /// The subject every node's heartbeats go to.
+    pub(crate) fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// `false` while this node's NATS connection is lost.
+    pub(crate) fn connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
+    }
+
+    /// The nodes heard from within `down_after`: their names, sorted.
+    pub(crate) fn nodes(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .lock()
+            .peers
+            .values()
+            .map(|peer| peer.name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// `instance` answered just now (a monitor's reply): it is alive, and
+    /// its death is noticed even before its first heartbeat arrives.
+    pub(crate) fn heard_from(&self, instance: &str, name: &str) {
+        let now = Instant::now();
+        self.lock()
+            .peers
+            .entry(instance.to_owned())
+            .and_modify(|peer| peer.last_heard = now)
+            .or_insert_with(|| Peer {
+                name: name.to_owned(),
+                last_heard: now,
+                served: Vec::new(),
+            });
+    }
+
+    /// This node serves `name` once more; the others hear of it at once.
+    pub(crate) fn serving(&self, name: &str) {
+        *self.lock().served.entry(name.to_owned()).or_default() += 1;
+        self.beat_now.notify_one();
+    }
+
+    /// One server fewer under `name` here.
+    pub(crate) fn not_serving(&self, name: &str) {
+        let mut state = self.lock();
+        if let Some(count) = state.served.get_mut(name) {
+            *count -= 1;
+            if *count == 0 {
+                state.served.remove(name);
+            }
+        }
+    }
+
+    /// Publishes this node's heartbeat; `leaving` says it is closing.
+    pub(crate) async fn beat(&self, client: &Client, leaving: bool) {
+        if !self.connected() {
+            return; // it would wait in the client's buffer, stale
+        }
+        let heartbeat = Heartbeat {
+            version: VERSION,
+            node: self.name.clone(),
+            instance: self.instance.clone(),
+            served: self.lock().served.keys().cloned().collect(),
+            leaving,
+        };
+        let payload = match Postcard::encode(&heartbeat) {
+            Ok(payload) => payload,
+            Err(error) => {
+                tracing::warn!(%error, "a heartbeat could not be encoded");
+                return;
+            }
+        };
+        let publish = client.publish(self.subject.clone(), payload.into());
+        match tokio::time::timeout(self.timing.interval, publish).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::debug!(%error, "a heartbeat was not sent"),
+            Err(_) => tracing::debug!("a heartbeat was not sent within the interval"),
+        }
+    }
+
+    /// A heartbeat arrived; the node, when it says it is leaving and was
+    /// known.
+    fn heard(&self, payload: &[u8]) -> Option<(String, Peer)> {
+        let heartbeat = match Postcard::decode::<Heartbeat>(payload) {
+            Ok(heartbeat) if heartbeat.version == VERSION => heartbeat,
+            Ok(heartbeat) => {
+                tracing::debug!(
+                    version = heartbeat.version,
+                    "a heartbeat of another version"
+                );
+                return None;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "a malformed heartbeat was dropped");
+                return None;
+            }
+        };
+        if heartbeat.instance == self.instance {
+            return None;
+        }
+        let mut state = self.lock();
+        if heartbeat.leaving {
+            return state.peers.remove_entry(&heartbeat.instance);
+        }
+        let peer = Peer {
+            name: heartbeat.node,
+            last_heard: Instant::now(),
+            served: heartbeat.served,
+        };
+        let name = peer.name.clone();
+        if state.peers.insert(heartbeat.instance, peer).is_none() {
+            tracing::debug!(node = %name, "a node is up");
+        }
+        None
+    }
+
+    /// The nodes not heard from for `down_after`, removed from the table.
+    fn silent(&self, now: Instant) -> Vec<(String, Peer)> {
+        let down_after = self.timing.down_after;
+        let mut state = self.lock();
+        let silent: Vec<String> = state
+            .peers
+            .iter()
+            .filter(|(_, peer)| now.saturating_duration_since(peer.last_heard) > down_after)
+            .map(|(instance, _)| instance.clone())
+            .collect();
+        silent
+            .into_iter()
+            .filter_map(|instance| state.peers.remove_entry(&instance))
+            .collect()
+    }
+
+    /// The names `dead` served that no live node (this one included)
+    /// serves: a call in flight to one of them was on the dead node.
+    fn orphaned(&self, dead: &Peer) -> Vec<String> {
+        let state = self.lock();
+        dead.served
+            .iter()
+            .filter(|name| {
+                !state.served.contains_key(*name)
+                    && !state.peers.values().any(|peer| peer.served.contains(name))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Records the connection's state, and how it changed.
+    fn connection_changed(&self, client: &Client) -> Option<Change> {
+        let now = client.connection_state() == State::Connected;
+        let connects = client.statistics().connects.load(Ordering::Relaxed);
+        let reconnected = self.connects.swap(connects, Ordering::SeqCst) != connects;
+        let before = self.connected.swap(now, Ordering::SeqCst);
+        let change = match (before, now) {
+            (true, false) => Change::Lost,
+            (false, true) => Change::Back,
+            (true, true) if reconnected => Change::Blip,
+            _ => return None,
+        };
+        if now {
+            // Nothing was heard while away: every node gets a fresh bound.
+            let fresh = Instant::now();
+            for peer in self.lock().peers.values_mut() {
+                peer.last_heard = fresh;
+            }
+        }
+        Some(change)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Table> {
+        // The table stays consistent whatever panicked while holding it.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// How this node's connection changed since the last tick.
+enum Change {
+    Lost,
+    Back,
+    /// Lost and back between two ticks: what was in flight is lost.
+    Blip,
+}
+
+/// The liveness task: beats every interval, hears the other nodes, and
+/// declares down the silent ones and this node's lost connection. Ends
+/// when the node is dropped or its connection closes.
+pub(crate) async fn run(node: Weak<Inner>, mut heartbeats: async_nats::Subscriber) {
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut next_beat = Instant::now();
+    loop {
+        let Some(inner) = node.upgrade() else { break };
+        let liveness = &inner.liveness;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = liveness.beat_now.notified() => next_beat = Instant::now(),
+            message = heartbeats.next() => match message {
+                Some(message) => {
+                    if let Some((instance, peer)) = liveness.heard(&message.payload) {
+                        node_down(&inner, &instance, peer);
+                    }
+                    continue;
+                }
+                None => {
+                    connection_lost(&inner);
+                    break;
+                }
+            },
+        }
+        match liveness.connection_changed(inner.client()) {
+            Some(Change::Lost | Change::Blip) => connection_lost(&inner),
+            Some(Change::Back) => {
+                tracing::info!(node = %liveness.name, "the connection to NATS is back");
+            }
+            None => {}
+        }
+        let now = Instant::now();
+        if liveness.connected() {
+            for (instance, peer) in liveness.silent(now) {
+                node_down(&inner, &instance, peer);
+            }
+        }
+        if now >= next_beat {
+            next_beat = now + liveness.timing.interval;
+            liveness.beat(inner.client(), false).await;
+            inner.monitors.sweep(&inner);
+        }
+    }
+}
+
+/// `peer` is gone: its calls and monitors end with `NoConnection`.
+fn node_down(inner: &Arc<Inner>, instance: &str, peer: Peer) {
+    let orphaned: Vec<Subject> = inner
+        .liveness
+        .orphaned(&peer)
+        .iter()
+        .map(|name| inner.subject(name))
+        .collect();
+    let calls = inner.inbox.fail_sent_to(&orphaned);
+    let monitors = inner.monitors.node_down(instance);
+    tracing::warn!(
+        node = %peer.name,
+        calls,
+        monitors,
+        "a node is down: its calls and monitors end with NoConnection"
+    );
+}
+
+/// This node's connection is lost: every call and remote monitor ends.
+fn connection_lost(inner: &Arc<Inner>) {
+    let calls = inner.inbox.fail_all();
+    let monitors = inner.monitors.connection_lost();
+    tracing::warn!(
+        node = %inner.liveness.name,
+        calls,
+        monitors,
+        "the connection to NATS is lost: calls and monitors end with NoConnection"
+    );
+}

@@ -1,0 +1,269 @@
+//! Faults against a real nats-server (started by each test on 127.0.0.1),
+//! with the serving node in another OS process: a node killed with
+//! SIGKILL mid-call (OTP's `:noconnection`), a monitor firing on its
+//! death, and the nats-server killed and restarted mid-call.
+//!
+//! The other process is this test binary run again with
+//! [`CHILD_URL`] set: it runs only [`child_node_process`], which serves a
+//! `Counter` as "counter" and prints `ready`. It exits when its stdin
+//! closes, so it never outlives the test.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::servers::Counter;
+use common::{NatsServer, watcher, within};
+use genserver_core::Remote;
+use genserver_core::prelude::*;
+use genserver_nats::{Node, NodeOptions};
+
+const LIMIT: Duration = Duration::from_secs(15);
+/// The default detection bound (`down_after` 3 s + the 100 ms check), and
+/// some room for a loaded machine.
+const BOUND: Duration = Duration::from_millis(3_100 + 900);
+const CHILD_URL: &str = "GENSERVER_NATS_FAULTS_CHILD_URL";
+const PREFIX: &str = "f";
+
+/// A node in another process, killed when dropped.
+struct ChildNode {
+    child: Child,
+}
+
+impl ChildNode {
+    /// Runs this binary's [`child_node_process`] against `nats`; returns
+    /// once it serves "counter".
+    async fn start(nats: &NatsServer) -> ChildNode {
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let mut child = Command::new(exe)
+            .args(["--exact", "child_node_process", "--nocapture"])
+            .env(CHILD_URL, nats.url())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the test binary runs again");
+        let stdout = child.stdout.take().expect("piped");
+        let ready = tokio::task::spawn_blocking(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .any(|line| line.trim() == "ready")
+        });
+        let node = ChildNode { child };
+        assert!(
+            within(LIMIT, ready).await.expect("the reader ends"),
+            "the child node did not get ready"
+        );
+        node
+    }
+
+    /// SIGKILL: no goodbye, no drain.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildNode {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The node of the other process; does nothing in a normal test run.
+#[tokio::test]
+async fn child_node_process() {
+    let Ok(url) = std::env::var(CHILD_URL) else {
+        return;
+    };
+    // The parent's end of stdin closes when it exits: so does this node.
+    std::thread::spawn(|| {
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        std::process::exit(0);
+    });
+    let node = Node::connect(url.as_str(), NodeOptions::new("child").prefix(PREFIX))
+        .await
+        .expect("the child node connects");
+    let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
+    node.serve("counter", &counter).await.expect("serves");
+    println!("ready");
+    // Bounded: killed long before, by the test or by its stdin closing.
+    tokio::time::sleep(Duration::from_secs(120)).await;
+}
+
+async fn parent(nats: &NatsServer) -> Node {
+    within(
+        LIMIT,
+        Node::connect(nats.url(), NodeOptions::new("parent").prefix(PREFIX)),
+    )
+    .await
+    .expect("connects")
+}
+
+/// Waits until `node` has heard the child's heartbeat (so it knows what
+/// the child serves).
+async fn until_heard(node: &Node) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !node.nodes().iter().any(|name| name == "child") {
+        assert!(Instant::now() < deadline, "no heartbeat from the child");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_node_killed_mid_call_fails_the_call_with_noconnection_within_the_bound() {
+    let nats = NatsServer::start();
+    let mut child = ChildNode::start(&nats).await;
+    let node = parent(&nats).await;
+    until_heard(&node).await;
+    // A timeout far beyond the bound: the error is not the timeout's.
+    let remote: Remote<Counter> = node
+        .remote::<Counter>("counter")
+        .expect("a valid name")
+        .with_timeout(Duration::from_secs(60));
+    assert_eq!(within(LIMIT, remote.increment(1)).await, Ok(1));
+    let call = tokio::spawn(async move { remote.slow(30_000).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let killed = Instant::now();
+    child.kill();
+    let outcome = within(LIMIT, call).await.expect("the call returns");
+    let took = killed.elapsed();
+    eprintln!("a call in flight to a killed node failed after {took:?}");
+    assert_eq!(outcome, Err(CallError::Exited(ExitReason::NoConnection)));
+    assert!(took <= BOUND, "took {took:?}, bound {BOUND:?}");
+    // Nobody serves the name any more: NoProc at once.
+    let again = node.remote::<Counter>("counter").expect("a valid name");
+    assert_eq!(within(LIMIT, again.value()).await, Err(CallError::NoProc));
+}
+
+#[tokio::test]
+async fn a_monitor_fires_noconnection_when_its_node_is_killed() {
+    let nats = NatsServer::start();
+    let mut child = ChildNode::start(&nats).await;
+    let node = parent(&nats).await;
+    let (watcher, mut downs) = watcher::start(&node).await;
+    let monitor = within(LIMIT, watcher.watch("counter".into()))
+        .await
+        .expect("the watcher answers")
+        .expect("a valid name");
+    // The monitor is in place once the child answered; then it is killed.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(downs.try_recv().is_err(), "no Down before the kill");
+    let killed = Instant::now();
+    child.kill();
+    let down = within(LIMIT, downs.recv()).await.expect("a Down");
+    let took = down.at.duration_since(killed);
+    eprintln!("a monitor of a killed node fired after {took:?}");
+    assert_eq!(down.monitor, monitor);
+    assert_eq!(down.reason, ExitReason::NoConnection);
+    assert!(took <= BOUND, "took {took:?}, bound {BOUND:?}");
+}
+
+#[tokio::test]
+async fn a_nats_server_restart_fails_calls_in_flight_and_calls_succeed_once_it_is_back() {
+    let mut nats = NatsServer::start();
+    let _child = ChildNode::start(&nats).await;
+    let node = parent(&nats).await;
+    until_heard(&node).await;
+    let remote: Remote<Counter> = node.remote("counter").expect("a valid name");
+    assert_eq!(within(LIMIT, remote.increment(1)).await, Ok(1));
+    let (watcher, mut downs) = watcher::start(&node).await;
+    let monitor = within(LIMIT, watcher.watch("counter".into()))
+        .await
+        .expect("the watcher answers")
+        .expect("a valid name");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let timeout = remote.timeout();
+    let calls: Vec<_> = (0..4)
+        .map(|_| {
+            let remote = remote.clone();
+            tokio::spawn(async move { remote.slow(2_000).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let killed = Instant::now();
+    nats.kill();
+    for call in calls {
+        let outcome = within(LIMIT, call).await.expect("the call returns");
+        assert_eq!(outcome, Err(CallError::Exited(ExitReason::NoConnection)));
+    }
+    let took = killed.elapsed();
+    eprintln!("calls in flight failed {took:?} after the nats-server died");
+    assert!(took < timeout, "within the calls' timeout: {took:?}");
+    let down = within(LIMIT, downs.recv()).await.expect("a Down");
+    assert_eq!(down.monitor, monitor);
+    assert_eq!(down.reason, ExitReason::NoConnection);
+    // While it is away, a call fails at once.
+    let started = Instant::now();
+    assert_eq!(
+        within(LIMIT, remote.value()).await,
+        Err(CallError::Exited(ExitReason::NoConnection))
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+
+    nats.restart();
+    let back = Instant::now();
+    // Both clients reconnect and resubscribe (the serving name, the
+    // inbox): calls succeed again, the counter's state intact.
+    let deadline = back + Duration::from_secs(12);
+    let value = loop {
+        match within(LIMIT, remote.value()).await {
+            Ok(value) => break value,
+            Err(error) => assert!(Instant::now() < deadline, "still {error:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!("calls succeed again {:?} after the restart", back.elapsed());
+    assert_eq!(value, 1);
+    assert_eq!(within(LIMIT, remote.increment(1)).await, Ok(2));
+}
+
+#[tokio::test]
+async fn a_silent_split_is_noticed_and_fails_calls_in_flight_with_noconnection() {
+    let nats = NatsServer::start();
+    let _child = ChildNode::start(&nats).await;
+    let node = parent(&nats).await;
+    until_heard(&node).await;
+    let remote: Remote<Counter> = node
+        .remote::<Counter>("counter")
+        .expect("a valid name")
+        .with_timeout(Duration::from_secs(60));
+    assert_eq!(within(LIMIT, remote.increment(1)).await, Ok(1));
+    // The child's server stays busy with it after the split: 5 s.
+    let call = {
+        let remote = remote.clone();
+        tokio::spawn(async move { remote.slow(5_000).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The connections stay open; nothing comes through them.
+    nats.pause(true);
+    let split = Instant::now();
+    let outcome = within(LIMIT, call).await.expect("the call returns");
+    let took = split.elapsed();
+    eprintln!("a call in flight across a silent split failed after {took:?}");
+    assert_eq!(outcome, Err(CallError::Exited(ExitReason::NoConnection)));
+    // The child's silence (3.1 s) or this client's unanswered pings (about
+    // three 1 s intervals), whichever comes first.
+    assert!(took <= Duration::from_secs(5), "took {took:?}");
+    nats.pause(false);
+    let healed = Instant::now();
+    let deadline = healed + Duration::from_secs(12);
+    loop {
+        match within(LIMIT, remote.value()).await {
+            Ok(value) => {
+                assert_eq!(value, 1);
+                break;
+            }
+            Err(error) => assert!(Instant::now() < deadline, "still {error:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "calls succeed again {:?} after the split healed",
+        healed.elapsed()
+    );
+}
