@@ -83,6 +83,7 @@
 mod codec;
 mod error;
 mod frame;
+mod global;
 mod inbox;
 mod node;
 mod outbox;
@@ -91,4 +92,5 @@ mod target;
 
 pub use codec::Postcard;
 pub use error::{ConnectError, InvalidName, ServeError};
+pub use global::{DEFAULT_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions, NameLost};
 pub use node::{Node, NodeOptions};

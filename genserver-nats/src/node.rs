@@ -69,17 +69,19 @@ impl fmt::Debug for NodeOptions {
 /// Cheap to clone.
 #[derive(Clone)]
 pub struct Node {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 /// What every clone of a node shares.
 pub(crate) struct Inner {
-    name: String,
-    prefix: String,
-    client: async_nats::Client,
+    pub(crate) name: String,
+    pub(crate) prefix: String,
+    pub(crate) client: async_nats::Client,
     pub(crate) outbox: Outbox,
     pub(crate) inbox: Arc<Inbox>,
     pub(crate) max_payload: usize,
+    /// The cluster's global names, opened on first use.
+    pub(crate) global: tokio::sync::OnceCell<Arc<crate::global::Registry>>,
 }
 
 impl Node {
@@ -125,6 +127,7 @@ impl Node {
                 client,
                 inbox,
                 max_payload,
+                global: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -176,9 +179,10 @@ impl Node {
         Ok(Remote::__from_target(Arc::new(target)))
     }
 
-    /// Drains the connection: served names stop, and calls still waiting
-    /// get `Exited(NoConnection)`.
+    /// Drains the connection: global names are released, served names
+    /// stop, and calls still waiting get `Exited(NoConnection)`.
     pub async fn close(&self) -> Result<(), async_nats::client::DrainError> {
+        crate::global::release_all(&self.inner).await;
         self.inner.client.drain().await
     }
 }
@@ -188,7 +192,7 @@ impl Inner {
     /// processed everything this node sent before, subscriptions included.
     /// (`flush` only writes the socket.) A request to a subject nobody
     /// serves comes back at once, as no-responders.
-    async fn confirm(&self) -> Result<(), async_nats::RequestError> {
+    pub(crate) async fn confirm(&self) -> Result<(), async_nats::RequestError> {
         let subject = format!("_GS_CONFIRM.{}", self.client.new_inbox());
         match self.client.request(subject, bytes::Bytes::new()).await {
             Err(error) if error.kind() == async_nats::RequestErrorKind::NoResponders => Ok(()),
