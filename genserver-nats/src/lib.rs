@@ -83,14 +83,20 @@
 mod codec;
 mod error;
 mod frame;
+mod gather;
 mod global;
+mod groups;
 mod inbox;
+mod multi;
 mod node;
 mod outbox;
+mod pool;
 mod serve;
 mod target;
 
 pub use codec::Postcard;
 pub use error::{ConnectError, InvalidName, ServeError};
+pub use gather::GatherError;
 pub use global::{DEFAULT_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions, NameLost};
+pub use groups::{Member, Membership};
 pub use node::{Node, NodeOptions};

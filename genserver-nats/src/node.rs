@@ -162,6 +162,7 @@ impl Node {
             .queue_subscribe(subject, "genserver".to_owned())
             .await
             .map_err(ServeError::Subscribe)?;
+        crate::multi::serve_on_node(&self.inner, name, server).await?;
         self.inner.confirm().await.map_err(ServeError::Confirm)?;
         tokio::spawn(serve::run(self.inner.clone(), server.clone(), subscriber));
         Ok(())
