@@ -71,6 +71,16 @@
 //! A request that is refused on the serving node is logged there; the node
 //! never panics on what arrives.
 //!
+//! # Beyond one name on one node
+//!
+//! | OTP | here |
+//! |---|---|
+//! | `{name, node}` | [`Node::remote_on`] |
+//! | `:global.register_name`, `whereis_name`, `{:global, name}` | [`Node::register_global`], [`Node::global_holder`] / [`Node::whereis_global`], [`Node::global`] (JetStream KV, leases: see [`GlobalName`]) |
+//! | `:pg.join`, `leave`, `get_members`, a send to each member | [`Node::join`], [`Membership::leave`], [`Node::members`], [`Node::broadcast`] |
+//! | `GenServer.multi_call`, `abcast` | [`Node::multi_call`], [`Node::abcast`] (over [`Node::nodes_serving`]) |
+//! | a pool of workers | [`Node::serve_pool`]: any member, through a NATS queue group |
+//!
 //! # Wire format
 //!
 //! postcard (see [`Postcard`]): compact and fast, with a stable format. A

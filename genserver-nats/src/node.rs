@@ -148,7 +148,10 @@ impl Node {
     ///
     /// Only servers that opted in with `#[gen_server(remote)]` can be
     /// served. Two servers under one name (on this node or two) share its
-    /// requests, each request going to one of them.
+    /// requests, each request going to one of them (a pool: see
+    /// [`serve_pool`](Self::serve_pool)). The name is also reachable on
+    /// this node alone ([`remote_on`](Self::remote_on)) and by
+    /// [`multi_call`](Self::multi_call) and [`abcast`](Self::abcast).
     pub async fn serve<T: RemoteServer>(
         &self,
         name: &str,
