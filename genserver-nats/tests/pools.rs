@@ -3,10 +3,11 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::servers::Counter;
 use common::{NatsServer, within};
+use genserver_core::CallError;
 use genserver_nats::{Node, NodeOptions};
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -65,11 +66,23 @@ async fn the_pool_serves_on_when_a_member_leaves() {
         .await
         .expect("serves");
     within(LIMIT, a.close()).await.expect("drains");
-    let pool = c.remote::<Counter>("pool").expect("a valid name");
-    for _ in 0..20 {
-        within(LIMIT, pool.increment(1))
-            .await
-            .expect("answered by b");
+    // `close` returns before the NATS server has dropped `a`'s
+    // subscription: a request routed to `a` meanwhile is lost with its
+    // reply (a `Timeout`). After that, every request goes to `b`.
+    let pool = c
+        .remote::<Counter>("pool")
+        .expect("a valid name")
+        .with_timeout(Duration::from_millis(300));
+    let deadline = Instant::now() + LIMIT;
+    let mut answered = 0;
+    while answered < 20 {
+        match within(LIMIT, pool.increment(1)).await {
+            Ok(_) => answered += 1,
+            Err(CallError::Timeout) => answered = 0,
+            Err(other) => panic!("{other:?}"),
+        }
+        assert!(Instant::now() < deadline, "b did not take every request");
     }
-    assert_eq!(within(LIMIT, on_b.value()).await, Ok(20));
+    let on_b = within(LIMIT, on_b.value()).await.expect("answers");
+    assert!(on_b >= 20, "{on_b}");
 }
