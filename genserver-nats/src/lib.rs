@@ -96,6 +96,16 @@
 //! only once no live node serves it: it may be on a survivor, which then
 //! answers or times out.
 //!
+//! # Beyond one name on one node
+//!
+//! | OTP | here |
+//! |---|---|
+//! | `{name, node}` | [`Node::remote_on`] |
+//! | `:global.register_name`, `whereis_name`, `{:global, name}` | [`Node::register_global`], [`Node::global_holder`] / [`Node::whereis_global`], [`Node::global`] (JetStream KV, leases: see [`GlobalName`]) |
+//! | `:pg.join`, `leave`, `get_members`, a send to each member | [`Node::join`], [`Membership::leave`], [`Node::members`], [`Node::broadcast`] |
+//! | `GenServer.multi_call`, `abcast` | [`Node::multi_call`], [`Node::abcast`] (over [`Node::nodes_serving`]) |
+//! | a pool of workers | [`Node::serve_pool`]: any member, through a NATS queue group |
+//!
 //! # Wire format
 //!
 //! postcard (see [`Postcard`]): compact and fast, with a stable format. A
@@ -108,14 +118,22 @@
 mod codec;
 mod error;
 mod frame;
+mod gather;
+mod global;
+mod groups;
 mod inbox;
 mod liveness;
 mod monitor;
+mod multi;
 mod node;
 mod outbox;
+mod pool;
 mod serve;
 mod target;
 
 pub use codec::Postcard;
 pub use error::{ConnectError, InvalidName, ServeError};
+pub use gather::GatherError;
+pub use global::{DEFAULT_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions, NameLost};
+pub use groups::{Member, Membership};
 pub use node::{Node, NodeOptions};

@@ -98,14 +98,16 @@ pub struct Node {
 
 /// What every clone of a node shares.
 pub(crate) struct Inner {
-    name: String,
-    prefix: String,
-    client: async_nats::Client,
+    pub(crate) name: String,
+    pub(crate) prefix: String,
+    pub(crate) client: async_nats::Client,
     pub(crate) outbox: Outbox,
     pub(crate) inbox: Arc<Inbox>,
     pub(crate) max_payload: usize,
     pub(crate) liveness: Liveness,
     pub(crate) monitors: Monitors,
+    /// The cluster's global names, opened on first use.
+    pub(crate) global: tokio::sync::OnceCell<Arc<crate::global::Registry>>,
 }
 
 impl Node {
@@ -160,6 +162,7 @@ impl Node {
             max_payload,
             liveness,
             monitors: Monitors::default(),
+            global: tokio::sync::OnceCell::new(),
         });
         tokio::spawn(liveness::run(Arc::downgrade(&inner), heartbeats));
         tokio::spawn(monitor::run_control(Arc::downgrade(&inner), control));
@@ -182,7 +185,10 @@ impl Node {
     ///
     /// Only servers that opted in with `#[gen_server(remote)]` can be
     /// served. Two servers under one name (on this node or two) share its
-    /// requests, each request going to one of them.
+    /// requests, each request going to one of them (a pool: see
+    /// [`serve_pool`](Self::serve_pool)). The name is also reachable on
+    /// this node alone ([`remote_on`](Self::remote_on)) and by
+    /// [`multi_call`](Self::multi_call) and [`abcast`](Self::abcast).
     pub async fn serve<T: RemoteServer>(
         &self,
         name: &str,
@@ -208,6 +214,7 @@ impl Node {
         // Before the confirmation: the others hear of the name at once.
         self.inner.liveness.serving(name);
         self.inner.liveness.beat(&self.inner.client, false).await;
+        crate::multi::serve_on_node(&self.inner, name, server).await?;
         self.inner.confirm().await.map_err(ServeError::Confirm)?;
         tokio::spawn(serve::run(self.inner.clone(), server.clone(), subscriber));
         let watched = AnyServer::from(server);
@@ -228,10 +235,11 @@ impl Node {
         Ok(Remote::__from_target(Arc::new(target)))
     }
 
-    /// Drains the connection: served names stop, calls still waiting get
-    /// `Exited(NoConnection)`, and the other nodes hear at once that this
-    /// one is down.
+    /// Drains the connection: global names are released, served names
+    /// stop, calls still waiting get `Exited(NoConnection)`, and the other
+    /// nodes hear at once that this one is down.
     pub async fn close(&self) -> Result<(), async_nats::client::DrainError> {
+        crate::global::release_all(&self.inner).await;
         self.inner.liveness.beat(&self.inner.client, true).await;
         self.inner.client.drain().await
     }
@@ -242,7 +250,7 @@ impl Inner {
     /// processed everything this node sent before, subscriptions included.
     /// (`flush` only writes the socket.) A request to a subject nobody
     /// serves comes back at once, as no-responders.
-    async fn confirm(&self) -> Result<(), async_nats::RequestError> {
+    pub(crate) async fn confirm(&self) -> Result<(), async_nats::RequestError> {
         let subject = format!("_GS_CONFIRM.{}", self.client.new_inbox());
         match self.client.request(subject, bytes::Bytes::new()).await {
             Err(error) if error.kind() == async_nats::RequestErrorKind::NoResponders => Ok(()),

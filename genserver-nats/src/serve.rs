@@ -40,7 +40,7 @@ pub(crate) async fn run<T: RemoteServer>(
 /// One request: refused with a typed error when it is not for a `T` of
 /// this version or does not decode; else queued at the server now, so
 /// requests keep their order, and its reply awaited in a task.
-fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, message: Message) {
+pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, message: Message) {
     let Message {
         subject,
         reply,

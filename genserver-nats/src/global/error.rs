@@ -1,0 +1,96 @@
+//! [`GlobalError`] and [`NameLost`].
+
+use std::fmt;
+
+use genserver_core::WireError;
+
+use crate::error::{InvalidName, ServeError};
+
+/// Why a global name could not be registered or looked up.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum GlobalError {
+    /// The name cannot be a subject token and a key-value key: non-empty,
+    /// of `[-/_=.A-Za-z0-9]`, not starting or ending with a dot.
+    InvalidName(InvalidName),
+    /// A live holder has the name: OTP's `register_name` answering `no`.
+    AlreadyRegistered {
+        /// The holder's node.
+        node: String,
+    },
+    /// The name is held by a server of another type than the one asked for.
+    Wire(WireError),
+    /// The key-value store (JetStream) could not be reached or refused an
+    /// operation; JetStream must be enabled on the NATS server (`-js`).
+    Store(async_nats::Error),
+    /// The name was won, but could not be served.
+    Serve(ServeError),
+    /// The node is closing.
+    Closed,
+}
+
+impl fmt::Display for GlobalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GlobalError::InvalidName(error) => error.fmt(f),
+            GlobalError::AlreadyRegistered { node } => {
+                write!(f, "the global name is registered on the node {node:?}")
+            }
+            GlobalError::Wire(error) => error.fmt(f),
+            GlobalError::Store(error) => write!(f, "the global name table failed: {error}"),
+            GlobalError::Serve(error) => error.fmt(f),
+            GlobalError::Closed => f.write_str("the node is closing"),
+        }
+    }
+}
+
+impl std::error::Error for GlobalError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            GlobalError::InvalidName(error) => Some(error),
+            GlobalError::Wire(error) => Some(error),
+            GlobalError::Store(error) => Some(&**error),
+            GlobalError::Serve(error) => Some(error),
+            GlobalError::AlreadyRegistered { .. } | GlobalError::Closed => None,
+        }
+    }
+}
+
+/// Why a node stopped holding a global name; see
+/// [`GlobalName::lost`](crate::GlobalName::lost).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NameLost {
+    /// [`GlobalName::unregister`](crate::GlobalName::unregister).
+    Unregistered,
+    /// The server exited.
+    ServerExited,
+    /// The node closed, or its connection ended.
+    NodeStopped,
+    /// The lease could not be refreshed for a whole lease (NATS or
+    /// JetStream unreachable): the node stopped serving the name before
+    /// another may take it over.
+    LeaseExpired,
+    /// Another node took the name over after this node's lease ran out
+    /// (a pause or a partition longer than the lease). The table's holder
+    /// keeps it; this one stopped serving it.
+    Conflict {
+        /// The node that holds it now, when known.
+        node: Option<String>,
+    },
+}
+
+impl fmt::Display for NameLost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameLost::Unregistered => f.write_str("unregistered"),
+            NameLost::ServerExited => f.write_str("the server exited"),
+            NameLost::NodeStopped => f.write_str("the node stopped"),
+            NameLost::LeaseExpired => f.write_str("the lease could not be refreshed in time"),
+            NameLost::Conflict { node: Some(node) } => {
+                write!(f, "the node {node:?} took the name over")
+            }
+            NameLost::Conflict { node: None } => f.write_str("another node took the name over"),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Holding a global name: one task per name serves its subject and
+//! refreshes its lease, until the server exits, the name is unregistered,
+//! the node closes, or the lease is lost.
+//!
+//! ```text
+//!   every lease/3: update(name, holder, revision)  ── ok ──▶ revision'
+//!                                                  ── wrong revision ──▶ Conflict
+//!                                                  ── failing for a lease ──▶ LeaseExpired
+//!   requests on <prefix>.global.<name> ──▶ the server, in order
+//! ```
+//!
+//! On the way out the subject is unsubscribed first, then the name is
+//! released with a revision-checked delete, which leaves alone a name
+//! another node has taken since.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use genserver_core::{RemoteServer, Server};
+use tokio::sync::{Notify, watch};
+use tokio::time::Instant;
+
+use super::Registry;
+use super::error::NameLost;
+use crate::node::Inner;
+use crate::serve;
+
+/// A name this node holds, as its task sees it.
+pub(super) struct Lease {
+    pub(super) name: String,
+    pub(super) id: u64,
+    pub(super) value: Bytes,
+    pub(super) revision: u64,
+    pub(super) lease: Duration,
+    pub(super) stop: Arc<Notify>,
+    pub(super) end: watch::Sender<Option<NameLost>>,
+}
+
+/// Serves and refreshes the name until it is lost; then says why.
+pub(super) async fn hold<T: RemoteServer>(
+    node: Arc<Inner>,
+    registry: Arc<Registry>,
+    mut lease: Lease,
+    server: Server<T>,
+    mut subscriber: async_nats::Subscriber,
+) {
+    let every = lease.lease / 3;
+    let mut tick = tokio::time::interval_at(Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut refreshed = Instant::now();
+    let exited = server.exited();
+    tokio::pin!(exited);
+    let why = loop {
+        tokio::select! {
+            biased;
+            () = &mut exited => break NameLost::ServerExited,
+            () = lease.stop.notified() => break registry.stop_reason(),
+            _ = tick.tick() => {
+                let update = registry.table.update(&lease.name, lease.value.clone(), lease.revision);
+                match tokio::time::timeout(every, update).await {
+                    Ok(Ok(Ok(revision))) => {
+                        lease.revision = revision;
+                        refreshed = Instant::now();
+                    }
+                    Ok(Ok(Err(_taken))) => break conflict(&registry, &lease.name).await,
+                    Ok(Err(error)) => {
+                        tracing::warn!(name = %lease.name, %error, "a global name's lease was not refreshed");
+                    }
+                    Err(_) => {
+                        tracing::warn!(name = %lease.name, "a global name's lease refresh timed out");
+                    }
+                }
+                if refreshed.elapsed() >= lease.lease {
+                    break NameLost::LeaseExpired;
+                }
+            }
+            message = subscriber.next() => match message {
+                Some(message) => serve::deliver(&node, &server, message),
+                None => break NameLost::NodeStopped,
+            },
+        }
+    };
+    if let Err(error) = subscriber.unsubscribe().await {
+        tracing::debug!(name = %lease.name, %error, "unsubscribing a global name");
+    }
+    if !matches!(why, NameLost::Conflict { .. }) {
+        let release = registry.table.release(&lease.name, lease.revision);
+        match tokio::time::timeout(lease.lease, release).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::debug!(name = %lease.name, %error, "a global name was not released (taken over?)");
+            }
+            Err(_) => tracing::warn!(name = %lease.name, "releasing a global name timed out"),
+        }
+    }
+    tracing::debug!(name = %lease.name, reason = %why, "a global name is no longer held");
+    registry.forget(&lease.name, lease.id);
+    lease.end.send_replace(Some(why));
+}
+
+/// This node's refresh was refused: the name was taken over. Who by, if
+/// the table says so in time.
+async fn conflict(registry: &Registry, name: &str) -> NameLost {
+    let lookup = tokio::time::timeout(Duration::from_secs(1), registry.table.lookup(name)).await;
+    let node = match lookup {
+        Ok(Ok(super::table::Lookup::Held { holder, .. })) => Some(holder.node),
+        _ => None,
+    };
+    tracing::warn!(name, holder = ?node, "a global name was taken over by another node");
+    NameLost::Conflict { node }
+}

@@ -1,0 +1,455 @@
+//! Global names, OTP's `{:global, name}`: one server per name across the
+//! cluster, whichever node it runs on.
+//!
+//! ```text
+//!  node a: register_global("leader", &s) ──create(rev 0)──▶ JetStream KV
+//!          holds it: serves <prefix>.global.leader,          leader → {a, T, lease}
+//!          refreshes every lease/3 (update at its revision)
+//!  node b: register_global("leader", &s') ─▶ AlreadyRegistered { node: "a" }
+//!          global::<T>("leader")  ─ each call ─▶ whoever serves the subject now
+//! ```
+//!
+//! # Uniqueness
+//!
+//! The table is a JetStream key-value bucket (see [`Node::register_global`]
+//! for its layout). A name is won by a revision-checked create: of two
+//! nodes racing for it, exactly one write lands; the other gets
+//! [`GlobalError::AlreadyRegistered`].
+//!
+//! # Leases and takeover
+//!
+//! nats-server 2.9 ignores per-key TTL, so a holder keeps its name alive by
+//! itself: every `lease / 3` it rewrites the name at the revision it last
+//! wrote (default lease: [`DEFAULT_LEASE`]). A name whose last write is
+//! older than its lease belongs to a node that died (or was cut off): the
+//! next [`register_global`](Node::register_global) takes it over with a
+//! write at the revision it read, which again only one contender wins.
+//! Ages compare the NATS server's time stamp of the last write with the
+//! contender's clock: the nodes' clocks must agree to well within a lease.
+//!
+//! A holder that cannot refresh for a whole lease stops serving the name by
+//! itself ([`NameLost::LeaseExpired`]), so by the time another node may
+//! take it over, the old one has let go.
+//!
+//! # Conflicts
+//!
+//! OTP's `:global` calls a resolve function when two nodes hold one name
+//! after a partition heals; `random_notify_name` keeps one holder and
+//! unregisters and notifies the other. Here the table decides, not chance:
+//! the holder whose write the table has keeps the name; the other finds its
+//! next refresh refused, stops serving the name and hears
+//! [`NameLost::Conflict`] through [`GlobalName::lost`]. Its server keeps
+//! running (OTP's default `random_exit_name` would kill it).
+//!
+//! # Ends
+//!
+//! A name is released when its server exits, on
+//! [`GlobalName::unregister`], and on [`Node::close`]. A node that dies
+//! without releasing leaves the name to expire with its lease; calls to it
+//! meanwhile get `NoProc` at once, since nobody serves its subject.
+
+mod error;
+mod lease;
+mod table;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_nats::Subject;
+use genserver_core::{Remote, RemoteServer, Server, WireError};
+use tokio::sync::{Notify, watch};
+
+pub use error::{GlobalError, NameLost};
+use table::{Holder, Lookup, Table};
+
+use crate::error::{InvalidName, ServeError, check_name};
+use crate::node::{Inner, Node};
+use crate::target::NatsTarget;
+
+/// A global name's lease unless [`GlobalOptions::lease`] says otherwise.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(5);
+
+/// How many times a registration re-reads a name that changed under it.
+const ATTEMPTS: usize = 3;
+
+/// How a global name is held.
+#[derive(Clone, Debug)]
+pub struct GlobalOptions {
+    lease: Duration,
+}
+
+impl GlobalOptions {
+    /// The default: a [`DEFAULT_LEASE`] lease.
+    pub fn new() -> Self {
+        GlobalOptions {
+            lease: DEFAULT_LEASE,
+        }
+    }
+
+    /// How long the name outlives this node's last refresh (at least
+    /// 30 ms): another node may take it over that long after this one
+    /// died. Refreshes go every third of it.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(30));
+        self
+    }
+}
+
+impl Default for GlobalOptions {
+    fn default() -> Self {
+        GlobalOptions::new()
+    }
+}
+
+/// Who holds a global name; see [`Node::global_holder`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GlobalHolder {
+    /// The holder's node.
+    pub node: String,
+    /// The server type serving it (`GenServer::NAME`).
+    pub server: String,
+    /// Its lease.
+    pub lease: Duration,
+}
+
+/// A global name this node holds. Dropping it keeps the name, which lives
+/// as long as its server (OTP's names are not tied to whoever registered
+/// them).
+pub struct GlobalName {
+    name: String,
+    node: String,
+    stop: Arc<Notify>,
+    end: watch::Receiver<Option<NameLost>>,
+}
+
+impl GlobalName {
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether this node still holds it.
+    pub fn is_held(&self) -> bool {
+        self.end.borrow().is_none()
+    }
+
+    /// Waits until this node no longer holds the name, and says why.
+    pub async fn lost(&self) -> NameLost {
+        let mut end = self.end.clone();
+        match end.wait_for(Option::is_some).await {
+            Ok(why) => why.clone().unwrap_or(NameLost::NodeStopped),
+            Err(_) => NameLost::NodeStopped,
+        }
+    }
+
+    /// Stops serving the name and releases it (OTP's `unregister_name`);
+    /// returns once it is released, or why it had already been lost.
+    pub async fn unregister(self) -> NameLost {
+        self.stop.notify_one();
+        self.lost().await
+    }
+}
+
+impl fmt::Debug for GlobalName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GlobalName")
+            .field("name", &self.name)
+            .field("node", &self.node)
+            .field("held", &self.is_held())
+            .finish()
+    }
+}
+
+/// A node's global names: the table and the names it holds.
+pub(crate) struct Registry {
+    table: Table,
+    held: Mutex<HashMap<String, Held>>,
+    next: AtomicU64,
+    closing: AtomicBool,
+}
+
+/// A held name, as the node's [`release_all`] sees it.
+struct Held {
+    id: u64,
+    stop: Arc<Notify>,
+    end: watch::Receiver<Option<NameLost>>,
+}
+
+impl Registry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Why a stopped name stopped: the node closing, or an unregister.
+    fn stop_reason(&self) -> NameLost {
+        if self.closing.load(Ordering::Acquire) {
+            NameLost::NodeStopped
+        } else {
+            NameLost::Unregistered
+        }
+    }
+
+    /// Forgets the held name `name`, if it is still registration `id`.
+    fn forget(&self, name: &str, id: u64) {
+        let mut held = self.lock();
+        if held.get(name).is_some_and(|h| h.id == id) {
+            held.remove(name);
+        }
+    }
+}
+
+/// The node's registry, the table opened on first use.
+async fn registry(node: &Arc<Inner>) -> Result<Arc<Registry>, GlobalError> {
+    node.global
+        .get_or_try_init(|| async {
+            let table = Table::open(&node.client, &node.prefix)
+                .await
+                .map_err(GlobalError::Store)?;
+            Ok(Arc::new(Registry {
+                table,
+                held: Mutex::new(HashMap::new()),
+                next: AtomicU64::new(1),
+                closing: AtomicBool::new(false),
+            }))
+        })
+        .await
+        .cloned()
+}
+
+/// Releases every name the node holds, for [`Node::close`]: waits for each
+/// (each release is bounded by its lease).
+pub(crate) async fn release_all(node: &Inner) {
+    let Some(registry) = node.global.get() else {
+        return;
+    };
+    registry.closing.store(true, Ordering::Release);
+    let ends: Vec<_> = registry
+        .lock()
+        .values()
+        .map(|held| {
+            held.stop.notify_one();
+            held.end.clone()
+        })
+        .collect();
+    for mut end in ends {
+        let _ = end.wait_for(Option::is_some).await;
+    }
+}
+
+/// A global name's key and subject token: both checked.
+fn check_global(name: &str) -> Result<(), InvalidName> {
+    check_name(name)?;
+    if table::valid_key(name) {
+        Ok(())
+    } else {
+        Err(InvalidName(name.to_owned()))
+    }
+}
+
+impl Node {
+    /// Registers `server` under the global `name` with the default lease
+    /// ([`DEFAULT_LEASE`]); see [`register_global_with`](Self::register_global_with).
+    pub async fn register_global<T: RemoteServer>(
+        &self,
+        name: &str,
+        server: &Server<T>,
+    ) -> Result<GlobalName, GlobalError> {
+        self.register_global_with(name, server, GlobalOptions::new())
+            .await
+    }
+
+    /// Registers `server` under the global `name`, OTP's
+    /// `:global.register_name/2`: unique across every node with this
+    /// node's cluster prefix. Returns once the name is won and served, so
+    /// a call through [`global`](Self::global) from any node right after
+    /// reaches `server`.
+    ///
+    /// Fails with [`GlobalError::AlreadyRegistered`] when a live holder has
+    /// the name (this node included). A holder whose lease ran out (its
+    /// node died) is taken over. The name is held until the server exits,
+    /// [`GlobalName::unregister`], or [`Node::close`].
+    ///
+    /// The table is a JetStream key-value bucket, `gs_global_<prefix>`,
+    /// created on first use (the NATS server needs JetStream: `-js`).
+    pub async fn register_global_with<T: RemoteServer>(
+        &self,
+        name: &str,
+        server: &Server<T>,
+        options: GlobalOptions,
+    ) -> Result<GlobalName, GlobalError> {
+        check_global(name).map_err(GlobalError::InvalidName)?;
+        let registry = registry(&self.inner).await?;
+        if registry.closing.load(Ordering::Acquire) {
+            return Err(GlobalError::Closed);
+        }
+        let holder = Holder {
+            node: self.inner.name.clone(),
+            server: T::NAME.to_owned(),
+            schema: T::SCHEMA,
+            lease_ms: u64::try_from(options.lease.as_millis()).unwrap_or(u64::MAX),
+        };
+        let revision = claim(&registry.table, name, &holder).await?;
+        let subscriber = match self.serve_global(name).await {
+            Ok(subscriber) => subscriber,
+            Err(error) => {
+                if let Err(error) = registry.table.release(name, revision).await {
+                    tracing::warn!(name, %error, "a global name that could not be served was not released");
+                }
+                return Err(GlobalError::Serve(error));
+            }
+        };
+        let id = registry.next.fetch_add(1, Ordering::Relaxed);
+        let stop = Arc::new(Notify::new());
+        let (end_tx, end) = watch::channel(None);
+        registry.lock().insert(
+            name.to_owned(),
+            Held {
+                id,
+                stop: stop.clone(),
+                end: end.clone(),
+            },
+        );
+        let lease = lease::Lease {
+            name: name.to_owned(),
+            id,
+            value: holder.encode(),
+            revision,
+            lease: options.lease,
+            stop: stop.clone(),
+            end: end_tx,
+        };
+        tokio::spawn(lease::hold(
+            self.inner.clone(),
+            registry.clone(),
+            lease,
+            server.clone(),
+            subscriber,
+        ));
+        Ok(GlobalName {
+            name: name.to_owned(),
+            node: holder.node,
+            stop,
+            end,
+        })
+    }
+
+    /// A handle to the `T` registered under the global `name`, on whichever
+    /// node holds it at each call (OTP's `{:global, name}` as a server
+    /// name). Nothing is looked up until a call: while nobody holds the
+    /// name, calls get `NoProc` at once.
+    pub fn global<T: RemoteServer>(&self, name: &str) -> Result<Remote<T>, InvalidName> {
+        check_global(name)?;
+        let target = NatsTarget::<T> {
+            subject: global_subject(&self.inner, name),
+            node: self.inner.clone(),
+            server: PhantomData,
+        };
+        Ok(Remote::__from_target(Arc::new(target)))
+    }
+
+    /// Who holds the global `name` now, OTP's `:global.whereis_name/1`:
+    /// `None` when nobody does, or its holder's lease ran out.
+    pub async fn global_holder(&self, name: &str) -> Result<Option<GlobalHolder>, GlobalError> {
+        check_global(name).map_err(GlobalError::InvalidName)?;
+        let registry = registry(&self.inner).await?;
+        let lookup = registry
+            .table
+            .lookup(name)
+            .await
+            .map_err(GlobalError::Store)?;
+        Ok(lookup.live().map(|holder| GlobalHolder {
+            lease: holder.lease(),
+            node: holder.node,
+            server: holder.server,
+        }))
+    }
+
+    /// A handle to the `T` holding the global `name` now, or `None` when
+    /// nobody does: [`global_holder`](Self::global_holder) and
+    /// [`global`](Self::global) together. A holder of another type is
+    /// [`GlobalError::Wire`].
+    pub async fn whereis_global<T: RemoteServer>(
+        &self,
+        name: &str,
+    ) -> Result<Option<Remote<T>>, GlobalError> {
+        let Some(holder) = self.global_holder(name).await? else {
+            return Ok(None);
+        };
+        if holder.server != T::NAME {
+            return Err(GlobalError::Wire(WireError::WrongServer {
+                expected: Arc::from(T::NAME),
+                found: Arc::from(holder.server),
+            }));
+        }
+        self.global(name)
+            .map(Some)
+            .map_err(GlobalError::InvalidName)
+    }
+
+    /// Subscribes to the global name's subject and waits until the NATS
+    /// server has the subscription.
+    async fn serve_global(&self, name: &str) -> Result<async_nats::Subscriber, ServeError> {
+        let subscriber = self
+            .inner
+            .client
+            .queue_subscribe(global_subject(&self.inner, name), "genserver".to_owned())
+            .await
+            .map_err(ServeError::Subscribe)?;
+        self.inner.confirm().await.map_err(ServeError::Confirm)?;
+        Ok(subscriber)
+    }
+}
+
+/// `<prefix>.global.<name>`.
+fn global_subject(node: &Inner, name: &str) -> Subject {
+    Subject::from(format!("{}.global.{name}", node.prefix))
+}
+
+/// Wins `name` for `holder`: a create, or a takeover of an expired holder.
+/// Its revision, or who holds it.
+async fn claim(table: &Table, name: &str, holder: &Holder) -> Result<u64, GlobalError> {
+    let mut last = None;
+    for _ in 0..ATTEMPTS {
+        if let Ok(revision) = table
+            .create(name, holder)
+            .await
+            .map_err(GlobalError::Store)?
+        {
+            return Ok(revision);
+        }
+        match table.lookup(name).await.map_err(GlobalError::Store)? {
+            // Released since: create again.
+            Lookup::Free => {}
+            Lookup::Held {
+                holder: current,
+                age,
+                ..
+            } if age <= current.lease() => {
+                return Err(GlobalError::AlreadyRegistered { node: current.node });
+            }
+            Lookup::Held {
+                holder: expired,
+                revision,
+                age,
+            } => {
+                let taken = table
+                    .update(name, holder.encode(), revision)
+                    .await
+                    .map_err(GlobalError::Store)?;
+                if let Ok(revision) = taken {
+                    tracing::info!(name, from = %expired.node, ?age, "took over a global name whose lease ran out");
+                    return Ok(revision);
+                }
+                last = Some(expired.node);
+            }
+        }
+    }
+    Err(GlobalError::AlreadyRegistered {
+        node: last.unwrap_or_else(|| "?".to_owned()),
+    })
+}

@@ -1,0 +1,231 @@
+//! The cluster's name table: a JetStream key-value bucket with one key per
+//! global name, whose value says who holds it.
+//!
+//! ```text
+//! stream KV_gs_global_<prefix>      subjects $KV.gs_global_<prefix>.>
+//!   $KV.….<name>  →  Holder { node, server, schema, lease_ms }
+//!                    (one message per key: its last revision)
+//! ```
+//!
+//! The bucket's stream is created here, not through async-nats'
+//! `create_key_value`, which nats-server 2.9 refuses; it has the layout of
+//! a key-value bucket (one message per subject, rollups allowed, new
+//! messages refused only by the stream-wide limits), so async-nats opens it
+//! with `get_key_value`. Per-key TTL is not used: 2.9 ignores it. A name's
+//! lease is its holder's revision-checked updates, each stamped with the
+//! NATS server's time.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_nats::jetstream::kv::{Operation, Store, UpdateErrorKind};
+use async_nats::jetstream::stream::{Config, DiscardPolicy, StorageType};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+/// What a name's value says: who holds it, and for how long after its last
+/// refresh.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Holder {
+    pub(crate) node: String,
+    pub(crate) server: String,
+    pub(crate) schema: u64,
+    pub(crate) lease_ms: u64,
+}
+
+impl Holder {
+    pub(crate) fn lease(&self) -> Duration {
+        Duration::from_millis(self.lease_ms)
+    }
+
+    pub(crate) fn encode(&self) -> Bytes {
+        // A struct of strings and integers always encodes.
+        postcard::to_allocvec(self).unwrap_or_default().into()
+    }
+}
+
+/// A name as the table has it now.
+#[derive(Debug)]
+pub(crate) enum Lookup {
+    /// Nobody holds it (never registered, or released).
+    Free,
+    /// `holder` wrote revision `revision`, `age` ago by this node's clock.
+    Held {
+        holder: Holder,
+        revision: u64,
+        age: Duration,
+    },
+}
+
+impl Lookup {
+    /// The holder, if its lease has not run out.
+    pub(crate) fn live(self) -> Option<Holder> {
+        match self {
+            Lookup::Held { holder, age, .. } if age <= holder.lease() => Some(holder),
+            _ => None,
+        }
+    }
+}
+
+/// The bucket of one cluster prefix.
+pub(crate) struct Table {
+    kv: Store,
+}
+
+/// Why a write was refused: someone else wrote the name first.
+pub(crate) struct Taken;
+
+impl Table {
+    /// Opens the bucket of `prefix`, creating its stream if it is missing.
+    pub(crate) async fn open(
+        client: &async_nats::Client,
+        prefix: &str,
+    ) -> Result<Table, async_nats::Error> {
+        let jetstream = async_nats::jetstream::new(client.clone());
+        let bucket = bucket_name(prefix);
+        let config = Config {
+            name: format!("KV_{bucket}"),
+            subjects: vec![format!("$KV.{bucket}.>")],
+            max_messages_per_subject: 1,
+            discard: DiscardPolicy::New,
+            discard_new_per_subject: false,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            storage: StorageType::File,
+            num_replicas: 1,
+            description: Some(format!("genserver global names of the cluster {prefix}")),
+            ..Config::default()
+        };
+        // Two nodes may create it at once: the server accepts the same
+        // config twice, and a stream made otherwise is opened as it is.
+        if let Err(error) = jetstream.create_stream(config).await {
+            tracing::debug!(%bucket, %error, "the names' stream was not created; opening it");
+        }
+        let kv = jetstream.get_key_value(bucket).await?;
+        Ok(Table { kv })
+    }
+
+    /// The name's holder, as the table has it now.
+    pub(crate) async fn lookup(&self, name: &str) -> Result<Lookup, async_nats::Error> {
+        let Some(entry) = self.kv.entry(name).await? else {
+            return Ok(Lookup::Free);
+        };
+        if matches!(entry.operation, Operation::Delete | Operation::Purge) {
+            return Ok(Lookup::Free);
+        }
+        let written = entry.created.unix_timestamp_nanos();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let age = u64::try_from(i128::try_from(now).unwrap_or(i128::MAX) - written)
+            .map_or(Duration::ZERO, Duration::from_nanos);
+        // A value this crate did not write is held by an unknown node for
+        // the default lease.
+        let holder = postcard::from_bytes(&entry.value).unwrap_or_else(|_| Holder {
+            node: "?".to_owned(),
+            server: "?".to_owned(),
+            schema: 0,
+            lease_ms: u64::try_from(super::DEFAULT_LEASE.as_millis()).unwrap_or(u64::MAX),
+        });
+        Ok(Lookup::Held {
+            holder,
+            revision: entry.revision,
+            age,
+        })
+    }
+
+    /// Writes `holder` if nobody holds the name (revision 0, or released):
+    /// its revision, or [`Taken`].
+    pub(crate) async fn create(
+        &self,
+        name: &str,
+        holder: &Holder,
+    ) -> Result<Result<u64, Taken>, async_nats::Error> {
+        use async_nats::jetstream::kv::CreateErrorKind;
+        match self.kv.create(name, holder.encode()).await {
+            Ok(revision) => Ok(Ok(revision)),
+            Err(error) if error.kind() == CreateErrorKind::AlreadyExists => Ok(Err(Taken)),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Writes `value` if the name is still at `revision`: its new revision,
+    /// or [`Taken`] when someone wrote it since.
+    pub(crate) async fn update(
+        &self,
+        name: &str,
+        value: Bytes,
+        revision: u64,
+    ) -> Result<Result<u64, Taken>, async_nats::Error> {
+        match self.kv.update(name, value, revision).await {
+            Ok(revision) => Ok(Ok(revision)),
+            Err(error) if error.kind() == UpdateErrorKind::WrongLastRevision => Ok(Err(Taken)),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Releases the name if it is still at `revision` (still ours).
+    pub(crate) async fn release(&self, name: &str, revision: u64) -> Result<(), async_nats::Error> {
+        self.kv
+            .delete_expect_revision(name, Some(revision))
+            .await
+            .map_err(Into::into)
+    }
+}
+
+/// `gs_global_<prefix>`, the prefix's characters outside `[A-Za-z0-9_-]`
+/// replaced, with a hash of the prefix when any was, so two prefixes never
+/// share a bucket.
+fn bucket_name(prefix: &str) -> String {
+    let clean: String = prefix
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean == prefix {
+        format!("gs_global_{clean}")
+    } else {
+        // FNV-1a: stable across builds, unlike the std hasher.
+        let hash = prefix.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!("gs_global_{clean}_{hash:016x}")
+    }
+}
+
+/// Whether `name` can be a key: `[-/_=.A-Za-z0-9]`, not starting or ending
+/// with a dot.
+pub(crate) fn valid_key(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.ends_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-/_=.".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names_are_valid_and_distinct() {
+        assert_eq!(bucket_name("app"), "gs_global_app");
+        let dotted = bucket_name("app.eu");
+        assert!(dotted.starts_with("gs_global_app_eu_"));
+        assert_ne!(dotted, bucket_name("app_eu"));
+    }
+
+    #[test]
+    fn keys_are_checked() {
+        assert!(valid_key("jobs/queue=1.a-b_c"));
+        for bad in ["", ".a", "a.", "a b", "a*", "a>", "é"] {
+            assert!(!valid_key(bad), "{bad:?}");
+        }
+    }
+}

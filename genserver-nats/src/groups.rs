@@ -1,0 +1,279 @@
+//! Process groups, OTP's `:pg`: servers on any node join a named group;
+//! anyone lists its members or casts to all of them at once.
+//!
+//! ```text
+//!  member (one task per join)          subscribes to
+//!    <prefix>.pg.<group>.all           broadcast casts       ◀─ Node::broadcast
+//!    <prefix>.pg.<group>.who           "who is a member?"    ◀─ Node::members (gathered)
+//!    <prefix>.pg.<group>.m.<node>.<id> this member alone     ◀─ a member's Remote<T>
+//! ```
+//!
+//! There is no membership table: the members are whoever answers now
+//! (each subscription is the membership, as each `:pg` entry is a live
+//! process). A member leaves on [`Membership::leave`], when its server
+//! exits, and when its node closes; from then on it neither answers
+//! [`Node::members`] nor gets broadcasts. Unlike `:pg`, whose
+//! `get_members` reads a local replica, `members` asks the cluster: it
+//! costs a round trip plus the gathering's quiet period (50 ms), and sees a
+//! join at once.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_nats::{Message, Subject};
+use futures_util::StreamExt;
+use genserver_core::{
+    CallError, Remote, RemoteCall, RemoteServer, RemoteTarget, Server, WireError,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, watch};
+
+use crate::error::{ServeError, check_name};
+use crate::gather::{GatherError, gather};
+use crate::node::{Inner, Node};
+use crate::outbox::Outgoing;
+use crate::serve;
+use crate::target::NatsTarget;
+
+/// How long [`Node::members`] waits for the first answer at most.
+const ASK: Duration = Duration::from_secs(2);
+
+/// Tells memberships apart within one process.
+static NEXT: AtomicU64 = AtomicU64::new(1);
+
+/// A server's place in a group; see [`Node::join`]. Dropping it keeps the
+/// membership, which lasts as long as the server.
+pub struct Membership {
+    group: String,
+    stop: Arc<Notify>,
+    end: watch::Receiver<bool>,
+}
+
+impl Membership {
+    /// The group.
+    pub fn group(&self) -> &str {
+        &self.group
+    }
+
+    /// Whether the server is still a member.
+    pub fn is_member(&self) -> bool {
+        !*self.end.borrow()
+    }
+
+    /// Leaves the group (OTP's `:pg.leave`); returns once other nodes no
+    /// longer see the member.
+    pub async fn leave(self) {
+        self.stop.notify_one();
+        let mut end = self.end.clone();
+        let _ = end.wait_for(|left| *left).await;
+    }
+}
+
+impl fmt::Debug for Membership {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Membership")
+            .field("group", &self.group)
+            .field("member", &self.is_member())
+            .finish()
+    }
+}
+
+/// One member of a group, as [`Node::members`] found it.
+pub struct Member<T: RemoteServer> {
+    /// The member's node.
+    pub node: String,
+    /// A handle to that member alone.
+    pub remote: Remote<T>,
+}
+
+impl<T: RemoteServer> fmt::Debug for Member<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Member")
+            .field("node", &self.node)
+            .field("remote", &self.remote)
+            .finish()
+    }
+}
+
+/// A member's answer to "who is a member?".
+#[derive(Serialize, Deserialize)]
+struct Answer {
+    node: String,
+    subject: String,
+}
+
+impl Node {
+    /// Makes `server` a member of `group` (OTP's `:pg.join`), seen by every
+    /// node of the cluster once this returns. A server may join several
+    /// groups, and one group more than once (it is then listed, and gets
+    /// each broadcast, once per join, as in `:pg`).
+    pub async fn join<T: RemoteServer>(
+        &self,
+        group: &str,
+        server: &Server<T>,
+    ) -> Result<Membership, ServeError> {
+        check_name(group).map_err(ServeError::InvalidName)?;
+        let base = group_subject(&self.inner, group);
+        let nonce = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let direct = format!(
+            "{base}.m.{}.{:x}{:x}{:x}",
+            self.inner.name,
+            std::process::id(),
+            nonce,
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let client = &self.inner.client;
+        let subscribe = |subject: String| async move {
+            client
+                .subscribe(subject)
+                .await
+                .map_err(ServeError::Subscribe)
+        };
+        let all = subscribe(format!("{base}.all")).await?;
+        let who = subscribe(format!("{base}.who")).await?;
+        let alone = subscribe(direct.clone()).await?;
+        self.inner.confirm().await.map_err(ServeError::Confirm)?;
+        let answer = postcard::to_allocvec(&Answer {
+            node: self.inner.name.clone(),
+            subject: direct,
+        })
+        .unwrap_or_default();
+        let stop = Arc::new(Notify::new());
+        let (end_tx, end) = watch::channel(false);
+        tokio::spawn(member(
+            self.inner.clone(),
+            server.clone(),
+            [all, who, alone],
+            answer.into(),
+            stop.clone(),
+            end_tx,
+        ));
+        Ok(Membership {
+            group: group.to_owned(),
+            stop,
+            end,
+        })
+    }
+
+    /// The members of `group` on every node, OTP's `:pg.get_members`: each
+    /// a handle to that member alone. Members of another server type are
+    /// listed too; calling them is a `Wire(WrongServer)` error.
+    pub async fn members<T: RemoteServer>(
+        &self,
+        group: &str,
+    ) -> Result<Vec<Member<T>>, GatherError> {
+        check_name(group).map_err(GatherError::InvalidName)?;
+        let base = group_subject(&self.inner, group);
+        let replies = gather(
+            &self.inner.client,
+            format!("{base}.who"),
+            bytes::Bytes::new(),
+            ASK,
+        )
+        .await
+        .map_err(GatherError::Nats)?;
+        let members_prefix = format!("{base}.m.");
+        Ok(replies
+            .iter()
+            .filter_map(|reply| postcard::from_bytes::<Answer>(&reply.payload).ok())
+            // Only subjects of this group's members: never a forged one.
+            .filter(|answer| answer.subject.starts_with(&members_prefix))
+            .map(|answer| Member {
+                node: answer.node,
+                remote: Remote::__from_target(Arc::new(NatsTarget::<T> {
+                    subject: Subject::from(answer.subject),
+                    node: self.inner.clone(),
+                    server: PhantomData,
+                })),
+            })
+            .collect())
+    }
+
+    /// A handle whose casts reach every member of `group` at once, on
+    /// every node (`:pg` members plus a send to each): one message,
+    /// delivered by NATS to each member. Calls through it are refused with
+    /// `Wire(Malformed)`: call each of [`members`](Self::members) instead.
+    pub fn broadcast<T: RemoteServer>(&self, group: &str) -> Result<Remote<T>, crate::InvalidName> {
+        check_name(group)?;
+        let target = Broadcast(NatsTarget::<T> {
+            subject: Subject::from(format!("{}.all", group_subject(&self.inner, group))),
+            node: self.inner.clone(),
+            server: PhantomData,
+        });
+        Ok(Remote::__from_target(Arc::new(target)))
+    }
+}
+
+/// `<prefix>.pg.<group>`.
+fn group_subject(node: &Inner, group: &str) -> String {
+    format!("{}.pg.{group}", node.prefix)
+}
+
+/// One membership: delivers broadcasts and direct messages to the server,
+/// answers "who", until the server exits, it leaves, or the node closes.
+async fn member<T: RemoteServer>(
+    node: Arc<Inner>,
+    server: Server<T>,
+    [mut all, mut who, mut alone]: [async_nats::Subscriber; 3],
+    answer: bytes::Bytes,
+    stop: Arc<Notify>,
+    end: watch::Sender<bool>,
+) {
+    let exited = server.exited();
+    tokio::pin!(exited);
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut exited => break,
+            () = stop.notified() => break,
+            message = who.next() => match message {
+                Some(Message { reply: Some(reply), .. }) => {
+                    node.outbox.send(Outgoing { subject: reply, reply: None, payload: answer.clone() });
+                }
+                Some(_) => {}
+                None => break,
+            },
+            message = all.next() => match message {
+                // A broadcast is a cast: any reply subject is ignored.
+                Some(message) => serve::deliver(&node, &server, Message { reply: None, ..message }),
+                None => break,
+            },
+            message = alone.next() => match message {
+                Some(message) => serve::deliver(&node, &server, message),
+                None => break,
+            },
+        }
+    }
+    for subscriber in [&mut who, &mut all, &mut alone] {
+        let _ = subscriber.unsubscribe().await;
+    }
+    // Once the NATS server has the unsubscriptions, nobody sees the member.
+    let _ = tokio::time::timeout(ASK, node.confirm()).await;
+    end.send_replace(true);
+}
+
+/// A group's broadcast subject: casts only.
+struct Broadcast<T>(NatsTarget<T>);
+
+impl<T: RemoteServer> RemoteTarget<T> for Broadcast<T> {
+    fn call(&self, _message: T::Message, _timeout: Duration) -> RemoteCall<'_> {
+        Box::pin(async {
+            Err(CallError::Wire(WireError::malformed(
+                "a call cannot be broadcast to a group: call each member",
+            )))
+        })
+    }
+
+    fn cast(&self, message: T::Message) {
+        self.0.cast(message);
+    }
+
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+}

@@ -1,0 +1,185 @@
+//! A name on every node: OTP's `{name, node}`, `multi_call` and `abcast`.
+//!
+//! ```text
+//!  Node::serve(name) also subscribes to
+//!    <prefix>.node.<node>.srv.<name>   this node's server alone ◀─ remote_on
+//!    <prefix>.who.<name>               "who serves it?"        ◀─ nodes_serving (gathered)
+//!  multi_call / abcast = nodes_serving, then remote_on each node
+//! ```
+//!
+//! `<prefix>.srv.<name>` is a queue group: each request goes to one of the
+//! nodes serving the name. These subjects reach a given node's server, or
+//! all of them.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::{Message, Subject};
+use futures_util::StreamExt;
+use genserver_core::{CallError, Remote, RemoteServer, Server};
+
+use crate::error::{InvalidName, ServeError, check_name};
+use crate::gather::{GatherError, gather};
+use crate::node::{Inner, Node};
+use crate::outbox::Outgoing;
+use crate::serve;
+use crate::target::NatsTarget;
+
+/// How long [`Node::nodes_serving`] waits for the first answer at most.
+const ASK: Duration = Duration::from_secs(2);
+
+/// Serves `name` on this node's own subject and answers "who serves it?",
+/// until the server exits. Called by [`Node::serve`].
+pub(crate) async fn serve_on_node<T: RemoteServer>(
+    node: &Arc<Inner>,
+    name: &str,
+    server: &Server<T>,
+) -> Result<(), ServeError> {
+    let client = &node.client;
+    let own = client
+        .queue_subscribe(node_subject(node, &node.name, name), "genserver".to_owned())
+        .await
+        .map_err(ServeError::Subscribe)?;
+    let who = client
+        .subscribe(who_subject(node, name))
+        .await
+        .map_err(ServeError::Subscribe)?;
+    tokio::spawn(serve::run(node.clone(), server.clone(), own));
+    tokio::spawn(answer_who(node.clone(), server.clone(), who));
+    Ok(())
+}
+
+/// Answers "who serves it?" with this node's name until the server exits.
+async fn answer_who<T: RemoteServer>(
+    node: Arc<Inner>,
+    server: Server<T>,
+    mut who: async_nats::Subscriber,
+) {
+    let exited = server.exited();
+    tokio::pin!(exited);
+    let name = bytes::Bytes::from(node.name.clone());
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut exited => break,
+            message = who.next() => match message {
+                Some(Message { reply: Some(reply), .. }) => {
+                    node.outbox.send(Outgoing { subject: reply, reply: None, payload: name.clone() });
+                }
+                Some(_) => {}
+                None => break,
+            },
+        }
+    }
+    let _ = who.unsubscribe().await;
+}
+
+/// `<prefix>.node.<node>.srv.<name>`.
+fn node_subject(node: &Inner, on: &str, name: &str) -> Subject {
+    Subject::from(format!("{}.node.{on}.srv.{name}", node.prefix))
+}
+
+/// `<prefix>.who.<name>`.
+fn who_subject(node: &Inner, name: &str) -> String {
+    format!("{}.who.{name}", node.prefix)
+}
+
+impl Node {
+    /// A handle to the `T` that the node `on` serves under `name`, OTP's
+    /// `{name, node}`: that node's server, never another's.
+    pub fn remote_on<T: RemoteServer>(
+        &self,
+        on: &str,
+        name: &str,
+    ) -> Result<Remote<T>, InvalidName> {
+        check_name(on)?;
+        check_name(name)?;
+        let target = NatsTarget::<T> {
+            subject: node_subject(&self.inner, on, name),
+            node: self.inner.clone(),
+            server: PhantomData,
+        };
+        Ok(Remote::__from_target(Arc::new(target)))
+    }
+
+    /// The nodes serving `name` now, each once, sorted (OTP's `nodes()`
+    /// filtered by who has the name). Costs a round trip, plus 50 ms of
+    /// quiet after the last answer.
+    pub async fn nodes_serving(&self, name: &str) -> Result<Vec<String>, GatherError> {
+        check_name(name).map_err(GatherError::InvalidName)?;
+        let replies = gather(
+            &self.inner.client,
+            who_subject(&self.inner, name),
+            bytes::Bytes::new(),
+            ASK,
+        )
+        .await
+        .map_err(GatherError::Nats)?;
+        let mut nodes: Vec<String> = replies
+            .iter()
+            .filter_map(|reply| std::str::from_utf8(&reply.payload).ok())
+            .filter(|node| check_name(node).is_ok())
+            .map(str::to_owned)
+            .collect();
+        nodes.sort();
+        nodes.dedup();
+        Ok(nodes)
+    }
+
+    /// Calls `name` on every node serving it, OTP's
+    /// `GenServer.multi_call/4`: `call` gets a handle to each node's
+    /// server whose calls time out after `timeout`, and runs on all of
+    /// them at once. Each node's outcome is in the result, sorted by node:
+    /// a node that stopped serving meanwhile is `NoProc`, a silent one
+    /// `Timeout` (OTP's bad nodes). Returns within the discovery (see
+    /// [`nodes_serving`](Self::nodes_serving)) plus `timeout`, as long as
+    /// `call` makes only calls through the handle.
+    pub async fn multi_call<T, R, F, Fut>(
+        &self,
+        name: &str,
+        timeout: Duration,
+        call: F,
+    ) -> Result<Vec<(String, Result<R, CallError>)>, GatherError>
+    where
+        T: RemoteServer,
+        F: Fn(Remote<T>) -> Fut,
+        Fut: Future<Output = Result<R, CallError>>,
+    {
+        let nodes = self.nodes_serving(name).await?;
+        let calls = nodes.iter().map(|on| {
+            let remote = self.remote_on::<T>(on, name);
+            let call = &call;
+            async move {
+                match remote {
+                    Ok(remote) => {
+                        let bounded =
+                            tokio::time::timeout(timeout, call(remote.with_timeout(timeout)));
+                        bounded.await.unwrap_or(Err(CallError::Timeout))
+                    }
+                    Err(_) => Err(CallError::NoProc),
+                }
+            }
+        });
+        let outcomes = futures_util::future::join_all(calls).await;
+        Ok(nodes.into_iter().zip(outcomes).collect())
+    }
+
+    /// Casts to `name` on every node serving it, OTP's
+    /// `GenServer.abcast/3`: `cast` gets a handle to each node's server.
+    /// Returns the nodes it was sent to.
+    pub async fn abcast<T, F>(&self, name: &str, cast: F) -> Result<Vec<String>, GatherError>
+    where
+        T: RemoteServer,
+        F: Fn(&Remote<T>),
+    {
+        let nodes = self.nodes_serving(name).await?;
+        for on in &nodes {
+            if let Ok(remote) = self.remote_on::<T>(on, name) {
+                cast(&remote);
+            }
+        }
+        Ok(nodes)
+    }
+}

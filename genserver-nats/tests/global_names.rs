@@ -1,0 +1,284 @@
+//! Global names over a real nats-server with JetStream: OTP's `:global`
+//! (`register_name`, `whereis_name`, `unregister_name`, `{:global, name}`).
+
+mod common;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use common::servers::{Counter, Other};
+use common::{NatsServer, within};
+use genserver_core::prelude::*;
+use genserver_core::{Remote, WireError};
+use genserver_nats::{GlobalError, GlobalOptions, NameLost, Node, NodeOptions};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+async fn node(nats: &NatsServer, name: &str) -> Node {
+    within(
+        LIMIT,
+        Node::connect(nats.url(), NodeOptions::new(name).prefix("t")),
+    )
+    .await
+    .expect("connects")
+}
+
+async fn counter(value: i64) -> Server<Counter> {
+    Counter::start(Counter { value }).await.expect("starts")
+}
+
+/// Polls `check` until it is true, failing the test after `limit`.
+async fn eventually<F: Future<Output = bool>>(limit: Duration, mut check: impl FnMut() -> F) {
+    let deadline = Instant::now() + limit;
+    while !within(limit, check()).await {
+        assert!(Instant::now() < deadline, "not true within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_global_name_race_between_two_nodes_has_exactly_one_winner() {
+    let nats = NatsServer::start();
+    let (a, b) = (node(&nats, "a").await, node(&nats, "b").await);
+    let (on_a, on_b) = (counter(1).await, counter(2).await);
+    for round in 0..5 {
+        let name = format!("leader{round}");
+        let (won_a, won_b) = within(
+            LIMIT,
+            futures_util::future::join(
+                a.register_global(&name, &on_a),
+                b.register_global(&name, &on_b),
+            ),
+        )
+        .await;
+        let (winner, expected) = match (won_a, won_b) {
+            (Ok(_), Err(GlobalError::AlreadyRegistered { node })) => {
+                assert_eq!(node, "a");
+                ("a", 1)
+            }
+            (Err(GlobalError::AlreadyRegistered { node }), Ok(_)) => {
+                assert_eq!(node, "b");
+                ("b", 2)
+            }
+            other => panic!("exactly one winner expected, got {other:?}"),
+        };
+        let holder = within(LIMIT, b.global_holder(&name))
+            .await
+            .expect("looks up")
+            .expect("held");
+        assert_eq!(
+            (holder.node.as_str(), holder.server.as_str()),
+            (winner, "Counter")
+        );
+        // Either node reaches the winner through the global name.
+        for caller in [&a, &b] {
+            let remote: Remote<Counter> = caller.global(&name).expect("a valid name");
+            assert_eq!(within(LIMIT, remote.value()).await, Ok(expected));
+        }
+    }
+}
+
+#[tokio::test]
+async fn whereis_after_unregister_is_none_and_the_name_is_free_again() {
+    let nats = NatsServer::start();
+    let (a, b) = (node(&nats, "a").await, node(&nats, "b").await);
+    let name = within(LIMIT, a.register_global("boss", &counter(7).await))
+        .await
+        .expect("registers");
+    let found = within(LIMIT, b.whereis_global::<Counter>("boss"))
+        .await
+        .expect("looks up")
+        .expect("registered");
+    assert_eq!(within(LIMIT, found.value()).await, Ok(7));
+    match within(LIMIT, b.whereis_global::<Other>("boss")).await {
+        Err(GlobalError::Wire(WireError::WrongServer { expected, found })) => {
+            assert_eq!((&*expected, &*found), ("Other", "Counter"));
+        }
+        other => panic!("expected a wrong server, got {other:?}"),
+    }
+
+    assert_eq!(
+        within(LIMIT, name.unregister()).await,
+        NameLost::Unregistered
+    );
+    let gone = within(LIMIT, b.whereis_global::<Counter>("boss"))
+        .await
+        .expect("looks up");
+    assert!(gone.is_none(), "whereis after unregister: {gone:?}");
+    assert_eq!(within(LIMIT, found.value()).await, Err(CallError::NoProc));
+
+    let again = within(LIMIT, b.register_global("boss", &counter(8).await))
+        .await
+        .expect("free again");
+    assert_eq!(within(LIMIT, found.value()).await, Ok(8));
+    assert!(again.is_held());
+}
+
+#[tokio::test]
+async fn the_name_is_released_when_its_server_exits_or_its_node_closes() {
+    let nats = NatsServer::start();
+    let (a, b) = (node(&nats, "a").await, node(&nats, "b").await);
+    let server = counter(0).await;
+    let name = within(LIMIT, a.register_global("worker", &server))
+        .await
+        .expect("registers");
+    within(LIMIT, server.stop(ExitReason::Normal))
+        .await
+        .expect("stops");
+    assert_eq!(within(LIMIT, name.lost()).await, NameLost::ServerExited);
+    assert_eq!(
+        within(LIMIT, b.global_holder("worker")).await.ok(),
+        Some(None)
+    );
+
+    let closing = within(LIMIT, a.register_global("worker", &counter(0).await))
+        .await
+        .expect("registers again");
+    within(LIMIT, a.close()).await.expect("drains");
+    assert_eq!(within(LIMIT, closing.lost()).await, NameLost::NodeStopped);
+    assert_eq!(
+        within(LIMIT, b.global_holder("worker")).await.ok(),
+        Some(None)
+    );
+}
+
+#[tokio::test]
+async fn a_dead_holders_name_is_taken_over_after_its_lease() {
+    let nats = NatsServer::start();
+    let lease = Duration::from_millis(900);
+    // Node `a` lives in its own runtime on its own thread; dropping the
+    // runtime kills it mid-flight: no release, no more refreshes, its
+    // connection cut.
+    let (registered, died) = (
+        std::sync::mpsc::channel::<()>(),
+        std::sync::mpsc::channel::<()>(),
+    );
+    let url = nats.url().to_owned();
+    let holder = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        runtime.block_on(async {
+            let a = Node::connect(url.as_str(), NodeOptions::new("a").prefix("t"))
+                .await
+                .expect("connects");
+            let server = Counter::start(Counter { value: 1 }).await.expect("starts");
+            let name = a
+                .register_global_with("leader", &server, GlobalOptions::new().lease(lease))
+                .await
+                .expect("registers");
+            std::mem::forget(name);
+        });
+        registered.0.send(()).expect("the test waits");
+        let _ = died.1.recv_timeout(LIMIT);
+        drop(runtime);
+    });
+    registered.1.recv_timeout(LIMIT).expect("a registered");
+    let b = node(&nats, "b").await;
+    let leader: Remote<Counter> = b.global("leader").expect("a valid name");
+    assert_eq!(within(LIMIT, leader.value()).await, Ok(1));
+    // Held for a while after refreshes, then `a` dies.
+    tokio::time::sleep(lease * 2).await;
+    let on_b = counter(2).await;
+    match within(LIMIT, b.register_global("leader", &on_b)).await {
+        Err(GlobalError::AlreadyRegistered { node }) => assert_eq!(node, "a"),
+        other => panic!("a live holder keeps its name, got {other:?}"),
+    }
+    died.0.send(()).expect("the holder waits");
+    holder.join().expect("the holder thread ends");
+    let died_at = Instant::now();
+    // Nobody serves the name at once; the table still names `a`.
+    eventually(LIMIT, || async {
+        leader.value().await == Err(CallError::NoProc)
+    })
+    .await;
+    // Taken over once the lease ran out, not before.
+    let deadline = Instant::now() + LIMIT;
+    let _won = loop {
+        match within(LIMIT, b.register_global("leader", &on_b)).await {
+            Ok(name) => break name,
+            Err(GlobalError::AlreadyRegistered { node }) => assert_eq!(node, "a"),
+            Err(error) => panic!("{error}"),
+        }
+        assert!(Instant::now() < deadline, "not taken over within {LIMIT:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let took = died_at.elapsed();
+    // Its last refresh was at most a third of a lease before it died.
+    assert!(
+        took >= lease / 2 && took <= lease + Duration::from_secs(1),
+        "taken over {took:?} after the holder died, with a {lease:?} lease"
+    );
+    assert_eq!(within(LIMIT, leader.value()).await, Ok(2));
+    let holder = within(LIMIT, b.global_holder("leader"))
+        .await
+        .expect("looks up")
+        .expect("held");
+    assert_eq!(holder.node, "b");
+}
+
+#[tokio::test]
+async fn a_holder_whose_name_was_taken_over_hears_of_the_conflict() {
+    let nats = NatsServer::start();
+    let a = node(&nats, "a").await;
+    let lease = Duration::from_millis(300);
+    let name = within(
+        LIMIT,
+        a.register_global_with(
+            "leader",
+            &counter(1).await,
+            GlobalOptions::new().lease(lease),
+        ),
+    )
+    .await
+    .expect("registers");
+    // Another writer overwrites the name behind the holder's back, as a
+    // node that took it over after a pause longer than the lease would.
+    let raw = within(LIMIT, async_nats::connect(nats.url()))
+        .await
+        .expect("connects");
+    let kv = within(
+        LIMIT,
+        async_nats::jetstream::new(raw).get_key_value("gs_global_t"),
+    )
+    .await
+    .expect("the bucket exists");
+    within(LIMIT, kv.put("leader", "not a holder".into()))
+        .await
+        .expect("puts");
+    match within(LIMIT, name.lost()).await {
+        NameLost::Conflict { .. } => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // The loser stopped serving the name; the table's value stands.
+    let leader: Remote<Counter> = a.global("leader").expect("a valid name");
+    assert_eq!(within(LIMIT, leader.value()).await, Err(CallError::NoProc));
+    let entry = within(LIMIT, kv.get("leader"))
+        .await
+        .expect("reads")
+        .expect("present");
+    assert_eq!(&entry[..], b"not a holder");
+}
+
+#[tokio::test]
+async fn bad_global_names_are_refused() {
+    let nats = NatsServer::start();
+    let a = node(&nats, "a").await;
+    let server = counter(0).await;
+    for bad in ["", "a b", "a*", "a>", ".a", "é"] {
+        assert!(
+            matches!(
+                within(LIMIT, a.register_global(bad, &server)).await,
+                Err(GlobalError::InvalidName(_))
+            ),
+            "{bad:?}"
+        );
+        assert!(a.global::<Counter>(bad).is_err(), "{bad:?}");
+    }
+    // The same node cannot hold one name twice.
+    let _held = within(LIMIT, a.register_global("once", &server))
+        .await
+        .expect("registers");
+    match within(LIMIT, a.register_global("once", &server)).await {
+        Err(GlobalError::AlreadyRegistered { node }) => assert_eq!(node, "a"),
+        other => panic!("expected AlreadyRegistered, got {other:?}"),
+    }
+}
