@@ -1,0 +1,276 @@
+//! A remote call against a raw NATS request, and against a local call.
+//!
+//! Over one nats-server on loopback (started here, on 127.0.0.1 and a port
+//! of its choosing), the same echo of a 64-byte body three ways:
+//!
+//! - `genserver-nats`: node `b` calls `Remote<Echo>`, which node `a`
+//!   serves (`#[gen_server(remote)]`): framing, postcard, the node's
+//!   outbox and inbox, the server's mailbox;
+//! - `raw async-nats`: one client's `request` to a hand-written responder
+//!   on another connection, a subscriber that decodes a payload of the
+//!   same size and shape (head and body, postcard) and publishes the reply;
+//! - `local`: the same call through `Server<Echo>`, no NATS at all.
+//!
+//! Two figures: the latency of sequential round trips, and the
+//! throughput of `CLIENTS` concurrent callers. The three ways take turns
+//! (one call each for latency, one short burst each for throughput), so
+//! that the machine's other work weighs on them alike, and each figure is
+//! the median of its samples: on a busy machine, best-of-3 rounds of
+//! seconds each swung by ±50%. Targets: remote/raw latency ≤ 1.1×,
+//! throughput ≥ 0.9×. Wall clock on a shared machine: read the ratios.
+//!
+//! `cargo bench -p genserver-nats --bench remote` (a smoke run of a few
+//! calls under `cargo test --benches`).
+#![allow(
+    unreachable_pub,
+    reason = "bench servers are `pub` like a user's; the bench crate exports nothing"
+)]
+
+#[path = "../examples/support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use genserver_core::prelude::*;
+use genserver_core::{Remote, RemoteServer};
+use genserver_nats::{Node, NodeOptions};
+use serde::{Deserialize, Serialize};
+
+const BODY: usize = 64;
+const CLIENTS: usize = 32;
+
+/// Returns its argument.
+pub struct Echo;
+
+#[gen_server(remote)]
+impl Echo {
+    #[call]
+    pub fn echo(&self, bytes: Vec<u8>) -> Vec<u8> {
+        bytes
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+/// The raw request: what a genserver request carries (a head and the
+/// body), so both sides encode and decode as much.
+#[derive(Serialize, Deserialize)]
+struct RawRequest<'a> {
+    version: u8,
+    server: &'a str,
+    schema: u64,
+    timeout_ms: u64,
+    variant: u8,
+    body: Vec<u8>,
+}
+
+/// How much to run: the full bench, or a smoke run of a few calls.
+struct Sizes {
+    /// Sequential calls of each way.
+    sequential: usize,
+    /// Bursts of concurrent calls of each way.
+    bursts: usize,
+    /// Calls per caller in a burst.
+    per_client: usize,
+}
+
+/// The middle sample.
+fn median<T: PartialOrd + Copy>(samples: &mut [T]) -> T {
+    samples.sort_by(|a, b| a.partial_cmp(b).expect("comparable"));
+    samples[samples.len() / 2]
+}
+
+/// The three ways to make one call.
+#[derive(Clone)]
+enum Way {
+    Remote(Remote<Echo>),
+    Raw(async_nats::Client),
+    Local(Server<Echo>),
+}
+
+impl Way {
+    async fn call(&self, body: &[u8]) {
+        match self {
+            Way::Remote(remote) => {
+                let reply = remote.echo(body.to_vec()).await.expect("a remote echo");
+                assert_eq!(reply.len(), body.len());
+            }
+            Way::Raw(client) => {
+                let request = RawRequest {
+                    version: 1,
+                    server: <Echo as GenServer>::NAME,
+                    schema: <Echo as RemoteServer>::SCHEMA,
+                    timeout_ms: 5000,
+                    variant: 0,
+                    body: body.to_vec(),
+                };
+                let payload = postcard::to_allocvec(&request).expect("encodes");
+                let reply = client
+                    .request("raw.echo", Bytes::from(payload))
+                    .await
+                    .expect("a raw echo");
+                let (status, value) = reply.payload.split_first().expect("a status byte");
+                assert_eq!(*status, 0);
+                let value: Vec<u8> = postcard::from_bytes(value).expect("decodes");
+                assert_eq!(value.len(), body.len());
+            }
+            Way::Local(server) => {
+                let reply = server.echo(body.to_vec()).await.expect("a local echo");
+                assert_eq!(reply.len(), body.len());
+            }
+        }
+    }
+
+    /// The latency of one call.
+    async fn timed(&self, body: &[u8]) -> Duration {
+        let started = Instant::now();
+        self.call(body).await;
+        started.elapsed()
+    }
+
+    /// Calls per second from `CLIENTS` concurrent callers, `per_client`
+    /// calls each.
+    async fn concurrent(&self, per_client: usize) -> f64 {
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..CLIENTS)
+            .map(|_| {
+                let way = self.clone();
+                tokio::spawn(async move {
+                    let body = vec![7u8; BODY];
+                    for _ in 0..per_client {
+                        way.call(&body).await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("a caller");
+        }
+        (CLIENTS * per_client) as f64 / started.elapsed().as_secs_f64()
+    }
+}
+
+/// The hand-written responder: decodes each request, replies with a
+/// status byte and the body, as a served `Echo` does.
+async fn raw_responder(client: async_nats::Client) {
+    let mut requests = client.subscribe("raw.echo").await.expect("subscribes");
+    client.flush().await.expect("flushes");
+    tokio::spawn(async move {
+        while let Some(message) = requests.next().await {
+            let request: RawRequest<'_> = postcard::from_bytes(&message.payload).expect("decodes");
+            let reply = postcard::to_extend(&request.body, vec![0u8]).expect("encodes");
+            if let Some(to) = message.reply {
+                client
+                    .publish(to, Bytes::from(reply))
+                    .await
+                    .expect("publishes");
+            }
+        }
+    });
+}
+
+fn main() {
+    let full = std::env::args().any(|arg| arg == "--bench");
+    let sizes = if full {
+        Sizes {
+            sequential: 10_000,
+            bursts: 40,
+            per_client: 50,
+        }
+    } else {
+        Sizes {
+            sequential: 10,
+            bursts: 2,
+            per_client: 2,
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let nats = support::NatsServer::start().expect("nats-server starts");
+    runtime.block_on(run(nats.url(), &sizes, full));
+}
+
+async fn run(url: &str, sizes: &Sizes, full: bool) {
+    let a = Node::connect(url, NodeOptions::new("a").prefix("bench"))
+        .await
+        .expect("a connects");
+    let b = Node::connect(url, NodeOptions::new("b").prefix("bench"))
+        .await
+        .expect("b connects");
+    let echo = Echo::start(Echo).await.expect("starts");
+    a.serve("echo", &echo).await.expect("serves");
+    let remote = b.remote::<Echo>("echo").expect("a name");
+
+    let responder = async_nats::connect(url).await.expect("connects");
+    raw_responder(responder).await;
+    let requester = async_nats::connect(url).await.expect("connects");
+
+    let ways = [
+        Way::Remote(remote),
+        Way::Raw(requester),
+        Way::Local(echo.clone()),
+    ];
+    let body = vec![7u8; BODY];
+    // Warm up: connections, allocations, the subscriptions' routes.
+    for way in &ways {
+        for _ in 0..sizes.sequential / 10 + 1 {
+            way.call(&body).await;
+        }
+        way.concurrent(sizes.per_client).await;
+    }
+
+    // One call of each way in turn, so that what else the machine does
+    // weighs on all three alike; the median of each.
+    let mut latency: [Vec<Duration>; 3] = Default::default();
+    for _ in 0..sizes.sequential {
+        for (i, way) in ways.iter().enumerate() {
+            latency[i].push(way.timed(&body).await);
+        }
+    }
+    let latency = latency.map(|mut samples| median(&mut samples));
+    // Short bursts of each way in turn; the median burst of each.
+    let mut throughput: [Vec<f64>; 3] = Default::default();
+    for _ in 0..sizes.bursts {
+        for (i, way) in ways.iter().enumerate() {
+            throughput[i].push(way.concurrent(sizes.per_client).await);
+        }
+    }
+    let throughput = throughput.map(|mut samples| median(&mut samples));
+
+    if !full {
+        println!("smoke run (cargo bench -p genserver-nats --bench remote for figures)");
+        return;
+    }
+    let micros = |d: Duration| d.as_secs_f64() * 1e6;
+    let lat_ratio = micros(latency[0]) / micros(latency[1]);
+    let tput_ratio = throughput[0] / throughput[1];
+    println!();
+    println!(
+        "{BODY}-byte echo over nats-server {} on loopback; medians of interleaved samples",
+        a.client().server_info().version
+    );
+    println!();
+    println!(
+        "| | genserver-nats `Remote<T>` | raw async-nats request | genserver / raw | local `Server<T>` |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    println!(
+        "| sequential latency, median µs/call ({} calls each, interleaved) | {:.1} | {:.1} | {lat_ratio:.2}× (target ≤ 1.10×) | {:.2} |",
+        sizes.sequential,
+        micros(latency[0]),
+        micros(latency[1]),
+        micros(latency[2]),
+    );
+    println!(
+        "| throughput, median calls/s ({} interleaved bursts of {CLIENTS} callers × {}) | {:.0} | {:.0} | {tput_ratio:.2}× (target ≥ 0.90×) | {:.0} |",
+        sizes.bursts, sizes.per_client, throughput[0], throughput[1], throughput[2],
+    );
+    println!();
+    a.close().await.expect("closes");
+    b.close().await.expect("closes");
+}
