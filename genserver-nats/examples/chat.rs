@@ -177,7 +177,14 @@ async fn run_host(url: &str) -> Result<(), Box<dyn Error>> {
     if !status.success() {
         return Err(format!("the guest failed: {status}").into());
     }
-    // It closed its node on the way out, so it was down at once.
+    // It closed its node on the way out, announcing it: once that notice
+    // has arrived, the guest is down (without waiting out `down_after`).
+    let gone = async {
+        while !node.nodes().is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), gone).await;
     println!("[host] the guest exited; nodes up: {:?}", node.nodes());
 
     println!("[host] the transcript:");
