@@ -132,6 +132,7 @@
 mod exit_reason;
 mod id;
 mod info;
+mod lock;
 mod naming;
 mod private_support;
 mod remote;

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use crate::id::ServerId;
+use crate::lock::lock;
 use crate::naming::{Name, Refusal, Via};
 use crate::server::Server;
 use crate::server::any::AnyServer;
@@ -71,11 +72,6 @@ struct Inner<K, V> {
     /// Counts removals, so a [`Named`](crate::Named) handle knows when the
     /// holder it found may have changed.
     removals: AtomicU64,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // No user code runs under these locks.
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> Inner<K, V> {

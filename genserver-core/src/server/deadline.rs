@@ -29,7 +29,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::Waker;
 use std::time::Duration;
 
@@ -37,14 +37,11 @@ use tokio::runtime::Handle;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::lock::lock;
+
 /// How late a timeout may fire, as a share of the timeout.
 fn slice(timeout: Duration) -> Duration {
     (timeout / 256).clamp(Duration::from_millis(1), Duration::from_millis(10))
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // No user code runs under these locks.
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The calls whose deadlines share one wake-up.

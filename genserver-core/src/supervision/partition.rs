@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
+use crate::lock::lock;
 use crate::naming::named::{Lookup, Named, Resolver};
 use crate::naming::registry::{Keys, Registry};
 use crate::server::Server;
@@ -354,11 +355,6 @@ fn hash<K: Hash + ?Sized>(key: &K) -> u64 {
 
 fn index(hash: u64, count: usize) -> usize {
     (hash % count.max(1) as u64) as usize
-}
-
-fn lock<V>(mutex: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
-    // No user code runs under these locks.
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Partition `index`'s entry in the routing registry.
