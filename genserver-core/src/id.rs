@@ -2,38 +2,111 @@
 //! ([`MonitorRef`], OTP's reference) and of a supervised task ([`TaskId`]).
 //! Plain values; nothing of the server.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::lock::lock;
 
 /// A server's identity, unique for the life of the program (OTP's pid).
 ///
-/// Shown as `<0.N.0>`, as Erlang shows a pid.
+/// It names its node, as a pid does: [`node`](Self::node) is `None` for a
+/// server of this program, and the node's name for a transport's stand-in
+/// for a server on another node (the `from` of an exit signal sent over a
+/// link across nodes, the `server` of a remote monitor's `Down`).
+///
+/// Shown as Erlang shows a pid: `<0.N.0>` here, `<K.N.0>` for a server on
+/// the `K`th other node this program has heard of.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ServerId(u64);
 
+/// The low bits of a [`ServerId`] count; the high ones name its node.
+const NODE_SHIFT: u32 = 48;
+const NUMBER_MASK: u64 = (1 << NODE_SHIFT) - 1;
+/// The most other nodes named; any more share the last index, named `?`.
+const MAX_NODES: usize = (1 << (64 - NODE_SHIFT)) - 1;
+
+/// The other nodes' names, by index (1-based in a `ServerId`).
+#[derive(Default)]
+struct Nodes {
+    names: Vec<Arc<str>>,
+    indices: HashMap<Arc<str>, u64>,
+}
+
+fn nodes() -> &'static Mutex<Nodes> {
+    static NODES: std::sync::OnceLock<Mutex<Nodes>> = std::sync::OnceLock::new();
+    NODES.get_or_init(Mutex::default)
+}
+
 impl ServerId {
     pub(crate) fn next() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        ServerId(NEXT.fetch_add(1, Ordering::Relaxed))
+        ServerId(next_number())
     }
 
     /// A fresh identity that no local server has: a transport's stand-in
-    /// for a server on another node, as carried by a remote monitor's
-    /// [`Info::Down`](crate::Info::Down).
+    /// for a server on another node whose node is not known.
     #[doc(hidden)]
     pub fn __fresh() -> Self {
         ServerId::next()
     }
 
-    /// The number inside, for logs and metrics.
+    /// A fresh identity standing for a server on the node `node`: a
+    /// transport's, carried by exit signals and `Down`s from that server.
+    #[doc(hidden)]
+    pub fn __remote(node: &str) -> Self {
+        let index = {
+            let mut nodes = lock(nodes());
+            match nodes.indices.get(node) {
+                Some(&index) => index,
+                None if nodes.names.len() < MAX_NODES => {
+                    let name: Arc<str> = Arc::from(node);
+                    nodes.names.push(name.clone());
+                    let index = nodes.names.len() as u64;
+                    nodes.indices.insert(name, index);
+                    index
+                }
+                None => {
+                    if nodes.names.len() == MAX_NODES {
+                        nodes.names.push(Arc::from("?"));
+                    }
+                    MAX_NODES as u64 + 1
+                }
+            }
+        };
+        ServerId(index << NODE_SHIFT | next_number())
+    }
+
+    /// The node this server runs on: `None` here, its node's name for a
+    /// server on another node (known through a transport).
+    pub fn node(self) -> Option<Arc<str>> {
+        match self.0 >> NODE_SHIFT {
+            0 => None,
+            index => lock(nodes()).names.get(index as usize - 1).cloned(),
+        }
+    }
+
+    /// `true` for a server of this program.
+    pub fn is_local(self) -> bool {
+        self.0 >> NODE_SHIFT == 0
+    }
+
+    /// The number inside, for logs and metrics: unique among all the ids
+    /// of this program, local and remote.
     pub fn as_u64(self) -> u64 {
         self.0
     }
 }
 
+/// The next number of an id, shared by local and remote ones.
+fn next_number() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed) & NUMBER_MASK
+}
+
 impl fmt::Debug for ServerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<0.{}.0>", self.0)
+        write!(f, "<{}.{}.0>", self.0 >> NODE_SHIFT, self.0 & NUMBER_MASK)
     }
 }
 
@@ -60,6 +133,12 @@ impl MonitorRef {
     #[doc(hidden)]
     pub fn __fresh() -> Self {
         MonitorRef::next()
+    }
+
+    /// The number inside, for logs and metrics: unique for the life of
+    /// the program.
+    pub fn as_u64(self) -> u64 {
+        self.0
     }
 }
 
@@ -103,5 +182,36 @@ impl fmt::Debug for TaskId {
 impl fmt::Display for TaskId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ServerId;
+
+    #[test]
+    fn a_local_id_names_no_node_and_shows_as_a_local_pid() {
+        let id = ServerId::next();
+        assert!(id.is_local());
+        assert_eq!(id.node(), None);
+        assert_eq!(format!("{id}"), format!("<0.{}.0>", id.as_u64()));
+    }
+
+    #[test]
+    fn a_remote_id_names_its_node_and_is_unique() {
+        let a1 = ServerId::__remote("node-a-of-id-test");
+        let a2 = ServerId::__remote("node-a-of-id-test");
+        let b = ServerId::__remote("node-b-of-id-test");
+        assert_ne!(a1, a2);
+        assert!(!a1.is_local());
+        assert_eq!(a1.node().as_deref(), Some("node-a-of-id-test"));
+        assert_eq!(b.node().as_deref(), Some("node-b-of-id-test"));
+        // The same node has the same index; another node another one.
+        let index = |id: ServerId| format!("{id}").split('.').next().map(str::to_owned);
+        assert_eq!(index(a1), index(a2));
+        assert_ne!(index(a1), index(b));
+        assert_ne!(index(a1).as_deref(), Some("<0"));
+        // Never equal to a local one.
+        assert_ne!(a1, ServerId::next());
     }
 }

@@ -78,8 +78,10 @@
 //! the names it serves, and holds the nodes it hears from
 //! ([`Node::nodes`]). A node silent for `down_after` (3 s) is down: the
 //! calls in flight to names that only it served end with
-//! `Exited(NoConnection)`, and the monitors of its servers
-//! ([`Node::monitor`]) deliver `Info::Down` with `NoConnection`. **The
+//! `Exited(NoConnection)`, the monitors of its servers
+//! ([`Node::monitor`]) deliver `Info::Down` with `NoConnection`, and the
+//! links to them ([`Node::link`]) are exit signals with `NoConnection`,
+//! both ways. **The
 //! bound: `down_after` + 100 ms after the dead node's last heartbeat,
 //! so at most 3.1 s after it died with the defaults**
 //! ([`NodeOptions::heartbeat_interval`], [`NodeOptions::down_after`]). A
@@ -101,6 +103,7 @@
 //! | OTP | here |
 //! |---|---|
 //! | `{name, node}` | [`Node::remote_on`] |
+//! | `Process.monitor` / `link` to a remote process | [`Node::monitor`] / [`Node::link`] (see [`ServerId::node`](genserver_core::ServerId::node)) |
 //! | `:global.register_name`, `whereis_name`, `{:global, name}` | [`Node::register_global`], [`Node::global_holder`] / [`Node::whereis_global`], [`Node::global`] (JetStream KV, leases: see [`GlobalName`]) |
 //! | `:pg.join`, `leave`, `get_members`, a send to each member | [`Node::join`], [`Membership::leave`], [`Node::members`], [`Node::broadcast`] |
 //! | `GenServer.multi_call`, `abcast` | [`Node::multi_call`], [`Node::abcast`] (over [`Node::nodes_serving`]) |
@@ -123,13 +126,13 @@ mod global;
 mod groups;
 mod inbox;
 mod liveness;
-mod monitor;
 mod multi;
 mod node;
 mod outbox;
 mod pool;
 mod serve;
 mod target;
+mod watch;
 
 pub use codec::Postcard;
 pub use error::{ConnectError, InvalidName, ServeError};
@@ -137,3 +140,4 @@ pub use gather::GatherError;
 pub use global::{DEFAULT_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions, NameLost};
 pub use groups::{Member, Membership};
 pub use node::{Node, NodeOptions};
+pub use watch::RemoteLink;

@@ -356,7 +356,7 @@ pub(crate) async fn run(node: Weak<Inner>, mut heartbeats: async_nats::Subscribe
         if now >= next_beat {
             next_beat = now + liveness.timing.interval;
             liveness.beat(inner.client(), false).await;
-            inner.monitors.sweep(&inner);
+            inner.watches.sweep(&inner);
         }
     }
 }
@@ -370,23 +370,23 @@ fn node_down(inner: &Arc<Inner>, instance: &str, peer: Peer) {
         .map(|name| inner.subject(name))
         .collect();
     let calls = inner.inbox.fail_sent_to(&orphaned);
-    let monitors = inner.monitors.node_down(instance);
+    let monitors = inner.watches.node_down(instance);
     tracing::warn!(
         node = %peer.name,
         calls,
         monitors,
-        "a node is down: its calls and monitors end with NoConnection"
+        "a node is down: its calls, monitors and links end with NoConnection"
     );
 }
 
 /// This node's connection is lost: every call and remote monitor ends.
 fn connection_lost(inner: &Arc<Inner>) {
     let calls = inner.inbox.fail_all();
-    let monitors = inner.monitors.connection_lost();
+    let monitors = inner.watches.connection_lost(inner);
     tracing::warn!(
         node = %inner.liveness.name,
         calls,
         monitors,
-        "the connection to NATS is lost: calls and monitors end with NoConnection"
+        "the connection to NATS is lost: calls, monitors and links end with NoConnection"
     );
 }

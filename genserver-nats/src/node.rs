@@ -11,10 +11,10 @@ use genserver_core::{AnyServer, Remote, RemoteServer, Server};
 use crate::error::{ConnectError, InvalidName, ServeError, check_name};
 use crate::inbox::Inbox;
 use crate::liveness::{self, Liveness, Timing};
-use crate::monitor::{self, Monitors};
 use crate::outbox::Outbox;
 use crate::serve;
 use crate::target::NatsTarget;
+use crate::watch::{self, Watches};
 
 /// The largest payload when the NATS server does not say (its default).
 const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
@@ -105,7 +105,7 @@ pub(crate) struct Inner {
     pub(crate) inbox: Arc<Inbox>,
     pub(crate) max_payload: usize,
     pub(crate) liveness: Liveness,
-    pub(crate) monitors: Monitors,
+    pub(crate) watches: Watches,
     /// The cluster's global names, opened on first use.
     pub(crate) global: tokio::sync::OnceCell<Arc<crate::global::Registry>>,
 }
@@ -150,7 +150,7 @@ impl Node {
             .await
             .map_err(ConnectError::Subscribe)?;
         let control = client
-            .subscribe(monitor::control_subject(&options.prefix, &instance))
+            .subscribe(watch::control_subject(&options.prefix, &instance))
             .await
             .map_err(ConnectError::Subscribe)?;
         let inner = Arc::new(Inner {
@@ -161,11 +161,11 @@ impl Node {
             inbox,
             max_payload,
             liveness,
-            monitors: Monitors::default(),
+            watches: Watches::default(),
             global: tokio::sync::OnceCell::new(),
         });
         tokio::spawn(liveness::run(Arc::downgrade(&inner), heartbeats));
-        tokio::spawn(monitor::run_control(Arc::downgrade(&inner), control));
+        tokio::spawn(watch::run_control(Arc::downgrade(&inner), control));
         Ok(Node { inner })
     }
 
@@ -219,7 +219,7 @@ impl Node {
         tokio::spawn(serve::run(self.inner.clone(), server.clone(), subscriber));
         let watched = AnyServer::from(server);
         let inner = self.inner.clone();
-        tokio::spawn(monitor::serve(inner, name.to_owned(), watched, monitors));
+        tokio::spawn(watch::serve(inner, name.to_owned(), watched, monitors));
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! Faults against a real nats-server (started by each test on 127.0.0.1),
 //! with the serving node in another OS process: a node killed with
-//! SIGKILL mid-call (OTP's `:noconnection`), a monitor firing on its
-//! death, and the nats-server killed and restarted mid-call.
+//! SIGKILL mid-call (OTP's `:noconnection`), a monitor and a link firing
+//! on its death, and the nats-server killed and restarted mid-call.
 //!
 //! The other process is this test binary run again with
 //! [`CHILD_URL`] set: it runs only [`child_node_process`], which serves a
@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::servers::Counter;
-use common::{NatsServer, watcher, within};
+use common::{NatsServer, linker, watcher, within};
 use genserver_core::Remote;
 use genserver_core::prelude::*;
 use genserver_nats::{Node, NodeOptions};
@@ -159,6 +159,29 @@ async fn a_monitor_fires_noconnection_when_its_node_is_killed() {
     eprintln!("a monitor of a killed node fired after {took:?}");
     assert_eq!(down.monitor, monitor);
     assert_eq!(down.reason, ExitReason::NoConnection);
+    assert!(took <= BOUND, "took {took:?}, bound {BOUND:?}");
+}
+
+#[tokio::test]
+async fn a_link_is_an_exit_noconnection_when_the_other_node_is_killed() {
+    let nats = NatsServer::start();
+    let mut child = ChildNode::start(&nats).await;
+    let node = parent(&nats).await;
+    let (linker, mut exits) = linker::start(&node, true).await;
+    within(LIMIT, linker.link("counter".into()))
+        .await
+        .expect("the linker answers")
+        .expect("a valid name");
+    // The link is in place once the child answered; then it is killed.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(exits.try_recv().is_err(), "no exit before the kill");
+    let killed = Instant::now();
+    child.kill();
+    let exit = within(LIMIT, exits.recv()).await.expect("an exit");
+    let took = exit.at.duration_since(killed);
+    eprintln!("a link to a killed node fired after {took:?}");
+    assert_eq!(exit.reason, ExitReason::NoConnection);
+    assert_eq!(exit.from.node().as_deref(), Some("child"));
     assert!(took <= BOUND, "took {took:?}, bound {BOUND:?}");
 }
 

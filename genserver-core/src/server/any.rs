@@ -144,6 +144,15 @@ impl AnyServer {
         }
     }
 
+    /// Delivers an exit signal from `from`, as a transport's link to a
+    /// server on another node does: [`Info::Exit`](crate::Info::Exit) for
+    /// a server that traps exits; otherwise ignored when `reason` is
+    /// normal, and fatal (with `reason`, without `terminate`) when not.
+    #[doc(hidden)]
+    pub fn __exit_signal(&self, from: ServerId, reason: ExitReason) {
+        self.exit_signal(from, reason);
+    }
+
     /// Tells an heir that it owns a table now; `false` if it is exiting.
     pub(crate) fn deliver_table_transfer(&self, transfer: TableTransfer) -> bool {
         self.control.send_system(System::TableTransfer(transfer))

@@ -1,0 +1,488 @@
+//! Monitors and links across nodes: a local server watches a server that
+//! another node serves under a name ([`Node::monitor`], [`Node::link`]),
+//! and hears when it exits (with its reason) or when its node goes away
+//! (with `NoConnection`). A link also goes the other way: when the local
+//! server exits, the served one gets the exit signal.
+//!
+//! ```text
+//!  watching node                              serving node
+//!  monitor / link (name, watcher)
+//!    ── request {kind, watcher node, id} ─▶ <prefix>.mon.<name> (one server of the name)
+//!    ◀─ Watching {node} / NoProc ─────────   remembers (watcher node, id)
+//!                                            ... the server exits:
+//!    ◀─ Down {id, reason} ────────────────   <prefix>.ctl.<watcher node>
+//!  demonitor, unlink, a monitor's watcher exits:
+//!    ── Forget {id} ──────────────────────▶ <prefix>.ctl.<serving node>
+//!  a link's watcher exits:
+//!    ── LinkedExit {id, reason} ──────────▶ an exit signal for the served server
+//!
+//!  the other node is declared down (liveness.rs): NoConnection, both ways
+//!  this node's connection is lost:               NoConnection, both ways
+//! ```
+//!
+//! `Down`s and exit signals go through the core's own delivery, on the
+//! priority lane, as a local monitor's and link's do. The other server is
+//! named by a [`ServerId`] that names its node ([`ServerId::node`]).
+//!
+//! [`Node::monitor`]: crate::Node::monitor
+//! [`Node::link`]: crate::Node::link
+
+mod link;
+mod monitor;
+
+pub use link::RemoteLink;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use async_nats::{Message, RequestErrorKind, Subject};
+use futures_util::StreamExt;
+use genserver_core::{AnyServer, Codec, ExitReason, MonitorRef, ServerId};
+use serde::{Deserialize, Serialize};
+use tokio::task::AbortHandle;
+
+use crate::codec::Postcard;
+use crate::error::check_name;
+use crate::frame::Reason;
+use crate::node::Inner;
+use crate::outbox::Outgoing;
+
+/// The version of these messages; others are refused.
+const VERSION: u8 = 2;
+
+/// What a watch is.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Kind {
+    /// One way: the watcher gets `Down`.
+    Monitor,
+    /// Both ways: each side gets the other's exit signal.
+    Link,
+}
+
+/// A monitor or link request, to a served name.
+#[derive(Serialize, Deserialize)]
+struct Request {
+    version: u8,
+    kind: Kind,
+    /// The watching node's instance: its control subject's last token.
+    watcher: String,
+    /// The watching node's name.
+    node: String,
+    id: u64,
+}
+
+/// The serving node's answer.
+#[derive(Serialize, Deserialize)]
+enum Answer {
+    /// The server is alive and watched; it runs on this node.
+    Watching { node: String, instance: String },
+    /// The server has already exited.
+    NoProc,
+}
+
+/// Between two nodes' control subjects.
+#[derive(Serialize, Deserialize)]
+enum Control {
+    /// The watched server exited.
+    Down { id: u64, reason: Reason },
+    /// The watcher no longer watches: demonitor, unlink, or a monitor's
+    /// watcher exited.
+    Forget { watcher: String, id: u64 },
+    /// A link's watcher exited (or lost the other node): an exit signal
+    /// for the served server.
+    LinkedExit {
+        watcher: String,
+        id: u64,
+        reason: Reason,
+    },
+}
+
+/// The watches this node holds on others' servers, and those others hold
+/// on the servers it serves.
+#[derive(Default)]
+pub(crate) struct Watches {
+    /// By wire id: this node's monitors and links of remote servers.
+    watching: Mutex<HashMap<u64, Watch>>,
+    /// By (watcher instance, wire id): remote watches of served servers.
+    watched: Mutex<HashMap<(String, u64), Watched>>,
+}
+
+/// A local server watching a remote one.
+struct Watch {
+    kind: WatchKind,
+    /// The identity of the remote server, naming its node once it answered.
+    server: ServerId,
+    watcher: AnyServer,
+    /// The serving node's instance, once it answered.
+    node: Option<String>,
+}
+
+enum WatchKind {
+    Monitor(MonitorRef),
+    /// A link, and the task that tells the other node when the watcher
+    /// exits.
+    Link(Option<AbortHandle>),
+}
+
+/// A served server watched from another node.
+struct Watched {
+    server: AnyServer,
+    /// For a link: the identity of the linked server on the other node.
+    link: Option<ServerId>,
+}
+
+impl Watch {
+    fn new(kind: WatchKind, watcher: AnyServer) -> Watch {
+        Watch {
+            kind,
+            server: ServerId::__fresh(),
+            watcher,
+            node: None,
+        }
+    }
+
+    fn is_link(&self) -> bool {
+        matches!(self.kind, WatchKind::Link(_))
+    }
+
+    /// The remote server exited, or cannot be reached: a `Down`, or an
+    /// exit signal.
+    fn fire(self, reason: ExitReason) {
+        match self.kind {
+            WatchKind::Monitor(monitor) => {
+                self.watcher.__deliver_down(monitor, self.server, reason);
+            }
+            WatchKind::Link(task) => {
+                if let Some(task) = task {
+                    task.abort();
+                }
+                self.watcher.__exit_signal(self.server, reason);
+            }
+        }
+    }
+}
+
+impl Watched {
+    /// The other side is gone: a link's exit signal, with `reason`.
+    fn lost(self, reason: ExitReason) {
+        if let Some(from) = self.link {
+            self.server.__exit_signal(from, reason);
+        }
+    }
+}
+
+impl Watches {
+    /// Records a new watch under its wire id: the number of its
+    /// `MonitorRef` (a link's too), unique in this program.
+    fn insert(&self, id: u64, watch: Watch) {
+        self.lock_watching().insert(id, watch);
+    }
+
+    fn lock_watching(&self) -> MutexGuard<'_, HashMap<u64, Watch>> {
+        // The tables stay consistent whatever panicked while holding them.
+        self.watching.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_watched(&self) -> MutexGuard<'_, HashMap<(String, u64), Watched>> {
+        self.watched.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Fires the watch `id`, if it is still there.
+    fn fire(&self, id: u64, reason: ExitReason) {
+        let watch = self.lock_watching().remove(&id);
+        if let Some(watch) = watch {
+            watch.fire(reason);
+        }
+    }
+
+    /// Takes the watches `take` selects out of the table.
+    fn take(&self, take: impl Fn(&Watch) -> bool) -> Vec<(u64, Watch)> {
+        let mut watching = self.lock_watching();
+        let ids: Vec<u64> = watching
+            .iter()
+            .filter(|(_, watch)| take(watch))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.into_iter()
+            .filter_map(|id| watching.remove(&id).map(|watch| (id, watch)))
+            .collect()
+    }
+
+    /// Takes the remote watches `take` selects out of the table.
+    fn take_watched(
+        &self,
+        take: impl Fn(&(String, u64), &Watched) -> bool,
+    ) -> Vec<((String, u64), Watched)> {
+        let mut watched = self.lock_watched();
+        let keys: Vec<(String, u64)> = watched
+            .iter()
+            .filter(|(key, entry)| take(key, entry))
+            .map(|(key, _)| key.clone())
+            .collect();
+        keys.into_iter()
+            .filter_map(|key| watched.remove(&key).map(|entry| (key, entry)))
+            .collect()
+    }
+
+    /// The node `instance` is down: the monitors and links of its servers
+    /// fire with `NoConnection`, its monitors of this node's servers are
+    /// forgotten, and its links to them are exit signals with
+    /// `NoConnection`. How many fired here.
+    pub(crate) fn node_down(&self, instance: &str) -> usize {
+        let lost = self.take_watched(|(watcher, _), _| watcher == instance);
+        for (_, entry) in lost {
+            entry.lost(ExitReason::NoConnection);
+        }
+        let fired = self.take(|watch| watch.node.as_deref() == Some(instance));
+        let count = fired.len();
+        for (_, watch) in fired {
+            watch.fire(ExitReason::NoConnection);
+        }
+        count
+    }
+
+    /// This node's connection is lost: a `Down` or an exit may be lost
+    /// with it, so every monitor and link fires with `NoConnection`, here
+    /// and, once the connection is back, on the other side. How many.
+    pub(crate) fn connection_lost(&self, inner: &Inner) -> usize {
+        let lost = self.take_watched(|_, entry| entry.link.is_some());
+        for ((watcher, id), entry) in lost {
+            entry.lost(ExitReason::NoConnection);
+            let down = Control::Down {
+                id,
+                reason: Reason::NoConnection,
+            };
+            send_control(inner, &watcher, &down);
+        }
+        let fired = self.take(|_| true);
+        let count = fired.len();
+        for (id, watch) in fired {
+            if let (true, Some(node)) = (watch.is_link(), watch.node.as_deref()) {
+                let exit = Control::LinkedExit {
+                    watcher: inner.liveness.instance.clone(),
+                    id,
+                    reason: Reason::NoConnection,
+                };
+                send_control(inner, node, &exit);
+            }
+            watch.fire(ExitReason::NoConnection);
+        }
+        count
+    }
+
+    /// Forgets the monitors whose watcher has exited, and tells their
+    /// serving nodes. (A link's own task tells its exit.)
+    pub(crate) fn sweep(&self, inner: &Inner) {
+        let gone = self.take(|watch| !watch.is_link() && !watch.watcher.is_alive());
+        for (id, watch) in gone {
+            forget(inner, id, watch.node.as_deref());
+        }
+    }
+}
+
+/// Tells the serving node `node` that the watch `id` is gone.
+fn forget(inner: &Inner, id: u64, node: Option<&str>) {
+    let Some(node) = node else { return };
+    let message = Control::Forget {
+        watcher: inner.liveness.instance.clone(),
+        id,
+    };
+    send_control(inner, node, &message);
+}
+
+/// `<prefix>.mon.<name>`: where a name's server takes watch requests.
+fn watch_subject(inner: &Inner, name: &str) -> Subject {
+    Subject::from(format!("{}.mon.{name}", inner.prefix()))
+}
+
+/// `<prefix>.ctl.<instance>`: where a node hears `Down`, `Forget` and
+/// `LinkedExit`.
+pub(crate) fn control_subject(prefix: &str, instance: &str) -> Subject {
+    Subject::from(format!("{prefix}.ctl.{instance}"))
+}
+
+fn send_control(inner: &Inner, instance: &str, message: &Control) {
+    match Postcard::encode(message) {
+        Ok(payload) => {
+            inner.outbox.send(Outgoing {
+                subject: control_subject(inner.prefix(), instance),
+                reply: None,
+                payload: payload.into(),
+            });
+        }
+        Err(error) => tracing::warn!(%error, "a monitor message could not be encoded"),
+    }
+}
+
+/// Asks the node serving the name to watch its server, and records which
+/// node that is; a name nobody serves is `NoProc`, no answer within
+/// `down_after` is `NoConnection`. `false` when the watch fired.
+async fn request(node: &Weak<Inner>, subject: Subject, id: u64, kind: Kind) -> bool {
+    let Some(inner) = node.upgrade() else {
+        return false;
+    };
+    let ask = Request {
+        version: VERSION,
+        kind,
+        watcher: inner.liveness.instance.clone(),
+        node: inner.name().to_owned(),
+        id,
+    };
+    let Ok(payload) = Postcard::encode(&ask) else {
+        inner.watches.fire(id, ExitReason::NoConnection);
+        return false;
+    };
+    let limit = inner.liveness.timing.down_after;
+    let asked = inner.client().request(subject, payload.into());
+    let answer = match tokio::time::timeout(limit, asked).await {
+        Ok(Ok(message)) => Postcard::decode::<Answer>(&message.payload),
+        Ok(Err(error)) if error.kind() == RequestErrorKind::NoResponders => Ok(Answer::NoProc),
+        Ok(Err(_)) | Err(_) => {
+            inner.watches.fire(id, ExitReason::NoConnection);
+            return false;
+        }
+    };
+    match answer {
+        Ok(Answer::Watching { node, instance }) => {
+            inner.liveness.heard_from(&instance, &node);
+            let mut watching = inner.watches.lock_watching();
+            match watching.get_mut(&id) {
+                Some(watch) => {
+                    watch.server = ServerId::__remote(&node);
+                    watch.node = Some(instance);
+                    true
+                }
+                None => {
+                    // Removed (demonitor, unlink) while the answer was on
+                    // its way: the serving node forgets it too.
+                    drop(watching);
+                    forget(&inner, id, Some(&instance));
+                    false
+                }
+            }
+        }
+        Ok(Answer::NoProc) => {
+            inner.watches.fire(id, ExitReason::NoProc);
+            false
+        }
+        Err(error) => {
+            tracing::warn!(%error, "a malformed monitor answer");
+            inner.watches.fire(id, ExitReason::NoConnection);
+            false
+        }
+    }
+}
+
+/// Hears `Down`, `Forget` and `LinkedExit` on this node's control subject
+/// until the connection closes.
+pub(crate) async fn run_control(node: Weak<Inner>, mut control: async_nats::Subscriber) {
+    while let Some(message) = control.next().await {
+        let Some(inner) = node.upgrade() else { break };
+        match Postcard::decode::<Control>(&message.payload) {
+            Ok(Control::Down { id, reason }) => inner.watches.fire(id, reason.into()),
+            Ok(Control::Forget { watcher, id }) => {
+                inner.watches.lock_watched().remove(&(watcher, id));
+            }
+            Ok(Control::LinkedExit {
+                watcher,
+                id,
+                reason,
+            }) => {
+                let entry = inner.watches.lock_watched().remove(&(watcher, id));
+                if let Some(entry) = entry {
+                    entry.lost(reason.into());
+                }
+            }
+            Err(error) => tracing::warn!(%error, "a malformed monitor message was dropped"),
+        }
+    }
+}
+
+/// Answers the watch requests for `server`, served under a name, on
+/// `requests`; when it exits, tells its watchers why. Ends then, or when
+/// the connection closes.
+pub(crate) async fn serve(
+    node: Arc<Inner>,
+    name: String,
+    server: AnyServer,
+    mut requests: async_nats::Subscriber,
+) {
+    let exited = server.exited();
+    tokio::pin!(exited);
+    let finished = loop {
+        tokio::select! {
+            biased;
+            () = &mut exited => break true,
+            message = requests.next() => match message {
+                Some(message) => answer(&node, &server, message),
+                None => break false,
+            },
+        }
+    };
+    node.liveness.not_serving(&name);
+    let watchers = node
+        .watches
+        .take_watched(|_, entry| entry.server.id() == server.id());
+    if finished {
+        let reason = server.exit_reason().unwrap_or(ExitReason::NoProc);
+        for ((watcher, id), _) in watchers {
+            let down = Control::Down {
+                id,
+                reason: (&reason).into(),
+            };
+            send_control(&node, &watcher, &down);
+        }
+    }
+    if let Err(error) = requests.unsubscribe().await {
+        tracing::debug!(%name, %error, "unsubscribing the monitor requests");
+    }
+}
+
+/// One watch request: watched when the server is alive, else `NoProc`.
+fn answer(node: &Inner, server: &AnyServer, message: Message) {
+    let Some(reply) = message.reply else { return };
+    let answer = match Postcard::decode::<Request>(&message.payload) {
+        Ok(request)
+            if request.version == VERSION
+                && check_name(&request.watcher).is_ok()
+                && check_name(&request.node).is_ok() =>
+        {
+            // The watcher's node is watched for its death from now on.
+            node.liveness.heard_from(&request.watcher, &request.node);
+            let link = (request.kind == Kind::Link).then(|| ServerId::__remote(&request.node));
+            // Under the lock: an exit either finds this entry or is seen here.
+            let mut watched = node.watches.lock_watched();
+            if server.is_alive() {
+                let entry = Watched {
+                    server: server.clone(),
+                    link,
+                };
+                watched.insert((request.watcher, request.id), entry);
+                Answer::Watching {
+                    node: node.name().to_owned(),
+                    instance: node.liveness.instance.clone(),
+                }
+            } else {
+                Answer::NoProc
+            }
+        }
+        Ok(_) => {
+            tracing::warn!("a monitor request of another version was refused");
+            return;
+        }
+        Err(error) => {
+            tracing::warn!(%error, "a malformed monitor request was refused");
+            return;
+        }
+    };
+    match Postcard::encode(&answer) {
+        Ok(payload) => {
+            node.outbox.send(Outgoing {
+                subject: reply,
+                reply: None,
+                payload: payload.into(),
+            });
+        }
+        Err(error) => tracing::warn!(%error, "a monitor answer could not be encoded"),
+    }
+}
