@@ -11,7 +11,8 @@ use crate::error::{InvalidName, ServeError};
 #[non_exhaustive]
 pub enum GlobalError {
     /// The name cannot be a subject token and a key-value key: non-empty,
-    /// of `[-/_=.A-Za-z0-9]`, not starting or ending with a dot.
+    /// of `[-/_=.A-Za-z0-9]`, not starting or ending with a dot, and not
+    /// starting with `_gs.` (the table's own keys).
     InvalidName(InvalidName),
     /// A live holder has the name: OTP's `register_name` answering `no`.
     AlreadyRegistered {

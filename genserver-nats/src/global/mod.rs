@@ -24,8 +24,9 @@
 //! older than its lease belongs to a node that died (or was cut off): the
 //! next [`register_global`](Node::register_global) takes it over with a
 //! write at the revision it read, which again only one contender wins.
-//! Ages compare the NATS server's time stamp of the last write with the
-//! contender's clock: the nodes' clocks must agree to well within a lease.
+//! Ages are measured on the NATS server's clock alone (the time stamp of
+//! the last write against that of a write made just before looking), so
+//! the nodes' clocks need not agree.
 //!
 //! A holder that cannot refresh for a whole lease stops serving the name by
 //! itself ([`NameLost::LeaseExpired`]), so by the time another node may
@@ -241,10 +242,11 @@ pub(crate) async fn release_all(node: &Inner) {
     }
 }
 
-/// A global name's key and subject token: both checked.
+/// A global name's key and subject token: both checked, and not one of
+/// the table's own keys (`_gs.…`).
 fn check_global(name: &str) -> Result<(), InvalidName> {
     check_name(name)?;
-    if table::valid_key(name) {
+    if table::valid_key(name) && !name.starts_with(table::RESERVED) {
         Ok(())
     } else {
         Err(InvalidName(name.to_owned()))

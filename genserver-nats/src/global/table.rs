@@ -14,8 +14,17 @@
 //! with `get_key_value`. Per-key TTL is not used: 2.9 ignores it. A name's
 //! lease is its holder's revision-checked updates, each stamped with the
 //! NATS server's time.
+//!
+//! # Time
+//!
+//! A name's age is measured on the NATS server's clock alone, never on a
+//! node's: before comparing, the reader writes the key [`NOW`] and reads
+//! back the time stamp the server gave it. Both stamps come from the
+//! stream's leader, so nodes whose clocks disagree still agree on which
+//! leases ran out. `NOW` starts with `_gs.`, a prefix global names may not
+//! take.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_nats::jetstream::kv::{Operation, Store, UpdateErrorKind};
 use async_nats::jetstream::stream::{Config, DiscardPolicy, StorageType};
@@ -66,6 +75,11 @@ impl Lookup {
     }
 }
 
+/// The key whose writes tell the NATS server's time now.
+pub(crate) const NOW: &str = "_gs.now";
+/// Keys that global names may not take.
+pub(crate) const RESERVED: &str = "_gs.";
+
 /// The bucket of one cluster prefix.
 pub(crate) struct Table {
     kv: Store,
@@ -114,11 +128,8 @@ impl Table {
             return Ok(Lookup::Free);
         }
         let written = entry.created.unix_timestamp_nanos();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let age = u64::try_from(i128::try_from(now).unwrap_or(i128::MAX) - written)
-            .map_or(Duration::ZERO, Duration::from_nanos);
+        let now = self.now().await?;
+        let age = u64::try_from(now - written).map_or(Duration::ZERO, Duration::from_nanos);
         // A value this crate did not write is held by an unknown node for
         // the default lease.
         let holder = postcard::from_bytes(&entry.value).unwrap_or_else(|_| Holder {
@@ -132,6 +143,17 @@ impl Table {
             revision: entry.revision,
             age,
         })
+    }
+
+    /// The NATS server's time now, in nanoseconds since the epoch: the
+    /// time stamp it gives a write to [`NOW`] made just now (or a later
+    /// one, by another node).
+    async fn now(&self) -> Result<i128, async_nats::Error> {
+        self.kv.put(NOW, Bytes::new()).await?;
+        match self.kv.entry(NOW).await? {
+            Some(entry) => Ok(entry.created.unix_timestamp_nanos()),
+            None => Err("the NATS server's time stamp could not be read back".into()),
+        }
     }
 
     /// Writes `holder` if nobody holds the name (revision 0, or released):
