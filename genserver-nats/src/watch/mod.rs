@@ -32,7 +32,7 @@ mod monitor;
 
 pub use link::RemoteLink;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use async_nats::{Message, RequestErrorKind, Subject};
@@ -103,8 +103,70 @@ enum Control {
 pub(crate) struct Watches {
     /// By wire id: this node's monitors and links of remote servers.
     watching: Mutex<HashMap<u64, Watch>>,
-    /// By (watcher instance, wire id): remote watches of served servers.
-    watched: Mutex<HashMap<(String, u64), Watched>>,
+    /// Remote watches of served servers.
+    watched: Mutex<WatchedTable>,
+}
+
+/// The remote watches of this node's served servers, by (watcher
+/// instance, wire id), and by server, so that a server's exit finds its
+/// own in O(its watches).
+#[derive(Default)]
+struct WatchedTable {
+    entries: HashMap<(String, u64), Watched>,
+    by_server: HashMap<ServerId, HashSet<(String, u64)>>,
+}
+
+impl WatchedTable {
+    fn insert(&mut self, key: (String, u64), entry: Watched) {
+        self.by_server
+            .entry(entry.server.id())
+            .or_default()
+            .insert(key.clone());
+        if let Some(old) = self.entries.insert(key.clone(), entry) {
+            // A watcher reusing an id for another server: keep one index.
+            self.unindex(old.server.id(), &key);
+        }
+    }
+
+    fn remove(&mut self, key: &(String, u64)) -> Option<Watched> {
+        let entry = self.entries.remove(key)?;
+        self.unindex(entry.server.id(), key);
+        Some(entry)
+    }
+
+    fn unindex(&mut self, server: ServerId, key: &(String, u64)) {
+        if let Some(keys) = self.by_server.get_mut(&server) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.by_server.remove(&server);
+            }
+        }
+    }
+
+    /// Takes out every watch of `server`.
+    fn take_server(&mut self, server: ServerId) -> Vec<((String, u64), Watched)> {
+        let keys = self.by_server.remove(&server).unwrap_or_default();
+        keys.into_iter()
+            .filter_map(|key| self.entries.remove(&key).map(|entry| (key, entry)))
+            .collect()
+    }
+
+    /// Takes out the watches `take` selects (a scan: for a node's death or
+    /// the connection's loss, not per message).
+    fn take_if(
+        &mut self,
+        take: impl Fn(&(String, u64), &Watched) -> bool,
+    ) -> Vec<((String, u64), Watched)> {
+        let keys: Vec<(String, u64)> = self
+            .entries
+            .iter()
+            .filter(|(key, entry)| take(key, entry))
+            .map(|(key, _)| key.clone())
+            .collect();
+        keys.into_iter()
+            .filter_map(|key| self.remove(&key).map(|entry| (key, entry)))
+            .collect()
+    }
 }
 
 /// A local server watching a remote one.
@@ -183,7 +245,7 @@ impl Watches {
         self.watching.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn lock_watched(&self) -> MutexGuard<'_, HashMap<(String, u64), Watched>> {
+    fn lock_watched(&self) -> MutexGuard<'_, WatchedTable> {
         self.watched.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -208,28 +270,14 @@ impl Watches {
             .collect()
     }
 
-    /// Takes the remote watches `take` selects out of the table.
-    fn take_watched(
-        &self,
-        take: impl Fn(&(String, u64), &Watched) -> bool,
-    ) -> Vec<((String, u64), Watched)> {
-        let mut watched = self.lock_watched();
-        let keys: Vec<(String, u64)> = watched
-            .iter()
-            .filter(|(key, entry)| take(key, entry))
-            .map(|(key, _)| key.clone())
-            .collect();
-        keys.into_iter()
-            .filter_map(|key| watched.remove(&key).map(|entry| (key, entry)))
-            .collect()
-    }
-
     /// The node `instance` is down: the monitors and links of its servers
     /// fire with `NoConnection`, its monitors of this node's servers are
     /// forgotten, and its links to them are exit signals with
     /// `NoConnection`. How many fired here.
     pub(crate) fn node_down(&self, instance: &str) -> usize {
-        let lost = self.take_watched(|(watcher, _), _| watcher == instance);
+        let lost = self
+            .lock_watched()
+            .take_if(|(watcher, _), _| watcher == instance);
         for (_, entry) in lost {
             entry.lost(ExitReason::NoConnection);
         }
@@ -245,7 +293,7 @@ impl Watches {
     /// with it, so every monitor and link fires with `NoConnection`, here
     /// and, once the connection is back, on the other side. How many.
     pub(crate) fn connection_lost(&self, inner: &Inner) -> usize {
-        let lost = self.take_watched(|_, entry| entry.link.is_some());
+        let lost = self.lock_watched().take_if(|_, entry| entry.link.is_some());
         for ((watcher, id), entry) in lost {
             entry.lost(ExitReason::NoConnection);
             let down = Control::Down {
@@ -420,9 +468,7 @@ pub(crate) async fn serve(
         }
     };
     node.liveness.not_serving(&name);
-    let watchers = node
-        .watches
-        .take_watched(|_, entry| entry.server.id() == server.id());
+    let watchers = node.watches.lock_watched().take_server(server.id());
     if finished {
         let reason = server.exit_reason().unwrap_or(ExitReason::NoProc);
         for ((watcher, id), _) in watchers {
