@@ -283,3 +283,22 @@ async fn bad_global_names_are_refused() {
         other => panic!("expected AlreadyRegistered, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn on_the_holders_node_a_global_name_is_a_local_call() {
+    let mut nats = NatsServer::start();
+    let a = node(&nats, "a").await;
+    let server = counter(10).await;
+    let _held = within(LIMIT, a.register_global("here", &server))
+        .await
+        .expect("registers");
+    let global = a.global::<Counter>("here").expect("a valid name");
+    assert_eq!(within(LIMIT, global.increment(1)).await, Ok(11));
+    // Without the network: the nats-server is gone, and the name is still
+    // this node's (its lease has not run out), so the call is local, as a
+    // `{:global, name}` resolving to a local pid is.
+    nats.kill();
+    assert_eq!(within(LIMIT, global.increment(1)).await, Ok(12));
+    global.add(5);
+    assert_eq!(within(LIMIT, global.value()).await, Ok(17));
+}

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::server::Server;
 use crate::server::error::CallError;
 use crate::server::gen_server::GenServer;
 
@@ -29,4 +30,12 @@ pub trait RemoteTarget<T: GenServer>: Send + Sync + 'static {
 
     /// Where it goes, for `Debug`: the node's subject, say.
     fn describe(&self) -> String;
+
+    /// The server of this program that the target reaches now, if any (a
+    /// global name that this node holds): calls and casts then go to it
+    /// directly, as through a [`Server<T>`], without the network. Asked on
+    /// every call and cast; `None` by default.
+    fn local(&self) -> Option<Server<T>> {
+        None
+    }
 }

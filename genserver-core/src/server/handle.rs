@@ -129,12 +129,12 @@ impl<T: GenServer> Handle<T> {
     }
 
     /// The local server this handle reaches now: `None` when nobody holds
-    /// its name, and for a remote server.
+    /// its name, and for a server on another node.
     pub(crate) fn resolve(&self) -> Option<Arc<Shared<T>>> {
         match &self.target {
             Target::Server(shared) => Some(shared.clone()),
             Target::Named(resolver) => resolver.resolve(),
-            Target::Remote(_) => None,
+            Target::Remote(remote) => remote.local().and_then(|s| s.handle().resolve()),
         }
     }
 
@@ -166,17 +166,24 @@ impl<T: GenServer> Handle<T> {
                 }
                 None => return Err(CallError::NoProc),
             },
-            Target::Remote(remote) => {
-                let (tx, mut rx) = oneshot::channel();
-                remote.call(build(ReplyTo::new(tx)), self.timeout).await?;
-                // `Ok` from the target: the reply is in the slot.
-                return match rx.try_recv() {
-                    Ok(reply) => reply.map_err(CallError::TaskFailed),
-                    Err(_) => Err(CallError::Wire(WireError::malformed(
-                        "the transport delivered no reply",
-                    ))),
-                };
-            }
+            Target::Remote(remote) => match remote.local().and_then(|s| s.handle().resolve()) {
+                // A name held in this program: a local call.
+                Some(found) => {
+                    resolved = found;
+                    &resolved
+                }
+                None => {
+                    let (tx, mut rx) = oneshot::channel();
+                    remote.call(build(ReplyTo::new(tx)), self.timeout).await?;
+                    // `Ok` from the target: the reply is in the slot.
+                    return match rx.try_recv() {
+                        Ok(reply) => reply.map_err(CallError::TaskFailed),
+                        Err(_) => Err(CallError::Wire(WireError::malformed(
+                            "the transport delivered no reply",
+                        ))),
+                    };
+                }
+            },
         };
         if shared.calling_self() {
             return Err(CallError::CallingSelf);
@@ -208,7 +215,10 @@ impl<T: GenServer> Handle<T> {
                 // Nobody holds the name: the cast is dropped.
                 let _ = resolver.with(|shared| shared.cast(build));
             }
-            Target::Remote(remote) => remote.cast(build(CastToken::new())),
+            Target::Remote(remote) => match remote.local() {
+                Some(server) => server.handle().cast(build),
+                None => remote.cast(build(CastToken::new())),
+            },
         }
     }
 
@@ -216,13 +226,13 @@ impl<T: GenServer> Handle<T> {
     /// to a server that is gone is dropped, as every cast is. A remote
     /// server's mailbox is not known here: the cast is sent.
     pub fn try_cast(&self, build: impl FnOnce(CastToken) -> T::Message) -> Result<(), MailboxFull> {
-        if let Target::Remote(remote) = &self.target {
-            remote.cast(build(CastToken::new()));
-            return Ok(());
-        }
-        match self.resolve() {
-            Some(shared) => shared.try_cast(build),
-            None => Ok(()),
+        match (self.resolve(), &self.target) {
+            (Some(shared), _) => shared.try_cast(build),
+            (None, Target::Remote(remote)) => {
+                remote.cast(build(CastToken::new()));
+                Ok(())
+            }
+            (None, _) => Ok(()),
         }
     }
 
@@ -233,13 +243,13 @@ impl<T: GenServer> Handle<T> {
         &self,
         build: impl FnOnce(CastToken) -> T::Message,
     ) -> Result<(), MailboxFull> {
-        if let Target::Remote(remote) = &self.target {
-            remote.cast(build(CastToken::new()));
-            return Ok(());
-        }
-        match self.resolve() {
-            Some(shared) => shared.cast_wait(build, self.timeout).await,
-            None => Ok(()),
+        match (self.resolve(), &self.target) {
+            (Some(shared), _) => shared.cast_wait(build, self.timeout).await,
+            (None, Target::Remote(remote)) => {
+                remote.cast(build(CastToken::new()));
+                Ok(())
+            }
+            (None, _) => Ok(()),
         }
     }
 

@@ -52,6 +52,7 @@
 mod error;
 mod lease;
 mod table;
+mod target;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -61,7 +62,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_nats::Subject;
-use genserver_core::{Remote, RemoteServer, Server, WireError};
+use genserver_core::{AnyServer, Remote, RemoteServer, Server, WireError};
 use tokio::sync::{Notify, watch};
 
 pub use error::{GlobalError, NameLost};
@@ -70,6 +71,7 @@ use table::{Holder, Lookup, Table};
 use crate::error::{InvalidName, ServeError, check_name};
 use crate::node::{Inner, Node};
 use crate::target::NatsTarget;
+use target::GlobalTarget;
 
 /// A global name's lease unless [`GlobalOptions::lease`] says otherwise.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(5);
@@ -177,6 +179,8 @@ pub(crate) struct Registry {
 /// A held name, as the node's [`release_all`] sees it.
 struct Held {
     id: u64,
+    /// The server holding it.
+    server: AnyServer,
     stop: Arc<Notify>,
     end: watch::Receiver<Option<NameLost>>,
 }
@@ -312,6 +316,7 @@ impl Node {
             name.to_owned(),
             Held {
                 id,
+                server: AnyServer::from(server),
                 stop: stop.clone(),
                 end: end.clone(),
             },
@@ -343,13 +348,18 @@ impl Node {
     /// A handle to the `T` registered under the global `name`, on whichever
     /// node holds it at each call (OTP's `{:global, name}` as a server
     /// name). Nothing is looked up until a call: while nobody holds the
-    /// name, calls get `NoProc` at once.
+    /// name, calls get `NoProc` at once. On the node that holds it, calls
+    /// and casts go straight to its server, without the network, as a
+    /// global name resolving to a local pid does.
     pub fn global<T: RemoteServer>(&self, name: &str) -> Result<Remote<T>, InvalidName> {
         check_global(name)?;
-        let target = NatsTarget::<T> {
-            subject: global_subject(&self.inner, name),
-            node: self.inner.clone(),
-            server: PhantomData,
+        let target = GlobalTarget::<T> {
+            name: name.to_owned(),
+            remote: NatsTarget {
+                subject: global_subject(&self.inner, name),
+                node: self.inner.clone(),
+                server: PhantomData,
+            },
         };
         Ok(Remote::__from_target(Arc::new(target)))
     }
