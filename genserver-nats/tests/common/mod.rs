@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 pub struct NatsServer {
     child: Child,
     url: String,
+    extra: Vec<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -28,12 +29,20 @@ impl NatsServer {
     /// Starts `nats-server -a 127.0.0.1 -p -1 -js` and waits until its ports
     /// file names the client port it chose.
     pub fn start() -> NatsServer {
+        NatsServer::start_with(&[])
+    }
+
+    /// [`start`](Self::start) with more arguments: `["--user", "u",
+    /// "--pass", "p"]`, say.
+    pub fn start_with(extra: &[&str]) -> NatsServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let child = spawn_nats_server(dir.path(), "-1");
+        let extra: Vec<String> = extra.iter().map(|arg| (*arg).to_owned()).collect();
+        let child = spawn_nats_server(dir.path(), "-1", &extra);
         let ports = dir.path().join(format!("nats-server_{}.ports", child.id()));
         let mut server = NatsServer {
             child,
             url: String::new(),
+            extra,
             _dir: dir,
         };
         server.url = wait_for_url(&ports, &mut server.child);
@@ -45,7 +54,7 @@ impl NatsServer {
     pub fn restart(&mut self) {
         self.kill();
         let port = self.url.rsplit(':').next().expect("a port").to_owned();
-        self.child = spawn_nats_server(self._dir.path(), &port);
+        self.child = spawn_nats_server(self._dir.path(), &port, &self.extra);
         let ports = self
             ._dir
             .path()
@@ -86,14 +95,16 @@ impl Drop for NatsServer {
     }
 }
 
-/// `nats-server -a 127.0.0.1 -p <port> -js`, its ports file and store in `dir`.
-fn spawn_nats_server(dir: &Path, port: &str) -> Child {
+/// `nats-server -a 127.0.0.1 -p <port> -js <extra>`, its ports file and
+/// store in `dir`.
+fn spawn_nats_server(dir: &Path, port: &str, extra: &[String]) -> Child {
     Command::new("nats-server")
         .args(["-a", "127.0.0.1", "-p", port, "--ports_file_dir"])
         .arg(dir)
         .arg("-js")
         .arg("-sd")
         .arg(dir.join("store"))
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
