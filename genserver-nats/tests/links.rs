@@ -11,7 +11,7 @@ use common::servers::Counter;
 use common::{NatsServer, within};
 use genserver_core::ServerId;
 use genserver_core::prelude::*;
-use genserver_nats::{Node, NodeOptions};
+use genserver_nats::{Node, NodeOptions, RemoteLink};
 use tokio::sync::mpsc;
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -34,6 +34,16 @@ fn exit_reason<T: GenServer>(server: &Server<T>) -> Option<ExitReason> {
 /// after it carries its real reason rather than `NoProc`.
 async fn settle() {
     tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+/// Links `linker` to `name`, and waits until the link is in place.
+async fn link(linker: &Server<Linker>, name: &str) -> RemoteLink {
+    let link = within(LIMIT, linker.link(name.into()))
+        .await
+        .expect("the linker answers")
+        .expect("a valid name");
+    settle().await;
+    link
 }
 
 /// A served server that traps exits and reports them.
@@ -109,11 +119,7 @@ async fn trapper_and_linker(
 async fn a_remote_crash_takes_the_linked_server_down_with_its_reason() {
     let nats = NatsServer::start();
     let (_a, _b, counter, linker, _exits) = counter_and_linker(&nats, false).await;
-    within(LIMIT, linker.link("counter".into()))
-        .await
-        .expect("the linker answers")
-        .expect("a valid name");
-    settle().await;
+    link(&linker, "counter").await;
     assert!(within(LIMIT, counter.crash()).await.is_err());
     within(LIMIT, linker.exited()).await;
     match exit_reason(&linker) {
@@ -126,11 +132,7 @@ async fn a_remote_crash_takes_the_linked_server_down_with_its_reason() {
 async fn a_trapping_server_gets_the_remote_exit_as_info_exit_from_the_other_node() {
     let nats = NatsServer::start();
     let (_a, _b, counter, linker, mut exits) = counter_and_linker(&nats, true).await;
-    within(LIMIT, linker.link("counter".into()))
-        .await
-        .expect("the linker answers")
-        .expect("a valid name");
-    settle().await;
+    link(&linker, "counter").await;
     within(LIMIT, counter.stop(ExitReason::shutdown_with("done")))
         .await
         .expect("stops");
@@ -145,11 +147,7 @@ async fn a_trapping_server_gets_the_remote_exit_as_info_exit_from_the_other_node
 async fn a_normal_remote_exit_leaves_a_linked_server_alone() {
     let nats = NatsServer::start();
     let (_a, _b, counter, linker, _exits) = counter_and_linker(&nats, false).await;
-    within(LIMIT, linker.link("counter".into()))
-        .await
-        .expect("the linker answers")
-        .expect("a valid name");
-    settle().await;
+    link(&linker, "counter").await;
     within(LIMIT, counter.stop(ExitReason::Normal))
         .await
         .expect("stops");
@@ -161,11 +159,7 @@ async fn a_normal_remote_exit_leaves_a_linked_server_alone() {
 async fn the_linked_servers_crash_reaches_the_served_server() {
     let nats = NatsServer::start();
     let (_a, _b, trapper, mut exits, linker) = trapper_and_linker(&nats).await;
-    within(LIMIT, linker.link("trapper".into()))
-        .await
-        .expect("the linker answers")
-        .expect("a valid name");
-    settle().await;
+    link(&linker, "trapper").await;
     assert!(within(LIMIT, linker.crash()).await.is_err());
     let (from, reason) = within(LIMIT, exits.recv()).await.expect("an exit");
     match reason {
@@ -180,11 +174,7 @@ async fn the_linked_servers_crash_reaches_the_served_server() {
 async fn the_linked_servers_crash_takes_a_non_trapping_served_server_down() {
     let nats = NatsServer::start();
     let (_a, _b, counter, linker, _exits) = counter_and_linker(&nats, false).await;
-    within(LIMIT, linker.link("counter".into()))
-        .await
-        .expect("the linker answers")
-        .expect("a valid name");
-    settle().await;
+    link(&linker, "counter").await;
     assert!(within(LIMIT, linker.crash()).await.is_err());
     within(LIMIT, counter.exited()).await;
     match exit_reason(&counter) {
@@ -197,11 +187,7 @@ async fn the_linked_servers_crash_takes_a_non_trapping_served_server_down() {
 async fn unlink_removes_the_link_on_both_sides() {
     let nats = NatsServer::start();
     let (_a, _b, trapper, mut exits, linker) = trapper_and_linker(&nats).await;
-    let link = within(LIMIT, linker.link("trapper".into()))
-        .await
-        .expect("the linker answers")
-        .expect("a valid name");
-    settle().await;
+    let link = link(&linker, "trapper").await;
     assert_eq!(within(LIMIT, linker.unlink(link)).await, Ok(true));
     assert_eq!(within(LIMIT, linker.unlink(link)).await, Ok(false));
     settle().await;
@@ -233,11 +219,7 @@ async fn linking_to_a_name_nobody_serves_is_an_exit_noproc_at_once() {
 async fn a_closed_node_is_an_exit_noconnection_on_both_sides() {
     let nats = NatsServer::start();
     let (a, _b, counter, linker, mut exits) = counter_and_linker(&nats, true).await;
-    within(LIMIT, linker.link("counter".into()))
-        .await
-        .expect("the linker answers")
-        .expect("a valid name");
-    settle().await;
+    link(&linker, "counter").await;
     let started = Instant::now();
     within(LIMIT, a.close()).await.expect("drains");
     let exit = within(LIMIT, exits.recv()).await.expect("an exit");
@@ -257,11 +239,7 @@ async fn a_closed_node_is_an_exit_noconnection_on_both_sides() {
 async fn a_closed_linking_node_is_an_exit_noconnection_for_the_served_server() {
     let nats = NatsServer::start();
     let (_a, b, _trapper, mut exits, linker) = trapper_and_linker(&nats).await;
-    within(LIMIT, linker.link("trapper".into()))
-        .await
-        .expect("the linker answers")
-        .expect("a valid name");
-    settle().await;
+    link(&linker, "trapper").await;
     let started = Instant::now();
     within(LIMIT, b.close()).await.expect("drains");
     let (from, reason) = within(LIMIT, exits.recv()).await.expect("an exit");
