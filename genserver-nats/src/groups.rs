@@ -224,13 +224,31 @@ async fn member<T: RemoteServer>(
     stop: Arc<Notify>,
     end: watch::Sender<bool>,
 ) {
+    let serving = node.closing.serving();
     let exited = server.exited();
     tokio::pin!(exited);
+    let stopped = node.closing.stopped();
+    tokio::pin!(stopped);
     loop {
         tokio::select! {
             biased;
             () = &mut exited => break,
             () = stop.notified() => break,
+            () = &mut stopped => {
+                // The node closes: what was already sent to the member
+                // reaches its server.
+                let _ = who.unsubscribe().await;
+                let limit = node.closing.timeout;
+                crate::closing::drain(&mut alone, limit, |message| {
+                    serve::deliver(&node, &server, message);
+                })
+                .await;
+                crate::closing::drain(&mut all, limit, |message| {
+                    serve::deliver(&node, &server, Message { reply: None, ..message });
+                })
+                .await;
+                break;
+            }
             message = who.next() => match message {
                 Some(Message { reply: Some(reply), .. }) => {
                     node.outbox.send(Outgoing { subject: reply, reply: None, payload: answer.clone() });
@@ -252,6 +270,7 @@ async fn member<T: RemoteServer>(
     for subscriber in [&mut who, &mut all, &mut alone] {
         let _ = subscriber.unsubscribe().await;
     }
+    drop(serving);
     // Once the NATS server has the unsubscriptions, nobody sees the member.
     let _ = tokio::time::timeout(ASK, node.confirm()).await;
     end.send_replace(true);

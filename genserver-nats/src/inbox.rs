@@ -3,7 +3,10 @@
 //!
 //! A call is failed with `Exited(NoConnection)` by dropping its slot:
 //! all of them when this node's connection is lost, those to the names a
-//! dead node served when it dies (`liveness.rs`).
+//! dead node served when it dies (`liveness.rs`). The latter goes through
+//! the inbox's task, after the replies that had already arrived: a node
+//! that closes publishes its last replies before it says it is leaving,
+//! and those replies win.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use async_nats::{Message, Subject};
 use futures_util::StreamExt;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 /// The calls waiting for a reply.
 pub(crate) struct Inbox {
@@ -19,7 +22,18 @@ pub(crate) struct Inbox {
     prefix: String,
     next: AtomicU64,
     waiting: Mutex<HashMap<u64, Call>>,
+    /// To the inbox's task: fail the calls sent to these subjects.
+    orphans: mpsc::UnboundedSender<Orphaned>,
 }
+
+/// The calls sent to `subjects` before the call `before` was made.
+struct Orphaned {
+    subjects: Vec<Subject>,
+    before: u64,
+}
+
+/// The inbox task's end of [`Inbox::fail_sent_to`].
+pub(crate) struct Orphans(mpsc::UnboundedReceiver<Orphaned>);
 
 /// A call waiting: where it went, and its reply slot.
 struct Call {
@@ -36,12 +50,15 @@ pub(crate) struct Waiting {
 }
 
 impl Inbox {
-    pub(crate) fn new(prefix: String) -> Arc<Inbox> {
-        Arc::new(Inbox {
+    pub(crate) fn new(prefix: String) -> (Arc<Inbox>, Orphans) {
+        let (orphans, rx) = mpsc::unbounded_channel();
+        let inbox = Arc::new(Inbox {
             prefix: format!("{prefix}."),
             next: AtomicU64::new(1),
             waiting: Mutex::new(HashMap::new()),
-        })
+            orphans,
+        });
+        (inbox, Orphans(rx))
     }
 
     /// The wildcard to subscribe to.
@@ -70,9 +87,29 @@ impl Inbox {
 
     /// Hands the replies arriving on `subscriber` to their calls, until the
     /// connection closes; then every waiting call sees its reply slot
-    /// closed.
-    pub(crate) async fn run(self: Arc<Self>, mut subscriber: async_nats::Subscriber) {
-        while let Some(message) = subscriber.next().await {
+    /// closed. Fails the calls [`fail_sent_to`](Self::fail_sent_to) names
+    /// once the replies received before are handed on.
+    pub(crate) async fn run(
+        self: Arc<Self>,
+        mut subscriber: async_nats::Subscriber,
+        Orphans(mut orphans): Orphans,
+    ) {
+        loop {
+            let message = tokio::select! {
+                // The replies the client has already received come first.
+                biased;
+                message = subscriber.next() => match message {
+                    Some(message) => message,
+                    None => break,
+                },
+                Some(orphaned) = orphans.recv() => {
+                    let calls = self.fail_now(&orphaned);
+                    if calls > 0 {
+                        tracing::warn!(calls, "calls in flight to a node that is down end with NoConnection");
+                    }
+                    continue;
+                }
+            };
             let id = message
                 .subject
                 .as_str()
@@ -97,13 +134,30 @@ impl Inbox {
         failed.len()
     }
 
-    /// Fails the waiting calls sent to one of `subjects` with
-    /// `Exited(NoConnection)`; returns how many.
-    pub(crate) fn fail_sent_to(&self, subjects: &[Subject]) -> usize {
+    /// Fails the calls waiting now that were sent to one of `subjects`
+    /// with `Exited(NoConnection)`, in the inbox's task, after the replies
+    /// already received. A call made from now on is not failed: it goes
+    /// to whoever serves the name then, or is `NoProc`.
+    pub(crate) fn fail_sent_to(&self, subjects: Vec<Subject>) {
+        if subjects.is_empty() {
+            return;
+        }
+        let orphaned = Orphaned {
+            subjects,
+            before: self.next.load(Ordering::Relaxed),
+        };
+        if let Err(mpsc::error::SendError(orphaned)) = self.orphans.send(orphaned) {
+            // The inbox's task has ended: nothing can arrive any more.
+            self.fail_now(&orphaned);
+        }
+    }
+
+    /// Fails the waiting calls `orphaned` names now; how many.
+    fn fail_now(&self, orphaned: &Orphaned) -> usize {
         let mut waiting = self.lock();
-        let before = waiting.len();
-        waiting.retain(|_, call| !subjects.contains(&call.to));
-        before - waiting.len()
+        let count = waiting.len();
+        waiting.retain(|id, call| *id >= orphaned.before || !orphaned.subjects.contains(&call.to));
+        count - waiting.len()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Call>> {

@@ -64,7 +64,8 @@
 //! | nobody serves the name | `NoProc`, at once (NATS' no-responders) |
 //! | no reply within the timeout (a slow server) | `Timeout` |
 //! | the server exited during the call | `Exited(reason)` |
-//! | its node died, was cut off or closed during the call | `Exited(NoConnection)`, within the liveness bound (below) unless the timeout is shorter |
+//! | its node died or was cut off during the call | `Exited(NoConnection)`, within the liveness bound (below) unless the timeout is shorter |
+//! | its node closed during the call | the reply: a closing node answers the calls it has taken (below); `Exited(NoConnection)` for one it gave up on after its `close_timeout` |
 //! | this node's connection is lost or closed during the call, or is lost when it is made | `Exited(NoConnection)`, at once |
 //! | another server type, or another version of its handlers | `Wire(WrongServer / SchemaMismatch)` |
 //! | a request or reply that does not decode, or is too large | `Wire(Malformed / TooLarge)` |
@@ -86,6 +87,16 @@
 //! so at most 3.1 s after it died with the defaults**
 //! ([`NodeOptions::heartbeat_interval`], [`NodeOptions::down_after`]). A
 //! node that [closes](Node::close) says so, and is down at once.
+//!
+//! # Closing
+//!
+//! [`Node::close`] is a graceful stop, as an OTP node's: it stops taking
+//! requests (every subscription is unsubscribed and the nats-server
+//! confirms it, so a pool's requests go to the other members from then
+//! on), answers the calls already routed to it, publishes their replies,
+//! and only then tells the other nodes it is leaving and drains its
+//! connection. Waiting for those calls is bounded by
+//! [`NodeOptions::close_timeout`] (5 s) and by each caller's timeout.
 //!
 //! The NATS client's ping interval is the heartbeat interval, so this
 //! node notices a silent connection after about three of them; once it is
@@ -118,6 +129,7 @@
 
 #![warn(missing_docs, missing_debug_implementations)]
 
+mod closing;
 mod codec;
 mod error;
 mod frame;

@@ -3,7 +3,7 @@
 //! nodes it has heard from. A node not heard from for `down_after` is
 //! down: the calls in flight to the names only it served fail with
 //! `Exited(NoConnection)`, and the monitors of its servers fire with
-//! `NoConnection` (`monitor.rs`).
+//! `NoConnection` (`watch/`).
 //!
 //! ```text
 //!  node a ── hb {a, served: [counter]} ──▶ <prefix>.node.hb ──▶ every node
@@ -94,6 +94,8 @@ pub(crate) struct Liveness {
     pub(crate) instance: String,
     pub(crate) timing: Timing,
     connected: AtomicBool,
+    /// Set once the node has closed: as good as disconnected for good.
+    closed: AtomicBool,
     /// The client's count of connections made, as last seen: a reconnect
     /// between two ticks shows here, not in the state.
     connects: AtomicU64,
@@ -124,6 +126,7 @@ impl Liveness {
             instance: instance.to_owned(),
             timing,
             connected: AtomicBool::new(true),
+            closed: AtomicBool::new(false),
             connects: AtomicU64::new(1),
             state: Mutex::new(Table::default()),
             beat_now: Notify::new(),
@@ -135,9 +138,15 @@ impl Liveness {
         &self.subject
     }
 
-    /// `false` while this node's NATS connection is lost.
+    /// `false` while this node's NATS connection is lost, and once the
+    /// node has closed.
     pub(crate) fn connected(&self) -> bool {
-        self.connected.load(Ordering::SeqCst)
+        !self.closed.load(Ordering::SeqCst) && self.connected.load(Ordering::SeqCst)
+    }
+
+    /// The node has closed: calls through it fail at once from now on.
+    pub(crate) fn closed(&self) {
+        self.closed.store(true, Ordering::SeqCst);
     }
 
     /// The nodes heard from within `down_after`: their names, sorted.
@@ -369,13 +378,14 @@ fn node_down(inner: &Arc<Inner>, instance: &str, peer: Peer) {
         .iter()
         .map(|name| inner.subject(name))
         .collect();
-    let calls = inner.inbox.fail_sent_to(&orphaned);
+    let names = orphaned.len();
+    inner.inbox.fail_sent_to(orphaned);
     let monitors = inner.watches.node_down(instance);
     tracing::warn!(
         node = %peer.name,
-        calls,
+        names,
         monitors,
-        "a node is down: its calls, monitors and links end with NoConnection"
+        "a node is down: its calls in flight to names only it served, its monitors and links end with NoConnection"
     );
 }
 

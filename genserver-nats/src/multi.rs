@@ -57,13 +57,18 @@ async fn answer_who<T: RemoteServer>(
     server: Server<T>,
     mut who: async_nats::Subscriber,
 ) {
+    let _serving = node.closing.serving();
     let exited = server.exited();
     tokio::pin!(exited);
+    // A closing node no longer says it serves the name.
+    let stopped = node.closing.stopped();
+    tokio::pin!(stopped);
     let name = bytes::Bytes::from(node.name.clone());
     loop {
         tokio::select! {
             biased;
             () = &mut exited => break,
+            () = &mut stopped => break,
             message = who.next() => match message {
                 Some(Message { reply: Some(reply), .. }) => {
                     node.outbox.send(Outgoing { subject: reply, reply: None, payload: name.clone() });

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_nats::{ConnectOptions, Subject, ToServerAddrs};
 use genserver_core::{AnyServer, Remote, RemoteServer, Server};
 
+use crate::closing::{self, Closing};
 use crate::error::{ConnectError, InvalidName, ServeError, check_name};
 use crate::inbox::Inbox;
 use crate::liveness::{self, Liveness, Timing};
@@ -27,6 +28,7 @@ pub struct NodeOptions {
     prefix: String,
     connect: ConnectOptions,
     timing: Timing,
+    close_timeout: Duration,
 }
 
 impl NodeOptions {
@@ -38,6 +40,7 @@ impl NodeOptions {
             prefix: "genserver".to_owned(),
             connect: ConnectOptions::new(),
             timing: Timing::default(),
+            close_timeout: closing::DEFAULT_CLOSE_TIMEOUT,
         }
     }
 
@@ -55,6 +58,15 @@ impl NodeOptions {
     /// plus 100 ms after its last heartbeat.
     pub fn down_after(mut self, after: Duration) -> Self {
         self.timing = Timing::new(self.timing.interval, after);
+        self
+    }
+
+    /// How long [`Node::close`] waits for the calls this node's servers
+    /// have already taken to be answered: 5 s by default (OTP's default
+    /// shutdown time for a worker). Each such call is also bounded by its
+    /// caller's timeout, after which its caller no longer waits.
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
         self
     }
 
@@ -81,6 +93,7 @@ impl fmt::Debug for NodeOptions {
             .field("prefix", &self.prefix)
             .field("heartbeat_interval", &self.timing.interval)
             .field("down_after", &self.timing.down_after)
+            .field("close_timeout", &self.close_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -106,6 +119,8 @@ pub(crate) struct Inner {
     pub(crate) max_payload: usize,
     pub(crate) liveness: Liveness,
     pub(crate) watches: Watches,
+    /// What a closing node waits for.
+    pub(crate) closing: Closing,
     /// The cluster's global names, opened on first use.
     pub(crate) global: tokio::sync::OnceCell<Arc<crate::global::Registry>>,
 }
@@ -131,7 +146,7 @@ impl Node {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let instance = format!("{:x}{:x}", std::process::id(), nonce);
-        let inbox = Inbox::new(format!(
+        let (inbox, orphans) = Inbox::new(format!(
             "_GS_INBOX.{}.{}.{instance}",
             options.prefix, options.name,
         ));
@@ -139,7 +154,7 @@ impl Node {
             .subscribe(inbox.wildcard())
             .await
             .map_err(ConnectError::Subscribe)?;
-        tokio::spawn(inbox.clone().run(subscriber));
+        tokio::spawn(inbox.clone().run(subscriber, orphans));
         let max_payload = match client.server_info().max_payload {
             0 => DEFAULT_MAX_PAYLOAD,
             max => max,
@@ -162,6 +177,7 @@ impl Node {
             max_payload,
             liveness,
             watches: Watches::default(),
+            closing: Closing::new(options.close_timeout),
             global: tokio::sync::OnceCell::new(),
         });
         tokio::spawn(liveness::run(Arc::downgrade(&inner), heartbeats));
@@ -235,13 +251,74 @@ impl Node {
         Ok(Remote::__from_target(Arc::new(target)))
     }
 
-    /// Drains the connection: global names are released, served names
-    /// stop, calls still waiting get `Exited(NoConnection)`, and the other
-    /// nodes hear at once that this one is down.
+    /// Leaves the cluster gracefully, as an OTP node stops: it stops
+    /// taking requests, answers those it has taken, then leaves.
+    ///
+    /// 1. Every served name, global name, group membership and monitor
+    ///    subscription is unsubscribed (global names are released), and a
+    ///    round trip to the nats-server confirms it: from then on no request
+    ///    is routed here. A name that other nodes serve too (a pool) is
+    ///    served by them alone.
+    /// 2. The requests already routed here reach their servers, and their
+    ///    replies are published. This waits at most
+    ///    [`close_timeout`](NodeOptions::close_timeout) (5 s by default)
+    ///    from the start of the close, and for no call longer than its
+    ///    caller's timeout, after which the caller no longer waits: a
+    ///    server stuck in a call does not hang `close`. The call it gave up
+    ///    on ends with `Exited(NoConnection)` when this node leaves, or
+    ///    with `Timeout` when other nodes still serve its name.
+    /// 3. Every reply is flushed to the nats-server, then the other nodes
+    ///    hear that this one is down (after its last replies: they win),
+    ///    and the connection is drained. Calls this node is still waiting
+    ///    on get `Exited(NoConnection)`, as do calls made through it
+    ///    afterwards.
+    ///
+    /// So `close` returns within `close_timeout` plus a few round trips to
+    /// the nats-server (and the release of global names, each bounded by
+    /// its lease). The servers themselves keep running: stop them after.
+    ///
+    /// One window is left, in async-nats 0.50: a subscription being
+    /// drained is dropped by the client one turn of its connection task
+    /// after the UNSUB is written, not once the nats-server has answered;
+    /// a request already on the wire to this node in that instant (well
+    /// under a millisecond on loopback) is lost, and its caller times out.
     pub async fn close(&self) -> Result<(), async_nats::client::DrainError> {
-        crate::global::release_all(&self.inner).await;
-        self.inner.liveness.beat(&self.inner.client, true).await;
-        self.inner.client.drain().await
+        let inner = &self.inner;
+        let started = tokio::time::Instant::now();
+        let deadline = started + inner.closing.timeout;
+        // 1. No new request: every serving task unsubscribes, handing on
+        // what was already routed here; the global names are released.
+        inner.closing.stop();
+        crate::global::release_all(inner).await;
+        if !inner.closing.not_serving(deadline).await {
+            tracing::warn!(node = %inner.name, "closing: not every subscription was let go in time");
+        }
+        match tokio::time::timeout_at(deadline, inner.confirm()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(node = %inner.name, %error, "closing: the unsubscriptions were not confirmed")
+            }
+            Err(_) => {
+                tracing::warn!(node = %inner.name, "closing: the unsubscriptions were not confirmed in time")
+            }
+        }
+        // 2. The calls already taken are answered, within the bound.
+        if !inner.closing.answered(deadline).await {
+            tracing::warn!(
+                node = %inner.name,
+                calls = inner.closing.calls_in_flight(),
+                timeout = ?inner.closing.timeout,
+                "closing: calls in flight were not answered within the close timeout"
+            );
+        }
+        // 3. Every reply published, then the others hear this node leave.
+        if !inner.outbox.flush(inner.liveness.timing.interval).await {
+            tracing::warn!(node = %inner.name, "closing: the outbox was not flushed");
+        }
+        tracing::debug!(node = %inner.name, took = ?started.elapsed(), "closing: drained");
+        inner.liveness.beat(&inner.client, true).await;
+        inner.liveness.closed();
+        inner.client.drain().await
     }
 }
 

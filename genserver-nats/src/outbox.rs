@@ -2,9 +2,11 @@
 //! queued here and published by one task, in queue order. A cast followed
 //! by a call from the same client reaches the server in that order.
 
+use std::time::Duration;
+
 use async_nats::{Client, Subject};
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// A message to publish.
 pub(crate) struct Outgoing {
@@ -14,19 +16,36 @@ pub(crate) struct Outgoing {
     pub(crate) payload: Bytes,
 }
 
+/// What the publishing task takes: a message, or a flush.
+enum Item {
+    Out(Outgoing),
+    /// Answered once everything queued before is written to the socket.
+    Flush(oneshot::Sender<()>),
+}
+
 /// The queue in front of the publishing task. Cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Outbox {
-    tx: mpsc::UnboundedSender<Outgoing>,
+    tx: mpsc::UnboundedSender<Item>,
 }
 
 impl Outbox {
     /// Starts the task that publishes through `client`; it ends when every
     /// `Outbox` is dropped.
     pub(crate) fn start(client: Client) -> Outbox {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Item>();
         tokio::spawn(async move {
-            while let Some(out) = rx.recv().await {
+            while let Some(item) = rx.recv().await {
+                let out = match item {
+                    Item::Out(out) => out,
+                    Item::Flush(done) => {
+                        if let Err(error) = client.flush().await {
+                            tracing::debug!(%error, "the outbox was not flushed");
+                        }
+                        let _ = done.send(());
+                        continue;
+                    }
+                };
                 let subject = out.subject.clone();
                 let sent = match out.reply {
                     Some(reply) => {
@@ -46,6 +65,16 @@ impl Outbox {
 
     /// Queues `out`; `false` once the node is closed.
     pub(crate) fn send(&self, out: Outgoing) -> bool {
-        self.tx.send(out).is_ok()
+        self.tx.send(Item::Out(out)).is_ok()
+    }
+
+    /// Waits until everything queued so far is published and written to
+    /// the socket, or `limit`; whether it was.
+    pub(crate) async fn flush(&self, limit: Duration) -> bool {
+        let (done, flushed) = oneshot::channel();
+        if self.tx.send(Item::Flush(done)).is_err() {
+            return false;
+        }
+        matches!(tokio::time::timeout(limit, flushed).await, Ok(Ok(())))
     }
 }

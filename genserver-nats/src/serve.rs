@@ -14,18 +14,31 @@ use crate::node::Inner;
 use crate::outbox::Outgoing;
 
 /// Delivers the requests arriving on `subscriber` to `server` until it
-/// exits or the connection closes; then stops serving its name.
+/// exits or the connection closes; then stops serving its name. When the
+/// node closes, it stops taking requests and delivers those already
+/// routed here (see `closing.rs`).
 pub(crate) async fn run<T: RemoteServer>(
     node: Arc<Inner>,
     server: Server<T>,
     mut subscriber: async_nats::Subscriber,
 ) {
+    let _serving = node.closing.serving();
     let exited = server.exited();
     tokio::pin!(exited);
+    let stopped = node.closing.stopped();
+    tokio::pin!(stopped);
     loop {
         tokio::select! {
             biased;
             () = &mut exited => break,
+            () = &mut stopped => {
+                let limit = node.closing.timeout;
+                crate::closing::drain(&mut subscriber, limit, |message| {
+                    deliver(&node, &server, message);
+                })
+                .await;
+                return;
+            }
             message = subscriber.next() => match message {
                 Some(message) => deliver(&node, &server, message),
                 None => break,
@@ -39,7 +52,8 @@ pub(crate) async fn run<T: RemoteServer>(
 
 /// One request: refused with a typed error when it is not for a `T` of
 /// this version or does not decode; else queued at the server now, so
-/// requests keep their order, and its reply awaited in a task.
+/// requests keep their order, and its reply awaited in a task (counted
+/// until the reply is queued, for a closing node to wait for).
 pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, message: Message) {
     let Message {
         subject,
@@ -71,12 +85,15 @@ pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, me
         return;
     };
     let (outbox, max) = (node.outbox.clone(), node.max_payload);
+    let in_flight = node.closing.call();
     tokio::spawn(async move {
+        // Bounded by the caller's timeout, which the local call carries.
         let payload = frame::encode_reply(call.await, max);
         outbox.send(Outgoing {
             subject: reply,
             reply: None,
             payload: payload.into(),
         });
+        drop(in_flight);
     });
 }

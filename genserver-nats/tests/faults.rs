@@ -4,16 +4,16 @@
 //! on its death, and the nats-server killed and restarted mid-call.
 //!
 //! The other process is this test binary run again with
-//! [`CHILD_URL`] set: it runs only [`child_node_process`], which serves a
-//! `Counter` as "counter" and prints `ready`. It exits when its stdin
-//! closes, so it never outlives the test.
+//! [`CHILD_URL`] set (`common::child`): it runs only
+//! [`child_node_process`], which serves a `Counter` as "counter" and
+//! prints `ready`. It exits when its stdin closes, so it never outlives
+//! the test.
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::child::{self, ChildNode};
 use common::servers::Counter;
 use common::{NatsServer, linker, watcher, within};
 use genserver_core::Remote;
@@ -27,71 +27,25 @@ const BOUND: Duration = Duration::from_millis(3_100 + 900);
 const CHILD_URL: &str = "GENSERVER_NATS_FAULTS_CHILD_URL";
 const PREFIX: &str = "f";
 
-/// A node in another process, killed when dropped.
-struct ChildNode {
-    child: Child,
-}
-
-impl ChildNode {
-    /// Runs this binary's [`child_node_process`] against `nats`; returns
-    /// once it serves "counter".
-    async fn start(nats: &NatsServer) -> ChildNode {
-        let exe = std::env::current_exe().expect("the test binary's path");
-        let mut child = Command::new(exe)
-            .args(["--exact", "child_node_process", "--nocapture"])
-            .env(CHILD_URL, nats.url())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the test binary runs again");
-        let stdout = child.stdout.take().expect("piped");
-        let ready = tokio::task::spawn_blocking(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .any(|line| line.trim() == "ready")
-        });
-        let node = ChildNode { child };
-        assert!(
-            within(LIMIT, ready).await.expect("the reader ends"),
-            "the child node did not get ready"
-        );
-        node
-    }
-
-    /// SIGKILL: no goodbye, no drain.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ChildNode {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// The node of the other process; does nothing in a normal test run.
 #[tokio::test]
 async fn child_node_process() {
-    let Ok(url) = std::env::var(CHILD_URL) else {
+    let Some(url) = child::url(CHILD_URL) else {
         return;
     };
-    // The parent's end of stdin closes when it exits: so does this node.
-    std::thread::spawn(|| {
-        let _ = std::io::stdin().read_to_end(&mut Vec::new());
-        std::process::exit(0);
-    });
     let node = Node::connect(url.as_str(), NodeOptions::new("child").prefix(PREFIX))
         .await
         .expect("the child node connects");
     let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
     node.serve("counter", &counter).await.expect("serves");
-    println!("ready");
-    // Bounded: killed long before, by the test or by its stdin closing.
-    tokio::time::sleep(Duration::from_secs(120)).await;
+    child::ready();
+    // Killed long before, by the test or by its stdin closing.
+    child::linger().await;
+}
+
+/// The child node, serving "counter".
+async fn start_child(nats: &NatsServer) -> ChildNode {
+    ChildNode::start(nats, "child_node_process", CHILD_URL).await
 }
 
 async fn parent(nats: &NatsServer) -> Node {
@@ -116,7 +70,7 @@ async fn until_heard(node: &Node) {
 #[tokio::test]
 async fn a_node_killed_mid_call_fails_the_call_with_noconnection_within_the_bound() {
     let nats = NatsServer::start();
-    let mut child = ChildNode::start(&nats).await;
+    let mut child = start_child(&nats).await;
     let node = parent(&nats).await;
     until_heard(&node).await;
     // A timeout far beyond the bound: the error is not the timeout's.
@@ -142,7 +96,7 @@ async fn a_node_killed_mid_call_fails_the_call_with_noconnection_within_the_boun
 #[tokio::test]
 async fn a_monitor_fires_noconnection_when_its_node_is_killed() {
     let nats = NatsServer::start();
-    let mut child = ChildNode::start(&nats).await;
+    let mut child = start_child(&nats).await;
     let node = parent(&nats).await;
     let (watcher, mut downs) = watcher::start(&node).await;
     let monitor = within(LIMIT, watcher.watch("counter".into()))
@@ -165,7 +119,7 @@ async fn a_monitor_fires_noconnection_when_its_node_is_killed() {
 #[tokio::test]
 async fn a_link_is_an_exit_noconnection_when_the_other_node_is_killed() {
     let nats = NatsServer::start();
-    let mut child = ChildNode::start(&nats).await;
+    let mut child = start_child(&nats).await;
     let node = parent(&nats).await;
     let (linker, mut exits) = linker::start(&node, true).await;
     within(LIMIT, linker.link("counter".into()))
@@ -188,7 +142,7 @@ async fn a_link_is_an_exit_noconnection_when_the_other_node_is_killed() {
 #[tokio::test]
 async fn a_nats_server_restart_fails_calls_in_flight_and_calls_succeed_once_it_is_back() {
     let mut nats = NatsServer::start();
-    let _child = ChildNode::start(&nats).await;
+    let _child = start_child(&nats).await;
     let node = parent(&nats).await;
     until_heard(&node).await;
     let remote: Remote<Counter> = node.remote("counter").expect("a valid name");
@@ -248,7 +202,7 @@ async fn a_nats_server_restart_fails_calls_in_flight_and_calls_succeed_once_it_i
 #[tokio::test]
 async fn a_silent_split_is_noticed_and_fails_calls_in_flight_with_noconnection() {
     let nats = NatsServer::start();
-    let _child = ChildNode::start(&nats).await;
+    let _child = start_child(&nats).await;
     let node = parent(&nats).await;
     until_heard(&node).await;
     let remote: Remote<Counter> = node

@@ -6,6 +6,7 @@ mod common;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use common::child::{self, ChildNode};
 use common::servers::{Counter, Other};
 use common::{NatsServer, within};
 use genserver_core::prelude::*;
@@ -13,6 +14,10 @@ use genserver_core::{Remote, WireError};
 use genserver_nats::{GlobalError, GlobalOptions, NameLost, Node, NodeOptions};
 
 const LIMIT: Duration = Duration::from_secs(10);
+/// The child holder's node, in another process: see `common::child`.
+const CHILD_URL: &str = "GENSERVER_NATS_GLOBAL_CHILD_URL";
+/// The child holder's lease: short, to keep the test fast.
+const CHILD_LEASE: Duration = Duration::from_millis(900);
 
 async fn node(nats: &NatsServer, name: &str) -> Node {
     within(
@@ -301,4 +306,88 @@ async fn on_the_holders_node_a_global_name_is_a_local_call() {
     assert_eq!(within(LIMIT, global.increment(1)).await, Ok(12));
     global.add(5);
     assert_eq!(within(LIMIT, global.value()).await, Ok(17));
+}
+
+/// The node of the other process: registers a `Counter` (value 1) under
+/// the global name "leader" with a [`CHILD_LEASE`]; does nothing in a
+/// normal test run.
+#[tokio::test]
+async fn child_global_holder_process() {
+    let Some(url) = child::url(CHILD_URL) else {
+        return;
+    };
+    let node = Node::connect(url.as_str(), NodeOptions::new("child").prefix("t"))
+        .await
+        .expect("the child node connects");
+    let server = counter(1).await;
+    let _name = node
+        .register_global_with("leader", &server, GlobalOptions::new().lease(CHILD_LEASE))
+        .await
+        .expect("registers");
+    child::ready();
+    child::linger().await;
+}
+
+#[tokio::test]
+async fn a_sigkilled_holders_name_is_taken_over_once_its_lease_ran_out() {
+    let nats = NatsServer::start();
+    let mut holder = ChildNode::start(&nats, "child_global_holder_process", CHILD_URL).await;
+    let b = node(&nats, "b").await;
+    let found = within(LIMIT, b.global_holder("leader"))
+        .await
+        .expect("looks up")
+        .expect("held");
+    assert_eq!(
+        (found.node.as_str(), found.server.as_str(), found.lease),
+        ("child", "Counter", CHILD_LEASE)
+    );
+    let leader: Remote<Counter> = b.global("leader").expect("a valid name");
+    assert_eq!(within(LIMIT, leader.value()).await, Ok(1));
+    // Held across several refreshes (every third of the lease); killed
+    // half-way between two.
+    tokio::time::sleep(CHILD_LEASE * 2 + CHILD_LEASE / 6).await;
+    let on_b = counter(2).await;
+    match within(LIMIT, b.register_global("leader", &on_b)).await {
+        Err(GlobalError::AlreadyRegistered { node }) => assert_eq!(node, "child"),
+        other => panic!("a live holder keeps its name, got {other:?}"),
+    }
+
+    let killed = Instant::now();
+    holder.kill();
+    // Its connection is gone with it: nobody serves the name, at once.
+    eventually(LIMIT, || async {
+        leader.value().await == Err(CallError::NoProc)
+    })
+    .await;
+    let deadline = killed + LIMIT;
+    let _won = loop {
+        match within(LIMIT, b.register_global("leader", &on_b)).await {
+            Ok(name) => break name,
+            Err(GlobalError::AlreadyRegistered { node }) => assert_eq!(node, "child"),
+            Err(error) => panic!("{error}"),
+        }
+        assert!(Instant::now() < deadline, "not taken over within {LIMIT:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let took = killed.elapsed();
+    eprintln!(
+        "a SIGKILLed holder's name was taken over {took:?} after the kill, with a {CHILD_LEASE:?} lease"
+    );
+    // The documented bound (`GlobalOptions::lease`): the name outlives the
+    // holder's last refresh by its lease, and that refresh was at most a
+    // third of a lease before it died. Room for the retries (every 20 ms)
+    // and a loaded machine on top.
+    let earliest = CHILD_LEASE * 2 / 3 - Duration::from_millis(100);
+    let latest = CHILD_LEASE + Duration::from_millis(600);
+    assert!(
+        took >= earliest && took <= latest,
+        "taken over {took:?} after the kill; expected within {earliest:?}..{latest:?}"
+    );
+    // Calls to the name reach the new holder.
+    assert_eq!(within(LIMIT, leader.value()).await, Ok(2));
+    let found = within(LIMIT, b.global_holder("leader"))
+        .await
+        .expect("looks up")
+        .expect("held");
+    assert_eq!(found.node, "b");
 }

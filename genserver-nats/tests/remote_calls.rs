@@ -14,6 +14,16 @@ use genserver_nats::{Node, NodeOptions};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
+/// Waits until `node` has heard from `other` (its heartbeat says what it
+/// serves).
+async fn until_heard(node: &Node, other: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !node.nodes().iter().any(|name| name == other) {
+        assert!(Instant::now() < deadline, "no heartbeat from {other}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Two nodes on one nats-server; `a` serves a `Counter` as "counter".
 async fn two_nodes(nats: &NatsServer) -> (Node, Node, Server<Counter>) {
     let a = within(
@@ -223,5 +233,101 @@ async fn a_closed_node_fails_its_waiting_calls_with_noconnection() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     within(LIMIT, b.close()).await.expect("drains");
     let outcome = within(LIMIT, waiting).await.expect("the call returns");
+    assert_eq!(outcome, Err(CallError::Exited(ExitReason::NoConnection)));
+}
+
+#[tokio::test]
+async fn a_closed_node_fails_new_calls_at_once() {
+    let nats = NatsServer::start();
+    let (_a, b, _local) = two_nodes(&nats).await;
+    let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
+    assert_eq!(within(LIMIT, remote.value()).await, Ok(0));
+    within(LIMIT, b.close()).await.expect("drains");
+    let started = Instant::now();
+    assert_eq!(
+        within(LIMIT, remote.value()).await,
+        Err(CallError::Exited(ExitReason::NoConnection))
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "not after the timeout: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn calls_a_closing_node_has_taken_get_their_replies() {
+    let nats = NatsServer::start();
+    let (a, b, _local) = two_nodes(&nats).await;
+    let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
+    // One call in its handler when the close starts, one queued behind it.
+    let slow = tokio::spawn({
+        let remote = remote.clone();
+        async move { remote.slow(800).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let queued = tokio::spawn({
+        let remote = remote.clone();
+        async move { remote.increment(5).await }
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let started = Instant::now();
+    within(LIMIT, a.close()).await.expect("drains");
+    let took = started.elapsed();
+    eprintln!("close waited {took:?} for the calls it had taken");
+    assert_eq!(within(LIMIT, slow).await.expect("returns"), Ok(800));
+    assert_eq!(within(LIMIT, queued).await.expect("returns"), Ok(5));
+    assert!(took >= Duration::from_millis(400), "close waited: {took:?}");
+    assert!(took < DEFAULT_CALL_TIMEOUT, "within the bound: {took:?}");
+    // Once `b` has heard `a` leave, nobody serves the name.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while b.nodes().iter().any(|name| name == "a") {
+        assert!(Instant::now() < deadline, "b still lists a");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(within(LIMIT, remote.value()).await, Err(CallError::NoProc));
+}
+
+#[tokio::test]
+async fn a_server_stuck_in_a_call_does_not_hang_close() {
+    let nats = NatsServer::start();
+    let close_timeout = Duration::from_millis(300);
+    let a = within(
+        LIMIT,
+        Node::connect(
+            nats.url(),
+            NodeOptions::new("a")
+                .prefix("t")
+                .close_timeout(close_timeout),
+        ),
+    )
+    .await
+    .expect("a connects");
+    let b = within(
+        LIMIT,
+        Node::connect(nats.url(), NodeOptions::new("b").prefix("t")),
+    )
+    .await
+    .expect("b connects");
+    let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
+    within(LIMIT, a.serve("counter", &counter))
+        .await
+        .expect("serves");
+    let remote: Remote<Counter> = b
+        .remote::<Counter>("counter")
+        .expect("a valid name")
+        .with_timeout(Duration::from_secs(30));
+    // `b` knows that `a` serves the name, so it hears its caller leave.
+    until_heard(&b, "a").await;
+    let stuck = tokio::spawn(async move { remote.slow(20_000).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    within(LIMIT, a.close()).await.expect("drains");
+    let took = started.elapsed();
+    eprintln!("close gave up on a stuck call after {took:?} ({close_timeout:?} bound)");
+    assert!(took >= close_timeout, "{took:?}");
+    assert!(took < close_timeout + Duration::from_secs(2), "{took:?}");
+    // Only `a` served the name: its caller hears `a` leave.
+    let outcome = within(LIMIT, stuck).await.expect("returns");
     assert_eq!(outcome, Err(CallError::Exited(ExitReason::NoConnection)));
 }

@@ -11,7 +11,9 @@
 //!
 //! On the way out the subject is unsubscribed first, then the name is
 //! released with a revision-checked delete, which leaves alone a name
-//! another node has taken since.
+//! another node has taken since. When the name is let go on purpose
+//! (unregistered, or the node closes) the requests already routed here
+//! still reach the server and are answered.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,7 +84,13 @@ pub(super) async fn hold<T: RemoteServer>(
             },
         }
     };
-    if let Err(error) = subscriber.unsubscribe().await {
+    if matches!(why, NameLost::NodeStopped | NameLost::Unregistered) {
+        let limit = node.closing.timeout;
+        crate::closing::drain(&mut subscriber, limit, |message| {
+            serve::deliver(&node, &server, message);
+        })
+        .await;
+    } else if let Err(error) = subscriber.unsubscribe().await {
         tracing::debug!(name = %lease.name, %error, "unsubscribing a global name");
     }
     if !matches!(why, NameLost::Conflict { .. }) {

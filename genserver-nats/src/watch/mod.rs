@@ -447,27 +447,44 @@ pub(crate) async fn run_control(node: Weak<Inner>, mut control: async_nats::Subs
 }
 
 /// Answers the watch requests for `server`, served under a name, on
-/// `requests`; when it exits, tells its watchers why. Ends then, or when
-/// the connection closes.
+/// `requests`; when it exits, tells its watchers why. Ends then, when the
+/// node closes (its watchers hear it leave), or when the connection closes.
 pub(crate) async fn serve(
     node: Arc<Inner>,
     name: String,
     server: AnyServer,
     mut requests: async_nats::Subscriber,
 ) {
+    let serving = node.closing.serving();
     let exited = server.exited();
     tokio::pin!(exited);
+    let stopped = node.closing.stopped();
+    tokio::pin!(stopped);
+    let mut closing = false;
     let finished = loop {
         tokio::select! {
             biased;
             () = &mut exited => break true,
+            () = &mut stopped => {
+                let limit = node.closing.timeout;
+                crate::closing::drain(&mut requests, limit, |message| {
+                    answer(&node, &server, message);
+                })
+                .await;
+                closing = true;
+                break false;
+            }
             message = requests.next() => match message {
                 Some(message) => answer(&node, &server, message),
                 None => break false,
             },
         }
     };
-    node.liveness.not_serving(&name);
+    if !closing {
+        // A closing node lists the name until it leaves: its callers
+        // wait for the calls it has taken, and hear it leave.
+        node.liveness.not_serving(&name);
+    }
     let watchers = node.watches.lock_watched().take_server(server.id());
     if finished {
         let reason = server.exit_reason().unwrap_or(ExitReason::NoProc);
@@ -478,10 +495,17 @@ pub(crate) async fn serve(
             };
             send_control(&node, &watcher, &down);
         }
+    } else {
+        // The node closes or lost its connection: the other sides hear
+        // `NoConnection`, and so does this server from its links.
+        for (_, entry) in watchers {
+            entry.lost(ExitReason::NoConnection);
+        }
     }
     if let Err(error) = requests.unsubscribe().await {
         tracing::debug!(%name, %error, "unsubscribing the monitor requests");
     }
+    drop(serving);
 }
 
 /// One watch request: watched when the server is alive, else `NoProc`.

@@ -8,6 +8,7 @@
     reason = "shared by every test binary; `pub` keeps the servers' interfaces public"
 )]
 
+pub mod child;
 pub mod linker;
 pub mod servers;
 pub mod watcher;

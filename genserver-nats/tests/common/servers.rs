@@ -57,6 +57,16 @@ impl Counter {
         tokio::spawn(async move { reply.reply(format!("hello, {name}")) });
     }
 
+    /// Answers after `millis`, from a task: the server takes the next
+    /// message meanwhile.
+    #[call]
+    pub fn later(&mut self, reply: ReplyTo<u64>, millis: u64) {
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            reply.reply(millis);
+        });
+    }
+
     fn handle_info(&mut self, _msg: Info<()>) {}
 }
 
