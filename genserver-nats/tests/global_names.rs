@@ -391,3 +391,101 @@ async fn a_sigkilled_holders_name_is_taken_over_once_its_lease_ran_out() {
         .expect("held");
     assert_eq!(found.node, "b");
 }
+
+/// Names the global name the skewed contender tries for.
+const CONTENDED: &str = "GENSERVER_NATS_GLOBAL_CONTENDED";
+
+/// The node of another process whose wall clock is off by an hour: tries
+/// for the global name [`CONTENDED`] names, every 20 ms for 3 s or until
+/// it wins; then prints `ready`, holding it if it won. Does nothing in a
+/// normal test run.
+#[tokio::test]
+async fn child_skewed_contender_process() {
+    let Some(url) = child::url(CHILD_URL) else {
+        return;
+    };
+    let name = std::env::var(CONTENDED).expect("the name to contend for");
+    let node = Node::connect(url.as_str(), NodeOptions::new("skewed").prefix("t"))
+        .await
+        .expect("the child node connects");
+    let server = counter(3).await;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut won = None;
+    while won.is_none() && Instant::now() < deadline {
+        match node.register_global(&name, &server).await {
+            Ok(held) => won = Some(held),
+            Err(GlobalError::AlreadyRegistered { .. }) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(error) => panic!("{error}"),
+        }
+    }
+    child::ready();
+    child::linger().await;
+}
+
+#[tokio::test]
+async fn a_node_whose_clock_is_an_hour_ahead_does_not_take_a_live_name() {
+    let nats = NatsServer::start();
+    let a = node(&nats, "a").await;
+    let server = counter(1).await;
+    let held = within(
+        LIMIT,
+        a.register_global_with(
+            "contested",
+            &server,
+            GlobalOptions::new().lease(CHILD_LEASE),
+        ),
+    )
+    .await
+    .expect("registers");
+    // The contender's clock says the name was last written an hour ago:
+    // judged by it, the lease ran out long since. Judged by the NATS
+    // server's clock, it is refreshed every third of a lease.
+    let _skewed = ChildNode::start_with(
+        &nats,
+        "child_skewed_contender_process",
+        CHILD_URL,
+        Some("+1h"),
+        &[(CONTENDED, "contested")],
+    )
+    .await;
+    let found = within(LIMIT, a.global_holder("contested"))
+        .await
+        .expect("looks up")
+        .expect("held");
+    assert_eq!(found.node, "a", "the skewed node took a live name");
+    assert!(held.is_held(), "the holder kept its name");
+}
+
+#[tokio::test]
+async fn a_node_whose_clock_is_an_hour_behind_still_takes_over_a_dead_name() {
+    let nats = NatsServer::start();
+    let mut holder = ChildNode::start(&nats, "child_global_holder_process", CHILD_URL).await;
+    let b = node(&nats, "b").await;
+    let found = within(LIMIT, b.global_holder("leader"))
+        .await
+        .expect("looks up")
+        .expect("held");
+    assert_eq!(found.node, "child");
+    holder.kill();
+    // Judged by its own clock, the dead holder's last write is an hour in
+    // the future and would never grow old; by the NATS server's, its lease
+    // runs out as it should.
+    let _skewed = ChildNode::start_with(
+        &nats,
+        "child_skewed_contender_process",
+        CHILD_URL,
+        Some("-1h"),
+        &[(CONTENDED, "leader")],
+    )
+    .await;
+    let found = within(LIMIT, b.global_holder("leader"))
+        .await
+        .expect("looks up")
+        .expect("held");
+    assert_eq!(
+        found.node, "skewed",
+        "the dead holder's name was not taken over"
+    );
+}

@@ -38,15 +38,40 @@ impl ChildNode {
     /// Runs this test binary's test `entry` alone, with `env` set to
     /// `nats`' URL; returns once it printed `ready`.
     pub async fn start(nats: &NatsServer, entry: &str, env: &str) -> ChildNode {
+        ChildNode::start_with(nats, entry, env, None, &[]).await
+    }
+
+    /// [`start`](Self::start), with more variables in its environment and,
+    /// given a `clock` offset (`"+1h"`), its wall clock moved by that much
+    /// through libfaketime (its monotonic clock is left alone).
+    pub async fn start_with(
+        nats: &NatsServer,
+        entry: &str,
+        env: &str,
+        clock: Option<&str>,
+        vars: &[(&str, &str)],
+    ) -> ChildNode {
         let exe = std::env::current_exe().expect("the test binary's path");
-        let mut child = Command::new(exe)
+        let mut command = match clock {
+            None => Command::new(exe),
+            Some(offset) => {
+                let mut faked = Command::new("faketime");
+                faked
+                    .args(["-f", offset])
+                    .arg(exe)
+                    .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+                faked
+            }
+        };
+        let mut child = command
             .args(["--exact", entry, "--nocapture"])
             .env(env, nats.url())
+            .envs(vars.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("the test binary runs again");
+            .expect("the test binary runs again (under faketime: .ci/run installs it)");
         let stdout = child.stdout.take().expect("piped");
         let ready = tokio::task::spawn_blocking(move || {
             BufReader::new(stdout)
