@@ -119,6 +119,7 @@
 //! | `:pg.join`, `leave`, `get_members`, a send to each member | [`Node::join`], [`Membership::leave`], [`Node::members`], [`Node::broadcast`] |
 //! | `GenServer.multi_call`, `abcast` | [`Node::multi_call`], [`Node::abcast`] (over [`Node::nodes_serving`]) |
 //! | a pool of workers | [`Node::serve_pool`]: any member, through a NATS queue group |
+//! | `PartitionSupervisor` across machines | [`Node::serve_partition`], [`Node::partitioned`] → [`RemotePartitions::get`]`(&key)` |
 //!
 //! # Wire format
 //!
@@ -152,4 +153,5 @@ pub use gather::GatherError;
 pub use global::{DEFAULT_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions, NameLost};
 pub use groups::{Member, Membership};
 pub use node::{Node, NodeOptions};
+pub use pool::{PoolError, RemotePartitions};
 pub use watch::RemoteLink;

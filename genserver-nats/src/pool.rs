@@ -1,26 +1,35 @@
 //! Pools across machines: several nodes serve one name, and each request
-//! goes to one of them.
+//! goes to one of them; or a pool split by key, each key always to the
+//! same server.
 //!
 //! ```text
-//!  node c: remote::<T>("jobs").run(..) ──▶ <prefix>.srv.jobs (queue group "genserver")
-//!                                            ├─▶ node a's server   one of them,
-//!                                            └─▶ node b's server   per request
+//!  any member:   remote::<T>("jobs") ──▶ <prefix>.srv.jobs (queue group)
+//!                                          ├─▶ node a's server   one of them,
+//!                                          └─▶ node b's server   per request
+//!
+//!  partitioned:  partitioned::<T>("jobs", 4).get(&key)
+//!                  ──▶ <prefix>.srv.jobs.<fnv(key) % 4>   ──▶ the server of
+//!                                                             that partition
 //! ```
 //!
-//! This is an any-member pool: NATS picks a member per request at random,
-//! so load spreads without a balancer and
-//! a member that leaves simply stops being picked. Messages from one client
-//! keep their order only per member: two casts may go to two members.
+//! An any-member pool: NATS picks a member per request at random, so load
+//! spreads without a balancer and a member that leaves simply stops being
+//! picked. Messages from one client keep their order only per member: two
+//! casts may go to two members.
 //!
-//! A partitioned pool (`PartitionSupervisor`, a key always to the same
-//! member) is another thing: each partition is served under its own name
-//! (`jobs.0`, `jobs.1`, …) and the caller picks the name from the key
-//! (`remote::<T>(&format!("jobs.{}", hash(key) % n))`), so one key's
-//! messages go to one server, in order, and stop when it is down.
+//! A partitioned pool is `PartitionSupervisor` across machines: partition
+//! `i` is served under `<pool>.<i>` ([`Node::serve_partition`]), and the
+//! caller routes a key to its partition ([`RemotePartitions::get`]) by a
+//! hash that every build computes alike (FNV-1a over the key's `Hash`), so
+//! every node sends one key to one server, in order. While a partition is
+//! not served, its keys get `NoProc`.
 
-use genserver_core::{RemoteServer, Server};
+use std::fmt;
+use std::hash::{Hash, Hasher};
 
-use crate::error::ServeError;
+use genserver_core::{Remote, RemoteServer, Server};
+
+use crate::error::{InvalidName, ServeError, check_name};
 use crate::node::Node;
 
 impl Node {
@@ -34,5 +43,174 @@ impl Node {
         server: &Server<T>,
     ) -> Result<(), ServeError> {
         self.serve(pool, server).await
+    }
+
+    /// Serves `server` as partition `index` of the partitioned pool
+    /// `pool`, under the name `<pool>.<index>`. Callers reach it through
+    /// [`partitioned`](Self::partitioned), which routes each key to its
+    /// partition.
+    pub async fn serve_partition<T: RemoteServer>(
+        &self,
+        pool: &str,
+        index: usize,
+        server: &Server<T>,
+    ) -> Result<(), ServeError> {
+        check_name(pool).map_err(ServeError::InvalidName)?;
+        self.serve(&format!("{pool}.{index}"), server).await
+    }
+
+    /// A handle to the partitioned pool `pool` of `partitions` partitions,
+    /// served with [`serve_partition`](Self::serve_partition) on any nodes
+    /// (OTP's `{:via, PartitionSupervisor, {pool, key}}` across machines).
+    ///
+    /// ```no_run
+    /// # use genserver_core::prelude::*;
+    /// # use genserver_nats::Node;
+    /// # pub struct Counter { value: i64 }
+    /// # #[gen_server(remote)]
+    /// # impl Counter {
+    /// #     #[call]
+    /// #     pub fn increment(&mut self, by: i64) -> i64 { self.value += by; self.value }
+    /// #     fn handle_info(&mut self, _msg: Info<()>) {}
+    /// # }
+    /// # async fn demo(node: Node) -> Result<(), Box<dyn std::error::Error>> {
+    /// let counters = node.partitioned::<Counter>("counters", 8)?;
+    /// // Every call for "user-42", from any node, goes to one server.
+    /// counters.get("user-42").increment(1).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Errors: the name cannot be a subject token, or `partitions` is 0.
+    pub fn partitioned<T: RemoteServer>(
+        &self,
+        pool: &str,
+        partitions: usize,
+    ) -> Result<RemotePartitions<T>, PoolError> {
+        check_name(pool).map_err(PoolError::InvalidName)?;
+        if partitions == 0 {
+            return Err(PoolError::NoPartitions);
+        }
+        let handles = (0..partitions)
+            .map(|index| self.remote::<T>(&format!("{pool}.{index}")))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(PoolError::InvalidName)?;
+        Ok(RemotePartitions {
+            pool: pool.to_owned(),
+            handles,
+        })
+    }
+}
+
+/// Why [`Node::partitioned`] refused a pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PoolError {
+    /// The pool's name cannot be a subject token.
+    InvalidName(InvalidName),
+    /// A pool of no partitions routes no key.
+    NoPartitions,
+}
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PoolError::InvalidName(error) => error.fmt(f),
+            PoolError::NoPartitions => {
+                f.write_str("a partitioned pool needs at least one partition")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PoolError {}
+
+/// A partitioned pool across machines, as [`Node::partitioned`] returns
+/// it: one [`Remote`] handle per partition, and the routing of a key.
+pub struct RemotePartitions<T: RemoteServer> {
+    pool: String,
+    handles: Vec<Remote<T>>,
+}
+
+impl<T: RemoteServer> RemotePartitions<T> {
+    /// The handle of `key`'s partition.
+    pub fn get<K: Hash + ?Sized>(&self, key: &K) -> &Remote<T> {
+        &self.handles[self.partition_of(key)]
+    }
+
+    /// The partition of `key`: the same on every node and in every build.
+    pub fn partition_of<K: Hash + ?Sized>(&self, key: &K) -> usize {
+        let mut hasher = Fnv1a::default();
+        key.hash(&mut hasher);
+        (hasher.finish() % self.handles.len() as u64) as usize
+    }
+
+    /// The handle of partition `index`, if there is one.
+    pub fn get_partition(&self, index: usize) -> Option<&Remote<T>> {
+        self.handles.get(index)
+    }
+
+    /// How many partitions.
+    pub fn partitions(&self) -> usize {
+        self.handles.len()
+    }
+}
+
+impl<T: RemoteServer> Clone for RemotePartitions<T> {
+    fn clone(&self) -> Self {
+        RemotePartitions {
+            pool: self.pool.clone(),
+            handles: self.handles.clone(),
+        }
+    }
+}
+
+impl<T: RemoteServer> fmt::Debug for RemotePartitions<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemotePartitions")
+            .field("server", &T::NAME)
+            .field("pool", &self.pool)
+            .field("partitions", &self.handles.len())
+            .finish()
+    }
+}
+
+/// FNV-1a, 64 bits: unlike the standard hasher, its output is fixed by
+/// its definition, so two builds route a key alike.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_routing_hash_is_fnv1a() {
+        // The published FNV-1a test vectors.
+        for (input, expected) in [
+            (&b""[..], 0xcbf2_9ce4_8422_2325_u64),
+            (b"a", 0xaf63_dc4c_8601_ec8c),
+            (b"foobar", 0x8594_4171_f739_67e8),
+        ] {
+            let mut hasher = Fnv1a::default();
+            hasher.write(input);
+            assert_eq!(hasher.finish(), expected, "{input:?}");
+        }
     }
 }

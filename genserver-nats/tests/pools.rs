@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use common::servers::Counter;
 use common::{NatsServer, within};
-use genserver_nats::{Node, NodeOptions};
+use genserver_core::prelude::*;
+use genserver_nats::{Node, NodeOptions, PoolError};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -144,4 +145,75 @@ async fn a_pool_member_that_closes_mid_stream_loses_no_call() {
     assert!(served_by_b > 0, "b served");
     // Nothing reached `a` after its close returned.
     assert_eq!(within(LIMIT, on_a.value()).await, Ok(served_by_a));
+}
+
+#[tokio::test]
+async fn a_partitioned_pool_sends_each_key_to_one_server_from_every_node() {
+    let nats = NatsServer::start();
+    let (a, b, c, d) = (
+        node(&nats, "a").await,
+        node(&nats, "b").await,
+        node(&nats, "c").await,
+        node(&nats, "d").await,
+    );
+    // Partitions 0 and 1 on `a`, 2 and 3 on `b`.
+    let mut servers = Vec::new();
+    for index in 0..4 {
+        let server = Counter::start(Counter { value: 0 }).await.expect("starts");
+        let on = if index < 2 { &a } else { &b };
+        within(LIMIT, on.serve_partition("jobs", index, &server))
+            .await
+            .expect("serves");
+        servers.push(server);
+    }
+    let from_c = c.partitioned::<Counter>("jobs", 4).expect("a valid pool");
+    let from_d = d.partitioned::<Counter>("jobs", 4).expect("a valid pool");
+    assert_eq!(from_c.partitions(), 4);
+    // Key k adds k + 1 to its partition, half of them from each node.
+    let mut expected = [0_i64; 4];
+    for key in 0..100_u32 {
+        let index = from_c.partition_of(&key);
+        assert_eq!(index, from_d.partition_of(&key), "every node routes alike");
+        expected[index] += i64::from(key) + 1;
+        let via = if key % 2 == 0 { &from_c } else { &from_d };
+        within(LIMIT, via.get(&key).increment(i64::from(key) + 1))
+            .await
+            .expect("answered");
+    }
+    assert!(
+        expected.iter().all(|sum| *sum > 0),
+        "100 keys reach all 4 partitions: {expected:?}"
+    );
+    for (index, server) in servers.iter().enumerate() {
+        let value = within(LIMIT, server.value()).await.expect("answers");
+        assert_eq!(value, expected[index], "partition {index}");
+    }
+    // A partition nobody serves: its keys get NoProc at once.
+    within(LIMIT, servers[3].stop(ExitReason::Normal))
+        .await
+        .expect("stops");
+    let orphan = (0..100_u32)
+        .find(|key| from_c.partition_of(key) == 3)
+        .expect("a key of partition 3");
+    let started = Instant::now();
+    let mut outcome = within(LIMIT, from_c.get(&orphan).value()).await;
+    while outcome != Err(CallError::NoProc) && started.elapsed() < Duration::from_secs(2) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        outcome = within(LIMIT, from_c.get(&orphan).value()).await;
+    }
+    assert_eq!(outcome, Err(CallError::NoProc));
+}
+
+#[tokio::test]
+async fn a_pool_of_no_partitions_or_a_bad_name_is_refused() {
+    let nats = NatsServer::start();
+    let a = node(&nats, "a").await;
+    assert_eq!(
+        a.partitioned::<Counter>("jobs", 0).map(|_| ()),
+        Err(PoolError::NoPartitions)
+    );
+    assert!(matches!(
+        a.partitioned::<Counter>("a b", 2).map(|_| ()),
+        Err(PoolError::InvalidName(_))
+    ));
 }
