@@ -1,11 +1,27 @@
 //! Serving a local server under a name: requests arrive on its subject,
 //! are checked and decoded, and go to the server through its handle in
 //! the order they arrived; a call's reply goes back to the caller's inbox.
+//!
+//! ```text
+//!  subject ─▶ run: decode, queue at the server ─▶ server's task
+//!                  ▲                                    │ reply
+//!                  └── the calls it waits for ◀─────────┘
+//!             run: encode, publish (replies need no order: straight to
+//!                  the NATS client, see `Outbox::send_unordered`)
+//! ```
+//!
+//! [`run`] awaits the replies of the calls it queued itself, so that the
+//! replies that are ready together leave together (the NATS client then
+//! writes them in one go); [`deliver`], for the subjects served elsewhere,
+//! awaits each in a task.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use async_nats::Message;
+use async_nats::{Message, Subject};
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use genserver_core::{CallError, ClientHandle, RemoteServer, Server};
 
 use crate::codec::Postcard;
@@ -14,7 +30,8 @@ use crate::node::Inner;
 use crate::outbox::Outgoing;
 
 /// Delivers the requests arriving on `subscriber` to `server` until it
-/// exits or the connection closes; then stops serving its name.
+/// exits or the connection closes; then answers the calls still waiting
+/// (with how the server exited) and stops serving its name.
 pub(crate) async fn run<T: RemoteServer>(
     node: Arc<Inner>,
     server: Server<T>,
@@ -22,25 +39,65 @@ pub(crate) async fn run<T: RemoteServer>(
 ) {
     let exited = server.exited();
     tokio::pin!(exited);
+    let mut waiting = FuturesUnordered::new();
     loop {
         tokio::select! {
             biased;
             () = &mut exited => break,
+            Some((reply, outcome)) = waiting.next(), if !waiting.is_empty() => {
+                send_reply(&node, reply, outcome);
+            }
             message = subscriber.next() => match message {
-                Some(message) => deliver(&node, &server, message),
+                Some(message) => {
+                    if let Some(call) = accept(&node, &server, message) {
+                        waiting.push(call.answered());
+                    }
+                }
                 None => break,
             },
         }
+    }
+    while let Some((reply, outcome)) = waiting.next().await {
+        send_reply(&node, reply, outcome);
     }
     if let Err(error) = subscriber.unsubscribe().await {
         tracing::debug!(server = T::NAME, %error, "unsubscribing after the server exited");
     }
 }
 
+/// One request, its reply awaited in a task: see [`accept`].
+pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, message: Message) {
+    if let Some(call) = accept(node, server, message) {
+        let node = node.clone();
+        tokio::spawn(async move {
+            let (reply, outcome) = call.answered().await;
+            send_reply(&node, reply, outcome);
+        });
+    }
+}
+
+/// A call queued at the server, and where its reply goes.
+struct Queued {
+    reply: Subject,
+    /// `T::__serve`'s: the encoded reply.
+    call: Pin<Box<dyn Future<Output = Result<Vec<u8>, CallError>> + Send>>,
+}
+
+impl Queued {
+    /// The call's outcome, once it has one.
+    async fn answered(self) -> (Subject, Result<Vec<u8>, CallError>) {
+        (self.reply, self.call.await)
+    }
+}
+
 /// One request: refused with a typed error when it is not for a `T` of
 /// this version or does not decode; else queued at the server now, so
-/// requests keep their order, and its reply awaited in a task.
-pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, message: Message) {
+/// requests keep their order. A call comes back, to be awaited.
+fn accept<T: RemoteServer>(
+    node: &Arc<Inner>,
+    server: &Server<T>,
+    message: Message,
+) -> Option<Queued> {
     let Message {
         subject,
         reply,
@@ -52,31 +109,27 @@ pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, me
         Err(error) => {
             tracing::warn!(server = T::NAME, %subject, %error, "a request was refused");
             if let Some(reply) = reply {
-                let payload = frame::encode_reply(Err(CallError::Wire(error)), node.max_payload);
-                node.outbox.send(Outgoing {
-                    subject: reply,
-                    reply: None,
-                    payload: payload.into(),
-                });
+                send_reply(node, reply, Err(CallError::Wire(error)));
             }
-            return;
+            return None;
         }
     };
     let local = server.with_timeout(timeout);
-    let Some(call) = T::__serve::<Postcard>(ClientHandle::__handle(&*local), request) else {
-        return; // a cast, queued
-    };
+    // `None`: a cast, queued.
+    let call = T::__serve::<Postcard>(ClientHandle::__handle(&*local), request)?;
     let Some(reply) = reply else {
         tracing::warn!(server = T::NAME, %subject, "a call without a reply subject: its reply is dropped");
-        return;
+        return None;
     };
-    let (outbox, max) = (node.outbox.clone(), node.max_payload);
-    tokio::spawn(async move {
-        let payload = frame::encode_reply(call.await, max);
-        outbox.send(Outgoing {
-            subject: reply,
-            reply: None,
-            payload: payload.into(),
-        });
+    Some(Queued { reply, call })
+}
+
+/// A call's outcome, encoded, to the caller's inbox.
+fn send_reply(node: &Inner, reply: Subject, outcome: Result<Vec<u8>, CallError>) {
+    let payload = frame::encode_reply(outcome, node.max_payload);
+    node.outbox.send_unordered(Outgoing {
+        subject: reply,
+        reply: None,
+        payload: payload.into(),
     });
 }
