@@ -50,10 +50,10 @@
 //! # Calls, casts and order
 //!
 //! A call is a NATS request with the handle's timeout (5 s unless
-//! `with_timeout` says otherwise); a cast is a publish. Every message a
-//! node sends leaves through one queue, and a served name's requests are
-//! queued at its server in the order they arrived: messages from one node
-//! to one server arrive in the order they were sent.
+//! `with_timeout` says otherwise); a cast is a publish. Every call and
+//! cast a node sends leaves through one queue, and a served name's
+//! requests are queued at its server in the order they arrived: messages
+//! from one node to one server arrive in the order they were sent.
 //!
 //! # Errors
 //!

@@ -1,12 +1,20 @@
-//! The node's one ordered way out: every request, cast and reply is
-//! queued here and published by one task, in queue order. A cast followed
-//! by a call from the same client reaches the server in that order.
+//! The node's one ordered way out: every request and cast is queued here
+//! and published by one task, in queue order. A cast followed by a call
+//! from the same client reaches the server in that order.
+//!
+//! A reply needs no order with anything else the node sends: it goes
+//! straight to the NATS client when the client takes it without waiting
+//! ([`Outbox::send_unordered`]), which spares it a hand-off.
 
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use async_nats::{Client, Subject};
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::coop::unconstrained;
 
 /// A message to publish.
 pub(crate) struct Outgoing {
@@ -27,6 +35,7 @@ enum Item {
 #[derive(Clone)]
 pub(crate) struct Outbox {
     tx: mpsc::UnboundedSender<Item>,
+    client: Arc<Client>,
 }
 
 impl Outbox {
@@ -34,7 +43,9 @@ impl Outbox {
     /// `Outbox` is dropped.
     pub(crate) fn start(client: Client) -> Outbox {
         let (tx, mut rx) = mpsc::unbounded_channel::<Item>();
+        let publisher = client.clone();
         tokio::spawn(async move {
+            let client = publisher;
             while let Some(item) = rx.recv().await {
                 let out = match item {
                     Item::Out(out) => out,
@@ -60,7 +71,10 @@ impl Outbox {
                 }
             }
         });
-        Outbox { tx }
+        Outbox {
+            tx,
+            client: Arc::new(client),
+        }
     }
 
     /// Queues `out`; `false` once the node is closed.
@@ -76,5 +90,35 @@ impl Outbox {
             return false;
         }
         matches!(tokio::time::timeout(limit, flushed).await, Ok(Ok(())))
+    }
+
+    /// Publishes `out`, a message that needs no order (a reply), from this
+    /// task: on the NATS client's queue now if it has room (and outside
+    /// tokio's cooperative budget, which would refuse it on a busy task),
+    /// else from a task that waits for room. `held` is dropped once the
+    /// message is on the client's queue.
+    pub(crate) fn send_unordered(&self, out: Outgoing, held: impl Send + 'static) {
+        let client = self.client.clone();
+        let mut publish = Box::pin(unconstrained(async move {
+            client.publish(out.subject, out.payload).await
+        }));
+        match publish
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(sent) => published(sent),
+            Poll::Pending => {
+                tokio::spawn(async move {
+                    published(publish.await);
+                    drop(held);
+                });
+            }
+        }
+    }
+}
+
+fn published(sent: Result<(), async_nats::PublishError>) {
+    if let Err(error) = sent {
+        tracing::warn!(%error, "a reply could not be published");
     }
 }

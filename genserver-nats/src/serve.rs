@@ -1,60 +1,129 @@
 //! Serving a local server under a name: requests arrive on its subject,
 //! are checked and decoded, and go to the server through its handle in
 //! the order they arrived; a call's reply goes back to the caller's inbox.
+//!
+//! ```text
+//!  subject ─▶ run: decode, queue at the server ─▶ server's task
+//!                  ▲                                    │ reply
+//!                  └── the calls it waits for ◀─────────┘
+//!             run: encode, publish (replies need no order: straight to
+//!                  the NATS client, see `Outbox::send_unordered`)
+//! ```
+//!
+//! [`run`] awaits the replies of the calls it queued itself, so that the
+//! replies that are ready together leave together (the NATS client then
+//! writes them in one go); [`deliver`], for the subjects served elsewhere,
+//! awaits each in a task. Every call is counted until its reply is
+//! published, for a closing node to wait for (`closing.rs`).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use async_nats::Message;
+use async_nats::{Message, Subject};
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use genserver_core::{CallError, ClientHandle, RemoteServer, Server};
 
+use crate::closing::Counted;
 use crate::codec::Postcard;
 use crate::frame;
 use crate::node::Inner;
 use crate::outbox::Outgoing;
 
 /// Delivers the requests arriving on `subscriber` to `server` until it
-/// exits or the connection closes; then stops serving its name. When the
-/// node closes, it stops taking requests and delivers those already
-/// routed here (see `closing.rs`).
+/// exits or the connection closes; then answers the calls still waiting
+/// (with how the server exited) and stops serving its name. When the node
+/// closes, it stops taking requests, delivers those already routed here
+/// and answers them (see `closing.rs`).
 pub(crate) async fn run<T: RemoteServer>(
     node: Arc<Inner>,
     server: Server<T>,
     mut subscriber: async_nats::Subscriber,
 ) {
-    let _serving = node.closing.serving();
+    let serving = node.closing.serving();
     let exited = server.exited();
     tokio::pin!(exited);
     let stopped = node.closing.stopped();
     tokio::pin!(stopped);
+    let mut waiting = FuturesUnordered::new();
+    let mut closing = false;
     loop {
         tokio::select! {
             biased;
             () = &mut exited => break,
             () = &mut stopped => {
                 let limit = node.closing.timeout;
-                crate::closing::drain(&mut subscriber, limit, |message| {
-                    deliver(&node, &server, message);
+                // Held as `&mut`: a shared borrow would ask the calls to be `Sync`.
+                let (taken, node, server) = (&mut waiting, &node, &server);
+                crate::closing::drain(&mut subscriber, limit, move |message| {
+                    if let Some(call) = accept(node, server, message) {
+                        taken.push(call.answered());
+                    }
                 })
                 .await;
-                return;
+                closing = true;
+                break;
+            }
+            Some((reply, outcome, held)) = waiting.next(), if !waiting.is_empty() => {
+                send_reply(&node, reply, outcome, held);
             }
             message = subscriber.next() => match message {
-                Some(message) => deliver(&node, &server, message),
+                Some(message) => {
+                    if let Some(call) = accept(&node, &server, message) {
+                        waiting.push(call.answered());
+                    }
+                }
                 None => break,
             },
         }
     }
-    if let Err(error) = subscriber.unsubscribe().await {
+    if !closing && let Err(error) = subscriber.unsubscribe().await {
         tracing::debug!(server = T::NAME, %error, "unsubscribing after the server exited");
+    }
+    // The subscription is let go of: a closing node may go on.
+    drop(serving);
+    // Each bounded by its caller's timeout, which the local call carries.
+    while let Some((reply, outcome, held)) = waiting.next().await {
+        send_reply(&node, reply, outcome, held);
+    }
+}
+
+/// One request, its reply awaited in a task: see [`accept`].
+pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, message: Message) {
+    if let Some(call) = accept(node, server, message) {
+        let node = node.clone();
+        tokio::spawn(async move {
+            let (reply, outcome, held) = call.answered().await;
+            send_reply(&node, reply, outcome, held);
+        });
+    }
+}
+
+/// A call queued at the server, where its reply goes, and its place in
+/// the count of calls in flight.
+struct Queued {
+    reply: Subject,
+    /// `T::__serve`'s: the encoded reply.
+    call: Pin<Box<dyn Future<Output = Result<Vec<u8>, CallError>> + Send>>,
+    in_flight: Counted,
+}
+
+impl Queued {
+    /// The call's outcome, once it has one.
+    async fn answered(self) -> (Subject, Result<Vec<u8>, CallError>, Counted) {
+        (self.reply, self.call.await, self.in_flight)
     }
 }
 
 /// One request: refused with a typed error when it is not for a `T` of
 /// this version or does not decode; else queued at the server now, so
-/// requests keep their order, and its reply awaited in a task (counted
-/// until the reply is queued, for a closing node to wait for).
-pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, message: Message) {
+/// requests keep their order. A call comes back, to be awaited.
+fn accept<T: RemoteServer>(
+    node: &Arc<Inner>,
+    server: &Server<T>,
+    message: Message,
+) -> Option<Queued> {
     let Message {
         subject,
         reply,
@@ -66,34 +135,41 @@ pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, me
         Err(error) => {
             tracing::warn!(server = T::NAME, %subject, %error, "a request was refused");
             if let Some(reply) = reply {
-                let payload = frame::encode_reply(Err(CallError::Wire(error)), node.max_payload);
-                node.outbox.send(Outgoing {
-                    subject: reply,
-                    reply: None,
-                    payload: payload.into(),
-                });
+                let in_flight = node.closing.call();
+                send_reply(node, reply, Err(CallError::Wire(error)), in_flight);
             }
-            return;
+            return None;
         }
     };
     let local = server.with_timeout(timeout);
-    let Some(call) = T::__serve::<Postcard>(ClientHandle::__handle(&*local), request) else {
-        return; // a cast, queued
-    };
+    // `None`: a cast, queued.
+    let call = T::__serve::<Postcard>(ClientHandle::__handle(&*local), request)?;
     let Some(reply) = reply else {
         tracing::warn!(server = T::NAME, %subject, "a call without a reply subject: its reply is dropped");
-        return;
+        return None;
     };
-    let (outbox, max) = (node.outbox.clone(), node.max_payload);
-    let in_flight = node.closing.call();
-    tokio::spawn(async move {
-        // Bounded by the caller's timeout, which the local call carries.
-        let payload = frame::encode_reply(call.await, max);
-        outbox.send(Outgoing {
+    Some(Queued {
+        reply,
+        call,
+        in_flight: node.closing.call(),
+    })
+}
+
+/// A call's outcome, encoded, to the caller's inbox; `in_flight` counts
+/// it until it is on the NATS client's queue.
+fn send_reply(
+    node: &Inner,
+    reply: Subject,
+    outcome: Result<Vec<u8>, CallError>,
+    in_flight: Counted,
+) {
+    let payload = frame::encode_reply(outcome, node.max_payload);
+    node.outbox.send_unordered(
+        Outgoing {
             subject: reply,
             reply: None,
             payload: payload.into(),
-        });
-        drop(in_flight);
-    });
+        },
+        in_flight,
+    );
 }
