@@ -55,6 +55,12 @@
 //! requests are queued at its server in the order they arrived: messages
 //! from one node to one server arrive in the order they were sent.
 //!
+//! A cast is dropped, as one to a dead server is, when this node has no
+//! connection, or when its outgoing queue holds
+//! [`max_queued_bytes`](NodeOptions::max_queued_bytes) (64 MiB): a flood
+//! of casts towards a connection that cannot keep up is bounded, and
+//! counted ([`Node::dropped_casts`]).
+//!
 //! # Errors
 //!
 //! The same [`CallError`](genserver_core::CallError)s as a local call:

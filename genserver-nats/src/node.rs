@@ -12,7 +12,7 @@ use crate::closing::{self, Closing};
 use crate::error::{ConnectError, InvalidName, ServeError, check_name};
 use crate::inbox::Inbox;
 use crate::liveness::{self, Liveness, Timing};
-use crate::outbox::Outbox;
+use crate::outbox::{self, Outbox};
 use crate::serve;
 use crate::target::NatsTarget;
 use crate::watch::{self, Watches};
@@ -29,6 +29,7 @@ pub struct NodeOptions {
     connect: ConnectOptions,
     timing: Timing,
     close_timeout: Duration,
+    max_queued_bytes: usize,
 }
 
 impl NodeOptions {
@@ -41,6 +42,7 @@ impl NodeOptions {
             connect: ConnectOptions::new(),
             timing: Timing::default(),
             close_timeout: closing::DEFAULT_CLOSE_TIMEOUT,
+            max_queued_bytes: outbox::DEFAULT_MAX_QUEUED_BYTES,
         }
     }
 
@@ -70,6 +72,16 @@ impl NodeOptions {
         self
     }
 
+    /// How many payload bytes may wait in the node's outgoing queue before
+    /// casts are dropped: 64 MiB by default. The queue grows while the
+    /// NATS client cannot keep up (a slow or silent connection); calls
+    /// wait for their replies and cannot flood it, casts could. A dropped
+    /// cast is counted ([`Node::dropped_casts`]) and logged.
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
+        self.max_queued_bytes = bytes;
+        self
+    }
+
     /// The cluster's subject prefix: nodes with the same prefix reach each
     /// other's servers; other prefixes share the NATS server, not names.
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
@@ -94,6 +106,7 @@ impl fmt::Debug for NodeOptions {
             .field("heartbeat_interval", &self.timing.interval)
             .field("down_after", &self.timing.down_after)
             .field("close_timeout", &self.close_timeout)
+            .field("max_queued_bytes", &self.max_queued_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -171,7 +184,7 @@ impl Node {
         let inner = Arc::new(Inner {
             name: options.name,
             prefix: options.prefix,
-            outbox: Outbox::start(client.clone()),
+            outbox: Outbox::start(client.clone(), options.max_queued_bytes),
             client,
             inbox,
             max_payload,
@@ -193,6 +206,19 @@ impl Node {
     /// The NATS client underneath, for what this crate does not do.
     pub fn client(&self) -> &async_nats::Client {
         &self.inner.client
+    }
+
+    /// The payload bytes this node has queued and not yet handed to the
+    /// NATS client (`mailbox_len` for the way out).
+    pub fn queued_bytes(&self) -> usize {
+        self.inner.outbox.queued_bytes()
+    }
+
+    /// The casts through this node dropped since it started: its
+    /// connection was lost, or its outgoing queue was full
+    /// ([`NodeOptions::max_queued_bytes`]).
+    pub fn dropped_casts(&self) -> u64 {
+        self.inner.outbox.dropped_casts()
     }
 
     /// Serves `server` under `name` to every node of the cluster, until it

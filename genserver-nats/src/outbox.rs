@@ -5,9 +5,22 @@
 //! A reply needs no order with anything else the node sends: it goes
 //! straight to the NATS client when the client takes it without waiting
 //! ([`Outbox::send_unordered`]), which spares it a hand-off.
+//!
+//! # A bound for casts
+//!
+//! While the NATS client cannot keep up (a slow or silent connection), the
+//! queue grows. Calls cannot flood it (each waits for its reply, within
+//! its timeout), casts can: a cast that would take the bytes queued past
+//! the node's limit ([`NodeOptions::max_queued_bytes`], 64 MiB) is
+//! dropped, as a cast to a server that cannot be reached is, counted
+//! ([`Node::dropped_casts`]) and logged at 1, 2, 4, 8, … drops.
+//!
+//! [`NodeOptions::max_queued_bytes`]: crate::NodeOptions::max_queued_bytes
+//! [`Node::dropped_casts`]: crate::Node::dropped_casts
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -36,14 +49,35 @@ enum Item {
 pub(crate) struct Outbox {
     tx: mpsc::UnboundedSender<Item>,
     client: Arc<Client>,
+    counts: Arc<Counts>,
 }
+
+/// What is queued, and what was refused.
+struct Counts {
+    /// The payload bytes queued and not yet handed to the client.
+    queued: AtomicUsize,
+    /// The most bytes a cast may find queued.
+    limit: usize,
+    /// The casts dropped since the start.
+    dropped: AtomicU64,
+}
+
+/// The default bound on the bytes queued for casts to find room.
+pub(crate) const DEFAULT_MAX_QUEUED_BYTES: usize = 64 * 1024 * 1024;
 
 impl Outbox {
     /// Starts the task that publishes through `client`; it ends when every
-    /// `Outbox` is dropped.
-    pub(crate) fn start(client: Client) -> Outbox {
+    /// `Outbox` is dropped. Casts find room while fewer than `limit` bytes
+    /// are queued.
+    pub(crate) fn start(client: Client, limit: usize) -> Outbox {
         let (tx, mut rx) = mpsc::unbounded_channel::<Item>();
         let publisher = client.clone();
+        let counts = Arc::new(Counts {
+            queued: AtomicUsize::new(0),
+            limit,
+            dropped: AtomicU64::new(0),
+        });
+        let queued = counts.clone();
         tokio::spawn(async move {
             let client = publisher;
             while let Some(item) = rx.recv().await {
@@ -58,6 +92,7 @@ impl Outbox {
                     }
                 };
                 let subject = out.subject.clone();
+                let size = out.payload.len();
                 let sent = match out.reply {
                     Some(reply) => {
                         client
@@ -66,6 +101,7 @@ impl Outbox {
                     }
                     None => client.publish(out.subject, out.payload).await,
                 };
+                queued.queued.fetch_sub(size, Ordering::Relaxed);
                 if let Err(error) = sent {
                     tracing::warn!(%subject, %error, "a message could not be published");
                 }
@@ -74,12 +110,53 @@ impl Outbox {
         Outbox {
             tx,
             client: Arc::new(client),
+            counts,
         }
     }
 
     /// Queues `out`; `false` once the node is closed.
     pub(crate) fn send(&self, out: Outgoing) -> bool {
-        self.tx.send(Item::Out(out)).is_ok()
+        self.counts
+            .queued
+            .fetch_add(out.payload.len(), Ordering::Relaxed);
+        let size = out.payload.len();
+        match self.tx.send(Item::Out(out)) {
+            Ok(()) => true,
+            Err(_) => {
+                self.counts.queued.fetch_sub(size, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    /// Queues a cast if the bytes queued leave room for it; else drops it
+    /// (see the module's docs). `false` when dropped.
+    pub(crate) fn send_cast(&self, out: Outgoing) -> bool {
+        let size = out.payload.len();
+        let queued = self.counts.queued.load(Ordering::Relaxed);
+        if queued.saturating_add(size) > self.counts.limit {
+            self.dropped(&out.subject, "the node's outgoing queue is full");
+            return false;
+        }
+        self.send(out)
+    }
+
+    /// Counts a dropped cast, and logs it at 1, 2, 4, 8, … drops.
+    pub(crate) fn dropped(&self, subject: &Subject, why: &str) {
+        let dropped = self.counts.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        if dropped.is_power_of_two() {
+            tracing::warn!(%subject, dropped, "a cast was dropped: {why}");
+        }
+    }
+
+    /// The payload bytes queued and not yet handed to the NATS client.
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.counts.queued.load(Ordering::Relaxed)
+    }
+
+    /// The casts dropped since the node started.
+    pub(crate) fn dropped_casts(&self) -> u64 {
+        self.counts.dropped.load(Ordering::Relaxed)
     }
 
     /// Waits until everything queued so far is published and written to

@@ -60,9 +60,17 @@ impl<T: RemoteServer> RemoteTarget<T> for NatsTarget<T> {
 
     fn cast(&self, message: T::Message) {
         let (request, _) = T::__to_wire::<Postcard>(message);
+        // A cast to a node that cannot be reached is dropped, as one to a
+        // dead server is; queued, it would only grow the outbox.
+        if !self.node.liveness.connected() {
+            self.node
+                .outbox
+                .dropped(&self.subject, "the connection to NATS is lost");
+            return;
+        }
         match self.payload(&request, Duration::ZERO) {
             Ok(payload) => {
-                self.node.outbox.send(Outgoing {
+                self.node.outbox.send_cast(Outgoing {
                     subject: self.subject.clone(),
                     reply: None,
                     payload: payload.into(),

@@ -45,6 +45,12 @@ impl Counter {
         bytes
     }
 
+    /// Adds the length of `bytes`: a cast with a payload.
+    #[cast]
+    pub fn add_len(&mut self, bytes: Vec<u8>) {
+        self.value += bytes.len() as i64;
+    }
+
     /// A reply of `len` bytes.
     #[call]
     pub fn filled(&self, len: u32) -> Vec<u8> {
