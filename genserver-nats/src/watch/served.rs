@@ -1,0 +1,205 @@
+//! The serving side of monitors and links: the watches other nodes hold
+//! on this node's served servers, the answers to their requests, and what
+//! they hear when a served server exits.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use async_nats::Message;
+use futures_util::StreamExt;
+use genserver_core::{AnyServer, Codec, ExitReason, ServerId};
+
+use super::{Answer, Control, Kind, Request, VERSION, send_control};
+use crate::codec::Postcard;
+use crate::error::check_name;
+use crate::node::Inner;
+use crate::outbox::Outgoing;
+
+/// The remote watches of this node's served servers, by (watcher
+/// instance, wire id), and by server, so that a server's exit finds its
+/// own in O(its watches).
+#[derive(Default)]
+pub(super) struct WatchedTable {
+    entries: HashMap<(String, u64), Watched>,
+    by_server: HashMap<ServerId, HashSet<(String, u64)>>,
+}
+
+impl WatchedTable {
+    pub(super) fn insert(&mut self, key: (String, u64), entry: Watched) {
+        self.by_server
+            .entry(entry.server.id())
+            .or_default()
+            .insert(key.clone());
+        if let Some(old) = self.entries.insert(key.clone(), entry) {
+            // A watcher reusing an id for another server: keep one index.
+            self.unindex(old.server.id(), &key);
+        }
+    }
+
+    pub(super) fn remove(&mut self, key: &(String, u64)) -> Option<Watched> {
+        let entry = self.entries.remove(key)?;
+        self.unindex(entry.server.id(), key);
+        Some(entry)
+    }
+
+    fn unindex(&mut self, server: ServerId, key: &(String, u64)) {
+        if let Some(keys) = self.by_server.get_mut(&server) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.by_server.remove(&server);
+            }
+        }
+    }
+
+    /// Takes out every watch of `server`.
+    pub(super) fn take_server(&mut self, server: ServerId) -> Vec<((String, u64), Watched)> {
+        let keys = self.by_server.remove(&server).unwrap_or_default();
+        keys.into_iter()
+            .filter_map(|key| self.entries.remove(&key).map(|entry| (key, entry)))
+            .collect()
+    }
+
+    /// Takes out the watches `take` selects (a scan: for a node's death or
+    /// the connection's loss, not per message).
+    pub(super) fn take_if(
+        &mut self,
+        take: impl Fn(&(String, u64), &Watched) -> bool,
+    ) -> Vec<((String, u64), Watched)> {
+        let keys: Vec<(String, u64)> = self
+            .entries
+            .iter()
+            .filter(|(key, entry)| take(key, entry))
+            .map(|(key, _)| key.clone())
+            .collect();
+        keys.into_iter()
+            .filter_map(|key| self.remove(&key).map(|entry| (key, entry)))
+            .collect()
+    }
+}
+
+/// A served server watched from another node.
+pub(super) struct Watched {
+    pub(super) server: AnyServer,
+    /// For a link: the identity of the linked server on the other node.
+    pub(super) link: Option<ServerId>,
+}
+
+impl Watched {
+    /// The other side is gone: a link's exit signal, with `reason`.
+    pub(super) fn lost(self, reason: ExitReason) {
+        if let Some(from) = self.link {
+            self.server.__exit_signal(from, reason);
+        }
+    }
+}
+
+/// Answers the watch requests for `server`, served under a name, on
+/// `requests`; when it exits, tells its watchers why. Ends then, when the
+/// node closes (its watchers hear it leave), or when the connection closes.
+pub(crate) async fn serve(
+    node: Arc<Inner>,
+    name: String,
+    server: AnyServer,
+    mut requests: async_nats::Subscriber,
+) {
+    let serving = node.closing.serving();
+    let exited = server.exited();
+    tokio::pin!(exited);
+    let stopped = node.closing.stopped();
+    tokio::pin!(stopped);
+    let mut closing = false;
+    let finished = loop {
+        tokio::select! {
+            biased;
+            () = &mut exited => break true,
+            () = &mut stopped => {
+                let limit = node.closing.timeout;
+                crate::closing::drain(&mut requests, limit, |message| {
+                    answer(&node, &server, message);
+                })
+                .await;
+                closing = true;
+                break false;
+            }
+            message = requests.next() => match message {
+                Some(message) => answer(&node, &server, message),
+                None => break false,
+            },
+        }
+    };
+    if !closing {
+        // A closing node lists the name until it leaves: its callers
+        // wait for the calls it has taken, and hear it leave.
+        node.liveness.not_serving(&name);
+    }
+    let watchers = node.watches.lock_watched().take_server(server.id());
+    if finished {
+        let reason = server.exit_reason().unwrap_or(ExitReason::NoProc);
+        for ((watcher, id), _) in watchers {
+            let down = Control::Down {
+                id,
+                reason: (&reason).into(),
+            };
+            send_control(&node, &watcher, &down);
+        }
+    } else {
+        // The node closes or lost its connection: the other sides hear
+        // `NoConnection`, and so does this server from its links.
+        for (_, entry) in watchers {
+            entry.lost(ExitReason::NoConnection);
+        }
+    }
+    if let Err(error) = requests.unsubscribe().await {
+        tracing::debug!(%name, %error, "unsubscribing the monitor requests");
+    }
+    drop(serving);
+}
+
+/// One watch request: watched when the server is alive, else `NoProc`.
+fn answer(node: &Inner, server: &AnyServer, message: Message) {
+    let Some(reply) = message.reply else { return };
+    let answer = match Postcard::decode::<Request>(&message.payload) {
+        Ok(request)
+            if request.version == VERSION
+                && check_name(&request.watcher).is_ok()
+                && check_name(&request.node).is_ok() =>
+        {
+            // The watcher's node is watched for its death from now on.
+            node.liveness.heard_from(&request.watcher, &request.node);
+            let link = (request.kind == Kind::Link).then(|| ServerId::__remote(&request.node));
+            // Under the lock: an exit either finds this entry or is seen here.
+            let mut watched = node.watches.lock_watched();
+            if server.is_alive() {
+                let entry = Watched {
+                    server: server.clone(),
+                    link,
+                };
+                watched.insert((request.watcher, request.id), entry);
+                Answer::Watching {
+                    node: node.name().to_owned(),
+                    instance: node.liveness.instance.clone(),
+                }
+            } else {
+                Answer::NoProc
+            }
+        }
+        Ok(_) => {
+            tracing::warn!("a monitor request of another version was refused");
+            return;
+        }
+        Err(error) => {
+            tracing::warn!(%error, "a malformed monitor request was refused");
+            return;
+        }
+    };
+    match Postcard::encode(&answer) {
+        Ok(payload) => {
+            node.outbox.send(Outgoing {
+                subject: reply,
+                reply: None,
+                payload: payload.into(),
+            });
+        }
+        Err(error) => tracing::warn!(%error, "a monitor answer could not be encoded"),
+    }
+}
