@@ -78,8 +78,17 @@ pub(crate) async fn run<T: RemoteServer>(
             },
         }
     }
-    if !closing && let Err(error) = subscriber.unsubscribe().await {
-        tracing::debug!(server = T::NAME, %error, "unsubscribing after the server exited");
+    if !closing {
+        // The server exited: the requests already routed here get their
+        // answer (`NoProc`, at once) rather than their caller's timeout.
+        let limit = node.closing.timeout;
+        let (taken, node, server) = (&mut waiting, &node, &server);
+        crate::closing::drain(&mut subscriber, limit, move |message| {
+            if let Some(call) = accept(node, server, message) {
+                taken.push(call.answered());
+            }
+        })
+        .await;
     }
     // The subscription is let go of: a closing node may go on.
     drop(serving);

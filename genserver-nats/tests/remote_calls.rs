@@ -331,3 +331,42 @@ async fn a_server_stuck_in_a_call_does_not_hang_close() {
     let outcome = within(LIMIT, stuck).await.expect("returns");
     assert_eq!(outcome, Err(CallError::Exited(ExitReason::NoConnection)));
 }
+
+#[tokio::test]
+async fn calls_routed_to_a_server_as_it_exits_get_an_answer_not_their_timeout() {
+    let nats = NatsServer::start();
+    let (_a, b, local) = two_nodes(&nats).await;
+    // A timeout far beyond the test's bound: a caller left waiting shows.
+    let remote: Remote<Counter> = b
+        .remote::<Counter>("counter")
+        .expect("a valid name")
+        .with_timeout(Duration::from_secs(30));
+    // 32 callers call without pause while the server stops under them.
+    let callers: Vec<_> = (0..32)
+        .map(|_| {
+            let remote = remote.clone();
+            tokio::spawn(async move {
+                loop {
+                    match remote.increment(1).await {
+                        Ok(_) => {}
+                        Err(error) => break error,
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    within(LIMIT, local.stop(ExitReason::Normal))
+        .await
+        .expect("stops");
+    for caller in callers {
+        let error = within(LIMIT, caller).await.expect("the caller ends");
+        assert!(
+            matches!(
+                error,
+                CallError::NoProc | CallError::Exited(ExitReason::Normal)
+            ),
+            "{error:?}"
+        );
+    }
+}

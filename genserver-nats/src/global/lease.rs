@@ -84,15 +84,14 @@ pub(super) async fn hold<T: RemoteServer>(
             },
         }
     };
-    if matches!(why, NameLost::NodeStopped | NameLost::Unregistered) {
-        let limit = node.closing.timeout;
-        crate::closing::drain(&mut subscriber, limit, |message| {
-            serve::deliver(&node, &server, message);
-        })
-        .await;
-    } else if let Err(error) = subscriber.unsubscribe().await {
-        tracing::debug!(name = %lease.name, %error, "unsubscribing a global name");
-    }
+    // Whatever ended it, the requests already routed here get an answer
+    // (from the server, or `NoProc` once it has exited), not their
+    // caller's timeout.
+    let limit = node.closing.timeout;
+    crate::closing::drain(&mut subscriber, limit, |message| {
+        serve::deliver(&node, &server, message);
+    })
+    .await;
     if !matches!(why, NameLost::Conflict { .. }) {
         let release = registry.table.release(&lease.name, lease.revision);
         match tokio::time::timeout(lease.lease, release).await {
