@@ -29,6 +29,8 @@ pub enum ConnectError {
     Nats(async_nats::ConnectError),
     /// The node's inbox could not be subscribed to.
     Subscribe(async_nats::SubscribeError),
+    /// The nats-server did not confirm the node's subscriptions.
+    Confirm(async_nats::RequestError),
 }
 
 impl fmt::Display for ConnectError {
@@ -37,6 +39,9 @@ impl fmt::Display for ConnectError {
             ConnectError::InvalidName(error) => error.fmt(f),
             ConnectError::Nats(error) => write!(f, "cannot connect to NATS: {error}"),
             ConnectError::Subscribe(error) => write!(f, "cannot subscribe to the inbox: {error}"),
+            ConnectError::Confirm(error) => {
+                write!(f, "the node's subscriptions were not confirmed: {error}")
+            }
         }
     }
 }
@@ -47,6 +52,7 @@ impl std::error::Error for ConnectError {
             ConnectError::InvalidName(error) => Some(error),
             ConnectError::Nats(error) => Some(error),
             ConnectError::Subscribe(error) => Some(error),
+            ConnectError::Confirm(error) => Some(error),
         }
     }
 }

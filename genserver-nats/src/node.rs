@@ -193,6 +193,9 @@ impl Node {
             closing: Closing::new(options.close_timeout),
             global: tokio::sync::OnceCell::new(),
         });
+        // Once the nats-server has the subscriptions, no heartbeat, reply
+        // or control message sent after `connect` returns is missed.
+        inner.confirm().await.map_err(ConnectError::Confirm)?;
         tokio::spawn(liveness::run(Arc::downgrade(&inner), heartbeats));
         tokio::spawn(watch::run_control(Arc::downgrade(&inner), control));
         Ok(Node { inner })
