@@ -251,3 +251,20 @@ async fn a_closed_linking_node_is_an_exit_noconnection_for_the_served_server() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn unlink_before_the_serving_node_answered_removes_the_link_there_too() {
+    let nats = NatsServer::start();
+    let (_a, b, counter, linker, _exits) = counter_and_linker(&nats, false).await;
+    // Unlinked at once, while the link request is still on its way.
+    let link = within(LIMIT, linker.link("counter".into()))
+        .await
+        .expect("the linker answers")
+        .expect("a valid name");
+    assert_eq!(within(LIMIT, linker.unlink(link)).await, Ok(true));
+    settle().await;
+    // The unlinked node leaves: the served counter hears nothing of it.
+    within(LIMIT, b.close()).await.expect("drains");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(counter.is_alive(), "{:?}", exit_reason(&counter));
+}

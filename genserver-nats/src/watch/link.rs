@@ -107,10 +107,15 @@ impl Node {
             }
         };
         let Some(watch) = removed else { return false };
-        if let WatchKind::Link(Some(task)) = &watch.kind {
-            task.abort();
+        // Once the serving node answered, it forgets the link, and the task
+        // waiting for the local server's exit is not needed. Before, the
+        // task, on the answer, finds the link gone and tells it to forget.
+        if let Some(node) = watch.node.as_deref() {
+            if let WatchKind::Link(Some(task)) = &watch.kind {
+                task.abort();
+            }
+            forget(inner, link.id, Some(node));
         }
-        forget(inner, link.id, watch.node.as_deref());
         true
     }
 }
