@@ -10,10 +10,18 @@
 //!
 //! While the NATS client cannot keep up (a slow or silent connection), the
 //! queue grows. Calls cannot flood it (each waits for its reply, within
-//! its timeout), casts can: a cast that would take the bytes queued past
+//! its timeout), casts can: a cast that would take the bytes held past
 //! the node's limit ([`NodeOptions::max_queued_bytes`], 64 MiB) is
 //! dropped, as a cast to a server that cannot be reached is, counted
 //! ([`Node::dropped_casts`]) and logged at 1, 2, 4, 8, … drops.
+//!
+//! The bytes held are those queued here and those handed to the NATS
+//! client but not known to be written: the client takes up to 2 048
+//! messages of any size before it makes a sender wait. So the publishing
+//! task flushes the client once a quarter of the limit was handed to it
+//! since the last flush, and counts those bytes until the flush returns
+//! (the client has written them); a stalled connection stalls the flush,
+//! and the casts behind it find the node full.
 //!
 //! [`NodeOptions::max_queued_bytes`]: crate::NodeOptions::max_queued_bytes
 //! [`Node::dropped_casts`]: crate::Node::dropped_casts
@@ -56,6 +64,8 @@ pub(crate) struct Outbox {
 struct Counts {
     /// The payload bytes queued and not yet handed to the client.
     queued: AtomicUsize,
+    /// The payload bytes handed to the client since its last flush.
+    unflushed: AtomicUsize,
     /// The most bytes a cast may find queued.
     limit: usize,
     /// The casts dropped since the start.
@@ -74,6 +84,7 @@ impl Outbox {
         let publisher = client.clone();
         let counts = Arc::new(Counts {
             queued: AtomicUsize::new(0),
+            unflushed: AtomicUsize::new(0),
             limit,
             dropped: AtomicU64::new(0),
         });
@@ -84,9 +95,7 @@ impl Outbox {
                 let out = match item {
                     Item::Out(out) => out,
                     Item::Flush(done) => {
-                        if let Err(error) = client.flush().await {
-                            tracing::debug!(%error, "the outbox was not flushed");
-                        }
+                        flush(&client, &queued).await;
                         let _ = done.send(());
                         continue;
                     }
@@ -101,9 +110,14 @@ impl Outbox {
                     }
                     None => client.publish(out.subject, out.payload).await,
                 };
+                // Held by the client now, until a flush says it is written.
+                queued.unflushed.fetch_add(size, Ordering::Relaxed);
                 queued.queued.fetch_sub(size, Ordering::Relaxed);
                 if let Err(error) = sent {
                     tracing::warn!(%subject, %error, "a message could not be published");
+                }
+                if queued.unflushed.load(Ordering::Relaxed) >= queued.limit / 4 {
+                    flush(&client, &queued).await;
                 }
             }
         });
@@ -133,8 +147,9 @@ impl Outbox {
     /// (see the module's docs). `false` when dropped.
     pub(crate) fn send_cast(&self, out: Outgoing) -> bool {
         let size = out.payload.len();
-        let queued = self.counts.queued.load(Ordering::Relaxed);
-        if queued.saturating_add(size) > self.counts.limit {
+        let held = self.counts.queued.load(Ordering::Relaxed)
+            + self.counts.unflushed.load(Ordering::Relaxed);
+        if held.saturating_add(size) > self.counts.limit {
             self.dropped(&out.subject, "the node's outgoing queue is full");
             return false;
         }
@@ -192,6 +207,17 @@ impl Outbox {
             }
         }
     }
+}
+
+/// Waits until the client has written what it was handed, then stops
+/// counting it.
+async fn flush(client: &Client, counts: &Counts) {
+    let handed = counts.unflushed.load(Ordering::Relaxed);
+    if let Err(error) = client.flush().await {
+        tracing::debug!(%error, "the outbox was not flushed");
+    }
+    // Only this task adds to it: what it handed before the flush is written.
+    counts.unflushed.fetch_sub(handed, Ordering::Relaxed);
 }
 
 fn published(sent: Result<(), async_nats::PublishError>) {

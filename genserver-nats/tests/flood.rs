@@ -120,3 +120,49 @@ async fn casts_through_a_node_without_a_connection_are_dropped_at_once() {
     );
     assert_eq!(b.dropped_casts(), 10_000);
 }
+
+#[tokio::test]
+async fn large_casts_count_what_the_nats_client_holds_too() {
+    let nats = NatsServer::start();
+    let (a, b) = nodes(&nats).await;
+    let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
+    within(LIMIT, a.serve("counter", &counter))
+        .await
+        .expect("serves");
+    let remote = b.remote::<Counter>("counter").expect("a valid name");
+    assert_eq!(within(LIMIT, remote.increment(0)).await, Ok(0));
+
+    nats.pause(true);
+    // 300 MB of 100 KB casts: the NATS client alone would take 2 048 of
+    // them (200 MB) before making anyone wait.
+    const LARGE: usize = 100 * 1024;
+    let sent = 3_000_u64;
+    for _ in 0..sent {
+        remote.add_len(vec![1; LARGE]);
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let accepted = sent - b.dropped_casts();
+    let held = accepted as usize * LARGE;
+    eprintln!(
+        "{sent} casts of {LARGE} B into a stalled connection: {accepted} accepted ({held} B)"
+    );
+    // The bound, and what the kernel's socket buffers take before the
+    // stall shows: about 3 MB here (the stopped receiver's buffer does not
+    // grow). Without counting what the client holds, 20 MB and more were
+    // accepted.
+    let allowance = 12 * 1024 * 1024;
+    assert!(
+        held <= BOUND + allowance,
+        "{held} B accepted, bound {BOUND} B + {allowance} B of socket buffers"
+    );
+    nats.pause(false);
+    let started = Instant::now();
+    while within(LIMIT, remote.value()).await.is_err() {
+        assert!(
+            started.elapsed() < LIMIT,
+            "no call succeeded after the stall"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
