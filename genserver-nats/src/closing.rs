@@ -74,9 +74,10 @@ impl Closing {
         }
     }
 
-    /// Tells every serving task to stop taking requests.
-    pub(crate) fn stop(&self) {
-        self.stop.send_replace(true);
+    /// Tells every serving task to stop taking requests; `false` if the
+    /// node was already closing.
+    pub(crate) fn stop(&self) -> bool {
+        !self.stop.send_replace(true)
     }
 
     /// Resolves once the node closes (at once if it has).

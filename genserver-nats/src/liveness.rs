@@ -380,11 +380,11 @@ fn node_down(inner: &Arc<Inner>, instance: &str, peer: Peer) {
         .collect();
     let names = orphaned.len();
     inner.inbox.fail_sent_to(orphaned);
-    let monitors = inner.watches.node_down(instance);
+    let watches = inner.watches.node_down(instance);
     tracing::warn!(
         node = %peer.name,
         names,
-        monitors,
+        watches,
         "a node is down: its calls in flight to names only it served, its monitors and links end with NoConnection"
     );
 }
@@ -392,11 +392,20 @@ fn node_down(inner: &Arc<Inner>, instance: &str, peer: Peer) {
 /// This node's connection is lost: every call and remote monitor ends.
 fn connection_lost(inner: &Arc<Inner>) {
     let calls = inner.inbox.fail_all();
-    let monitors = inner.watches.connection_lost(inner);
-    tracing::warn!(
-        node = %inner.liveness.name,
-        calls,
-        monitors,
-        "the connection to NATS is lost: calls, monitors and links end with NoConnection"
-    );
+    let watches = inner.watches.connection_lost(inner);
+    if inner.liveness.closed.load(Ordering::SeqCst) {
+        tracing::debug!(
+            node = %inner.liveness.name,
+            calls,
+            watches,
+            "the node closed: calls, monitors and links end with NoConnection"
+        );
+    } else {
+        tracing::warn!(
+            node = %inner.liveness.name,
+            calls,
+            watches,
+            "the connection to NATS is lost: calls, monitors and links end with NoConnection"
+        );
+    }
 }

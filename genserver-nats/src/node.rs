@@ -218,8 +218,9 @@ impl Node {
     }
 
     /// The casts through this node dropped since it started: its
-    /// connection was lost, or its outgoing queue was full
-    /// ([`NodeOptions::max_queued_bytes`]).
+    /// connection was lost, its outgoing queue was full
+    /// ([`NodeOptions::max_queued_bytes`]), or the cast was larger than
+    /// the nats-server takes.
     pub fn dropped_casts(&self) -> u64 {
         self.inner.outbox.dropped_casts()
     }
@@ -304,7 +305,11 @@ impl Node {
     ///
     /// So `close` returns within `close_timeout` plus a few round trips to
     /// the nats-server (and the release of global names, each bounded by
-    /// its lease). The servers themselves keep running: stop them after.
+    /// its lease). The servers themselves keep running (stop them after),
+    /// but their links to servers on other nodes end with `NoConnection`,
+    /// as OTP's links do when a node goes away: a served server linked from
+    /// another node that does not trap exits stops with it. A second
+    /// `close` returns at once.
     ///
     /// One window is left, in async-nats 0.50: a subscription being
     /// drained is dropped by the client one turn of its connection task
@@ -317,7 +322,10 @@ impl Node {
         let deadline = started + inner.closing.timeout;
         // 1. No new request: every serving task unsubscribes, handing on
         // what was already routed here; the global names are released.
-        inner.closing.stop();
+        if !inner.closing.stop() {
+            // Closed or closing already: nothing more to do.
+            return Ok(());
+        }
         crate::global::release_all(inner).await;
         if !inner.closing.not_serving(deadline).await {
             tracing::warn!(node = %inner.name, "closing: not every subscription was let go in time");

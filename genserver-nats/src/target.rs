@@ -77,7 +77,11 @@ impl<T: RemoteServer> RemoteTarget<T> for NatsTarget<T> {
                 });
             }
             Err(error) => {
-                tracing::warn!(server = T::NAME, subject = %self.subject, %error, "a cast was dropped");
+                let why = match error {
+                    CallError::Wire(wire) => wire.to_string(),
+                    other => other.to_string(),
+                };
+                self.node.outbox.dropped(&self.subject, &why);
             }
         }
     }

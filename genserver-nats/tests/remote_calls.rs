@@ -222,6 +222,10 @@ async fn oversized_requests_and_replies_are_refused() {
         within(LIMIT, remote.echo(vec![1, 2, 3])).await,
         Ok(vec![1, 2, 3])
     );
+    // A cast too large is dropped, and counted as such.
+    let before = b.dropped_casts();
+    remote.add_len(vec![1u8; 2 * 1024 * 1024]);
+    assert_eq!(b.dropped_casts(), before + 1);
 }
 
 #[tokio::test]
@@ -234,6 +238,8 @@ async fn a_closed_node_fails_its_waiting_calls_with_noconnection() {
     within(LIMIT, b.close()).await.expect("drains");
     let outcome = within(LIMIT, waiting).await.expect("the call returns");
     assert_eq!(outcome, Err(CallError::Exited(ExitReason::NoConnection)));
+    // Closing again does nothing.
+    assert!(within(LIMIT, b.close()).await.is_ok());
 }
 
 #[tokio::test]
