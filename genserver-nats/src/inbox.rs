@@ -6,7 +6,10 @@
 //! dead node served when it dies (`liveness.rs`). The latter goes through
 //! the inbox's task, after the replies that had already arrived: a node
 //! that closes publishes its last replies before it says it is leaving,
-//! and those replies win.
+//! and those replies win. A call to a name that nobody serves any more (its
+//! last server exited) is answered `NoProc` the same way: it may have
+//! reached that server as it let go of the name, and would otherwise wait
+//! out its timeout.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,10 +29,21 @@ pub(crate) struct Inbox {
     orphans: mpsc::UnboundedSender<Orphaned>,
 }
 
-/// The calls sent to `subjects` before the call `before` was made.
+/// The calls sent to `subjects` before the call `before` was made, and
+/// how they end.
 struct Orphaned {
     subjects: Vec<Subject>,
     before: u64,
+    end: End,
+}
+
+/// How an orphaned call ends.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum End {
+    /// Its node is gone: `Exited(NoConnection)`.
+    NoConnection,
+    /// Nobody serves its name any more: `NoProc`.
+    NoProc,
 }
 
 /// The inbox task's end of [`Inbox::fail_sent_to`].
@@ -105,7 +119,10 @@ impl Inbox {
                 Some(orphaned) = orphans.recv() => {
                     let calls = self.fail_now(&orphaned);
                     if calls > 0 {
-                        tracing::warn!(calls, "calls in flight to a node that is down end with NoConnection");
+                        match orphaned.end {
+                            End::NoConnection => tracing::warn!(calls, "calls in flight to a node that is down end with NoConnection"),
+                            End::NoProc => tracing::debug!(calls, "calls in flight to names nobody serves any more end with NoProc"),
+                        }
                     }
                     continue;
                 }
@@ -135,16 +152,17 @@ impl Inbox {
     }
 
     /// Fails the calls waiting now that were sent to one of `subjects`
-    /// with `Exited(NoConnection)`, in the inbox's task, after the replies
-    /// already received. A call made from now on is not failed: it goes
-    /// to whoever serves the name then, or is `NoProc`.
-    pub(crate) fn fail_sent_to(&self, subjects: Vec<Subject>) {
+    /// as `end` says, in the inbox's task, after the replies already
+    /// received. A call made from now on is not failed: it goes to whoever
+    /// serves the name then, or is `NoProc`.
+    pub(crate) fn fail_sent_to(&self, subjects: Vec<Subject>, end: End) {
         if subjects.is_empty() {
             return;
         }
         let orphaned = Orphaned {
             subjects,
             before: self.next.load(Ordering::Relaxed),
+            end,
         };
         if let Err(mpsc::error::SendError(orphaned)) = self.orphans.send(orphaned) {
             // The inbox's task has ended: nothing can arrive any more.
@@ -154,10 +172,31 @@ impl Inbox {
 
     /// Fails the waiting calls `orphaned` names now; how many.
     fn fail_now(&self, orphaned: &Orphaned) -> usize {
-        let mut waiting = self.lock();
-        let count = waiting.len();
-        waiting.retain(|id, call| *id >= orphaned.before || !orphaned.subjects.contains(&call.to));
-        count - waiting.len()
+        let failed: Vec<Call> = {
+            let mut waiting = self.lock();
+            let ids: Vec<u64> = waiting
+                .iter()
+                .filter(|(id, call)| **id < orphaned.before && orphaned.subjects.contains(&call.to))
+                .map(|(id, _)| *id)
+                .collect();
+            ids.iter().filter_map(|id| waiting.remove(id)).collect()
+        };
+        let count = failed.len();
+        if orphaned.end == End::NoProc {
+            for call in failed {
+                // As NATS says it: no responders.
+                let _ = call.reply.send(Message {
+                    subject: call.to,
+                    reply: None,
+                    payload: bytes::Bytes::new(),
+                    headers: None,
+                    status: Some(async_nats::StatusCode::NO_RESPONDERS),
+                    description: None,
+                    length: 0,
+                });
+            }
+        }
+        count
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Call>> {

@@ -42,6 +42,7 @@ use tokio::sync::Notify;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::codec::Postcard;
+use crate::inbox::End;
 use crate::node::Inner;
 use genserver_core::Codec;
 
@@ -85,6 +86,15 @@ struct Heartbeat {
     instance: String,
     served: Vec<String>,
     leaving: bool,
+}
+
+/// What a heartbeat told.
+enum Heard {
+    Nothing,
+    /// The node left (it closed).
+    Left(String, Peer),
+    /// Names nobody serves any more: the node stopped serving them.
+    Unserved(Vec<String>),
 }
 
 /// This node's view of the cluster.
@@ -190,6 +200,9 @@ impl Liveness {
             *count -= 1;
             if *count == 0 {
                 state.served.remove(name);
+                // The others hear of it at once: their calls in flight to
+                // it, if nobody else serves it, end with `NoProc`.
+                self.beat_now.notify_one();
             }
         }
     }
@@ -223,7 +236,7 @@ impl Liveness {
 
     /// A heartbeat arrived; the node, when it says it is leaving and was
     /// known.
-    fn heard(&self, payload: &[u8]) -> Option<(String, Peer)> {
+    fn heard(&self, payload: &[u8]) -> Heard {
         let heartbeat = match Postcard::decode::<Heartbeat>(payload) {
             Ok(heartbeat) if heartbeat.version == VERSION => heartbeat,
             Ok(heartbeat) => {
@@ -231,19 +244,22 @@ impl Liveness {
                     version = heartbeat.version,
                     "a heartbeat of another version"
                 );
-                return None;
+                return Heard::Nothing;
             }
             Err(error) => {
                 tracing::warn!(%error, "a malformed heartbeat was dropped");
-                return None;
+                return Heard::Nothing;
             }
         };
         if heartbeat.instance == self.instance {
-            return None;
+            return Heard::Nothing;
         }
         let mut state = self.lock();
         if heartbeat.leaving {
-            return state.peers.remove_entry(&heartbeat.instance);
+            return match state.peers.remove_entry(&heartbeat.instance) {
+                Some((instance, peer)) => Heard::Left(instance, peer),
+                None => Heard::Nothing,
+            };
         }
         let peer = Peer {
             name: heartbeat.node,
@@ -251,10 +267,24 @@ impl Liveness {
             served: heartbeat.served,
         };
         let name = peer.name.clone();
-        if state.peers.insert(heartbeat.instance, peer).is_none() {
+        let Some(before) = state.peers.insert(heartbeat.instance, peer) else {
             tracing::debug!(node = %name, "a node is up");
+            return Heard::Nothing;
+        };
+        // The names it no longer serves, that no live node serves either.
+        let unserved: Vec<String> = before
+            .served
+            .into_iter()
+            .filter(|name| {
+                !state.served.contains_key(name)
+                    && !state.peers.values().any(|peer| peer.served.contains(name))
+            })
+            .collect();
+        if unserved.is_empty() {
+            Heard::Nothing
+        } else {
+            Heard::Unserved(unserved)
         }
-        None
     }
 
     /// The nodes not heard from for `down_after`, removed from the table.
@@ -338,8 +368,13 @@ pub(crate) async fn run(node: Weak<Inner>, mut heartbeats: async_nats::Subscribe
             () = liveness.beat_now.notified() => next_beat = Instant::now(),
             message = heartbeats.next() => match message {
                 Some(message) => {
-                    if let Some((instance, peer)) = liveness.heard(&message.payload) {
-                        node_down(&inner, &instance, peer);
+                    match liveness.heard(&message.payload) {
+                        Heard::Nothing => {}
+                        Heard::Left(instance, peer) => node_down(&inner, &instance, peer),
+                        Heard::Unserved(names) => {
+                            let subjects = names.iter().map(|name| inner.subject(name)).collect();
+                            inner.inbox.fail_sent_to(subjects, End::NoProc);
+                        }
                     }
                     continue;
                 }
@@ -379,7 +414,7 @@ fn node_down(inner: &Arc<Inner>, instance: &str, peer: Peer) {
         .map(|name| inner.subject(name))
         .collect();
     let names = orphaned.len();
-    inner.inbox.fail_sent_to(orphaned);
+    inner.inbox.fail_sent_to(orphaned, End::NoConnection);
     let watches = inner.watches.node_down(instance);
     tracing::warn!(
         node = %peer.name,
