@@ -159,5 +159,5 @@ pub use gather::GatherError;
 pub use global::{DEFAULT_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions, NameLost};
 pub use groups::{Member, Membership};
 pub use node::{Node, NodeOptions};
-pub use pool::{PoolError, RemotePartitions};
+pub use pool::{PartitionKey, PoolError, RemotePartitions};
 pub use watch::RemoteLink;

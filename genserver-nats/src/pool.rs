@@ -19,13 +19,17 @@
 //!
 //! A partitioned pool is `PartitionSupervisor` across machines: partition
 //! `i` is served under `<pool>.<i>` ([`Node::serve_partition`]), and the
-//! caller routes a key to its partition ([`RemotePartitions::get`]) by a
-//! hash that every build computes alike (FNV-1a over the key's `Hash`), so
-//! every node sends one key to one server, in order. While a partition is
-//! not served, its keys get `NoProc`.
+//! caller routes a key to its partition ([`RemotePartitions::get`]) by
+//! FNV-1a over the key's bytes ([`PartitionKey`]): a string by its UTF-8,
+//! an integer by its value whatever its type, so every node, build and
+//! platform sends one key to one server, in order. (`std`'s `Hash` would
+//! not: `42_i32` and `42_u64` hash apart, `usize` differs between 32 and
+//! 64 bits, and its output may change between Rust releases.) While a
+//! partition is not served, its keys get `NoProc`.
 
+use std::borrow::Cow;
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 
 use genserver_core::{Remote, RemoteServer, Server};
 
@@ -133,14 +137,14 @@ pub struct RemotePartitions<T: RemoteServer> {
 
 impl<T: RemoteServer> RemotePartitions<T> {
     /// The handle of `key`'s partition.
-    pub fn get<K: Hash + ?Sized>(&self, key: &K) -> &Remote<T> {
+    pub fn get<K: PartitionKey + ?Sized>(&self, key: &K) -> &Remote<T> {
         &self.handles[self.partition_of(key)]
     }
 
-    /// The partition of `key`: the same on every node and in every build.
-    pub fn partition_of<K: Hash + ?Sized>(&self, key: &K) -> usize {
+    /// The partition of `key`: the same on every node, build and platform.
+    pub fn partition_of<K: PartitionKey + ?Sized>(&self, key: &K) -> usize {
         let mut hasher = Fnv1a::default();
-        key.hash(&mut hasher);
+        hasher.write(&key.key_bytes());
         (hasher.finish() % self.handles.len() as u64) as usize
     }
 
@@ -174,6 +178,67 @@ impl<T: RemoteServer> fmt::Debug for RemotePartitions<T> {
     }
 }
 
+/// A key of a partitioned pool ([`RemotePartitions::get`]), as the bytes
+/// it is routed by: the same for equal keys on every node, build and
+/// platform. Strings and byte strings route by their bytes; integers by
+/// their value, whatever their type (`42_i32`, `42_u64` and `42_usize`
+/// route alike), as 16 little-endian bytes; a `char` as its integer.
+/// Implement it for a key of your own from one of these.
+pub trait PartitionKey {
+    /// The bytes the key is routed by.
+    fn key_bytes(&self) -> Cow<'_, [u8]>;
+}
+
+impl PartitionKey for str {
+    fn key_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self.as_bytes())
+    }
+}
+
+impl PartitionKey for String {
+    fn key_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self.as_bytes())
+    }
+}
+
+impl PartitionKey for [u8] {
+    fn key_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl PartitionKey for Vec<u8> {
+    fn key_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl<K: PartitionKey + ?Sized> PartitionKey for &K {
+    fn key_bytes(&self) -> Cow<'_, [u8]> {
+        (**self).key_bytes()
+    }
+}
+
+/// Integers route by their value: widened to 128 bits.
+macro_rules! integer_keys {
+    ($($int:ty),*) => {$(
+        impl PartitionKey for $int {
+            #[allow(clippy::cast_lossless, reason = "a u128 above i128::MAX wraps: it stays distinct")]
+            fn key_bytes(&self) -> Cow<'_, [u8]> {
+                Cow::Owned((*self as i128).to_le_bytes().to_vec())
+            }
+        }
+    )*};
+}
+
+integer_keys!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+impl PartitionKey for char {
+    fn key_bytes(&self) -> Cow<'_, [u8]> {
+        u32::from(*self).key_bytes().into_owned().into()
+    }
+}
+
 /// FNV-1a, 64 bits: unlike the standard hasher, its output is fixed by
 /// its definition, so two builds route a key alike.
 struct Fnv1a(u64);
@@ -199,6 +264,18 @@ impl Hasher for Fnv1a {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_route_by_value_whatever_their_type() {
+        let bytes = |key: &dyn PartitionKey| key.key_bytes().into_owned();
+        assert_eq!(bytes(&42_i32), bytes(&42_u64));
+        assert_eq!(bytes(&42_usize), bytes(&42_i8));
+        assert_eq!(bytes(&-1_i64), bytes(&-1_i16));
+        assert_ne!(bytes(&-1_i64), bytes(&1_i64));
+        assert_eq!(bytes(&'a'), bytes(&97_u32));
+        assert_eq!(bytes(&"user-42"), bytes(&String::from("user-42")));
+        assert_eq!(bytes(&&b"user-42"[..]), bytes(&"user-42"));
+    }
 
     #[test]
     fn the_routing_hash_is_fnv1a() {
