@@ -45,6 +45,11 @@ pub type ServedCall = Pin<Box<dyn Future<Output = Result<Vec<u8>, CallError>> + 
 /// [`NAME`](GenServer::NAME) and [`SCHEMA`](Self::SCHEMA) travel with
 /// every request, so a request for another server type or another version
 /// of this one is refused with a [`WireError`], never misread.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a remote server: it cannot be served to or called from another node",
+    label = "this server did not opt in to `remote`",
+    note = "write `#[gen_server(remote)]` on its impl block: that derives the serde wire form of its calls and casts (their arguments and replies must then be `Serialize + DeserializeOwned`)"
+)]
 pub trait RemoteServer: GenServer {
     /// The wire form of a request: one variant per handler, its arguments
     /// without the `ReplyTo`.
