@@ -11,16 +11,18 @@
 //!    └─ the `leaving` heartbeat, then the client drains
 //! ```
 //!
-//! Two counters, each a `watch` so that waiting for zero needs no lock:
-//! the serving tasks still subscribed, and the served calls whose reply is
-//! not yet queued.
+//! Two counters, each an atomic with a wake-up at zero, so that a served
+//! call pays two atomic operations for them: the serving tasks still
+//! subscribed, and the served calls whose reply is not yet queued.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_nats::{Message, Subscriber};
 use futures_util::StreamExt;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 /// How long [`Node::close`](crate::Node::close) waits for the requests
@@ -34,42 +36,61 @@ pub(crate) struct Closing {
     /// `true` once the node closes: serving tasks stop taking requests.
     stop: watch::Sender<bool>,
     /// The serving tasks still subscribed.
-    serving: watch::Sender<usize>,
-    /// The served calls whose reply is not yet queued in the outbox.
-    calls: watch::Sender<usize>,
+    serving: Arc<Counter>,
+    /// The served calls whose reply is not yet queued.
+    calls: Arc<Counter>,
     /// The bound on waiting for them.
     pub(crate) timeout: Duration,
 }
 
+/// A count that a closing node waits to see at zero: an atomic on the
+/// way of every served call, and a wake-up only when it reaches zero.
+#[derive(Default)]
+struct Counter {
+    count: AtomicUsize,
+    zero: Notify,
+}
+
 /// One counted thing (a serving task, a call in flight); dropping it
 /// counts it out.
-pub(crate) struct Counted(watch::Sender<usize>);
+pub(crate) struct Counted(Arc<Counter>);
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        self.0.send_modify(|n| *n = n.saturating_sub(1));
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.zero.notify_waiters();
+        }
     }
 }
 
-fn count(counter: &watch::Sender<usize>) -> Counted {
-    counter.send_modify(|n| *n += 1);
+fn count(counter: &Arc<Counter>) -> Counted {
+    counter.count.fetch_add(1, Ordering::AcqRel);
     Counted(counter.clone())
 }
 
 /// Waits until `counter` is zero, or `deadline`; whether it is zero.
-async fn zero(counter: &watch::Sender<usize>, deadline: Instant) -> bool {
-    let mut rx = counter.subscribe();
-    tokio::time::timeout_at(deadline, rx.wait_for(|n| *n == 0))
-        .await
-        .is_ok_and(|seen| seen.is_ok())
+async fn zero(counter: &Counter, deadline: Instant) -> bool {
+    let until_zero = async {
+        loop {
+            let notified = counter.zero.notified();
+            tokio::pin!(notified);
+            // Registered before the check: a drop to zero after it wakes us.
+            notified.as_mut().enable();
+            if counter.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    };
+    tokio::time::timeout_at(deadline, until_zero).await.is_ok()
 }
 
 impl Closing {
     pub(crate) fn new(timeout: Duration) -> Closing {
         Closing {
             stop: watch::Sender::new(false),
-            serving: watch::Sender::new(0),
-            calls: watch::Sender::new(0),
+            serving: Arc::default(),
+            calls: Arc::default(),
             timeout,
         }
     }
@@ -113,7 +134,7 @@ impl Closing {
 
     /// The served calls still waiting for their reply.
     pub(crate) fn calls_in_flight(&self) -> usize {
-        *self.calls.borrow()
+        self.calls.count.load(Ordering::Acquire)
     }
 }
 

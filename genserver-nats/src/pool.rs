@@ -231,7 +231,9 @@ macro_rules! integer_keys {
     )*};
 }
 
-integer_keys!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+integer_keys!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);
 
 impl PartitionKey for char {
     fn key_bytes(&self) -> Cow<'_, [u8]> {
