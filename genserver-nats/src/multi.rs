@@ -46,7 +46,7 @@ pub(crate) async fn serve_on_node<T: RemoteServer>(
         .subscribe(who_subject(node, name))
         .await
         .map_err(ServeError::Subscribe)?;
-    tokio::spawn(serve::run(node.clone(), server.clone(), own));
+    tokio::spawn(serve::run(node.clone(), server.clone(), own, None));
     tokio::spawn(answer_who(node.clone(), server.clone(), who));
     Ok(())
 }

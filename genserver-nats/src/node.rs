@@ -262,7 +262,12 @@ impl Node {
         self.inner.liveness.beat(&self.inner.client, false).await;
         crate::multi::serve_on_node(&self.inner, name, server).await?;
         self.inner.confirm().await.map_err(ServeError::Confirm)?;
-        tokio::spawn(serve::run(self.inner.clone(), server.clone(), subscriber));
+        tokio::spawn(serve::run(
+            self.inner.clone(),
+            server.clone(),
+            subscriber,
+            Some(name.to_owned()),
+        ));
         let watched = AnyServer::from(server);
         let inner = self.inner.clone();
         tokio::spawn(watch::serve(inner, name.to_owned(), watched, monitors));

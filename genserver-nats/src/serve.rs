@@ -36,10 +36,17 @@ use crate::outbox::Outgoing;
 /// (with how the server exited) and stops serving its name. When the node
 /// closes, it stops taking requests, delivers those already routed here
 /// and answers them (see `closing.rs`).
+///
+/// `name`, for the subscription of a served name: the name this node's
+/// heartbeat lists while it serves it. When the server exits, the name is
+/// withdrawn once the calls taken here are answered, so a caller gets its
+/// reply before it hears that nobody serves the name (which would end its
+/// call with `NoProc`). A closing node lists it until it leaves.
 pub(crate) async fn run<T: RemoteServer>(
     node: Arc<Inner>,
     server: Server<T>,
     mut subscriber: async_nats::Subscriber,
+    name: Option<String>,
 ) {
     let serving = node.closing.serving();
     let exited = server.exited();
@@ -47,21 +54,13 @@ pub(crate) async fn run<T: RemoteServer>(
     let stopped = node.closing.stopped();
     tokio::pin!(stopped);
     let mut waiting = FuturesUnordered::new();
+    let mut connected = true;
     let mut closing = false;
     loop {
         tokio::select! {
             biased;
             () = &mut exited => break,
             () = &mut stopped => {
-                let limit = node.closing.timeout;
-                // Held as `&mut`: a shared borrow would ask the calls to be `Sync`.
-                let (taken, node, server) = (&mut waiting, &node, &server);
-                crate::closing::drain(&mut subscriber, limit, move |message| {
-                    if let Some(call) = accept(node, server, message) {
-                        taken.push(call.answered());
-                    }
-                })
-                .await;
                 closing = true;
                 break;
             }
@@ -74,14 +73,20 @@ pub(crate) async fn run<T: RemoteServer>(
                         waiting.push(call.answered());
                     }
                 }
-                None => break,
+                None => {
+                    connected = false;
+                    break;
+                }
             },
         }
     }
-    if !closing {
-        // The server exited: the requests already routed here get their
-        // answer (`NoProc`, at once) rather than their caller's timeout.
+    if connected {
+        // The server exited or the node closes: no new request comes here,
+        // and those already routed here are queued at the server (or, once
+        // it has exited, answered `NoProc` at once) rather than left to
+        // their caller's timeout.
         let limit = node.closing.timeout;
+        // Held as `&mut`: a shared borrow would ask the calls to be `Sync`.
         let (taken, node, server) = (&mut waiting, &node, &server);
         crate::closing::drain(&mut subscriber, limit, move |message| {
             if let Some(call) = accept(node, server, message) {
@@ -95,6 +100,12 @@ pub(crate) async fn run<T: RemoteServer>(
     // Each bounded by its caller's timeout, which the local call carries.
     while let Some((reply, outcome, held)) = waiting.next().await {
         send_reply(&node, reply, outcome, held);
+    }
+    if let Some(name) = name
+        && !closing
+    {
+        // After the replies, on the same connection: they arrive first.
+        node.liveness.not_serving(&name);
     }
 }
 

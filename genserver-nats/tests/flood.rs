@@ -9,13 +9,16 @@ use std::time::{Duration, Instant};
 
 use common::servers::Counter;
 use common::{NatsServer, within};
+use genserver_core::Remote;
 use genserver_nats::{Node, NodeOptions};
 
 const LIMIT: Duration = Duration::from_secs(10);
 const BOUND: usize = 256 * 1024;
 const CAST: usize = 1024;
 
-async fn nodes(nats: &NatsServer) -> (Node, Node) {
+/// Node `a` serves a `Counter` as "counter"; node `b`, whose outgoing
+/// queue is bounded to [`BOUND`], has a handle to it that has answered.
+async fn counter_on_a_handle_on_b(nats: &NatsServer) -> (Node, Node, Remote<Counter>) {
     let options = |name: &str| NodeOptions::new(name).prefix("fl").max_queued_bytes(BOUND);
     let a = within(LIMIT, Node::connect(nats.url(), options("a")))
         .await
@@ -23,19 +26,19 @@ async fn nodes(nats: &NatsServer) -> (Node, Node) {
     let b = within(LIMIT, Node::connect(nats.url(), options("b")))
         .await
         .expect("connects");
-    (a, b)
-}
-
-#[tokio::test]
-async fn a_flood_of_casts_to_a_stalled_connection_stays_within_the_bound() {
-    let nats = NatsServer::start();
-    let (a, b) = nodes(&nats).await;
     let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
     within(LIMIT, a.serve("counter", &counter))
         .await
         .expect("serves");
     let remote = b.remote::<Counter>("counter").expect("a valid name");
     assert_eq!(within(LIMIT, remote.increment(0)).await, Ok(0));
+    (a, b, remote)
+}
+
+#[tokio::test]
+async fn a_flood_of_casts_to_a_stalled_connection_stays_within_the_bound() {
+    let nats = NatsServer::start();
+    let (_a, b, remote) = counter_on_a_handle_on_b(&nats).await;
 
     // The nats-server stops reading: the socket's buffers fill, then the
     // client's queue, then the node's.
@@ -92,13 +95,7 @@ async fn a_flood_of_casts_to_a_stalled_connection_stays_within_the_bound() {
 #[tokio::test]
 async fn casts_through_a_node_without_a_connection_are_dropped_at_once() {
     let mut nats = NatsServer::start();
-    let (a, b) = nodes(&nats).await;
-    let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
-    within(LIMIT, a.serve("counter", &counter))
-        .await
-        .expect("serves");
-    let remote = b.remote::<Counter>("counter").expect("a valid name");
-    assert_eq!(within(LIMIT, remote.increment(0)).await, Ok(0));
+    let (_a, b, remote) = counter_on_a_handle_on_b(&nats).await;
     nats.kill();
     // Once the node knows (within its 100 ms check), nothing is queued.
     let started = Instant::now();
@@ -124,13 +121,7 @@ async fn casts_through_a_node_without_a_connection_are_dropped_at_once() {
 #[tokio::test]
 async fn large_casts_count_what_the_nats_client_holds_too() {
     let nats = NatsServer::start();
-    let (a, b) = nodes(&nats).await;
-    let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
-    within(LIMIT, a.serve("counter", &counter))
-        .await
-        .expect("serves");
-    let remote = b.remote::<Counter>("counter").expect("a valid name");
-    assert_eq!(within(LIMIT, remote.increment(0)).await, Ok(0));
+    let (_a, b, remote) = counter_on_a_handle_on_b(&nats).await;
 
     nats.pause(true);
     // 300 MB of 100 KB casts: the NATS client alone would take 2 048 of

@@ -107,7 +107,6 @@ pub(crate) async fn serve(
     tokio::pin!(exited);
     let stopped = node.closing.stopped();
     tokio::pin!(stopped);
-    let mut closing = false;
     let finished = loop {
         tokio::select! {
             biased;
@@ -118,7 +117,6 @@ pub(crate) async fn serve(
                     answer(&node, &server, message);
                 })
                 .await;
-                closing = true;
                 break false;
             }
             message = requests.next() => match message {
@@ -127,11 +125,6 @@ pub(crate) async fn serve(
             },
         }
     };
-    if !closing {
-        // A closing node lists the name until it leaves: its callers
-        // wait for the calls it has taken, and hear it leave.
-        node.liveness.not_serving(&name);
-    }
     let watchers = node.watches.lock_watched().take_server(server.id());
     if finished {
         let reason = server.exit_reason().unwrap_or(ExitReason::NoProc);
