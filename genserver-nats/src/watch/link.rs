@@ -5,7 +5,7 @@ use std::sync::{Arc, Weak};
 
 use genserver_core::{AnyServer, ExitReason, MonitorRef};
 
-use super::{Control, Kind, Watch, WatchKind, forget, request, send_control, watch_subject};
+use super::{Control, Kind, Watch, WatchKind, forget, request, send_control};
 use crate::error::{InvalidName, check_name};
 use crate::node::{Inner, Node};
 
@@ -79,14 +79,10 @@ impl Node {
         let inner = &self.inner;
         let id = MonitorRef::__fresh().as_u64();
         let server = server.into();
-        inner
-            .watches
-            .insert(id, Watch::new(WatchKind::Link(None), server.clone()));
-        if !inner.liveness.connected() {
-            inner.watches.fire(id, ExitReason::NoConnection);
+        let watch = Watch::new(WatchKind::Link(None), server.clone());
+        let Some(subject) = inner.watches.open(inner, id, watch, name) else {
             return Ok(RemoteLink { id });
-        }
-        let subject = watch_subject(inner, name);
+        };
         let task = tokio::spawn(tie(Arc::downgrade(inner), subject, id, server));
         if let Some(watch) = inner.watches.lock_watching().get_mut(&id) {
             watch.kind = WatchKind::Link(Some(task.abort_handle()));
@@ -99,14 +95,9 @@ impl Node {
     /// its way is still delivered.
     pub fn unlink(&self, link: RemoteLink) -> bool {
         let inner = &self.inner;
-        let removed = {
-            let mut watching = inner.watches.lock_watching();
-            match watching.get(&link.id) {
-                Some(watch) if watch.is_link() => watching.remove(&link.id),
-                _ => None,
-            }
+        let Some(watch) = inner.watches.remove(link.id, true) else {
+            return false;
         };
-        let Some(watch) = removed else { return false };
         // Once the serving node answered, it forgets the link, and the task
         // waiting for the local server's exit is not needed. Before, the
         // task, on the answer, finds the link gone and tells it to forget.

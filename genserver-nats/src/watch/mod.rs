@@ -158,10 +158,27 @@ impl Watch {
 }
 
 impl Watches {
-    /// Records a new watch under its wire id: the number of its
-    /// `MonitorRef` (a link's too), unique in this program.
-    fn insert(&self, id: u64, watch: Watch) {
+    /// Records a new watch of the server served as `name` under its wire
+    /// id: the number of its `MonitorRef` (a link's too), unique in this
+    /// program. The subject to ask for it on; `None` when this node has no
+    /// connection, and the watch has fired with `NoConnection`.
+    fn open(&self, inner: &Inner, id: u64, watch: Watch, name: &str) -> Option<Subject> {
         self.lock_watching().insert(id, watch);
+        if inner.liveness.connected() {
+            Some(watch_subject(inner, name))
+        } else {
+            self.fire(id, ExitReason::NoConnection);
+            None
+        }
+    }
+
+    /// Takes the watch `id` out, if it is a link (`link`) or a monitor.
+    fn remove(&self, id: u64, link: bool) -> Option<Watch> {
+        let mut watching = self.lock_watching();
+        match watching.get(&id) {
+            Some(watch) if watch.is_link() == link => watching.remove(&id),
+            _ => None,
+        }
     }
 
     fn lock_watching(&self) -> MutexGuard<'_, HashMap<u64, Watch>> {

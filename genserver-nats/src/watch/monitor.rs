@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use genserver_core::{AnyServer, ExitReason, MonitorRef};
+use genserver_core::{AnyServer, MonitorRef};
 
-use super::{Kind, Watch, WatchKind, forget, request, watch_subject};
+use super::{Kind, Watch, WatchKind, forget, request};
 use crate::error::{InvalidName, check_name};
 use crate::node::Node;
 
@@ -67,12 +67,9 @@ impl Node {
         let monitor = MonitorRef::__fresh();
         let id = monitor.as_u64();
         let watch = Watch::new(WatchKind::Monitor(monitor), watcher.into());
-        inner.watches.insert(id, watch);
-        if !inner.liveness.connected() {
-            inner.watches.fire(id, ExitReason::NoConnection);
+        let Some(subject) = inner.watches.open(inner, id, watch, name) else {
             return Ok(monitor);
-        }
-        let subject = watch_subject(inner, name);
+        };
         let node = Arc::downgrade(inner);
         tokio::spawn(async move { request(&node, subject, id, Kind::Monitor).await });
         Ok(monitor)
@@ -84,14 +81,7 @@ impl Node {
     pub fn demonitor(&self, monitor: MonitorRef) -> bool {
         let inner = &self.inner;
         let id = monitor.as_u64();
-        let removed = {
-            let mut watching = inner.watches.lock_watching();
-            match watching.get(&id) {
-                Some(watch) if !watch.is_link() => watching.remove(&id),
-                _ => None,
-            }
-        };
-        match removed {
+        match inner.watches.remove(id, false) {
             Some(watch) => {
                 forget(inner, id, watch.node.as_deref());
                 true
