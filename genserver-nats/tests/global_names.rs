@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::child::{self, ChildNode};
 use common::servers::{Counter, Other};
-use common::{NatsServer, within};
+use common::{NatsServer, node, within};
 use genserver_core::prelude::*;
 use genserver_core::{Remote, WireError};
 use genserver_nats::{GlobalError, GlobalOptions, NameLost, Node, NodeOptions};
@@ -18,15 +18,6 @@ const LIMIT: Duration = Duration::from_secs(10);
 const CHILD_URL: &str = "GENSERVER_NATS_GLOBAL_CHILD_URL";
 /// The child holder's lease: short, to keep the test fast.
 const CHILD_LEASE: Duration = Duration::from_millis(900);
-
-async fn node(nats: &NatsServer, name: &str) -> Node {
-    within(
-        LIMIT,
-        Node::connect(nats.url(), NodeOptions::new(name).prefix("t")),
-    )
-    .await
-    .expect("connects")
-}
 
 async fn counter(value: i64) -> Server<Counter> {
     Counter::start(Counter { value }).await.expect("starts")

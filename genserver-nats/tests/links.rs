@@ -8,22 +8,13 @@ use std::time::{Duration, Instant};
 
 use common::linker::{self, Linker};
 use common::servers::Counter;
-use common::{NatsServer, within};
+use common::{NatsServer, node, within};
 use genserver_core::ServerId;
 use genserver_core::prelude::*;
-use genserver_nats::{Node, NodeOptions, RemoteLink};
+use genserver_nats::{Node, RemoteLink};
 use tokio::sync::mpsc;
 
 const LIMIT: Duration = Duration::from_secs(10);
-
-async fn node(nats: &NatsServer, name: &str) -> Node {
-    within(
-        LIMIT,
-        Node::connect(nats.url(), NodeOptions::new(name).prefix("l")),
-    )
-    .await
-    .expect("connects")
-}
 
 /// Why a server exited, once it has.
 fn exit_reason<T: GenServer>(server: &Server<T>) -> Option<ExitReason> {

@@ -7,20 +7,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::servers::Counter;
-use common::{NatsServer, watcher, within};
+use common::{NatsServer, node, watcher, within};
 use genserver_core::prelude::*;
-use genserver_nats::{Node, NodeOptions};
+use genserver_nats::Node;
 
 const LIMIT: Duration = Duration::from_secs(10);
-
-async fn node(nats: &NatsServer, name: &str) -> Node {
-    within(
-        LIMIT,
-        Node::connect(nats.url(), NodeOptions::new(name).prefix("m")),
-    )
-    .await
-    .expect("connects")
-}
 
 /// Node `a` serves a `Counter` as "counter"; node `b` has a watcher.
 async fn setup(

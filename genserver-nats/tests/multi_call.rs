@@ -6,20 +6,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::servers::Counter;
-use common::{NatsServer, within};
+use common::{NatsServer, node, within};
 use genserver_core::prelude::*;
-use genserver_nats::{Node, NodeOptions};
+use genserver_nats::Node;
 
 const LIMIT: Duration = Duration::from_secs(10);
-
-async fn node(nats: &NatsServer, name: &str) -> Node {
-    within(
-        LIMIT,
-        Node::connect(nats.url(), NodeOptions::new(name).prefix("t")),
-    )
-    .await
-    .expect("connects")
-}
 
 async fn serve(on: &Node, value: i64) -> Server<Counter> {
     let server = Counter::start(Counter { value }).await.expect("starts");

@@ -8,20 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::servers::Counter;
-use common::{NatsServer, within};
+use common::{NatsServer, node, within};
 use genserver_core::prelude::*;
-use genserver_nats::{Node, NodeOptions, PoolError};
+use genserver_nats::PoolError;
 
 const LIMIT: Duration = Duration::from_secs(10);
-
-async fn node(nats: &NatsServer, name: &str) -> Node {
-    within(
-        LIMIT,
-        Node::connect(nats.url(), NodeOptions::new(name).prefix("t")),
-    )
-    .await
-    .expect("connects")
-}
 
 #[tokio::test]
 async fn an_any_member_pool_answers_each_call_once_from_one_of_its_nodes() {

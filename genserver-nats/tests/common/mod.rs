@@ -143,6 +143,18 @@ fn client_url(ports: &str) -> Option<String> {
     Some(client[start..end].to_owned())
 }
 
+/// A node named `name` on `nats`, in the cluster `t` (each test has a
+/// nats-server of its own); fails the test after 10 s.
+pub async fn node(nats: &NatsServer, name: &str) -> genserver_nats::Node {
+    let options = genserver_nats::NodeOptions::new(name).prefix("t");
+    within(
+        Duration::from_secs(10),
+        genserver_nats::Node::connect(nats.url(), options),
+    )
+    .await
+    .expect("connects")
+}
+
 /// Fails the test if `future` takes longer than `limit`, instead of hanging.
 pub async fn within<F: Future>(limit: Duration, future: F) -> F::Output {
     tokio::time::timeout(limit, future)
