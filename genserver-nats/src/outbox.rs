@@ -130,10 +130,8 @@ impl Outbox {
 
     /// Queues `out`; `false` once the node is closed.
     pub(crate) fn send(&self, out: Outgoing) -> bool {
-        self.counts
-            .queued
-            .fetch_add(out.payload.len(), Ordering::Relaxed);
         let size = out.payload.len();
+        self.counts.queued.fetch_add(size, Ordering::Relaxed);
         match self.tx.send(Item::Out(out)) {
             Ok(()) => true,
             Err(_) => {
