@@ -13,7 +13,7 @@ impl Node {
     /// `Process.monitor({name, node})`): `watcher` gets
     /// [`Info::Down`](genserver_core::Info::Down) with this monitor's
     /// reference once that server exits, with its exit reason, or once it
-    /// cannot be reached, with [`ExitReason::NoConnection`]:
+    /// cannot be reached, with [`ExitReason::NoConnection`](genserver_core::ExitReason::NoConnection):
     ///
     /// | what happens | `Down`'s reason | when |
     /// |---|---|---|
