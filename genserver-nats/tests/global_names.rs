@@ -408,7 +408,12 @@ async fn child_skewed_contender_process() {
             Err(GlobalError::AlreadyRegistered { .. }) => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            Err(error) => panic!("{error}"),
+            // A store busy under load: tried again, as a supervisor would,
+            // until the deadline; the parent's assertion says who won.
+            Err(error) => {
+                eprintln!("the skewed contender: {error}; trying again");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
         }
     }
     child::ready();

@@ -56,8 +56,9 @@ impl ChildNode {
             None => Command::new(exe),
             Some(offset) => {
                 let mut faked = Command::new("faketime");
+                // `-m`: the multi-threaded libfaketime, for tokio's threads.
                 faked
-                    .args(["-f", offset])
+                    .args(["-m", "-f", offset])
                     .arg(exe)
                     .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
                 faked
@@ -69,7 +70,8 @@ impl ChildNode {
             .envs(vars.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            // A child that fails says why, in the test's output.
+            .stderr(Stdio::inherit())
             .spawn()
             .expect("the test binary runs again (under faketime: .ci/run installs it)");
         let stdout = child.stdout.take().expect("piped");
