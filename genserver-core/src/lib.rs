@@ -78,8 +78,10 @@
 //! to `handle_info`, `ctx.reply_from_task(reply, ..)` answers a call with
 //! it, and both die with the server (see [`Context`], "Tasks").
 //!
-//! Its mailbox has two lanes: calls, casts and `server.send(..)` queue in
-//! order on the user lane; stop requests, exit signals, monitors' `Down`
+//! Its mailbox has two lanes: calls, casts, `server.send(..)`, task
+//! results and the signals of other servers (exit signals, monitors'
+//! `Down`) queue in order on the user lane, so a `Down` never overtakes
+//! what its server sent before it died (OTP's signal order); stop requests
 //! and the server's own timers take the priority lane, which overtakes
 //! queued user messages (OTP 28's priority messages), so a `stop` reaches
 //! a server behind any backlog. [`Server::mailbox_len`] tells the backlog.

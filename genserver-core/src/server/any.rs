@@ -22,8 +22,8 @@ use crate::table::heir::TableTransfer;
 pub(crate) trait Control: Send + Sync + 'static {
     fn process(&self) -> &Process;
     fn type_name(&self) -> &'static str;
-    /// Queues a system message on the priority lane; `false` if the server is gone.
-    fn send_system(&self, system: System) -> bool;
+    /// Queues a system message on `lane`; `false` if the server is gone.
+    fn send_system(&self, system: System, lane: Lane) -> bool;
     fn mailbox_len(&self) -> usize;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
@@ -37,9 +37,9 @@ impl<T: GenServer> Control for Shared<T> {
         T::NAME
     }
 
-    fn send_system(&self, system: System) -> bool {
+    fn send_system(&self, system: System, lane: Lane) -> bool {
         self.mailbox
-            .send(Envelope::System(Box::new(system)), Lane::Priority)
+            .send(Envelope::System(Box::new(system)), lane)
             .is_ok()
     }
 
@@ -120,7 +120,8 @@ impl AnyServer {
     /// server has exited.
     pub async fn shutdown(&self, reason: ExitReason, timeout: Option<Duration>) {
         let (done, _rx) = oneshot::channel();
-        if self.control.send_system(System::Stop { reason, done }) {
+        if self.control
+            .send_system(System::Stop { reason, done }, Lane::Priority) {
             match timeout {
                 None => self.exited().await,
                 Some(limit) => {
@@ -138,7 +139,8 @@ impl AnyServer {
     pub(crate) fn exit_signal(&self, from: ServerId, reason: ExitReason) {
         if self.process().traps_exits() {
             // Refused only when the server is already exiting.
-            self.control.send_system(System::Exit { from, reason });
+            self.control
+                .send_system(System::Exit { from, reason }, Lane::Signal);
         } else if !reason.is_normal() {
             self.process().kill(reason);
         }
@@ -155,7 +157,8 @@ impl AnyServer {
 
     /// Tells an heir that it owns a table now; `false` if it is exiting.
     pub(crate) fn deliver_table_transfer(&self, transfer: TableTransfer) -> bool {
-        self.control.send_system(System::TableTransfer(transfer))
+        self.control
+            .send_system(System::TableTransfer(transfer), Lane::Signal)
     }
 
     /// Delivers [`Info::Down`](crate::Info::Down) to this server, as a
@@ -168,20 +171,26 @@ impl AnyServer {
         server: ServerId,
         reason: ExitReason,
     ) -> bool {
-        self.control.send_system(System::Down {
-            monitor,
-            server,
-            reason,
-        })
+        self.control.send_system(
+            System::Down {
+                monitor,
+                server,
+                reason,
+            },
+            Lane::Signal,
+        )
     }
 
     /// Tells a watcher that the server it monitors exited.
     pub(crate) fn deliver_down(&self, monitor: MonitorRef, server: ServerId, reason: ExitReason) {
-        self.control.send_system(System::Down {
-            monitor,
-            server,
-            reason,
-        });
+        self.control.send_system(
+            System::Down {
+                monitor,
+                server,
+                reason,
+            },
+            Lane::Signal,
+        );
     }
 }
 

@@ -2,13 +2,19 @@
 //! much of it may wait.
 //!
 //! ```text
-//!  senders ──▶ user lane      (calls, casts, `server.send(..)`)  ─┐
-//!                                                                 ├─▶ the server's loop
-//!  runtime ──▶ priority lane  (stop, exit signals, `Down`, timers) ┘   (priority first)
+//!  senders ──▶ user lane      (calls, casts, `server.send(..)`, task ─┐
+//!                              results; exit signals, `Down`)          ├─▶ the server's loop
+//!  runtime ──▶ priority lane  (stop, timers, `send_priority`)          ┘   (priority first)
 //! ```
 //!
 //! The priority lane overtakes queued user messages (OTP 28's priority
 //! messages), so a `stop` reaches a server behind a flood of casts at once.
+//! Signals from other servers (exit signals, `Down`, a table handed to its
+//! heir) take the user lane, as OTP keeps the signals between two
+//! processes in the order they were sent: a `Down` never overtakes the
+//! casts its server sent before it died. They ride the user lane without
+//! counting against a bound ([`Lane::Signal`]): a full mailbox never drops
+//! nor refuses them.
 //! Both lanes sit behind one short lock, which makes closing race-free: a
 //! message is either queued before the mailbox closes, and then handed back
 //! by [`Mailbox::close`] to be dropped (its caller learns why at once), or
@@ -48,8 +54,10 @@ pub(crate) enum Envelope<T: GenServer> {
 }
 
 impl<T: GenServer> Evict for Envelope<T> {
+    /// Only casts: calls wait for room, and a task's result, an info
+    /// message and a signal, once queued, are never dropped.
     fn evictable(&self) -> bool {
-        !matches!(self, Envelope::Call(_) | Envelope::System(_))
+        matches!(self, Envelope::Message(_))
     }
 }
 
@@ -58,7 +66,8 @@ pub(crate) trait Evict {
     fn evictable(&self) -> bool;
 }
 
-/// Messages from the runtime itself; they ride the priority lane.
+/// Messages from the runtime itself: signals from other servers on the
+/// user lane, in order ([`Lane::Signal`]); the rest on the priority lane.
 pub(crate) enum System {
     Down {
         monitor: MonitorRef,
@@ -86,7 +95,12 @@ pub(crate) enum System {
 /// Which lane a message takes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Lane {
+    /// In order with calls and casts, within the mailbox's bound.
     User,
+    /// In order with calls and casts, but beyond the bound: never refused
+    /// nor dropped (exit signals, `Down`, table transfers).
+    Signal,
+    /// Ahead of the user lane (stop, timers, `send_priority`).
     Priority,
 }
 
@@ -173,6 +187,7 @@ impl<E: Evict> Queue<E> {
         }
         match lane {
             Lane::Priority => queues.priority.push_back(message),
+            Lane::Signal => queues.user.push_back(message),
             Lane::User => {
                 if self
                     .config

@@ -19,12 +19,25 @@ use std::fmt;
 ///
 /// # When the user lane is full
 ///
-/// - a call waits for room, within its own timeout (back-pressure);
+/// What can be dropped, and what never is:
+///
+/// - a call waits for room, within its own timeout (back-pressure); never
+///   dropped;
 /// - a cast method (`server.reset()`) follows the [`Overflow`] policy: the
-///   newest message (the one being sent) or the oldest queued cast is
+///   newest message (the one being sent) or the oldest queued *cast* is
 ///   dropped, counted ([`Server::dropped`](crate::Server::dropped)) and
-///   logged at warn level once per burst;
-/// - the priority lane (stop, exit signals, `Down`, timers) is never full.
+///   logged at warn level once per burst. Only casts are ever evicted,
+///   whatever the policy;
+/// - `try_x` returns [`MailboxFull`](crate::MailboxFull) at once, and
+///   `x_wait` waits for room within the handle's timeout;
+/// - `server.send(m)` is dropped (and counted) when it finds the mailbox
+///   full; once queued, it is never evicted;
+/// - a task's result ([`Context::spawn`](crate::Context::spawn)) waits for
+///   room; never dropped;
+/// - exit signals, monitors' `Down` and a table handed to its heir queue in
+///   order beyond the bound: never dropped nor refused (they take room,
+///   though, until handled);
+/// - the priority lane (stop, timers, `send_priority`) is never full.
 ///
 /// # Watermarks
 ///
@@ -46,7 +59,9 @@ pub enum Overflow {
     /// Drop the message being sent (the default).
     #[default]
     DropNewest,
-    /// Drop the oldest queued cast or info message to make room.
+    /// Drop the oldest queued cast to make room: never a call, an info
+    /// message, a task's result or a signal. With no cast queued, the
+    /// newest is dropped.
     DropOldest,
 }
 
