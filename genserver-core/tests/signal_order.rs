@@ -119,7 +119,10 @@ impl Subscriber {
 async fn busy_hub(trap: bool, mailbox: Mailbox, hold: Duration) -> Server<Hub> {
     let hub = Hub::start(trap).mailbox(mailbox).await.unwrap();
     hub.hold(hold);
-    eventually(LIMIT, "the hold is being handled", || hub.mailbox_len() == 0).await;
+    eventually(LIMIT, "the hold is being handled", || {
+        hub.mailbox_len() == 0
+    })
+    .await;
     hub
 }
 
@@ -138,7 +141,11 @@ async fn a_down_never_overtakes_the_casts_its_server_sent_before_dying() {
     // The subscriber's cast, its message and its `Down` wait behind the
     // hold, in the order they were sent: the hub adds it, then forgets it.
     let subscribers = within(LIMIT, "subscribers", hub.subscribers()).await;
-    assert_eq!(subscribers, Ok(vec![]), "a stale subscription outlived its Down");
+    assert_eq!(
+        subscribers,
+        Ok(vec![]),
+        "a stale subscription outlived its Down"
+    );
     let id = subscriber.id();
     assert_eq!(
         within(LIMIT, "log", hub.log()).await.unwrap(),
@@ -171,7 +178,10 @@ async fn an_exit_signal_never_overtakes_the_casts_its_server_sent_before_dying()
             format!("gone {id}"),
         ]
     );
-    assert_eq!(within(LIMIT, "subscribers", hub.subscribers()).await, Ok(vec![]));
+    assert_eq!(
+        within(LIMIT, "subscribers", hub.subscribers()).await,
+        Ok(vec![])
+    );
     assert!(hub.is_alive(), "a hub that traps exits lives on");
 }
 
@@ -195,7 +205,10 @@ async fn a_full_bounded_mailbox_neither_drops_nor_refuses_a_down() {
             .await
             .unwrap();
         hub.hold(Duration::from_millis(100));
-        eventually(LIMIT, "the hold is being handled", || hub.mailbox_len() == 0).await;
+        eventually(LIMIT, "the hold is being handled", || {
+            hub.mailbox_len() == 0
+        })
+        .await;
         hub.send("first".into());
         hub.send("second".into());
         assert_eq!(hub.mailbox_len(), 2, "the mailbox is full");
@@ -210,7 +223,11 @@ async fn a_full_bounded_mailbox_neither_drops_nor_refuses_a_down() {
         let log = within(LIMIT, "log", hub.log()).await.unwrap();
         assert_eq!(
             log,
-            ["first".to_string(), "second".into(), format!("gone {}", worker.id())],
+            [
+                "first".to_string(),
+                "second".into(),
+                format!("gone {}", worker.id())
+            ],
             "{overflow:?}"
         );
         assert_eq!(hub.dropped(), dropped, "nothing more was dropped");
@@ -229,7 +246,11 @@ async fn drop_oldest_evicts_casts_only_never_a_task_result_or_a_down() {
         .unwrap();
     // A task's result queues while the hub is busy, then a `Down`.
     let done = Arc::new(AtomicBool::new(false));
-    hub.spawn_then_hold("task result".into(), done.clone(), Duration::from_millis(100));
+    hub.spawn_then_hold(
+        "task result".into(),
+        done.clone(),
+        Duration::from_millis(100),
+    );
     eventually(LIMIT, "the task is done", || done.load(Ordering::Acquire)).await;
     assert_eq!(hub.mailbox_len(), 1, "its result is queued");
     within(LIMIT, "stop", worker.stop(ExitReason::Shutdown))
@@ -267,7 +288,10 @@ async fn a_stop_overtakes_a_third_partys_flood_and_its_signals() {
         workers
     };
     hub.hold(Duration::from_millis(500));
-    eventually(LIMIT, "the hold is being handled", || hub.mailbox_len() == 0).await;
+    eventually(LIMIT, "the hold is being handled", || {
+        hub.mailbox_len() == 0
+    })
+    .await;
     // A hundred `Down`s queue, and a third party floods the hub behind them.
     for worker in &workers {
         within(LIMIT, "stop worker", worker.stop(ExitReason::Shutdown))
@@ -279,9 +303,13 @@ async fn a_stop_overtakes_a_third_partys_flood_and_its_signals() {
     }
     assert!(hub.mailbox_len() > 100_000, "the flood is queued");
     // The stop overtakes all of it.
-    within(Duration::from_secs(2), "the stop", hub.stop(ExitReason::Shutdown))
-        .await
-        .unwrap();
+    within(
+        Duration::from_secs(2),
+        "the stop",
+        hub.stop(ExitReason::Shutdown),
+    )
+    .await
+    .unwrap();
     assert!(!hub.is_alive());
 }
 

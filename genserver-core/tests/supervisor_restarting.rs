@@ -318,7 +318,8 @@ async fn a_dynamic_child_whose_restart_keeps_failing_is_restarting_and_counts_ag
 }
 
 #[tokio::test]
-async fn rest_for_one_a_later_sibling_failing_to_restart_retries_from_the_child_that_exited() {
+async fn rest_for_one_a_later_sibling_failing_to_restart_is_retried_without_restarting_the_earlier_one()
+ {
     let log = Log::default();
     let (open, c_refusals) = (Refusals::default(), Refusals::default());
     let spec = SupervisorSpec::new(Strategy::RestForOne)
@@ -339,10 +340,34 @@ async fn rest_for_one_a_later_sibling_failing_to_restart_retries_from_the_child_
             "stop:b",
             "stop:c",
             "start:b",
-            "refused:c",
-            "stop:b",
-            "start:b",
+            "refused:c", // b keeps running; c is retried alone
             "start:c"
         ]
     );
+}
+
+/// OTP's `supervisor_SUITE:rest_for_one_other_child_fails_restart`: child 1
+/// dies, child 2's restart fails; child 2 is retried, and child 1 is not
+/// restarted a second time.
+#[tokio::test]
+async fn rest_for_one_other_child_fails_restart() {
+    let log = Log::default();
+    let (open, refusals) = (Refusals::default(), Refusals::default());
+    let spec = SupervisorSpec::new(Strategy::RestForOne)
+        .children([gated("one", &log, &open), gated("two", &log, &refusals)])
+        .intensity(3, Duration::from_secs(60));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let first = running(&sup, "one").await.unwrap();
+    refusals.set(1);
+    first.crash();
+    all_running(&sup, &["one", "two"]).await;
+    let after_crash: Vec<String> = log.entries().into_iter().skip(2).collect();
+    assert_eq!(
+        after_crash,
+        ["stop:one", "stop:two", "start:one", "refused:two", "start:two"]
+    );
+    // The `one` that started after the crash is the one still running.
+    let one = running(&sup, "one").await.unwrap();
+    assert_ne!(one.id(), first.id());
+    assert_eq!(log.entries().iter().filter(|e| *e == "start:one").count(), 2);
 }

@@ -120,8 +120,10 @@ impl AnyServer {
     /// server has exited.
     pub async fn shutdown(&self, reason: ExitReason, timeout: Option<Duration>) {
         let (done, _rx) = oneshot::channel();
-        if self.control
-            .send_system(System::Stop { reason, done }, Lane::Priority) {
+        if self
+            .control
+            .send_system(System::Stop { reason, done }, Lane::Priority)
+        {
             match timeout {
                 None => self.exited().await,
                 Some(limit) => {

@@ -199,9 +199,10 @@ impl std::error::Error for SupervisorError {
 /// `which_children` with [`ChildStatus::Restarting`](crate::ChildStatus),
 /// counted by `count_children`, and retried, each try counting against the
 /// intensity. `delete_child` refuses it with [`SupervisorError::Restarting`];
-/// `terminate_child` stops the retries. Under `OneForAll` and `RestForOne`,
-/// the siblings restarted before the failure are stopped again and the
-/// whole group is retried.
+/// `terminate_child` stops the retries. Under `OneForAll`, the siblings
+/// restarted before the failure are stopped again and the whole group is
+/// retried; under `RestForOne`, they keep running, and the failed child and
+/// those after it are retried, as OTP's supervisor does.
 ///
 /// # Cost
 ///
@@ -480,8 +481,7 @@ impl Supervisor {
     /// Restarts child `seq` and, for `OneForAll` and `RestForOne`, its
     /// group: the running siblings stop (last started first; temporary ones
     /// are dropped), then every child of the group starts in order. If one
-    /// fails, those started in this round stop again and the failed child
-    /// is retried later.
+    /// fails, see [`restart_failed`](Self::restart_failed).
     async fn restart_group(&mut self, seq: u64, ctx: &mut Context<Self>) {
         let group = self.group(seq);
         for &other in group.iter().rev() {
@@ -521,20 +521,50 @@ impl Supervisor {
                 }
                 Err(error) => {
                     tracing::error!(child = %id, %error, "child failed to restart");
-                    // The group is retried as a whole, from the child that
-                    // exited: those restarted in this round stop again and
-                    // wait with the failed one.
-                    for &again in started.iter().rev() {
-                        self.stop_child(again).await;
-                        self.children.set(again, State::Restarting(None));
-                    }
-                    self.children.set(member, State::Restarting(None));
-                    self.children.set(seq, State::Restarting(None));
-                    self.schedule_retry(seq, ctx);
+                    self.restart_failed(seq, member, &group, &started, ctx)
+                        .await;
                     return;
                 }
             }
         }
+    }
+
+    /// Child `member` of `group` (restarted because `seq` exited) failed to
+    /// start again; `started` were restarted before it in this round.
+    ///
+    /// As OTP's supervisor does: under `RestForOne`, those started before
+    /// it keep running, and the failed child and those after it are
+    /// retried (`rest_for_one_other_child_fails_restart`); under
+    /// `OneForAll`, those started stop again and the whole group is
+    /// retried; under `OneForOne`, the child alone.
+    async fn restart_failed(
+        &mut self,
+        seq: u64,
+        member: u64,
+        group: &[u64],
+        started: &[u64],
+        ctx: &mut Context<Self>,
+    ) {
+        let retry = match self.strategy {
+            Strategy::RestForOne => {
+                for &later in group.iter().filter(|&&later| later >= member) {
+                    if self.children.get(later).is_some() {
+                        self.children.set(later, State::Restarting(None));
+                    }
+                }
+                member
+            }
+            Strategy::OneForAll | Strategy::OneForOne => {
+                for &again in started.iter().rev() {
+                    self.stop_child(again).await;
+                    self.children.set(again, State::Restarting(None));
+                }
+                self.children.set(member, State::Restarting(None));
+                self.children.set(seq, State::Restarting(None));
+                seq
+            }
+        };
+        self.schedule_retry(retry, ctx);
     }
 
     /// Too many restarts: stop everything and exit with `Shutdown`, so the
