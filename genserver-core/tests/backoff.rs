@@ -157,3 +157,49 @@ async fn a_dynamic_supervisor_backs_off_its_children_too() {
     assert_eq!(supervisor.count_children().await.unwrap().specs, 1);
     supervisor.stop(ExitReason::Shutdown).await.unwrap();
 }
+
+/// Runs `after` on its first start, then fails `init` on every later one.
+pub struct FailsAfterFirst;
+
+#[gen_server]
+impl FailsAfterFirst {
+    fn init(starts: Starts, after: Duration, ctx: &mut Context<Self>) -> Result<Self, String> {
+        let mut attempts = starts.0.lock().unwrap();
+        attempts.push(Instant::now());
+        if attempts.len() > 1 {
+            return Err("the upstream is down".into());
+        }
+        ctx.continue_with(after);
+        Ok(FailsAfterFirst)
+    }
+
+    async fn handle_continue(&mut self, after: Duration) {
+        tokio::time::sleep(after).await;
+        panic!("lost the upstream");
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+/// Time spent waiting out the backoff or in failed starts is not time the
+/// child ran: the delays keep growing to the cap instead of going back to
+/// `initial` once the waits add up to `reset_after`.
+#[tokio::test(start_paused = true)]
+async fn failed_restarts_keep_growing_the_delay_up_to_the_cap() {
+    let starts = Starts::default();
+    let child = {
+        let starts = starts.clone();
+        ChildSpec::new("upstream", move || {
+            FailsAfterFirst::start(starts.clone(), Duration::from_millis(10))
+        })
+    };
+    let backoff = Backoff::exponential(Duration::from_millis(50), Duration::from_millis(300));
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(100, Duration::from_secs(60))
+        .child(child.backoff(backoff));
+    let supervisor = Supervisor::start(spec).await.unwrap();
+    eventually(LIMIT, "eight start attempts", || starts.len() >= 8).await;
+    // 10 ms of running, then 50; then 100, 200, and the cap.
+    assert_eq!(starts.gaps_ms()[..7], [60, 100, 200, 300, 300, 300, 300]);
+    supervisor.stop(ExitReason::Shutdown).await.unwrap();
+}

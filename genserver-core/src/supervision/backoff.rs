@@ -12,7 +12,9 @@ use tokio::time::Instant;
 /// only the restart intensity stops a crash loop. With it, the child's
 /// restarts in a row wait `initial`, then twice that, and so on up to
 /// `max`; a child that ran for `reset_after` (by default `max`) before
-/// exiting starts again from `initial`. While it waits, the child is
+/// exiting starts again from `initial`. Only the time a started child ran
+/// counts: a restart that keeps failing (its `init` returns an error)
+/// keeps growing the delay, however long the waits add up to. While it waits, the child is
 /// listed as [`ChildStatus::Restarting`](crate::ChildStatus::Restarting),
 /// and `terminate_child` ends the wait.
 ///
@@ -76,8 +78,9 @@ impl Backoff {
 /// A child's restarts in a row, for its backoff.
 #[derive(Debug)]
 pub(crate) struct Restarts {
-    /// When its current (or last) server started.
-    started: Instant,
+    /// When its running server started; `None` once its run has been
+    /// counted (after an exit, and while its restarts fail).
+    running_since: Option<Instant>,
     /// Restarts since it last ran for `reset_after`.
     in_a_row: u32,
 }
@@ -85,25 +88,27 @@ pub(crate) struct Restarts {
 impl Restarts {
     pub(crate) fn new() -> Self {
         Restarts {
-            started: Instant::now(),
+            running_since: Some(Instant::now()),
             in_a_row: 0,
         }
     }
 
     /// A new server runs.
     pub(crate) fn started(&mut self) {
-        self.started = Instant::now();
+        self.running_since = Some(Instant::now());
     }
 
-    /// The wait before the next restart; `ZERO` without a backoff.
+    /// The wait before the next restart; `ZERO` without a backoff. Only
+    /// the time the child ran counts toward `reset_after`: not the time
+    /// spent waiting out a backoff, nor in starts that failed.
     pub(crate) fn next_delay(&mut self, backoff: Option<&Backoff>) -> Duration {
         let Some(backoff) = backoff else {
             return Duration::ZERO;
         };
-        if self.started.elapsed() >= backoff.reset_after {
+        if let Some(since) = self.running_since.take()
+            && since.elapsed() >= backoff.reset_after
+        {
             self.in_a_row = 0;
-            // Later tries of this restart count from now.
-            self.started = Instant::now();
         }
         let delay = backoff.delay(self.in_a_row);
         self.in_a_row = self.in_a_row.saturating_add(1);
