@@ -110,11 +110,12 @@
 //!
 //! # Failure
 //!
-//! A panic in a callback ends that server only: waiting callers and every
-//! caller queued behind them get [`CallError::Exited`] with
-//! [`ExitReason::Panic`] at once, `terminate` runs (a panic there replaces
-//! the reason), one crash report naming the server and the handler is
-//! logged at error level, and monitors receive [`Info::Down`].
+//! A panic in a callback ends that server only: `terminate` runs (a panic
+//! there replaces the reason), waiting callers and every caller queued
+//! behind them get [`CallError::Exited`] with [`ExitReason::Panic`] once
+//! it has run (never their timeout), one crash report naming the server
+//! and the handler is logged at error level, and monitors receive
+//! [`Info::Down`].
 //!
 //! # Beyond one machine
 //!

@@ -11,6 +11,8 @@ mod common;
 use common::{eventually, within};
 use genserver_core::prelude::*;
 use genserver_core::{Mailbox, Overflow};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -229,4 +231,84 @@ async fn gen_server_sets_a_default_mailbox_that_a_start_can_override() {
         .await
         .unwrap();
     assert_eq!(overridden.mailbox(), Mailbox::unbounded());
+}
+
+/// A cast argument whose drop waits until its gate opens (at most 10 s):
+/// a backlog that takes a long time to free.
+pub struct Heavy(Arc<AtomicBool>);
+
+impl Drop for Heavy {
+    fn drop(&mut self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !self.0.load(Ordering::Acquire) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+/// Opens the gate when the test ends, passed or failed.
+struct Open(Arc<AtomicBool>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Holds casts it is sent; the backlog is what matters.
+pub struct Hoarder;
+
+#[gen_server]
+impl Hoarder {
+    #[cast]
+    pub async fn hold(&self, d: Duration) {
+        tokio::time::sleep(d).await;
+    }
+
+    #[cast]
+    pub fn keep(&self, heavy: Heavy) {
+        std::mem::forget(heavy);
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+/// A stop is answered once the server has exited, before its backlog is
+/// freed: freeing millions of queued casts takes time nobody waits for. A
+/// small backlog is freed on the server's thread once the stopper has run;
+/// a large one on tokio's blocking pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_is_answered_before_the_backlog_is_freed() {
+    for backlog in [3, 5_000] {
+        let gate = Arc::new(AtomicBool::new(false));
+        let _open = Open(gate.clone());
+        let server = Hoarder::start(Hoarder).await.unwrap();
+        server.hold(Duration::from_millis(100));
+        eventually(LIMIT, "the hold is being handled", || {
+            server.mailbox_len() == 0
+        })
+        .await;
+        for _ in 0..backlog {
+            server.keep(Heavy(gate.clone()));
+        }
+        // Waited on a thread of its own: the thread freeing the backlog is
+        // blocked, and with it, maybe, the runtime's timers.
+        let (answered, answer) = std::sync::mpsc::channel();
+        tokio::spawn({
+            let server = server.clone();
+            async move {
+                let _ = answered.send(server.stop(ExitReason::Shutdown).await);
+            }
+        });
+        let stopped =
+            tokio::task::spawn_blocking(move || answer.recv_timeout(Duration::from_secs(5)))
+                .await
+                .unwrap();
+        assert_eq!(
+            stopped,
+            Ok(Ok(())),
+            "a backlog of {backlog}: the stop was not answered while it could not be freed"
+        );
+        assert!(!server.is_alive());
+    }
 }

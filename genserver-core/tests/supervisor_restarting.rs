@@ -364,10 +364,19 @@ async fn rest_for_one_other_child_fails_restart() {
     let after_crash: Vec<String> = log.entries().into_iter().skip(2).collect();
     assert_eq!(
         after_crash,
-        ["stop:one", "stop:two", "start:one", "refused:two", "start:two"]
+        [
+            "stop:one",
+            "stop:two",
+            "start:one",
+            "refused:two",
+            "start:two"
+        ]
     );
     // The `one` that started after the crash is the one still running.
     let one = running(&sup, "one").await.unwrap();
     assert_ne!(one.id(), first.id());
-    assert_eq!(log.entries().iter().filter(|e| *e == "start:one").count(), 2);
+    assert_eq!(
+        log.entries().iter().filter(|e| *e == "start:one").count(),
+        2
+    );
 }

@@ -1,6 +1,7 @@
 //! The server loop: `init`, then one message at a time, then the exit
 //! sequence.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -37,9 +38,11 @@ impl<T: GenServer> ExitGuard<T> {
         self.done = true;
         let process = &self.shared.process;
         process.begin_exit(reason);
-        // Queued calls are dropped here: their callers get `Exited` now.
-        drop(self.shared.mailbox.close());
+        let backlog = self.shared.mailbox.close();
         process.finish_exit(reason);
+        // Freed last: whoever waits for the exit is told first. Queued
+        // callers get `Exited` as it is freed.
+        free_large(backlog.user);
     }
 }
 
@@ -232,10 +235,12 @@ impl<T: GenServer> Life<T> {
         }
     }
 
-    /// OTP's exit sequence: callers learn the reason, queued callers are
-    /// answered at once, `terminate` runs (a panic there replaces the
-    /// reason), one crash report is logged, then names are freed and
-    /// monitors and links told.
+    /// OTP's exit sequence: the mailbox closes, `terminate` runs (a panic
+    /// there replaces the reason), one crash report is logged, names are
+    /// freed and monitors and links told, `stop` is answered; then what was
+    /// left queued is dropped, and queued callers get `Exited(reason)`.
+    /// The backlog is freed last: dropping millions of queued casts takes a
+    /// while, and nobody waits for it.
     async fn exit(mut self, state: &mut T, exit: Exit) {
         let Exit {
             mut reason,
@@ -254,9 +259,6 @@ impl<T: GenServer> Life<T> {
                 stoppers.push(done);
             }
         }
-        // Dropping queued calls drops their reply slots: callers get
-        // `Exited(reason)` now.
-        drop(drained.user);
         self.ctx.handler = "terminate";
         let run = state
             .__terminate(&reason, &mut self.ctx)
@@ -282,6 +284,30 @@ impl<T: GenServer> Life<T> {
         for done in stoppers {
             let _ = done.send(reason.clone());
         }
+        // Whoever was told of the exit runs first, even on this thread (a
+        // task woken here would wait behind the drop); then dropping queued
+        // calls drops their reply slots: their callers get `Exited(reason)`.
+        if !drained.user.is_empty() {
+            tokio::task::yield_now().await;
+            free_large(drained.user);
+        }
+    }
+}
+
+/// Queued messages above which a dead server's backlog is freed on tokio's
+/// blocking pool rather than on the runtime's thread: freeing a million
+/// queued casts takes tens of milliseconds.
+const LARGE_BACKLOG: usize = 4096;
+
+/// Drops what was left in a dead server's mailbox: a large backlog on the
+/// blocking pool, so that it holds no runtime thread; a small one here.
+fn free_large<E: Send + 'static>(backlog: VecDeque<E>) {
+    if backlog.len() > LARGE_BACKLOG
+        && let Ok(runtime) = tokio::runtime::Handle::try_current()
+    {
+        runtime.spawn_blocking(move || drop(backlog));
+    } else {
+        drop(backlog);
     }
 }
 
