@@ -195,3 +195,27 @@ async fn calls_by_name_racing_restarts_never_hang() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn mailbox_len_by_name_is_the_holders_and_none_when_nobody_holds_it() {
+    let by_name: Named<Probe> = Named::new("named-mailbox-len");
+    assert_eq!(by_name.mailbox_len(), None);
+    let server = named_probe("named-mailbox-len").await;
+    assert_eq!(by_name.mailbox_len(), Some(0));
+    // Queued behind a call that holds the server.
+    let busy = tokio::spawn({
+        let server = server.clone();
+        async move { server.sleep_then_get(Duration::from_millis(200)).await }
+    });
+    tokio::task::yield_now().await;
+    for arg in ["a", "b", "c"] {
+        by_name.continue_with(arg);
+    }
+    // The casts wait behind the sleeping call (which may be queued too).
+    let len = by_name.mailbox_len().unwrap();
+    assert!(len >= 3, "{len}");
+    assert_eq!(len, server.mailbox_len());
+    within(LIMIT, "the sleep", busy).await.unwrap().unwrap();
+    server.stop(ExitReason::Normal).await.unwrap();
+    assert_eq!(by_name.mailbox_len(), None);
+}

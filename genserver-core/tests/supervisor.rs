@@ -528,3 +528,43 @@ async fn init_ignore_keeps_the_spec_without_a_running_child() {
     );
     assert_eq!(sup.restart_child("i".into()).await.unwrap(), Ok(None));
 }
+
+/// `ChildSpec::name`: every start and restart of the child takes the name,
+/// with no start closure of the user's own.
+#[tokio::test]
+async fn a_child_spec_name_names_every_start_of_the_child() {
+    let log = Log::default();
+    let names: Registry<&'static str> = Registry::new(Keys::Unique);
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(
+            Worker::child_spec("local", log.clone(), Mode::Ok)
+                .name("child-spec-name-local")
+                .id("local"),
+        )
+        .child(
+            Worker::child_spec("via", log.clone(), Mode::Ok)
+                .name(names.via("via"))
+                .id("via"),
+        );
+    let sup = Supervisor::start(spec).await.unwrap();
+    let local: Named<Worker> = Named::new("child-spec-name-local");
+    let via: Named<Worker> = Named::new(names.via("via"));
+    assert_eq!(local.ping().await, Ok("local"));
+    assert_eq!(via.ping().await, Ok("via"));
+    let first = local.whereis().unwrap();
+    first.crash();
+    first.exited().await;
+    // The restart takes the name again.
+    let restarted = common::within(Duration::from_secs(10), "the restart", async {
+        loop {
+            match local.whereis() {
+                Some(server) if server != first => return server,
+                _ => tokio::task::yield_now().await,
+            }
+        }
+    })
+    .await;
+    assert_eq!(restarted.ping().await, Ok("local"));
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+    assert!(local.whereis().is_none() && via.whereis().is_none());
+}

@@ -192,6 +192,12 @@ impl<T: GenServer> Named<T> {
             .map(|shared| Server::from_handle(Handle::new(shared)))
     }
 
+    /// How many messages wait in the mailbox of the name's holder now;
+    /// `None` when nobody holds the name.
+    pub fn mailbox_len(&self) -> Option<usize> {
+        self.handle().resolve().map(|shared| shared.mailbox.len())
+    }
+
     /// A handle to the same name whose calls time out after `timeout`.
     pub fn with_timeout(&self, timeout: Duration) -> Named<T> {
         let mut handle = self.handle().clone();

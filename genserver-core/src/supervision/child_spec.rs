@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::naming::Name;
 use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::gen_server::GenServer;
@@ -63,11 +64,19 @@ pub enum ChildKind {
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-/// Starts the child linked to the given parent: `Ok(None)` when its `init`
-/// asked to be ignored.
-type StartFn = dyn Fn(AnyServer, Option<Mailbox>) -> BoxFuture<Result<Option<AnyServer>, ChildStartError>>
+/// Starts the child linked to the given parent, with what the spec sets on
+/// every start: `Ok(None)` when its `init` asked to be ignored.
+type StartFn = dyn Fn(AnyServer, &Overrides) -> BoxFuture<Result<Option<AnyServer>, ChildStartError>>
     + Send
     + Sync;
+
+/// What a spec sets on every start of its child, over what its start
+/// function sets.
+#[derive(Clone, Default)]
+pub(crate) struct Overrides {
+    mailbox: Option<Mailbox>,
+    name: Option<Name>,
+}
 
 /// How to start a child and what to do when it exits (OTP's child spec).
 ///
@@ -108,7 +117,7 @@ pub struct ChildSpec {
     pub(crate) restart: Restart,
     pub(crate) shutdown: Shutdown,
     pub(crate) kind: ChildKind,
-    pub(crate) mailbox: Option<Mailbox>,
+    pub(crate) overrides: Overrides,
     pub(crate) backoff: Option<Backoff>,
 }
 
@@ -160,13 +169,16 @@ impl ChildSpec {
         let started = Arc::new(started);
         ChildSpec {
             id: id.into(),
-            start: Arc::new(move |parent, mailbox| {
+            start: Arc::new(move |parent, overrides: &Overrides| {
                 if let Err(refused) = check() {
                     return Box::pin(std::future::ready(Err(refused)));
                 }
                 let mut start = start().link(parent);
-                if let Some(mailbox) = mailbox {
+                if let Some(mailbox) = overrides.mailbox {
                     start = start.mailbox(mailbox);
+                }
+                if let Some(name) = &overrides.name {
+                    start = start.name(name.clone());
                 }
                 let started = started.clone();
                 Box::pin(async move {
@@ -190,7 +202,7 @@ impl ChildSpec {
             } else {
                 ChildKind::Worker
             },
-            mailbox: None,
+            overrides: Overrides::default(),
             backoff: None,
         }
     }
@@ -226,7 +238,53 @@ impl ChildSpec {
     /// The child's mailbox, overriding what its start function sets (see
     /// [`Mailbox`]); it applies to every restart.
     pub fn mailbox(mut self, mailbox: Mailbox) -> Self {
-        self.mailbox = Some(mailbox);
+        self.overrides.mailbox = Some(mailbox);
+        self
+    }
+
+    /// Starts the child under `name` (a local name, or a registry key with
+    /// `registry.via(key)`), on every start and restart, over a name its
+    /// start function sets: `Cache::child_spec(1024).name("cache")` needs
+    /// no closure of its own. The id stays the spec's; give two children of
+    /// one type ids of their own with [`id`](Self::id).
+    ///
+    /// ```
+    /// use genserver_core::prelude::*;
+    ///
+    /// pub struct Cache {
+    ///     size: usize,
+    /// }
+    ///
+    /// #[gen_server]
+    /// impl Cache {
+    ///     fn init(size: usize) -> Result<Self, String> {
+    ///         Ok(Cache { size })
+    ///     }
+    ///
+    ///     #[call]
+    ///     pub fn size(&self) -> usize {
+    ///         self.size
+    ///     }
+    ///
+    ///     fn handle_info(&mut self, _msg: Info<()>) {}
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let tree = Supervisor::start(
+    ///     SupervisorSpec::new(Strategy::OneForOne)
+    ///         .child(Cache::child_spec(1024).name("hot").id("hot"))
+    ///         .child(Cache::child_spec(64).name("cold").id("cold")),
+    /// )
+    /// .await?;
+    /// let hot: Named<Cache> = Named::new("hot");
+    /// assert_eq!(hot.size().await?, 1024);
+    /// # tree.stop(ExitReason::Shutdown).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn name(mut self, name: impl Into<Name>) -> Self {
+        self.overrides.name = Some(name.into());
         self
     }
 
@@ -246,7 +304,7 @@ impl ChildSpec {
         &self,
         parent: AnyServer,
     ) -> Result<Option<AnyServer>, ChildStartError> {
-        (self.start)(parent, self.mailbox).await
+        (self.start)(parent, &self.overrides).await
     }
 }
 
@@ -257,7 +315,8 @@ impl fmt::Debug for ChildSpec {
             .field("restart", &self.restart)
             .field("shutdown", &self.shutdown)
             .field("kind", &self.kind)
-            .field("mailbox", &self.mailbox)
+            .field("name", &self.overrides.name)
+            .field("mailbox", &self.overrides.mailbox)
             .field("backoff", &self.backoff)
             .finish_non_exhaustive()
     }
