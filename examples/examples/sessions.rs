@@ -87,8 +87,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_target(false)
         .without_time()
         .init();
-    // Session 3's crash is on purpose; the supervisor logs it.
-    std::panic::set_hook(Box::new(|_| {}));
+    // Session 3's crash is on purpose; its crash report says so once.
+    genserver_core::install_panic_hook();
 
     let sessions = Sessions::new().await?;
     for id in 1..=20 {

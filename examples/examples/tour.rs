@@ -109,9 +109,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .without_time()
         .init();
     // The crash in step 5 is on purpose. The server reports it itself (the
-    // ERROR line from `tracing`), so Rust's default panic message and
-    // backtrace would only repeat it.
-    std::panic::set_hook(Box::new(|_| {}));
+    // ERROR line from `tracing`, with where it panicked); this hook keeps
+    // Rust's own panic message and backtrace from repeating it, and leaves
+    // every other panic to Rust.
+    genserver_core::install_panic_hook();
 
     println!("1. start: `init` runs inside the server before `start` returns");
     let store = Store::start(16).name("store").await?;

@@ -161,6 +161,7 @@ pub use server::error::{CallError, MailboxFull, StartError};
 pub use server::gen_server::{ClientHandle, GenServer};
 pub use server::handle::DEFAULT_CALL_TIMEOUT;
 pub use server::mailbox_config::{Mailbox, Overflow};
+pub use server::panics::install_panic_hook;
 pub use server::reply::ReplyTo;
 pub use server::start::Start;
 pub use server::tasks::TaskRef;

@@ -28,6 +28,7 @@ pub(crate) mod handle;
 pub(crate) mod links;
 pub(crate) mod mailbox;
 pub(crate) mod mailbox_config;
+pub(crate) mod panics;
 pub(crate) mod process;
 pub(crate) mod reply;
 pub(crate) mod runtime;

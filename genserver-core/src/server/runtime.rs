@@ -2,16 +2,14 @@
 //! sequence.
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
 
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
-use crate::exit_reason::{ExitReason, panic_message};
+use crate::exit_reason::ExitReason;
+use crate::id::ServerId;
 use crate::info::Info;
 use crate::server::Server;
 use crate::server::any::AnyServer;
@@ -21,6 +19,7 @@ use crate::server::gen_server::GenServer;
 use crate::server::handle::Shared;
 use crate::server::links;
 use crate::server::mailbox::{Envelope, System};
+use crate::server::panics::{CatchUnwind, Panic};
 
 /// Marks the server exited however its task ends, even when it is aborted
 /// or its runtime shuts down: closes the mailbox, frees the names, fires
@@ -85,6 +84,8 @@ enum Next<T: GenServer> {
 struct Exit {
     reason: ExitReason,
     stopper: Option<oneshot::Sender<ExitReason>>,
+    /// The panic that ended it, if one did.
+    panic: Option<Panic>,
 }
 
 impl Exit {
@@ -92,8 +93,21 @@ impl Exit {
         Exit {
             reason,
             stopper: None,
+            panic: None,
         }
     }
+}
+
+/// One crash report for a panic outside the loop (in `init`).
+fn crash_report<T: GenServer>(id: ServerId, handler: &str, reason: &ExitReason, panic: &Panic) {
+    tracing::error!(
+        server = T::NAME,
+        %id,
+        handler,
+        %reason,
+        location = panic.location.as_deref(),
+        "server crashed"
+    );
 }
 
 impl<T: GenServer> Life<T> {
@@ -138,8 +152,9 @@ impl<T: GenServer> Life<T> {
             // A failed init exits without `terminate`; the error goes back
             // to `start`, not to the links.
             Ok(Err(err)) => (ExitReason::Normal, StartError::Init(err)),
-            Err(message) => {
-                let reason = ExitReason::Panic(message);
+            Err(panic) => {
+                let reason = ExitReason::Panic(panic.message.clone());
+                crash_report::<T>(self.shared.process.id(), "init", &reason, &panic);
                 (reason.clone(), StartError::Exited(reason))
             }
         };
@@ -154,7 +169,11 @@ impl<T: GenServer> Life<T> {
         // state and the context are free again for `terminate`.
         let exit = match CatchUnwind(AssertUnwindSafe(self.serve(&mut state))).await {
             Ok(exit) => exit,
-            Err(message) => Exit::with(ExitReason::Panic(message)),
+            Err(panic) => Exit {
+                reason: ExitReason::Panic(panic.message.clone()),
+                stopper: None,
+                panic: Some(panic),
+            },
         };
         Box::pin(self.exit(&mut state, exit)).await;
     }
@@ -220,6 +239,7 @@ impl<T: GenServer> Life<T> {
                         return Exit {
                             reason,
                             stopper: Some(done),
+                            panic: None,
                         };
                     }
                 },
@@ -245,6 +265,7 @@ impl<T: GenServer> Life<T> {
         let Exit {
             mut reason,
             stopper,
+            mut panic,
         } = exit;
         let process = &self.shared.process;
         let handler = self.ctx.handler;
@@ -264,17 +285,20 @@ impl<T: GenServer> Life<T> {
             .__terminate(&reason, &mut self.ctx)
             .instrument(tracing::debug_span!("terminate"));
         let mut crashed_in = handler;
-        if let Err(message) = CatchUnwind(AssertUnwindSafe(run)).await {
-            reason = ExitReason::Panic(message);
+        if let Err(caught) = CatchUnwind(AssertUnwindSafe(run)).await {
+            reason = ExitReason::Panic(caught.message.clone());
             crashed_in = "terminate";
+            panic = Some(caught);
         }
         self.ctx.cancel_timers();
         if reason.is_abnormal() {
+            let location = panic.as_ref().and_then(|panic| panic.location.as_deref());
             tracing::error!(
                 server = T::NAME,
                 id = %process.id(),
                 handler = crashed_in,
                 %reason,
+                location,
                 "server crashed"
             );
         } else {
@@ -320,22 +344,5 @@ fn info_handler<M>(info: &Info<M>) -> &'static str {
         Info::Exit { .. } => "handle_info(Exit)",
         Info::TableTransfer(_) => "handle_info(TableTransfer)",
         Info::TaskFailed { .. } => "handle_info(TaskFailed)",
-    }
-}
-
-/// Polls a future inside `catch_unwind`, turning a panic into its message.
-pub(crate) struct CatchUnwind<F>(pub(crate) AssertUnwindSafe<F>);
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, Arc<str>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning of the only field; it is never moved.
-        let inner = unsafe { self.map_unchecked_mut(|this| &mut (this.0).0) };
-        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(payload) => Poll::Ready(Err(panic_message(&*payload))),
-        }
     }
 }

@@ -28,8 +28,8 @@ use crate::id::TaskId;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Handle;
 use crate::server::mailbox::{Envelope, Lane, System};
+use crate::server::panics::{CatchUnwind, Panic};
 use crate::server::reply::ReplyTo;
-use crate::server::runtime::CatchUnwind;
 
 /// A running task of a server, from [`Context::spawn`](crate::Context::spawn),
 /// [`Context::spawn_detached`](crate::Context::spawn_detached) or
@@ -94,8 +94,7 @@ pub(crate) async fn deliver<T: GenServer>(
                 .await;
         }
         Err(panic) => {
-            let reason = ExitReason::Panic(panic);
-            report::<T>(&server, task, &reason);
+            let reason = report::<T>(&server, task, panic);
             let failed = System::TaskFailed { task, reason };
             server.send(Envelope::System(Box::new(failed)), Lane::Priority);
         }
@@ -121,8 +120,7 @@ pub(crate) fn answer<T: GenServer, R>(
         match outcome {
             Ok(value) => reply.reply(value),
             Err(panic) => {
-                let reason = ExitReason::Panic(panic);
-                report::<T>(&pending.server, task, &reason);
+                let reason = report::<T>(&pending.server, task, panic);
                 reply.fail(reason);
             }
         }
@@ -151,13 +149,16 @@ impl<T: GenServer, R> Drop for Pending<T, R> {
 }
 
 /// One crash report per failed task, at error level, as OTP logs a
-/// crashed task process.
-fn report<T: GenServer>(server: &Handle<T>, task: TaskId, reason: &ExitReason) {
+/// crashed task process; the reason it failed with.
+fn report<T: GenServer>(server: &Handle<T>, task: TaskId, panic: Panic) -> ExitReason {
+    let reason = ExitReason::Panic(panic.message);
     tracing::error!(
         server = T::NAME,
         id = %server.id(),
         %task,
         %reason,
+        location = panic.location.as_deref(),
         "task crashed"
     );
+    reason
 }

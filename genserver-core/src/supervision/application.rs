@@ -142,7 +142,14 @@ impl Application {
 
     /// Starts the root supervisor and, through it, the whole tree, in
     /// order. A failed start is the root's start error.
+    ///
+    /// Installs [`install_panic_hook`](crate::install_panic_hook): a panic
+    /// inside a server or its tasks is reported once, by its crash report
+    /// through `tracing`, not again by Rust's panic hook; every other panic
+    /// goes to the hook installed before.
     pub async fn start(self) -> Result<Running, ApplicationError> {
+        // A server's panic is reported once, by its crash report.
+        crate::install_panic_hook();
         // Listen before the tree starts, so no signal is missed.
         let os_signals = self.signal.is_none();
         let signal = match self.signal {

@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 use crate::exit_reason::ExitReason;
 use crate::id::TaskId;
 use crate::server::error::CallError;
-use crate::server::runtime::CatchUnwind;
+use crate::server::panics::{CatchUnwind, Panic};
 use crate::server::tasks::TaskRef;
 use crate::supervision::child_spec::Shutdown;
 use crate::{Info, call, gen_server};
@@ -294,7 +294,7 @@ impl TaskSupervisorClient {
         let id = TaskId::next();
         let run = async move {
             if let Err(panic) = CatchUnwind(AssertUnwindSafe(task)).await {
-                report(id, &panic);
+                report(id, panic);
             }
         };
         self.add_task(id, Box::pin(run)).await
@@ -316,8 +316,9 @@ impl TaskSupervisorClient {
         let (tx, output) = oneshot::channel();
         let run = async move {
             let result = CatchUnwind(AssertUnwindSafe(task)).await.map_err(|panic| {
-                report(id, &panic);
-                TaskError::Panic(panic)
+                let message = panic.message.clone();
+                report(id, panic);
+                TaskError::Panic(message)
             });
             let _ = tx.send(result);
         };
@@ -327,7 +328,12 @@ impl TaskSupervisorClient {
 }
 
 /// One report per crashed task, as OTP logs a crashed task process.
-fn report(task: TaskId, panic: &Arc<str>) {
-    let reason = ExitReason::Panic(panic.clone());
-    tracing::error!(%task, %reason, "supervised task crashed");
+fn report(task: TaskId, panic: Panic) {
+    let reason = ExitReason::Panic(panic.message);
+    tracing::error!(
+        %task,
+        %reason,
+        location = panic.location.as_deref(),
+        "supervised task crashed"
+    );
 }
