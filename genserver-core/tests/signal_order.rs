@@ -114,18 +114,6 @@ impl Subscriber {
     fn handle_info(&mut self, _msg: Info<()>) {}
 }
 
-/// Starts a hub and holds it busy until `hold` has passed, so that what
-/// is sent to it meanwhile queues.
-async fn busy_hub(trap: bool, mailbox: Mailbox, hold: Duration) -> Server<Hub> {
-    let hub = Hub::start(trap).mailbox(mailbox).await.unwrap();
-    hub.hold(hold);
-    eventually(LIMIT, "the hold is being handled", || {
-        hub.mailbox_len() == 0
-    })
-    .await;
-    hub
-}
-
 #[tokio::test]
 async fn a_down_never_overtakes_the_casts_its_server_sent_before_dying() {
     let hub = Hub::start(false).await.unwrap();
