@@ -142,6 +142,7 @@ mod remote;
 mod server;
 mod supervision;
 mod table;
+mod throttle;
 
 pub use exit_reason::ExitReason;
 pub use genserver_macros::{call, cast, gen_server};

@@ -85,4 +85,52 @@ async fn watermarks_and_overflow_are_reported_once_per_burst() {
     assert_eq!(count("back to normal"), 1, "{lines:?}");
     assert_eq!(count("burst over"), 1, "{lines:?}");
     assert!(lines.iter().any(|l| l.contains("dropped=92")), "{lines:?}");
+
+    // 500 servers crossing their watermark in one burst: the alarms are
+    // aggregated, one line and one summary a second for the program.
+    std::thread::sleep(Duration::from_millis(1100)); // a new second
+    warnings.0.lock().unwrap().clear();
+    let mut servers = Vec::new();
+    for _ in 0..500 {
+        let server = Sink::start(Sink)
+            .mailbox(Mailbox::bounded(8).watermarks(4, 1))
+            .await
+            .unwrap();
+        server.hold(Duration::from_millis(100));
+        servers.push(server);
+    }
+    eventually(LIMIT, "every hold is being handled", || {
+        servers.iter().all(|s| s.mailbox_len() == 0)
+    })
+    .await;
+    for server in &servers {
+        for n in 0..6 {
+            server.record(n);
+        }
+    }
+    for server in &servers {
+        within(LIMIT, "a call behind the burst", server.ping())
+            .await
+            .unwrap();
+    }
+    eventually(LIMIT, "both summaries", || {
+        let lines = warnings.0.lock().unwrap();
+        lines.iter().filter(|l| l.contains("more=499")).count() == 2
+    })
+    .await;
+    let lines = warnings.0.lock().unwrap().clone();
+    let count = |what: &str| lines.iter().filter(|l| l.contains(what)).count();
+    assert_eq!(count("message=long message queue"), 1, "{lines:?}");
+    assert_eq!(count("message=more long message queues"), 1, "{lines:?}");
+    assert_eq!(
+        count("message=message queue back to normal"),
+        1,
+        "{lines:?}"
+    );
+    assert_eq!(
+        count("message=more message queues back to normal"),
+        1,
+        "{lines:?}"
+    );
+    assert_eq!(lines.len(), 4, "{lines:?}");
 }

@@ -41,6 +41,15 @@ use crate::id::{MonitorRef, ServerId, TaskId};
 use crate::server::GenServer;
 pub(crate) use crate::server::mailbox_config::{Mailbox, Overflow};
 use crate::table::heir::TableTransfer;
+use crate::throttle::Throttle;
+
+/// The mailboxes' alarms, each at most one line a second for the whole
+/// program, and a summary of how many more: 500 servers crossing their
+/// watermark in one burst write two lines, not 500.
+static LONG: Throttle = Throttle::new();
+static BACK: Throttle = Throttle::new();
+static FULL: Throttle = Throttle::new();
+static OVER: Throttle = Throttle::new();
 
 /// What travels through a server's mailbox. Calls and casts stay inline;
 /// the rare system messages are boxed so they do not make every slot larger.
@@ -248,7 +257,14 @@ impl<E: Evict> Queue<E> {
         };
         self.dropped.fetch_add(1, Ordering::Relaxed);
         queues.dropping += 1;
-        if queues.dropping == 1 {
+        if queues.dropping == 1
+            && FULL.allow(|more| {
+                tracing::warn!(
+                    more,
+                    "more mailboxes full in the last second: dropping messages"
+                );
+            })
+        {
             tracing::warn!(
                 server = self.server,
                 id = %self.id,
@@ -330,34 +346,47 @@ impl<E: Evict> Queue<E> {
 
     #[cold]
     fn report_long(&self, len: usize) {
-        tracing::warn!(
-            server = self.server,
-            id = %self.id,
-            len,
-            high = self.config.high,
-            "long message queue"
-        );
+        if LONG.allow(|more| tracing::warn!(more, "more long message queues in the last second")) {
+            tracing::warn!(
+                server = self.server,
+                id = %self.id,
+                len,
+                high = self.config.high,
+                "long message queue"
+            );
+        }
     }
 
     #[cold]
     fn report_back(&self, queues: &mut Queues<E>, len: usize) {
         if queues.long {
             queues.long = false;
-            tracing::info!(
-                server = self.server,
-                id = %self.id,
-                len,
-                low = self.config.low,
-                "message queue back to normal"
-            );
+            if BACK.allow(|more| {
+                tracing::info!(
+                    more,
+                    "more message queues back to normal in the last second"
+                );
+            }) {
+                tracing::info!(
+                    server = self.server,
+                    id = %self.id,
+                    len,
+                    low = self.config.low,
+                    "message queue back to normal"
+                );
+            }
         }
         if queues.dropping > 0 {
-            tracing::info!(
-                server = self.server,
-                id = %self.id,
-                dropped = queues.dropping,
-                "mailbox burst over"
-            );
+            if OVER
+                .allow(|more| tracing::info!(more, "more mailbox bursts over in the last second"))
+            {
+                tracing::info!(
+                    server = self.server,
+                    id = %self.id,
+                    dropped = queues.dropping,
+                    "mailbox burst over"
+                );
+            }
             queues.dropping = 0;
         }
     }

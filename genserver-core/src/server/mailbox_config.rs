@@ -45,6 +45,11 @@ use std::fmt;
 /// 27's `long_message_queue` alarm); once it falls to the low watermark, an
 /// info line says so. Defaults: 10 000 and 1 000 for an unbounded mailbox,
 /// 3/4 and 1/4 of the capacity for a bounded one.
+///
+/// These lines, and the overflow warnings, are aggregated across the
+/// program: at most one line a second of each kind, naming the server, then
+/// one summary line (`more = n`) for the others in that second. A burst
+/// across 500 servers writes two lines, not 500.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Mailbox {
     pub(crate) capacity: Option<usize>,
