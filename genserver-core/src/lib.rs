@@ -188,6 +188,7 @@ pub use table::counter::Counter;
 pub use table::error::TableError;
 pub use table::heir::{AnyTable, TableTransfer};
 pub use table::id::TableId;
+pub use table::named::NamedTable;
 
 /// Everything a server's module needs: `use genserver_core::prelude::*;`.
 pub mod prelude {

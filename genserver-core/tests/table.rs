@@ -4,9 +4,11 @@ mod common;
 
 use common::{gone, within};
 use genserver_core::prelude::*;
-use genserver_core::{Access, AnyTable, Operation, TableTransfer};
+use genserver_core::{Access, AnyTable, NamedTable, Operation, TableTransfer};
 use std::sync::Arc;
 use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(10);
 
 /// A table's options, for [`Keeper::start`].
 pub struct Options {
@@ -673,4 +675,85 @@ async fn give_away_to_itself_or_a_dead_server_or_by_another_task_is_refused() {
     );
     assert_eq!(table.owner(), Some(keeper.id()));
     keeper.stop(ExitReason::Normal).await.unwrap();
+}
+
+/// Owns a table created under a name in `init` (ETS's `named_table`).
+pub struct NamedOwner;
+
+#[gen_server]
+impl NamedOwner {
+    fn init(name: &'static str, ctx: &mut Context<Self>) -> Result<Self, String> {
+        let table = Table::builder()
+            .create_named(name, ctx)
+            .map_err(|e| e.to_string())?;
+        table
+            .insert("started".to_string(), 1u64)
+            .map_err(|e| e.to_string())?;
+        Ok(NamedOwner)
+    }
+
+    #[cast]
+    pub fn crash(&self) {
+        panic!("the table's owner crashed")
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+/// A reader by name keeps reading across its owner's restarts: the
+/// restarted owner's new table under the same name.
+#[tokio::test]
+async fn a_named_table_is_found_again_after_its_owner_restarts() {
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .intensity(10, Duration::from_secs(5))
+        .child(NamedOwner::child_spec("named-table-restarts").name("named-table-owner"));
+    let sup = Supervisor::start(spec).await.unwrap();
+    let readers: NamedTable<String, u64> = NamedTable::new("named-table-restarts");
+    let owner: Named<NamedOwner> = Named::new("named-table-owner");
+    for round in 0..5u64 {
+        let table = readers.current().unwrap();
+        assert_eq!(readers.get("started"), Ok(Some(1)), "round {round}");
+        // Protected: only the owner writes, through the name too.
+        assert!(matches!(
+            readers.insert("reader".into(), round),
+            Err(TableError::Access { .. })
+        ));
+        let before = owner.whereis().unwrap();
+        owner.crash();
+        gone(&before).await;
+        assert!(table.is_deleted(), "the table died with its owner");
+        within(LIMIT, "the restarted owner's table", async {
+            loop {
+                match readers.current() {
+                    Ok(next) if next != table => return,
+                    Ok(_) => panic!("a deleted table was found by name"),
+                    Err(TableError::NotFound) => tokio::task::yield_now().await,
+                    Err(other) => panic!("{other}"),
+                }
+            }
+        })
+        .await;
+    }
+    assert_eq!(readers.get("started"), Ok(Some(1)));
+    assert_eq!(readers.len(), Ok(1));
+    sup.stop(ExitReason::Shutdown).await.unwrap();
+    assert_eq!(readers.get("started"), Err(TableError::NotFound));
+}
+
+#[tokio::test]
+async fn a_table_name_is_held_by_one_live_table_and_freed_when_it_is_deleted() {
+    let first = NamedOwner::start("named-table-once").await.unwrap();
+    // A second owner under the same name does not start.
+    match NamedOwner::start("named-table-once").await {
+        Err(StartError::Init(error)) => assert_eq!(error, TableError::NameTaken.to_string()),
+        other => panic!("{other:?}"),
+    }
+    // Keys and values of other types: not this table.
+    let other_types: NamedTable<u64, String> = NamedTable::new("named-table-once");
+    assert_eq!(other_types.len(), Err(TableError::NotFound));
+    first.stop(ExitReason::Normal).await.unwrap();
+    let again = NamedOwner::start("named-table-once").await.unwrap();
+    let by_name: NamedTable<String, u64> = NamedTable::new("named-table-once");
+    assert_eq!(by_name.get("started"), Ok(Some(1)));
+    again.stop(ExitReason::Normal).await.unwrap();
 }

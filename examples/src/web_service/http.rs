@@ -42,7 +42,7 @@ async fn hello(Shared(state): Shared<State>, headers: HeaderMap) -> Response {
         return (StatusCode::UNAUTHORIZED, "missing x-api-key\n").into_response();
     };
     // A table read: no message to any server.
-    let plan = match state.keys.plan(key).await {
+    let plan = match state.keys.table.get(key) {
         Ok(Some(plan)) => plan,
         Ok(None) => return (StatusCode::UNAUTHORIZED, "unknown key\n").into_response(),
         Err(error) => return unavailable("key store", error),
@@ -93,8 +93,9 @@ async fn put_key(
     Path(key): Path<String>,
     Query(Limit { limit }): Query<Limit>,
 ) -> Response {
-    match state.keys.put(key, Plan { limit }).await {
-        Ok(()) => (StatusCode::CREATED, "ok\n").into_response(),
+    match state.keys.store.put(key, Plan { limit }).await {
+        Ok(Ok(())) => (StatusCode::CREATED, "ok\n").into_response(),
+        Ok(Err(error)) => unavailable("key store", error),
         Err(error) => unavailable("key store", error),
     }
 }

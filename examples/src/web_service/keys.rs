@@ -1,11 +1,9 @@
 //! The API keys and their plans, in a table: every request reads it
-//! without a message; only the key store writes it.
+//! without a message; only the key store writes it. The table is named, so
+//! the readers find the one a restarted store creates.
 
-use std::sync::Arc;
-
-use arc_swap::ArcSwap;
 use genserver_core::prelude::*;
-use genserver_core::{Table, TableError};
+use genserver_core::{NamedTable, TableError};
 
 /// What a key may do: `limit` requests per window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,18 +18,17 @@ pub struct KeyStore {
 
 #[gen_server]
 impl KeyStore {
-    fn init(seed: Vec<(String, Plan)>, ctx: &mut Context<Self>) -> Result<Self, String> {
-        let table = Table::new(ctx);
+    /// Creates the table under `name`, with the keys known at start.
+    fn init(
+        name: String,
+        seed: Vec<(String, Plan)>,
+        ctx: &mut Context<Self>,
+    ) -> Result<Self, TableError> {
+        let table = Table::builder().create_named(name, ctx)?;
         for (key, plan) in seed {
-            table.insert(key, plan).map_err(|e| e.to_string())?;
+            table.insert(key, plan)?;
         }
         Ok(KeyStore { table })
-    }
-
-    /// The table, for readers that then skip this server.
-    #[call]
-    pub fn table(&self) -> Table<String, Plan> {
-        self.table.clone()
     }
 
     /// Adds or changes a key's plan.
@@ -43,44 +40,10 @@ impl KeyStore {
     fn handle_info(&mut self, _msg: Info<()>) {}
 }
 
-/// The request side: the table, read without a message, and the store by
-/// name for the rare write and for the table of a restarted store.
+/// The request side: the table by name, read without a message, and the
+/// store by name for the rare write.
 #[derive(Clone)]
 pub struct KeyTable {
-    table: Arc<ArcSwap<Table<String, Plan>>>,
-    store: Named<KeyStore>,
-}
-
-impl KeyTable {
-    /// Reads through `store`'s table.
-    pub async fn new(store: Named<KeyStore>) -> Result<Self, CallError> {
-        let table = store.table().await?;
-        Ok(KeyTable {
-            table: Arc::new(ArcSwap::from_pointee(table)),
-            store,
-        })
-    }
-
-    /// The plan of `key`: a table read, no message. A store that was
-    /// restarted made a new table; the old one answers `Deleted`, and this
-    /// fetches the new one once.
-    pub async fn plan(&self, key: &str) -> Result<Option<Plan>, CallError> {
-        // A protected table is readable by every task: the one error left
-        // is `Deleted`.
-        if let Ok(plan) = self.table.load().get(key) {
-            return Ok(plan);
-        }
-        let table = self.store.table().await?;
-        let plan = table.get(key).unwrap_or(None);
-        self.table.store(Arc::new(table));
-        Ok(plan)
-    }
-
-    /// Adds or changes a key (through the store: only it writes).
-    pub async fn put(&self, key: String, plan: Plan) -> Result<(), CallError> {
-        // Owner writes cannot be refused; a deleted table means a store
-        // restart between the call and the write: the next read refetches.
-        let _ = self.store.put(key, plan).await?;
-        Ok(())
-    }
+    pub table: NamedTable<String, Plan>,
+    pub store: Named<KeyStore>,
 }

@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use genserver_core::prelude::*;
-use genserver_core::{Application, Exit, Running};
+use genserver_core::{Application, Exit, NamedTable, Running};
 
 use keys::{KeyStore, KeyTable, Plan};
 use limiter::RateLimiter;
@@ -130,15 +130,17 @@ pub struct Service {
 /// The supervision tree.
 fn tree(
     config: &Config,
+    keys_table: &str,
     names: &Registry<&'static str>,
     stats: &PartitionSupervisor<Stats>,
 ) -> SupervisorSpec {
-    let seed = config.keys.clone();
     let (store, limiters) = (names.via(KEY_STORE), names.via(LIMITERS));
     SupervisorSpec::new(Strategy::OneForOne)
-        .child(ChildSpec::new("keys", move || {
-            KeyStore::start(seed.clone()).name(store.clone())
-        }))
+        .child(
+            KeyStore::child_spec(keys_table.to_string(), config.keys.clone())
+                .name(store)
+                .id("keys"),
+        )
         .child(ChildSpec::new("limiters", move || {
             // One server per key: a few keys failing must not reset every
             // key's limiter (see DynamicSupervisor's intensity guidance).
@@ -158,13 +160,23 @@ pub async fn start(
     app: impl FnOnce(SupervisorSpec) -> Application,
 ) -> Result<Service, Box<dyn std::error::Error + Send + Sync>> {
     let names = Registry::new(genserver_core::Keys::Unique);
+    // A table name of its own for each service this process runs (tests
+    // run several).
+    static SERVICES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let keys_table = format!(
+        "api-keys-{}",
+        SERVICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let stats = PartitionSupervisor::new(Stats::start).partitions(config.stats_partitions);
-    let running = app(tree(&config, &names, &stats))
+    let running = app(tree(&config, &keys_table, &names, &stats))
         .start()
         .await
         .map_err(Box::new)?;
     let state = State {
-        keys: KeyTable::new(Named::new(names.via(KEY_STORE))).await?,
+        keys: KeyTable {
+            table: NamedTable::new(keys_table),
+            store: Named::new(names.via(KEY_STORE)),
+        },
         limiters: Registry::new(genserver_core::Keys::Unique),
         limiter_supervisor: Named::new(names.via(LIMITERS)),
         stats,

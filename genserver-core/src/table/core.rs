@@ -21,7 +21,7 @@
 //! reads or writes of entries.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use arc_swap::ArcSwapOption;
 
@@ -31,6 +31,7 @@ use crate::server::process::HookKey;
 use crate::table::access::{self, Access, Operation};
 use crate::table::error::TableError;
 use crate::table::id::TableId;
+use crate::table::named;
 
 /// The concurrent map under a table (chosen by `benches/table.rs`).
 pub(crate) type Map<K, V> = papaya::HashMap<K, V>;
@@ -39,6 +40,8 @@ pub(crate) type Map<K, V> = papaya::HashMap<K, V>;
 pub(crate) struct Core<K, V> {
     pub(crate) id: TableId,
     pub(crate) access: Access,
+    /// Its name, for a named table: freed when it is deleted.
+    pub(crate) name: Option<Arc<str>>,
     /// The owner's `ServerId::as_u64`, for the access check; 0 (no server's
     /// number) once the table is deleted.
     owner: AtomicU64,
@@ -54,13 +57,14 @@ pub(crate) struct Life {
 }
 
 impl<K, V> Core<K, V> {
-    pub(crate) fn new(access: Access, heir: Option<AnyServer>) -> Self {
+    pub(crate) fn new(access: Access, heir: Option<AnyServer>, name: Option<Arc<str>>) -> Self {
         Core {
             id: TableId::next(),
             access,
+            name,
             owner: AtomicU64::new(0),
             life: Mutex::new(Life { owner: None, heir }),
-            map: ArcSwapOption::new(Some(std::sync::Arc::new(Map::new()))),
+            map: ArcSwapOption::new(Some(Arc::new(Map::new()))),
         }
     }
 
@@ -131,6 +135,11 @@ impl<K, V> Core<K, V> {
             self.set_owner(&mut life, None);
             (owner, self.map.swap(None))
         };
+        if map.is_some()
+            && let Some(name) = &self.name
+        {
+            named::unregister(name, self.id);
+        }
         // The entries' destructors run here, outside the lock.
         drop(map);
         if let Some(owner) = owner {

@@ -29,6 +29,13 @@ pub enum TableError {
     /// [`Table::update_counter`](crate::Table::update_counter) would take
     /// the counter past its type's bounds; the counter is unchanged.
     Overflow,
+    /// No live table holds the name a [`NamedTable`](crate::NamedTable)
+    /// looks for (or one of other key and value types does): its owner has
+    /// not created it yet, or exited and has not created it again.
+    NotFound,
+    /// [`TableBuilder::create_named`](crate::TableBuilder::create_named):
+    /// a live table holds the name already.
+    NameTaken,
 }
 
 impl fmt::Display for TableError {
@@ -45,6 +52,8 @@ impl fmt::Display for TableError {
                 f.write_str("a table can be given only to another running server")
             }
             TableError::Overflow => f.write_str("the counter would overflow"),
+            TableError::NotFound => f.write_str("no table has this name"),
+            TableError::NameTaken => f.write_str("a table with this name exists"),
         }
     }
 }

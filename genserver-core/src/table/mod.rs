@@ -26,6 +26,7 @@ pub(crate) mod counter;
 pub(crate) mod error;
 pub(crate) mod heir;
 pub(crate) mod id;
+pub(crate) mod named;
 
 use std::borrow::Borrow;
 use std::fmt;
