@@ -158,7 +158,7 @@ pub use remote::{Remote, RemoteCall, RemoteTarget, WireError};
 pub use server::Server;
 pub use server::any::AnyServer;
 pub use server::context::{Context, TimerRef};
-pub use server::error::{CallError, MailboxFull, StartError};
+pub use server::error::{CallError, MailboxFull, StartError, StartFailed};
 pub use server::gen_server::{ClientHandle, GenServer};
 pub use server::handle::DEFAULT_CALL_TIMEOUT;
 pub use server::mailbox_config::{Mailbox, Overflow};

@@ -47,7 +47,7 @@ async fn hello(Shared(state): Shared<State>, headers: HeaderMap) -> Response {
         Ok(None) => return (StatusCode::UNAUTHORIZED, "unknown key\n").into_response(),
         Err(error) => return unavailable("key store", error),
     };
-    let decision = match state.check(key, plan).await {
+    let decision = match state.limiter(key, plan).check().await {
         Ok(decision) => decision,
         Err(error) => return unavailable("rate limiter", error),
     };

@@ -68,53 +68,15 @@ pub struct State {
     pub window: Duration,
 }
 
-/// Why a request could not be checked against its limit.
-#[derive(Debug)]
-pub enum LimitError {
-    Start(genserver_core::GetOrStartError),
-    Call(CallError),
-}
-
-impl std::fmt::Display for LimitError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LimitError::Start(error) => write!(f, "{error}"),
-            LimitError::Call(error) => write!(f, "{error}"),
-        }
-    }
-}
-
 impl State {
-    /// Counts one request of `key` against its limit. A limiter that exits
-    /// under the request (a crash, an idle stop) is looked up again: its
-    /// restart, or a fresh one, answers.
-    pub async fn check(&self, key: &str, plan: Plan) -> Result<limiter::Decision, LimitError> {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let limiter = self.limiter(key, plan).await.map_err(LimitError::Start)?;
-            match limiter.check().await {
-                Ok(decision) => return Ok(decision),
-                Err(CallError::NoProc | CallError::Exited(_)) if tries < 3 => {
-                    tokio::task::yield_now().await;
-                }
-                Err(error) => return Err(LimitError::Call(error)),
-            }
-        }
-    }
-
-    /// The rate limiter of `key`, started on its first request.
-    pub async fn limiter(
-        &self,
-        key: &str,
-        plan: Plan,
-    ) -> Result<Server<RateLimiter>, genserver_core::GetOrStartError> {
+    /// The rate limiter of `key`, by key: started on its first request, and
+    /// again by the next one after it stopped (idle) or crashed.
+    pub fn limiter(&self, key: &str, plan: Plan) -> Named<RateLimiter> {
         let window = self.window;
         self.limiters
-            .get_or_start(key.to_string(), &self.limiter_supervisor, move || {
+            .named_or_start(key.to_string(), &self.limiter_supervisor, move || {
                 RateLimiter::start(plan.limit, window)
             })
-            .await
     }
 }
 

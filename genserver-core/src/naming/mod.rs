@@ -4,6 +4,7 @@
 //! by the server's exit hook, before the server counts as gone.
 
 pub(crate) mod get_or_start;
+pub(crate) mod keyed;
 pub(crate) mod named;
 pub(crate) mod registry;
 

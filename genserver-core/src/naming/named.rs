@@ -21,6 +21,7 @@ use arc_swap::ArcSwapOption;
 
 use crate::exit_reason::ExitReason;
 use crate::naming::Name;
+use crate::naming::keyed::Starter;
 use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::error::CallError;
@@ -64,6 +65,8 @@ struct Found<T: GenServer> {
 pub(crate) struct Resolver<T: GenServer> {
     lookup: Box<dyn Lookup>,
     found: ArcSwapOption<Found<T>>,
+    /// Starts a server when nobody holds the name (`keyed.rs`).
+    pub(crate) starter: Option<Starter<T>>,
 }
 
 impl<T: GenServer> Resolver<T> {
@@ -71,6 +74,7 @@ impl<T: GenServer> Resolver<T> {
         Resolver {
             lookup: Box::new(lookup),
             found: ArcSwapOption::empty(),
+            starter: None,
         }
     }
 
@@ -175,7 +179,11 @@ impl<T: GenServer> Named<T> {
     }
 
     pub(crate) fn from_lookup(lookup: impl Lookup) -> Self {
-        let handle = Handle::named(Arc::new(Resolver::new(lookup)));
+        Self::from_resolver(Resolver::new(lookup))
+    }
+
+    pub(crate) fn from_resolver(resolver: Resolver<T>) -> Self {
+        let handle = Handle::named(Arc::new(resolver));
         Named {
             client: T::Client::__from_handle(handle),
         }

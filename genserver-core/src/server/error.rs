@@ -1,6 +1,7 @@
 //! One error type per operation.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::exit_reason::ExitReason;
 use crate::id::ServerId;
@@ -32,7 +33,50 @@ pub enum CallError {
     /// name is served by another server type or another version of its
     /// handlers, or a message was malformed or too large.
     Wire(WireError),
+    /// A handle that starts its server when nobody holds its name
+    /// ([`Registry::named_or_start`](crate::Registry::named_or_start))
+    /// could not start it; the start's own error is the
+    /// [`source`](std::error::Error::source).
+    NotStarted(StartFailed),
 }
+
+/// Why a server started on a miss did not start (see
+/// [`CallError::NotStarted`]): the start's own error, as its
+/// [`source`](std::error::Error::source).
+#[derive(Clone)]
+pub struct StartFailed(Arc<dyn std::error::Error + Send + Sync>);
+
+impl StartFailed {
+    pub(crate) fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StartFailed(Arc::new(error))
+    }
+
+    /// The start's own error.
+    pub fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for StartFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("StartFailed").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for StartFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl PartialEq for StartFailed {
+    /// The same error, or errors that read the same.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for StartFailed {}
 
 impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -47,11 +91,19 @@ impl fmt::Display for CallError {
             CallError::Wire(error) => {
                 write!(f, "the call could not reach the remote server: {error}")
             }
+            CallError::NotStarted(_) => f.write_str("the server could not be started"),
         }
     }
 }
 
-impl std::error::Error for CallError {}
+impl std::error::Error for CallError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CallError::NotStarted(failed) => Some(failed.error()),
+            _ => None,
+        }
+    }
+}
 
 /// A cast found its server's bounded mailbox full (and, for a waiting
 /// cast, still full when its timeout ran out).

@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::id::ServerId;
+use crate::naming::keyed::Starter;
 use crate::naming::named::Resolver;
 use crate::remote::error::WireError;
 use crate::remote::target::RemoteTarget;
@@ -164,7 +165,16 @@ impl<T: GenServer> Handle<T> {
                     resolved = found;
                     &resolved
                 }
-                None => return Err(CallError::NoProc),
+                None => {
+                    let Some(starter) = &resolver.starter else {
+                        return Err(CallError::NoProc);
+                    };
+                    // A key's handle starts its server (`naming/keyed.rs`).
+                    let (tx, rx) = oneshot::channel();
+                    let message = Envelope::Call(build(ReplyTo::new(tx)));
+                    let call = starter.call(resolver, message, rx, self.timeout, None);
+                    return Box::pin(call).await;
+                }
             },
             Target::Remote(remote) => match remote.local().and_then(|s| s.handle().resolve()) {
                 // A name held in this program: a local call.
@@ -192,7 +202,18 @@ impl<T: GenServer> Handle<T> {
         let message = Envelope::Call(build(ReplyTo::new(tx)));
         let timeout = match shared.mailbox.try_send(message, Lane::User) {
             Ok(()) => self.timeout,
-            Err(SendError::Closed(_)) => return Err(CallError::NoProc),
+            Err(SendError::Closed(message)) => {
+                return match &self.target {
+                    // A key's handle sends it again, to the key's next server.
+                    Target::Named(resolver) if let Some(starter) = &resolver.starter => {
+                        // The exiting holder, if it still holds the key.
+                        let dead = resolver.resolve();
+                        let call = starter.call(resolver, message, rx, self.timeout, dead);
+                        Box::pin(call).await
+                    }
+                    _ => Err(CallError::NoProc),
+                };
+            }
             // Boxed: the rare wait does not make every call's future larger.
             Err(SendError::Full(message)) => {
                 Box::pin(shared.wait_for_room(message, self.timeout)).await?
@@ -211,10 +232,16 @@ impl<T: GenServer> Handle<T> {
     pub fn cast(&self, build: impl FnOnce(CastToken) -> T::Message) {
         match &self.target {
             Target::Server(shared) => shared.cast(build),
-            Target::Named(resolver) => {
+            Target::Named(resolver) => match &resolver.starter {
                 // Nobody holds the name: the cast is dropped.
-                let _ = resolver.with(|shared| shared.cast(build));
-            }
+                None => {
+                    let _ = resolver.with(|shared| shared.cast(build));
+                }
+                // A key's handle starts its server (`naming/keyed.rs`).
+                Some(_) => {
+                    Starter::cast(resolver, Envelope::Message(build(CastToken::new())));
+                }
+            },
             Target::Remote(remote) => match remote.local() {
                 Some(server) => server.handle().cast(build),
                 None => remote.cast(build(CastToken::new())),
@@ -226,6 +253,11 @@ impl<T: GenServer> Handle<T> {
     /// to a server that is gone is dropped, as every cast is. A remote
     /// server's mailbox is not known here: the cast is sent.
     pub fn try_cast(&self, build: impl FnOnce(CastToken) -> T::Message) -> Result<(), MailboxFull> {
+        if let Target::Named(resolver) = &self.target
+            && resolver.starter.is_some()
+        {
+            return Starter::try_cast(resolver, Envelope::Message(build(CastToken::new())));
+        }
         match (self.resolve(), &self.target) {
             (Some(shared), _) => shared.try_cast(build),
             (None, Target::Remote(remote)) => {
@@ -249,7 +281,14 @@ impl<T: GenServer> Handle<T> {
                 remote.cast(build(CastToken::new()));
                 Ok(())
             }
-            (None, _) => Ok(()),
+            (None, Target::Named(resolver)) => match &resolver.starter {
+                Some(starter) => {
+                    let message = Envelope::Message(build(CastToken::new()));
+                    Box::pin(starter.cast_wait(resolver, message, self.timeout)).await
+                }
+                None => Ok(()),
+            },
+            (None, Target::Server(_)) => Ok(()),
         }
     }
 
@@ -314,7 +353,7 @@ impl<T: GenServer> Handle<T> {
 }
 
 impl<T: GenServer> Shared<T> {
-    fn calling_self(&self) -> bool {
+    pub(crate) fn calling_self(&self) -> bool {
         CURRENT_SERVER
             .try_with(|current| *current == self.process.id())
             .unwrap_or(false)
@@ -322,7 +361,7 @@ impl<T: GenServer> Shared<T> {
 
     /// Back-pressure: waits for room for a call; the time left for the reply.
     #[cold]
-    async fn wait_for_room(
+    pub(crate) async fn wait_for_room(
         &self,
         message: Envelope<T>,
         timeout: Duration,
