@@ -59,8 +59,16 @@
 //!   while callers elsewhere reach it through the client.
 //! - What crosses into the server's task (the state, arguments, replies,
 //!   info messages) must be `Send`; an `async` handler's future too.
-//! - Options: `#[gen_server(info = M)]` names the server's own info message
-//!   type; `#[gen_server(crate = path)]` names this crate when it is renamed.
+//! - Options, any of them, comma-separated:
+//!   - `info = M`: the server's own info message type, delivered as
+//!     `Info::Message(M)`. Without it, the `M` of `handle_info`'s `Info<M>`
+//!     is the type (`()` for `Info<()>`);
+//!   - `mailbox = expr`: the [`Mailbox`] every start gets unless it sets
+//!     one, e.g. `mailbox = Mailbox::bounded(1024)`;
+//!   - `remote` (feature `remote`): a serde wire form of the calls and
+//!     casts, so that a transport such as `genserver-nats` can serve the
+//!     server to other nodes; only these servers carry serde bounds;
+//!   - `crate = path`: where this crate is, when it is renamed.
 //!
 //! # Reading what the macro wrote
 //!
