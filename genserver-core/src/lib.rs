@@ -165,7 +165,7 @@ pub use remote::{Codec, RemoteServer};
 pub use remote::{Remote, RemoteCall, RemoteTarget, WireError};
 pub use server::Server;
 pub use server::any::AnyServer;
-pub use server::context::{Context, TimerRef};
+pub use server::context::Context;
 pub use server::error::{CallError, MailboxFull, StartError, StartFailed};
 pub use server::gen_server::{ClientHandle, GenServer};
 pub use server::handle::DEFAULT_CALL_TIMEOUT;
@@ -174,6 +174,7 @@ pub use server::panics::install_panic_hook;
 pub use server::reply::ReplyTo;
 pub use server::start::Start;
 pub use server::tasks::TaskRef;
+pub use server::timers::TimerRef;
 pub use supervision::application::{Application, ApplicationError, Exit, Running};
 pub use supervision::backoff::Backoff;
 pub use supervision::child_spec::{ChildKind, ChildSpec, Restart, Shutdown};
@@ -182,9 +183,8 @@ pub use supervision::dynamic::{
     RetryPending,
 };
 pub use supervision::partition::{PartitionSupervisor, ResizeError};
-pub use supervision::supervisor::{
-    RetryRestart, Strategy, Supervisor, SupervisorClient, SupervisorError, SupervisorSpec,
-};
+pub use supervision::supervisor::{RetryRestart, Supervisor, SupervisorClient, SupervisorError};
+pub use supervision::supervisor_spec::{Strategy, SupervisorSpec};
 pub use supervision::task_supervisor::{
     TaskError, TaskHandle, TaskSupervisor, TaskSupervisorClient, TaskSupervisorSpec,
 };

@@ -2,21 +2,17 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::time::Duration;
 
-use tokio::task::{AbortHandle, JoinSet};
+use tokio::task::JoinSet;
 
 use crate::exit_reason::ExitReason;
-use crate::id::{MonitorRef, ServerId, TaskId};
+use crate::id::{MonitorRef, ServerId};
 use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::gen_server::GenServer;
 use crate::server::links;
-use crate::server::mailbox::{Envelope, Lane};
 use crate::server::process::HookKey;
-use crate::server::reply::ReplyTo;
-use crate::server::tasks::{self, TaskRef};
 
 /// A server's view of itself, passed as the optional last argument
 /// `ctx: &mut Context<Self>` of any callback.
@@ -37,7 +33,7 @@ use crate::server::tasks::{self, TaskRef};
 /// [`send_after`](Self::send_after) and [`send_interval`](Self::send_interval)
 /// deliver [`Info::Message`](crate::Info::Message) to `handle_info`, on the
 /// priority lane (ahead of queued calls and casts); both return a
-/// [`TimerRef`] that cancels them. Timers die with the server.
+/// [`TimerRef`](crate::TimerRef) that cancels them. Timers die with the server.
 /// [`idle_timeout`](Self::idle_timeout) delivers
 /// [`Info::Timeout`](crate::Info::Timeout) when no message arrives in time.
 ///
@@ -53,7 +49,7 @@ use crate::server::tasks::{self, TaskRef};
 /// [`reply_from_task`](Self::reply_from_task) answers a call from a task:
 /// the server handles other messages meanwhile, and a panic in the task is
 /// the caller's [`CallError::TaskFailed`](crate::CallError::TaskFailed),
-/// never a hang. Both return a [`TaskRef`] that aborts the task.
+/// never a hang. Both return a [`TaskRef`](crate::TaskRef) that aborts the task.
 ///
 /// ```
 /// use genserver_core::prelude::*;
@@ -263,7 +259,7 @@ pub struct Context<T: GenServer> {
     /// The callback running now, named in crash reports.
     pub(crate) handler: &'static str,
     /// Timers and tasks, made at the first one: most servers never set one.
-    timers: Option<JoinSet<()>>,
+    pub(crate) timers: Option<JoinSet<()>>,
     /// Monitors not yet fired, and the servers they watch.
     monitors: HashMap<MonitorRef, AnyServer>,
 }
@@ -321,108 +317,6 @@ impl<T: GenServer> Context<T> {
     /// [`idle_timeout`](Self::idle_timeout) takes its place for one wait.
     pub fn set_idle_timeout(&mut self, after: Option<Duration>) {
         self.sticky_idle = after;
-    }
-
-    /// Delivers `Info::Message(message)` to `handle_info` after `delay`
-    /// (`Process.send_after/3`).
-    pub fn send_after(&mut self, message: T::Info, delay: Duration) -> TimerRef {
-        let handle = self.me.handle().clone();
-        TimerRef {
-            task: self.track(async move {
-                tokio::time::sleep(delay).await;
-                handle.send(Envelope::Info(message), Lane::Priority);
-            }),
-        }
-    }
-
-    /// Delivers `Info::Message(message.clone())` to `handle_info` every
-    /// `period`, first after one period, until cancelled or the server exits.
-    /// A server that falls behind gets one tick, not a burst.
-    pub fn send_interval(&mut self, message: T::Info, period: Duration) -> TimerRef
-    where
-        T::Info: Clone + Sync,
-    {
-        let handle = self.me.handle().clone();
-        TimerRef {
-            task: self.track(async move {
-                let start = tokio::time::Instant::now() + period;
-                let mut ticks = tokio::time::interval_at(start, period);
-                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    ticks.tick().await;
-                    if !handle.send(Envelope::Info(message.clone()), Lane::Priority) {
-                        break;
-                    }
-                }
-            }),
-        }
-    }
-
-    /// Runs `task` alongside the server, tied to its life (a linked
-    /// `Task`, or `Task.Supervisor.async_nolink` from a GenServer): its
-    /// output arrives in `handle_info` as
-    /// [`Info::Message(output)`](crate::Info::Message), queued behind the
-    /// messages already waiting (in a full bounded mailbox it waits for
-    /// room; it is never dropped). If it panics, `handle_info` receives
-    /// [`Info::TaskFailed`](crate::Info::TaskFailed) with the panic
-    /// message, on the priority lane, and the server runs on.
-    ///
-    /// The task is aborted when the server exits, whatever the reason,
-    /// after `terminate`; [`TaskRef::abort`] stops it sooner, with no
-    /// message. Finished tasks are reaped as new ones start, so each costs
-    /// O(1): a server may start millions over its life.
-    pub fn spawn<F>(&mut self, task: F) -> TaskRef
-    where
-        F: Future<Output = T::Info> + Send + 'static,
-    {
-        let id = TaskId::next();
-        let run = tasks::deliver(self.me.handle().clone(), id, task);
-        TaskRef::new(id, self.track(run))
-    }
-
-    /// Like [`spawn`](Self::spawn), but the task outlives the server: it
-    /// runs to its end whatever happens to the server, and its output (or
-    /// [`Info::TaskFailed`](crate::Info::TaskFailed)) is delivered only if
-    /// the server is still running. For work that must finish, such as a
-    /// write the server started.
-    pub fn spawn_detached<F>(&mut self, task: F) -> TaskRef
-    where
-        F: Future<Output = T::Info> + Send + 'static,
-    {
-        let id = TaskId::next();
-        let run = tasks::deliver(self.me.handle().clone(), id, task);
-        TaskRef::new(id, tokio::spawn(run).abort_handle())
-    }
-
-    /// Answers a call from a task (OTP's `GenServer.reply/2` from a
-    /// `Task`): a `#[call]` handler that takes a [`ReplyTo<R>`] hands it
-    /// here with the slow work, and returns at once; the server handles
-    /// other messages meanwhile, and the task's output is the caller's
-    /// reply.
-    ///
-    /// The task dies with the server, as with [`spawn`](Self::spawn);
-    /// the caller then gets [`CallError::Exited`](crate::CallError::Exited)
-    /// with the server's exit reason. If the task panics, or is aborted
-    /// with [`TaskRef::abort`], the caller gets
-    /// [`CallError::TaskFailed`](crate::CallError::TaskFailed) at once
-    /// (with [`ExitReason::Panic`] or [`ExitReason::Killed`]), never only
-    /// its timeout. Nothing reaches `handle_info`.
-    pub fn reply_from_task<R, F>(&mut self, reply: ReplyTo<R>, task: F) -> TaskRef
-    where
-        R: Send + 'static,
-        F: Future<Output = R> + Send + 'static,
-    {
-        let id = TaskId::next();
-        let run = tasks::answer(self.me.handle().clone(), id, reply, task);
-        TaskRef::new(id, self.track(run))
-    }
-
-    /// Runs a timer or a task that dies with the server; finished ones are
-    /// reaped as new ones start, so each costs O(1).
-    fn track(&mut self, task: impl Future<Output = ()> + Send + 'static) -> AbortHandle {
-        let tasks = self.timers.get_or_insert_with(JoinSet::new);
-        while tasks.try_join_next().is_some() {}
-        tasks.spawn(task)
     }
 
     /// Watches `other`: when it exits, `handle_info` receives
@@ -496,22 +390,5 @@ impl<T: GenServer> fmt::Debug for Context<T> {
             .field("idle_timeout", &self.idle)
             .field("sticky_idle_timeout", &self.sticky_idle)
             .finish_non_exhaustive()
-    }
-}
-
-/// A running timer from [`Context::send_after`] or [`Context::send_interval`].
-#[derive(Debug, Clone)]
-pub struct TimerRef {
-    task: AbortHandle,
-}
-
-impl TimerRef {
-    /// Cancels the timer. Returns `false` if a one-shot timer had already
-    /// fired (its message may be waiting in the mailbox, as with OTP's
-    /// `cancel_timer`).
-    pub fn cancel(&self) -> bool {
-        let pending = !self.task.is_finished();
-        self.task.abort();
-        pending
     }
 }

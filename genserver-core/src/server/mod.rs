@@ -34,6 +34,7 @@ pub(crate) mod reply;
 pub(crate) mod runtime;
 pub(crate) mod start;
 pub(crate) mod tasks;
+pub(crate) mod timers;
 
 use std::fmt;
 use std::hash::{Hash, Hasher};

@@ -21,10 +21,11 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
-use tokio::task::AbortHandle;
+use tokio::task::{AbortHandle, JoinSet};
 
 use crate::exit_reason::ExitReason;
 use crate::id::TaskId;
+use crate::server::context::Context;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Handle;
 use crate::server::mailbox::{Envelope, Lane, System};
@@ -161,4 +162,73 @@ fn report<T: GenServer>(server: &Handle<T>, task: TaskId, panic: Panic) -> ExitR
         "task crashed"
     );
     reason
+}
+
+impl<T: GenServer> Context<T> {
+    /// Runs `task` alongside the server, tied to its life (a linked
+    /// `Task`, or `Task.Supervisor.async_nolink` from a GenServer): its
+    /// output arrives in `handle_info` as
+    /// [`Info::Message(output)`](crate::Info::Message), queued behind the
+    /// messages already waiting (in a full bounded mailbox it waits for
+    /// room; it is never dropped). If it panics, `handle_info` receives
+    /// [`Info::TaskFailed`](crate::Info::TaskFailed) with the panic
+    /// message, on the priority lane, and the server runs on.
+    ///
+    /// The task is aborted when the server exits, whatever the reason,
+    /// after `terminate`; [`TaskRef::abort`] stops it sooner, with no
+    /// message. Finished tasks are reaped as new ones start, so each costs
+    /// O(1): a server may start millions over its life.
+    pub fn spawn<F>(&mut self, task: F) -> TaskRef
+    where
+        F: Future<Output = T::Info> + Send + 'static,
+    {
+        let id = TaskId::next();
+        let run = deliver(self.server().handle().clone(), id, task);
+        TaskRef::new(id, self.track(run))
+    }
+
+    /// Like [`spawn`](Self::spawn), but the task outlives the server: it
+    /// runs to its end whatever happens to the server, and its output (or
+    /// [`Info::TaskFailed`](crate::Info::TaskFailed)) is delivered only if
+    /// the server is still running. For work that must finish, such as a
+    /// write the server started.
+    pub fn spawn_detached<F>(&mut self, task: F) -> TaskRef
+    where
+        F: Future<Output = T::Info> + Send + 'static,
+    {
+        let id = TaskId::next();
+        let run = deliver(self.server().handle().clone(), id, task);
+        TaskRef::new(id, tokio::spawn(run).abort_handle())
+    }
+
+    /// Answers a call from a task (OTP's `GenServer.reply/2` from a
+    /// `Task`): a `#[call]` handler that takes a [`ReplyTo<R>`] hands it
+    /// here with the slow work, and returns at once; the server handles
+    /// other messages meanwhile, and the task's output is the caller's
+    /// reply.
+    ///
+    /// The task dies with the server, as with [`spawn`](Self::spawn);
+    /// the caller then gets [`CallError::Exited`](crate::CallError::Exited)
+    /// with the server's exit reason. If the task panics, or is aborted
+    /// with [`TaskRef::abort`], the caller gets
+    /// [`CallError::TaskFailed`](crate::CallError::TaskFailed) at once
+    /// (with [`ExitReason::Panic`] or [`ExitReason::Killed`]), never only
+    /// its timeout. Nothing reaches `handle_info`.
+    pub fn reply_from_task<R, F>(&mut self, reply: ReplyTo<R>, task: F) -> TaskRef
+    where
+        R: Send + 'static,
+        F: Future<Output = R> + Send + 'static,
+    {
+        let id = TaskId::next();
+        let run = answer(self.server().handle().clone(), id, reply, task);
+        TaskRef::new(id, self.track(run))
+    }
+
+    /// Runs a timer or a task that dies with the server; finished ones are
+    /// reaped as new ones start, so each costs O(1).
+    pub(crate) fn track(&mut self, task: impl Future<Output = ()> + Send + 'static) -> AbortHandle {
+        let tasks = self.timers.get_or_insert_with(JoinSet::new);
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(task)
+    }
 }

@@ -20,7 +20,8 @@ use crate::exit_reason::ExitReason;
 use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::error::StartError;
-use crate::supervision::supervisor::{Supervisor, SupervisorSpec};
+use crate::supervision::supervisor::Supervisor;
+use crate::supervision::supervisor_spec::SupervisorSpec;
 
 type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 

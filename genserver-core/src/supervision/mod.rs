@@ -10,7 +10,9 @@ pub(crate) mod child_spec;
 pub(crate) mod children;
 pub(crate) mod dynamic;
 pub(crate) mod partition;
+pub(crate) mod restart;
 pub(crate) mod supervisor;
+pub(crate) mod supervisor_spec;
 pub(crate) mod task_supervisor;
 
 use std::any::Any;

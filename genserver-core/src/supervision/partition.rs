@@ -26,7 +26,8 @@ use crate::server::gen_server::GenServer;
 use crate::server::handle::Handle;
 use crate::server::start::Start;
 use crate::supervision::child_spec::ChildSpec;
-use crate::supervision::supervisor::{Strategy, Supervisor, SupervisorError, SupervisorSpec};
+use crate::supervision::supervisor::{Supervisor, SupervisorError};
+use crate::supervision::supervisor_spec::{Strategy, SupervisorSpec};
 use crate::supervision::{ChildCount, ChildInfo, ChildStartError, IntensityLimit};
 
 type StartPartition<T> = dyn Fn(usize) -> Start<T> + Send + Sync;
