@@ -133,12 +133,22 @@
 //! [`Remote<T>`](Remote) handle dereferences to the same generated client.
 //! Only opted-in servers carry serde bounds; the others compile as before.
 //!
+//! # Feature flags
+//!
+//! - `signal` (on by default): [`Application`] stops on ctrl-c and SIGTERM
+//!   (tokio's `signal`). Without it, an application stops only through
+//!   [`Application::shutdown_on`] or when its tree gives up.
+//! - `remote`: `#[gen_server(remote)]` and the traits a transport uses
+//!   (`RemoteServer`, `Codec`; serde for the servers that opt in).
+//!   Turned on by `genserver-nats`; a program on one machine does without.
+//!
 //! # Behaviour reference
 //!
 //! `docs/behaviour.md` in the repository lists every OTP behaviour this
 //! crate follows, how it maps to Rust, and the test that checks it.
 
 #![warn(missing_docs, missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod exit_reason;
 mod id;
@@ -161,6 +171,7 @@ pub use naming::named::Named;
 pub use naming::registry::{BorrowedKey, Keys, RegisterError, Registry};
 pub use naming::{Name, whereis};
 #[cfg(feature = "remote")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
 pub use remote::{Codec, RemoteServer};
 pub use remote::{Remote, RemoteCall, RemoteTarget, WireError};
 pub use server::Server;

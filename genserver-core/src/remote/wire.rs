@@ -26,6 +26,7 @@ use crate::server::handle::Handle;
 use crate::server::reply::ReplyTo;
 
 /// A serde format: how a transport turns requests and replies into bytes.
+#[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
 pub trait Codec: Send + Sync + 'static {
     /// `value` as bytes.
     fn encode<V: Serialize + ?Sized>(value: &V) -> Result<Vec<u8>, WireError>;
@@ -50,6 +51,7 @@ pub type ServedCall = Pin<Box<dyn Future<Output = Result<Vec<u8>, CallError>> + 
     label = "this server did not opt in to `remote`",
     note = "write `#[gen_server(remote)]` on its impl block: that derives the serde wire form of its calls and casts (their arguments and replies must then be `Serialize + DeserializeOwned`)"
 )]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
 pub trait RemoteServer: GenServer {
     /// The wire form of a request: one variant per handler, its arguments
     /// without the `ReplyTo`.
