@@ -38,9 +38,7 @@ async fn dynamic(n: usize) -> (Duration, Duration, Duration) {
     let started = Instant::now();
     for _ in 0..n {
         sup.start_child(Child::child_spec(Child))
-            .await
-            .unwrap()
-            .unwrap();
+            .await.unwrap();
     }
     let start = started.elapsed();
     // Temporary children that stop on their own: the supervisor forgets each.
@@ -48,7 +46,7 @@ async fn dynamic(n: usize) -> (Duration, Duration, Duration) {
         let mut all = Vec::with_capacity(n);
         for _ in 0..n {
             let spec = Child::child_spec(Child).restart(Restart::Temporary);
-            let child = sup.start_child(spec).await.unwrap().unwrap().unwrap();
+            let child = sup.start_child(spec).await.unwrap().unwrap();
             all.push(child.downcast().unwrap());
         }
         all

@@ -150,6 +150,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod chain;
 mod exit_reason;
 mod id;
 mod info;
@@ -199,7 +200,7 @@ pub use supervision::supervisor_spec::{Strategy, SupervisorSpec};
 pub use supervision::task_supervisor::{
     TaskError, TaskHandle, TaskSupervisor, TaskSupervisorClient, TaskSupervisorSpec,
 };
-pub use supervision::{ChildCount, ChildInfo, ChildStartError, ChildStatus, InitError};
+pub use supervision::{AnyInitError, ChildCount, ChildInfo, ChildStartError, ChildStatus};
 pub use table::Table;
 pub use table::access::{Access, Operation};
 pub use table::builder::TableBuilder;

@@ -225,7 +225,7 @@ async fn a_tree_that_fails_to_start_is_a_failed_run() {
     match &exit {
         Exit::StartFailed(error) => assert_eq!(
             error,
-            "child \"Refuses\" failed to start: init returned \"no database\""
+            "the application did not start: child \"Refuses\" failed to start: init failed: no database"
         ),
         other => panic!("unexpected {other:?}"),
     }

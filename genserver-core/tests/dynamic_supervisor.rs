@@ -58,17 +58,13 @@ async fn start_child_at_runtime_and_restart_one_for_one() {
         .unwrap();
     let a: Server<Session> = sup
         .start_child(session("a", &log))
-        .await
-        .unwrap()
-        .unwrap()
+        .await.unwrap()
         .unwrap()
         .downcast()
         .unwrap();
     let b: Server<Session> = sup
         .start_child(session("b", &log))
-        .await
-        .unwrap()
-        .unwrap()
+        .await.unwrap()
         .unwrap()
         .downcast()
         .unwrap();
@@ -93,25 +89,21 @@ async fn max_children_caps_running_children() {
     let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new().max_children(2))
         .await
         .unwrap();
-    sup.start_child(session("a", &log)).await.unwrap().unwrap();
+    sup.start_child(session("a", &log)).await.unwrap();
     let b = sup
         .start_child(session("b", &log))
-        .await
-        .unwrap()
-        .unwrap()
+        .await.unwrap()
         .unwrap();
     assert_eq!(
         sup.start_child(session("c", &log))
-            .await
-            .unwrap()
-            .unwrap_err(),
+            .await.unwrap_err(),
         DynamicSupervisorError::MaxChildren
     );
-    sup.terminate_child(b.id()).await.unwrap().unwrap();
+    sup.terminate_child(b.id()).await.unwrap();
     assert!(!b.is_alive());
-    sup.start_child(session("c", &log)).await.unwrap().unwrap();
+    sup.start_child(session("c", &log)).await.unwrap();
     assert_eq!(
-        sup.terminate_child(b.id()).await.unwrap().unwrap_err(),
+        sup.terminate_child(b.id()).await.unwrap_err(),
         DynamicSupervisorError::NotFound(b.id())
     );
 }
@@ -124,9 +116,7 @@ async fn temporary_children_are_not_restarted() {
         .unwrap();
     let a = sup
         .start_child(session("a", &log).restart(Restart::Temporary))
-        .await
-        .unwrap()
-        .unwrap()
+        .await.unwrap()
         .unwrap();
     a.downcast::<Session>().unwrap().crash();
     crate::common::gone(&a).await;
@@ -141,7 +131,7 @@ async fn children_are_stopped_concurrently_on_shutdown() {
         .unwrap();
     for name in ["a", "b", "c", "d"] {
         let spec = Session::child_spec(name.to_string(), log.clone(), Duration::from_millis(500));
-        sup.start_child(spec).await.unwrap().unwrap();
+        sup.start_child(spec).await.unwrap();
     }
     let started = tokio::time::Instant::now();
     sup.with_timeout(Duration::from_secs(30))
@@ -170,7 +160,7 @@ async fn restart_intensity_exceeded_shuts_the_dynamic_supervisor_down() {
         DynamicSupervisor::start(DynamicSupervisorSpec::new().intensity(1, Duration::from_secs(5)))
             .await
             .unwrap();
-    sup.start_child(session("a", &log)).await.unwrap().unwrap();
+    sup.start_child(session("a", &log)).await.unwrap();
     for _ in 0..2 {
         let child = sup.which_children().await.unwrap()[0]
             .server
@@ -199,10 +189,7 @@ async fn an_ignored_child_is_not_kept() {
     let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new())
         .await
         .unwrap();
-    let started = sup
-        .start_child(ChildSpec::new("shy", Shy::start))
-        .await
-        .unwrap();
+    let started = sup.start_child(ChildSpec::new("shy", Shy::start)).await;
     assert_eq!(started, Ok(None));
     assert_eq!(sup.count_children().await.unwrap().specs, 0);
 }

@@ -176,7 +176,7 @@ async fn a_child_spec_sets_the_mailbox_of_every_start() {
     let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new())
         .await
         .unwrap();
-    let child = sup.start_child(spec).await.unwrap().unwrap().unwrap();
+    let child = sup.start_child(spec).await.unwrap().unwrap();
     let child: Server<Sink> = child.downcast().unwrap();
     assert_eq!(child.mailbox(), Mailbox::bounded(4));
 }

@@ -372,18 +372,14 @@ async fn which_count_start_terminate_restart_delete_child() {
     let log = Log::default();
     let sup = supervise(Strategy::OneForOne, vec![worker("a", &log)]).await;
     let nested = Supervisor::child_spec(SupervisorSpec::new(Strategy::OneForOne)).id("sub");
-    sup.start_child(nested).await.unwrap().unwrap();
+    sup.start_child(nested).await.unwrap();
     let b = sup
         .start_child(worker("b", &log))
-        .await
-        .unwrap()
-        .unwrap()
+        .await.unwrap()
         .unwrap();
     assert_eq!(
         sup.start_child(worker("b", &log))
-            .await
-            .unwrap()
-            .unwrap_err(),
+            .await.unwrap_err(),
         SupervisorError::AlreadyPresent("b".into())
     );
     assert_eq!(
@@ -407,25 +403,23 @@ async fn which_count_start_terminate_restart_delete_child() {
         [ChildKind::Worker, ChildKind::Supervisor, ChildKind::Worker]
     );
 
-    sup.terminate_child("b".into()).await.unwrap().unwrap();
+    sup.terminate_child("b").await.unwrap();
     assert!(!b.is_alive());
     assert!(log.contains("stop:b"));
     assert_eq!(sup.count_children().await.unwrap().active, 2);
     assert_eq!(
-        sup.delete_child("a".into()).await.unwrap().unwrap_err(),
+        sup.delete_child("a").await.unwrap_err(),
         SupervisorError::Running("a".into())
     );
     let b2 = sup
-        .restart_child("b".into())
-        .await
-        .unwrap()
-        .unwrap()
+        .restart_child("b")
+        .await.unwrap()
         .unwrap();
     assert!(b2.is_alive() && b2 != b);
-    sup.terminate_child("b".into()).await.unwrap().unwrap();
-    sup.delete_child("b".into()).await.unwrap().unwrap();
+    sup.terminate_child("b").await.unwrap();
+    sup.delete_child("b").await.unwrap();
     assert_eq!(
-        sup.restart_child("b".into()).await.unwrap().unwrap_err(),
+        sup.restart_child("b").await.unwrap_err(),
         SupervisorError::NotFound("b".into())
     );
     assert_eq!(sup.count_children().await.unwrap().specs, 2);
@@ -526,7 +520,7 @@ async fn init_ignore_keeps_the_spec_without_a_running_child() {
             workers: 3
         }
     );
-    assert_eq!(sup.restart_child("i".into()).await.unwrap(), Ok(None));
+    assert_eq!(sup.restart_child("i").await, Ok(None));
 }
 
 /// `ChildSpec::name`: every start and restart of the child takes the name,

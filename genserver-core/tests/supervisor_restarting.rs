@@ -141,7 +141,7 @@ async fn a_temporary_child_whose_start_is_ignored_is_not_kept() {
         .collect();
     assert_eq!(ids, ["kept"]);
     // ...and through start_child.
-    let started = sup.start_child(ignored()).await.unwrap();
+    let started = sup.start_child(ignored()).await;
     assert_eq!(started, Ok(None));
     assert_eq!(sup.count_children().await.unwrap().specs, 1);
     let kept_status = status(&sup, "kept").await;
@@ -205,7 +205,7 @@ async fn one_for_all_restarts_a_child_stopped_with_terminate_child() {
         gated("c", &log, &open),
     ]);
     let sup = Supervisor::start(spec).await.unwrap();
-    sup.terminate_child("b".into()).await.unwrap().unwrap();
+    sup.terminate_child("b").await.unwrap();
     assert_eq!(status(&sup, "b").await, Some(ChildStatus::Stopped));
     running(&sup, "a").await.unwrap().crash();
     all_running(&sup, &["a", "b", "c"]).await;
@@ -221,7 +221,7 @@ async fn rest_for_one_restarts_a_later_child_stopped_with_terminate_child() {
         gated("c", &log, &open),
     ]);
     let sup = Supervisor::start(spec).await.unwrap();
-    sup.terminate_child("c".into()).await.unwrap().unwrap();
+    sup.terminate_child("c").await.unwrap();
     running(&sup, "b").await.unwrap().crash();
     all_running(&sup, &["a", "b", "c"]).await;
     // `a` came before the failed child: untouched.
@@ -248,15 +248,15 @@ async fn a_child_whose_restart_keeps_failing_is_restarting_until_terminated() {
     let count = sup.count_children().await.unwrap();
     assert_eq!((count.specs, count.active, count.workers), (2, 1, 2));
     assert_eq!(
-        sup.delete_child("b".into()).await.unwrap(),
+        sup.delete_child("b").await,
         Err(SupervisorError::Restarting("b".into()))
     );
     assert_eq!(
-        sup.restart_child("b".into()).await.unwrap(),
+        sup.restart_child("b").await,
         Err(SupervisorError::Restarting("b".into()))
     );
     // terminate_child ends the retries.
-    sup.terminate_child("b".into()).await.unwrap().unwrap();
+    sup.terminate_child("b").await.unwrap();
     assert_eq!(status(&sup, "b").await, Some(ChildStatus::Stopped));
     let refused = log.entries().iter().filter(|e| *e == "refused:b").count();
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -265,7 +265,7 @@ async fn a_child_whose_restart_keeps_failing_is_restarting_until_terminated() {
         refused_later <= refused + 1,
         "{refused} then {refused_later}"
     );
-    sup.delete_child("b".into()).await.unwrap().unwrap();
+    sup.delete_child("b").await.unwrap();
     assert_eq!(sup.count_children().await.unwrap().specs, 1);
 }
 
@@ -283,9 +283,7 @@ async fn a_dynamic_child_whose_restart_keeps_failing_is_restarting_and_counts_ag
     .unwrap();
     let child = sup
         .start_child(gated("d", &log, &refusals))
-        .await
-        .unwrap()
-        .unwrap()
+        .await.unwrap()
         .unwrap();
     refusals.set(usize::MAX);
     child.downcast::<Gated>().unwrap().crash();
@@ -302,17 +300,15 @@ async fn a_dynamic_child_whose_restart_keeps_failing_is_restarting_and_counts_ag
     assert_eq!(sup.count_children().await.unwrap().specs, 1);
     assert_eq!(
         sup.start_child(gated("e", &log, &Refusals::default()))
-            .await
-            .unwrap(),
+            .await,
         Err(DynamicSupervisorError::MaxChildren)
     );
     // Named by the server that exited, terminate_child ends its retries.
-    sup.terminate_child(child.id()).await.unwrap().unwrap();
+    sup.terminate_child(child.id()).await.unwrap();
     assert_eq!(sup.count_children().await.unwrap().specs, 0);
     assert!(
         sup.start_child(gated("e", &log, &Refusals::default()))
             .await
-            .unwrap()
             .is_ok()
     );
 }

@@ -39,15 +39,23 @@ pub enum GetOrStartError {
 impl fmt::Display for GetOrStartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            GetOrStartError::Supervisor(e) => write!(f, "the supervisor did not answer: {e}"),
-            GetOrStartError::Start(e) => write!(f, "{e}"),
+            GetOrStartError::Supervisor(_) => f.write_str("the supervisor did not answer"),
+            GetOrStartError::Start(_) => f.write_str("the server did not start"),
             GetOrStartError::Ignored => f.write_str("the server's init asked to be ignored"),
             GetOrStartError::OtherType(s) => write!(f, "the key is held by {s:?}"),
         }
     }
 }
 
-impl std::error::Error for GetOrStartError {}
+impl std::error::Error for GetOrStartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            GetOrStartError::Supervisor(error) => Some(error),
+            GetOrStartError::Start(error) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 impl<K, V> Registry<K, V>
 where
@@ -113,12 +121,11 @@ where
         let name = self.via(key.clone());
         let spec = ChildSpec::new(format!("{key:?}"), move || start().name(name.clone()))
             .restart(Restart::Transient);
-        let started = supervisor
-            .start_child(spec)
-            .await
-            .map_err(GetOrStartError::Supervisor)?;
-        let server = match started {
+        let server = match supervisor.start_child(spec).await {
             Ok(Some(server)) => server,
+            Err(DynamicSupervisorError::Call(error)) => {
+                return Err(GetOrStartError::Supervisor(error));
+            }
             Ok(None) => return Err(GetOrStartError::Ignored),
             Err(DynamicSupervisorError::StartChild(ChildStartError::AlreadyStarted(holder))) => {
                 holder

@@ -175,7 +175,7 @@ impl<T: GenServer> fmt::Debug for StartError<T> {
 impl<T: GenServer> fmt::Display for StartError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StartError::Init(e) => write!(f, "init failed: {e:?}"),
+            StartError::Init(_) => f.write_str("init failed"),
             StartError::AlreadyStarted(s) => write!(f, "already started as {}", s.id()),
             StartError::NameTaken { name, holder } => {
                 write!(f, "the name {name:?} is taken by {holder}")
@@ -190,4 +190,40 @@ impl<T: GenServer> fmt::Display for StartError<T> {
     }
 }
 
-impl<T: GenServer> std::error::Error for StartError<T> {}
+impl<T: GenServer> std::error::Error for StartError<T> {
+    /// `init`'s own error, for [`StartError::Init`].
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Init(error) => Some(DisplayError::wrap(error)),
+            _ => None,
+        }
+    }
+}
+
+/// An error that is only `Display + Debug` (an `init` error such as a
+/// `String`), seen as a `std::error::Error`, so that it can be a
+/// [`source`](std::error::Error::source).
+#[repr(transparent)]
+pub(crate) struct DisplayError<E>(E);
+
+impl<E: fmt::Display + fmt::Debug + Send + Sync + 'static> DisplayError<E> {
+    pub(crate) fn wrap(error: &E) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        // SAFETY: `DisplayError<E>` is `repr(transparent)` over `E`: a
+        // reference to one is a valid reference to the other, for as long.
+        unsafe { &*(error as *const E as *const DisplayError<E>) }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for DisplayError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for DisplayError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl<E: fmt::Display + fmt::Debug> std::error::Error for DisplayError<E> {}

@@ -22,8 +22,10 @@ use crate::server::handle::Handle;
 pub trait GenServer: Sized + Send + 'static {
     /// What `init` receives: the arguments of `T::start(..)`.
     type Args: Send + 'static;
-    /// The error `init` may return; handed back as [`StartError::Init`](crate::StartError::Init).
-    type InitError: fmt::Debug + Send + 'static;
+    /// The error `init` may return; handed back as [`StartError::Init`](crate::StartError::Init),
+    /// and printed with its `Display` (`String`, `std::io::Error` and
+    /// `anyhow::Error` all qualify).
+    type InitError: fmt::Display + fmt::Debug + Send + Sync + 'static;
     /// The server's own info message type, delivered as [`Info::Message`].
     type Info: Send + 'static;
     /// The argument of `handle_continue` (`Infallible` when there is none).

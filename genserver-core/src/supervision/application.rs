@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::chain::Chain;
 use crate::exit_reason::ExitReason;
 use crate::server::Server;
 use crate::server::any::AnyServer;
@@ -179,8 +180,9 @@ impl Application {
         match self.start().await {
             Ok(running) => running.wait().await,
             Err(error) => {
+                let error = Chain(&error).to_string();
                 tracing::error!(application = %name, %error, "application failed to start");
-                Exit::StartFailed(error.to_string())
+                Exit::StartFailed(error)
             }
         }
     }
@@ -367,12 +369,8 @@ pub enum ApplicationError {
 impl fmt::Display for ApplicationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            // The supervisor's own error names the child and its error.
-            ApplicationError::Start(StartError::Init(error)) => write!(f, "{error}"),
-            ApplicationError::Start(error) => {
-                write!(f, "the root supervisor did not start: {error}")
-            }
-            ApplicationError::Signal(error) => write!(f, "no signal handler: {error}"),
+            ApplicationError::Start(_) => f.write_str("the application did not start"),
+            ApplicationError::Signal(_) => f.write_str("no signal handler"),
         }
     }
 }
@@ -380,6 +378,8 @@ impl fmt::Display for ApplicationError {
 impl std::error::Error for ApplicationError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            // The root supervisor's own error names the child and its error.
+            ApplicationError::Start(StartError::Init(error)) => Some(error),
             ApplicationError::Start(error) => Some(error),
             ApplicationError::Signal(error) => Some(error),
         }

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
+use crate::chain::Chain;
 use crate::supervision::child_spec::ChildSpec;
 use crate::supervision::children::{Children, State};
 use crate::supervision::{
     ChildCount, ChildInfo, ChildStartError, Intensity, IntensityLimit, report_exit, shut_down,
 };
-use crate::{AnyServer, Context, ExitReason, Info, ServerId, call, gen_server};
+use crate::{AnyServer, CallError, Context, ExitReason, Info, ServerId, call, gen_server};
 
 /// How a dynamic supervisor is set up.
 #[derive(Clone, Copy, Debug, Default)]
@@ -53,16 +54,25 @@ pub enum DynamicSupervisorError {
     StartChild(ChildStartError),
     /// No child is this server.
     NotFound(ServerId),
+    /// The supervisor did not answer: it is not running, or the call timed
+    /// out (give a longer timeout with `supervisor.with_timeout(..)` when a
+    /// child's start or shutdown takes longer than 5 s).
+    Call(CallError),
+}
+
+impl From<CallError> for DynamicSupervisorError {
+    fn from(error: CallError) -> Self {
+        DynamicSupervisorError::Call(error)
+    }
 }
 
 impl fmt::Display for DynamicSupervisorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DynamicSupervisorError::MaxChildren => f.write_str("max_children are running"),
-            DynamicSupervisorError::StartChild(error) => {
-                write!(f, "child failed to start: {error}")
-            }
+            DynamicSupervisorError::StartChild(_) => f.write_str("the child failed to start"),
             DynamicSupervisorError::NotFound(id) => write!(f, "{id} is not a child"),
+            DynamicSupervisorError::Call(_) => f.write_str("the dynamic supervisor did not answer"),
         }
     }
 }
@@ -81,6 +91,7 @@ impl std::error::Error for DynamicSupervisorError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             DynamicSupervisorError::StartChild(error) => Some(error),
+            DynamicSupervisorError::Call(error) => Some(error),
             _ => None,
         }
     }
@@ -120,30 +131,15 @@ impl std::error::Error for DynamicSupervisorError {
 /// let sessions: Registry<String> = Registry::new(Keys::Unique);
 /// let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new().max_children(10_000)).await?;
 ///
-/// // Start on a miss; a lost race for the name is `AlreadyStarted`.
+/// // A handle by key that starts the user's session on its first message
+/// // (race-free: two requests for a new user start one session).
 /// let session = |user: &str| {
-///     let (sessions, sup, user) = (sessions.clone(), sup.clone(), user.to_string());
-///     async move {
-///         if let Some(session) = sessions.whereis::<Session>(user.as_str()) {
-///             return session;
-///         }
-///         let name = sessions.via(user.clone());
-///         let spec = ChildSpec::new(user.clone(), move || {
-///             Session::start(user.clone()).name(name.clone())
-///         });
-///         match sup.start_child(spec).await.unwrap() {
-///             Ok(started) => started.and_then(|s| s.downcast()).unwrap(),
-///             Err(e) => e
-///                 .start_error()
-///                 .and_then(|e| e.already_started())
-///                 .and_then(|s| s.downcast())
-///                 .unwrap(),
-///         }
-///     }
+///     let name = user.to_string();
+///     sessions.named_or_start(user.to_string(), &sup, move || Session::start(name.clone()))
 /// };
-/// assert_eq!(session("ada").await.visit().await?, 1);
-/// assert_eq!(session("ada").await.visit().await?, 2);
-/// assert_eq!(session("bob").await.visit().await?, 1);
+/// assert_eq!(session("ada").visit().await?, 1);
+/// assert_eq!(session("ada").visit().await?, 2);
+/// assert_eq!(session("bob").visit().await?, 1);
 /// assert_eq!(sup.count_children().await?.active, 2);
 /// # Ok(())
 /// # }
@@ -193,6 +189,36 @@ pub struct DynamicSupervisor {
 #[derive(Debug, Clone)]
 pub struct RetryPending(u64);
 
+impl DynamicSupervisorClient {
+    /// Starts a child from `spec`, linked to this supervisor; `Ok(None)` if
+    /// its `init` asked to be ignored (nothing is kept).
+    ///
+    /// # Errors
+    ///
+    /// [`DynamicSupervisorError::MaxChildren`] when `max_children` run
+    /// already; [`DynamicSupervisorError::StartChild`] with the child's own
+    /// error when it did not start; [`DynamicSupervisorError::Call`] when
+    /// the supervisor did not answer (it is not running, or the call timed
+    /// out).
+    pub async fn start_child(
+        &self,
+        spec: ChildSpec,
+    ) -> Result<Option<AnyServer>, DynamicSupervisorError> {
+        self.handle_start_child(spec).await?
+    }
+
+    /// Stops the child `server` (or ends the retries of a child restarting
+    /// since `server` exited); it is not restarted.
+    ///
+    /// # Errors
+    ///
+    /// [`DynamicSupervisorError::NotFound`] when `server` is not a child;
+    /// [`DynamicSupervisorError::Call`] when the supervisor did not answer.
+    pub async fn terminate_child(&self, server: ServerId) -> Result<(), DynamicSupervisorError> {
+        self.handle_terminate_child(server).await?
+    }
+}
+
 #[gen_server(crate = crate, info = RetryPending)]
 impl DynamicSupervisor {
     fn init(spec: DynamicSupervisorSpec, ctx: &mut Context<Self>) -> Result<Self, String> {
@@ -205,10 +231,8 @@ impl DynamicSupervisor {
         })
     }
 
-    /// Starts a child from `spec`, linked to this supervisor; `Ok(None)` if
-    /// its `init` asked to be ignored (nothing is kept).
-    #[call(pub)]
-    async fn start_child(
+    #[call]
+    async fn handle_start_child(
         &mut self,
         spec: ChildSpec,
         ctx: &mut Context<Self>,
@@ -229,10 +253,11 @@ impl DynamicSupervisor {
         Ok(server)
     }
 
-    /// Stops the child `server` (or ends the retries of a child restarting
-    /// since `server` exited); it is not restarted.
-    #[call(pub)]
-    async fn terminate_child(&mut self, server: ServerId) -> Result<(), DynamicSupervisorError> {
+    #[call]
+    async fn handle_terminate_child(
+        &mut self,
+        server: ServerId,
+    ) -> Result<(), DynamicSupervisorError> {
         let seq = self
             .children
             .seq_of_server(server)
@@ -337,7 +362,7 @@ impl DynamicSupervisor {
                 self.children.remove(seq);
             }
             Err(error) => {
-                tracing::error!(child = %id, %error, "child failed to restart");
+                tracing::error!(child = %id, error = %Chain(&error), "child failed to restart");
                 match self.children.restart_delay(seq) {
                     Duration::ZERO => ctx.server().send(RetryPending(seq)),
                     delay => self.retry_after(seq, delay, ctx),

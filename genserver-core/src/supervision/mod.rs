@@ -18,7 +18,7 @@ pub(crate) mod task_supervisor;
 use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -136,61 +136,95 @@ impl ChildCount {
     }
 }
 
-/// The error an `init` returned, without its type: its `Debug` text, and
-/// the value itself through [`downcast`](Self::downcast) or
-/// [`inspect`](Self::inspect).
+/// The error an `init` returned, without its type (as [`AnyServer`] is a
+/// server without its type): it prints as the error does (`Display`), is
+/// a [`std::error::Error`], and gives the value back as its own type
+/// through [`downcast`](Self::downcast) or [`inspect`](Self::inspect).
+///
+/// ```
+/// use genserver_core::prelude::*;
+/// use genserver_core::AnyInitError;
+///
+/// pub struct Db;
+///
+/// #[gen_server]
+/// impl Db {
+///     fn init(url: String) -> Result<Self, std::io::Error> {
+///         Err(std::io::Error::other(format!("cannot reach {url}")))
+///     }
+///
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let spec = SupervisorSpec::new(Strategy::OneForOne).child(Db::child_spec("db:5432".into()));
+/// let Err(StartError::Init(SupervisorError::StartChild { error, .. })) = Supervisor::start(spec).await
+/// else {
+///     panic!("the supervisor started")
+/// };
+/// let ChildStartError::Init(init) = error else { panic!("{error:?}") };
+/// assert_eq!(init.to_string(), "cannot reach db:5432");
+/// let kind = init.inspect(|e: &std::io::Error| e.kind());
+/// assert_eq!(kind, Some(std::io::ErrorKind::Other));
+/// # }
+/// ```
 #[derive(Clone)]
-pub struct InitError {
+pub struct AnyInitError {
     text: Arc<str>,
-    value: Arc<Mutex<Box<dyn Any + Send>>>,
+    debug: Arc<str>,
+    value: Arc<dyn Any + Send + Sync>,
 }
 
-impl InitError {
-    pub(crate) fn new<E: fmt::Debug + Send + 'static>(error: E) -> Self {
-        InitError {
-            text: Arc::from(format!("{error:?}")),
-            value: Arc::new(Mutex::new(Box::new(error))),
+impl AnyInitError {
+    pub(crate) fn new<E: fmt::Display + fmt::Debug + Send + Sync + 'static>(error: E) -> Self {
+        AnyInitError {
+            text: Arc::from(error.to_string()),
+            debug: Arc::from(format!("{error:?}")),
+            value: Arc::new(error),
         }
     }
 
     /// Runs `f` on the error as its own type, if it is an `E`.
     pub fn inspect<E: 'static, R>(&self, f: impl FnOnce(&E) -> R) -> Option<R> {
-        let value = self.value.lock().unwrap_or_else(|e| e.into_inner());
-        value.downcast_ref::<E>().map(f)
+        self.value.downcast_ref::<E>().map(f)
     }
 
     /// A clone of the error as its own type, if it is an `E`.
     pub fn downcast<E: Clone + 'static>(&self) -> Option<E> {
         self.inspect(E::clone)
     }
-
-    /// The error's `Debug` text.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
 }
 
-impl fmt::Debug for InitError {
+impl fmt::Display for AnyInitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
 }
 
-impl PartialEq for InitError {
-    fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
+impl fmt::Debug for AnyInitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.debug)
     }
 }
 
-impl Eq for InitError {}
+impl std::error::Error for AnyInitError {}
+
+impl PartialEq for AnyInitError {
+    fn eq(&self, other: &Self) -> bool {
+        self.debug == other.debug
+    }
+}
+
+impl Eq for AnyInitError {}
 
 /// Why a child did not start: its [`StartError`] without the child's type,
 /// so a caller can tell a taken name from a real failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChildStartError {
-    /// `init` returned an error.
-    Init(InitError),
+    /// `init` returned an error: its [`source`](std::error::Error::source).
+    Init(AnyInitError),
     /// The child's name is held by a running server of its type: that one.
     AlreadyStarted(AnyServer),
     /// The child's name is held by a server of another type.
@@ -218,7 +252,7 @@ impl ChildStartError {
     /// [`StartError::Ignored`], which is not a failure.
     pub(crate) fn from_start<T: GenServer>(error: StartError<T>) -> Option<Self> {
         Some(match error {
-            StartError::Init(e) => ChildStartError::Init(InitError::new(e)),
+            StartError::Init(e) => ChildStartError::Init(AnyInitError::new(e)),
             StartError::AlreadyStarted(s) => ChildStartError::AlreadyStarted(AnyServer::from(s)),
             StartError::NameTaken { name, holder } => ChildStartError::NameTaken { name, holder },
             StartError::InvalidName { name, reason } => {
@@ -243,7 +277,7 @@ impl ChildStartError {
 impl fmt::Display for ChildStartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ChildStartError::Init(e) => write!(f, "init returned {e:?}"),
+            ChildStartError::Init(_) => f.write_str("init failed"),
             ChildStartError::AlreadyStarted(s) => write!(f, "already started as {}", s.id()),
             ChildStartError::NameTaken { name, holder } => {
                 write!(f, "the name {name:?} is taken by {holder}")
@@ -257,7 +291,14 @@ impl fmt::Display for ChildStartError {
     }
 }
 
-impl std::error::Error for ChildStartError {}
+impl std::error::Error for ChildStartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ChildStartError::Init(error) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 /// The supervisor's report of a child's exit. The crash itself is reported
 /// once, by the server that crashed; this line says what the supervisor

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
+use crate::chain::Chain;
 use crate::lock::lock;
 use crate::naming::named::{Lookup, Named, Resolver};
 use crate::naming::registry::{Keys, Registry};
@@ -263,11 +264,11 @@ impl<T: GenServer> PartitionSupervisor<T> {
         for index in old..count {
             if let Err(error) = supervisor
                 .start_child(self.inner.partition_spec(index))
-                .await?
+                .await
             {
                 // Leave the routing as it was: drop what this resize started.
                 self.remove(&supervisor, old..index).await?;
-                return Err(ResizeError::Supervisor(error));
+                return Err(error.into());
             }
         }
         self.inner.set_count(count);
@@ -286,8 +287,8 @@ impl<T: GenServer> PartitionSupervisor<T> {
         indexes: std::ops::Range<usize>,
     ) -> Result<(), ResizeError> {
         for index in indexes.rev() {
-            supervisor.terminate_child(partition_id(index)).await??;
-            supervisor.delete_child(partition_id(index)).await??;
+            supervisor.terminate_child(partition_id(index)).await?;
+            supervisor.delete_child(partition_id(index)).await?;
         }
         Ok(())
     }
@@ -337,7 +338,7 @@ impl<T: GenServer> Partitions<T> {
                 // restarts it: this fails only if the new server has
                 // already exited, an exit its supervisor handles.
                 if let Err(error) = registry.register(index, server, ()) {
-                    tracing::debug!(partition = index, %error, "partition not routed");
+                    tracing::debug!(partition = index, error = %Chain(&error), "partition not routed");
                 }
             },
         )
@@ -439,7 +440,10 @@ impl From<CallError> for ResizeError {
 
 impl From<SupervisorError> for ResizeError {
     fn from(error: SupervisorError) -> Self {
-        ResizeError::Supervisor(error)
+        match error {
+            SupervisorError::Call(error) => ResizeError::Call(error),
+            refused => ResizeError::Supervisor(refused),
+        }
     }
 }
 
@@ -447,8 +451,8 @@ impl fmt::Display for ResizeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResizeError::NotStarted => f.write_str("the partitions have not been started"),
-            ResizeError::Call(error) => write!(f, "the partitions' supervisor: {error}"),
-            ResizeError::Supervisor(error) => write!(f, "{error}"),
+            ResizeError::Call(_) => f.write_str("the partitions' supervisor did not answer"),
+            ResizeError::Supervisor(_) => f.write_str("the partitions' supervisor refused the resize"),
         }
     }
 }

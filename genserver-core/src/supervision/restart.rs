@@ -14,6 +14,7 @@
 
 use std::time::Duration;
 
+use crate::chain::Chain;
 use crate::supervision::child_spec::Restart;
 use crate::supervision::children::State;
 use crate::supervision::report_exit;
@@ -142,7 +143,7 @@ impl Supervisor {
                     self.children.set(member, State::Stopped);
                 }
                 Err(error) => {
-                    tracing::error!(child = %id, %error, "child failed to restart");
+                    tracing::error!(child = %id, error = %Chain(&error), "child failed to restart");
                     self.restart_failed(seq, member, &group, &started, ctx)
                         .await;
                     return;

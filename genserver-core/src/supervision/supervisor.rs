@@ -4,11 +4,12 @@
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::chain::Chain;
 use crate::supervision::child_spec::{ChildSpec, Restart};
 use crate::supervision::children::{Children, State};
 use crate::supervision::supervisor_spec::{Strategy, SupervisorSpec};
 use crate::supervision::{ChildCount, ChildInfo, ChildStartError, Intensity, shut_down};
-use crate::{AnyServer, Context, ExitReason, Info, ServerId, call, gen_server};
+use crate::{AnyServer, CallError, Context, ExitReason, Info, ServerId, call, gen_server};
 
 /// What went wrong with a supervisor operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,18 +30,27 @@ pub enum SupervisorError {
     Running(String),
     /// The child's restart is being retried; stop it first with `terminate_child`.
     Restarting(String),
+    /// The supervisor did not answer: it is not running, or the call timed
+    /// out (give a longer timeout with `supervisor.with_timeout(..)` when a
+    /// child's start or shutdown takes longer than 5 s).
+    Call(CallError),
+}
+
+impl From<CallError> for SupervisorError {
+    fn from(error: CallError) -> Self {
+        SupervisorError::Call(error)
+    }
 }
 
 impl fmt::Display for SupervisorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SupervisorError::StartChild { id, error } => {
-                write!(f, "child {id:?} failed to start: {error}")
-            }
+            SupervisorError::StartChild { id, .. } => write!(f, "child {id:?} failed to start"),
             SupervisorError::AlreadyPresent(id) => write!(f, "a child {id:?} already exists"),
             SupervisorError::NotFound(id) => write!(f, "no child {id:?}"),
             SupervisorError::Running(id) => write!(f, "child {id:?} is running"),
             SupervisorError::Restarting(id) => write!(f, "child {id:?} is restarting"),
+            SupervisorError::Call(_) => f.write_str("the supervisor did not answer"),
         }
     }
 }
@@ -49,6 +59,7 @@ impl std::error::Error for SupervisorError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SupervisorError::StartChild { error, .. } => Some(error),
+            SupervisorError::Call(error) => Some(error),
             _ => None,
         }
     }
@@ -194,7 +205,7 @@ impl Supervisor {
             match spec.start_linked(me.clone()).await {
                 Ok(server) => supervisor.keep(spec, server),
                 Err(error) => {
-                    tracing::error!(child = %spec.id, %error, "child failed to start");
+                    tracing::error!(child = %spec.id, error = %Chain(&error), "child failed to start");
                     supervisor.stop_all().await;
                     return Err(SupervisorError::StartChild { id: spec.id, error });
                 }
@@ -215,11 +226,8 @@ impl Supervisor {
         self.children.count()
     }
 
-    /// Adds a child after the others and starts it; `Ok(None)` if its
-    /// `init` asked to be ignored (the spec is kept, unless the child is
-    /// temporary).
-    #[call(pub)]
-    async fn start_child(
+    #[call]
+    async fn handle_start_child(
         &mut self,
         spec: ChildSpec,
         ctx: &mut Context<Self>,
@@ -238,10 +246,8 @@ impl Supervisor {
         Ok(server)
     }
 
-    /// Stops a child and keeps its spec (a temporary child's is dropped).
-    /// A restarting child stops being retried.
-    #[call(pub)]
-    async fn terminate_child(&mut self, id: String) -> Result<(), SupervisorError> {
+    #[call]
+    async fn handle_terminate_child(&mut self, id: String) -> Result<(), SupervisorError> {
         let seq = self.seq(&id)?;
         self.stop_child(seq).await;
         if self
@@ -254,10 +260,8 @@ impl Supervisor {
         Ok(())
     }
 
-    /// Starts a stopped child again from its spec; `Ok(None)` if its `init`
-    /// asked to be ignored.
-    #[call(pub)]
-    async fn restart_child(
+    #[call]
+    async fn handle_restart_child(
         &mut self,
         id: String,
         ctx: &mut Context<Self>,
@@ -281,9 +285,8 @@ impl Supervisor {
         Ok(server)
     }
 
-    /// Forgets a stopped child's spec.
-    #[call(pub)]
-    fn delete_child(&mut self, id: String) -> Result<(), SupervisorError> {
+    #[call]
+    fn handle_delete_child(&mut self, id: String) -> Result<(), SupervisorError> {
         let seq = self.seq(&id)?;
         match self.children.get(seq).expect("found by id").state {
             State::Running(_) => Err(SupervisorError::Running(id)),
@@ -305,6 +308,60 @@ impl Supervisor {
 
     async fn terminate(&mut self, _reason: &ExitReason) {
         self.stop_all().await;
+    }
+}
+
+impl SupervisorClient {
+    /// Adds a child after the others and starts it; `Ok(None)` if its
+    /// `init` asked to be ignored (the spec is kept, unless the child is
+    /// temporary).
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::AlreadyPresent`] when a child has its id;
+    /// [`SupervisorError::StartChild`] with the child's own error when it
+    /// did not start; [`SupervisorError::Call`] when the supervisor did not
+    /// answer (it is not running, or the call timed out).
+    pub async fn start_child(&self, spec: ChildSpec) -> Result<Option<AnyServer>, SupervisorError> {
+        self.handle_start_child(spec).await?
+    }
+
+    /// Stops a child and keeps its spec (a temporary child's is dropped).
+    /// A restarting child stops being retried.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NotFound`] when no child has the id;
+    /// [`SupervisorError::Call`] when the supervisor did not answer.
+    pub async fn terminate_child(&self, id: impl Into<String>) -> Result<(), SupervisorError> {
+        self.handle_terminate_child(id.into()).await?
+    }
+
+    /// Starts a stopped child again from its spec; `Ok(None)` if its `init`
+    /// asked to be ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NotFound`], [`SupervisorError::Running`] or
+    /// [`SupervisorError::Restarting`] when the child is not a stopped one;
+    /// [`SupervisorError::StartChild`] when it did not start;
+    /// [`SupervisorError::Call`] when the supervisor did not answer.
+    pub async fn restart_child(
+        &self,
+        id: impl Into<String>,
+    ) -> Result<Option<AnyServer>, SupervisorError> {
+        self.handle_restart_child(id.into()).await?
+    }
+
+    /// Forgets a stopped child's spec.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NotFound`], [`SupervisorError::Running`] or
+    /// [`SupervisorError::Restarting`] when the child is not a stopped one;
+    /// [`SupervisorError::Call`] when the supervisor did not answer.
+    pub async fn delete_child(&self, id: impl Into<String>) -> Result<(), SupervisorError> {
+        self.handle_delete_child(id.into()).await?
     }
 }
 
