@@ -37,8 +37,7 @@ async fn dynamic(n: usize) -> (Duration, Duration, Duration) {
         .with_timeout(Duration::from_secs(600));
     let started = Instant::now();
     for _ in 0..n {
-        sup.start_child(Child::child_spec(Child))
-            .await.unwrap();
+        sup.start_child(Child::child_spec(Child)).await.unwrap();
     }
     let start = started.elapsed();
     // Temporary children that stop on their own: the supervisor forgets each.

@@ -15,6 +15,19 @@ use std::sync::Arc;
 /// | abnormal | everything else | yes, at error level | yes |
 ///
 /// Cloning is cheap: the text of a reason is shared.
+///
+/// ```
+/// use genserver_core::ExitReason;
+///
+/// let done = ExitReason::Normal;
+/// let asked = ExitReason::shutdown_with("deploy");
+/// let broke = ExitReason::error("the disk is full");
+/// assert!(done.is_normal() && !done.is_abnormal());
+/// assert!(asked.is_shutdown() && !asked.is_abnormal()); // not logged, no transient restart
+/// assert!(broke.is_abnormal()); // logged; restarts a transient child; takes links down
+/// assert_eq!(asked.to_string(), "shutdown: deploy");
+/// assert_eq!(broke.to_string(), "the disk is full");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ExitReason {

@@ -13,6 +13,58 @@ use crate::table::heir::TableTransfer;
 /// `#[non_exhaustive]`, so a `match` on it always ends in a catch-all arm:
 /// OTP's habit of logging and dropping the unexpected, enforced by the
 /// compiler.
+///
+/// ```
+/// use genserver_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Debug, Clone)]
+/// pub enum Tick {
+///     Flush,
+/// }
+///
+/// pub struct Buffer {
+///     lines: Vec<String>,
+///     flushed: usize,
+/// }
+///
+/// #[gen_server(info = Tick)]
+/// impl Buffer {
+///     fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, String> {
+///         ctx.send_interval(Tick::Flush, Duration::from_secs(1));
+///         Ok(Buffer { lines: Vec::new(), flushed: 0 })
+///     }
+///
+///     #[cast]
+///     pub fn push(&mut self, line: String) {
+///         self.lines.push(line);
+///     }
+///
+///     #[call]
+///     pub fn flushed(&self) -> usize {
+///         self.flushed
+///     }
+///
+///     fn handle_info(&mut self, msg: Info<Tick>) {
+///         match msg {
+///             Info::Message(Tick::Flush) => self.flushed += std::mem::take(&mut self.lines).len(),
+///             Info::Down { server, reason, .. } => tracing::info!(%server, %reason, "a watched server went down"),
+///             // Always a catch-all: `Info` is `#[non_exhaustive]`.
+///             other => tracing::debug!(?other, "ignored"),
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let buffer = Buffer::start(()).await?;
+/// buffer.push("a".into());
+/// buffer.push("b".into());
+/// tokio::time::sleep(Duration::from_millis(1_100)).await;
+/// assert_eq!(buffer.flushed().await?, 2);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Info<M> {

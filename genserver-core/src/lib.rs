@@ -148,6 +148,7 @@
 //! crate follows, how it maps to Rust, and the test that checks it.
 
 #![warn(missing_docs, missing_debug_implementations)]
+#![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod chain;

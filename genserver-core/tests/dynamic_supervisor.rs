@@ -58,13 +58,15 @@ async fn start_child_at_runtime_and_restart_one_for_one() {
         .unwrap();
     let a: Server<Session> = sup
         .start_child(session("a", &log))
-        .await.unwrap()
+        .await
+        .unwrap()
         .unwrap()
         .downcast()
         .unwrap();
     let b: Server<Session> = sup
         .start_child(session("b", &log))
-        .await.unwrap()
+        .await
+        .unwrap()
         .unwrap()
         .downcast()
         .unwrap();
@@ -90,13 +92,9 @@ async fn max_children_caps_running_children() {
         .await
         .unwrap();
     sup.start_child(session("a", &log)).await.unwrap();
-    let b = sup
-        .start_child(session("b", &log))
-        .await.unwrap()
-        .unwrap();
+    let b = sup.start_child(session("b", &log)).await.unwrap().unwrap();
     assert_eq!(
-        sup.start_child(session("c", &log))
-            .await.unwrap_err(),
+        sup.start_child(session("c", &log)).await.unwrap_err(),
         DynamicSupervisorError::MaxChildren
     );
     sup.terminate_child(b.id()).await.unwrap();
@@ -116,7 +114,8 @@ async fn temporary_children_are_not_restarted() {
         .unwrap();
     let a = sup
         .start_child(session("a", &log).restart(Restart::Temporary))
-        .await.unwrap()
+        .await
+        .unwrap()
         .unwrap();
     a.downcast::<Session>().unwrap().crash();
     crate::common::gone(&a).await;

@@ -67,7 +67,10 @@ async fn supervisor_start_child_and_the_child_start_error() {
         "child \"Db\" failed to start: init failed: cannot reach db:5432"
     );
     sup.stop(ExitReason::Shutdown).await.unwrap();
-    let gone = sup.start_child(Db::child_spec("db".into())).await.unwrap_err();
+    let gone = sup
+        .start_child(Db::child_spec("db".into()))
+        .await
+        .unwrap_err();
     assert_eq!(
         as_read(gone),
         "the supervisor did not answer: no such server: it is not running"
@@ -147,11 +150,10 @@ impl Part {
 #[tokio::test]
 async fn resize_error() {
     let partitions = PartitionSupervisor::new(Part::start).partitions(2);
-    let tree = Supervisor::start(
-        SupervisorSpec::new(Strategy::OneForOne).child(partitions.child_spec()),
-    )
-    .await
-    .unwrap();
+    let tree =
+        Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(partitions.child_spec()))
+            .await
+            .unwrap();
     let error = partitions.resize(3).await.unwrap_err();
     assert!(matches!(error, ResizeError::Supervisor(_)));
     each_layer_once(&error);

@@ -224,7 +224,8 @@ async fn partitions_of_dynamic_supervisors_spread_children() {
         let supervisor = supervisors.get(&key).unwrap();
         supervisor
             .start_child(Shard::child_spec(key))
-            .await.unwrap();
+            .await
+            .unwrap();
     }
     let mut total = 0;
     for index in 0..4 {

@@ -373,13 +373,9 @@ async fn which_count_start_terminate_restart_delete_child() {
     let sup = supervise(Strategy::OneForOne, vec![worker("a", &log)]).await;
     let nested = Supervisor::child_spec(SupervisorSpec::new(Strategy::OneForOne)).id("sub");
     sup.start_child(nested).await.unwrap();
-    let b = sup
-        .start_child(worker("b", &log))
-        .await.unwrap()
-        .unwrap();
+    let b = sup.start_child(worker("b", &log)).await.unwrap().unwrap();
     assert_eq!(
-        sup.start_child(worker("b", &log))
-            .await.unwrap_err(),
+        sup.start_child(worker("b", &log)).await.unwrap_err(),
         SupervisorError::AlreadyPresent("b".into())
     );
     assert_eq!(
@@ -411,10 +407,7 @@ async fn which_count_start_terminate_restart_delete_child() {
         sup.delete_child("a").await.unwrap_err(),
         SupervisorError::Running("a".into())
     );
-    let b2 = sup
-        .restart_child("b")
-        .await.unwrap()
-        .unwrap();
+    let b2 = sup.restart_child("b").await.unwrap().unwrap();
     assert!(b2.is_alive() && b2 != b);
     sup.terminate_child("b").await.unwrap();
     sup.delete_child("b").await.unwrap();

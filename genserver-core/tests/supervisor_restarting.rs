@@ -283,7 +283,8 @@ async fn a_dynamic_child_whose_restart_keeps_failing_is_restarting_and_counts_ag
     .unwrap();
     let child = sup
         .start_child(gated("d", &log, &refusals))
-        .await.unwrap()
+        .await
+        .unwrap()
         .unwrap();
     refusals.set(usize::MAX);
     child.downcast::<Gated>().unwrap().crash();

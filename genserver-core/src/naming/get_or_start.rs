@@ -103,6 +103,16 @@ where
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`GetOrStartError::Supervisor`] when the supervisor did not answer;
+    /// [`GetOrStartError::Start`] with the supervisor's answer (and the
+    /// child's own error) when the server did not start;
+    /// [`GetOrStartError::Ignored`] when its `init` asked to be ignored;
+    /// [`GetOrStartError::OtherType`] when a server of another type holds
+    /// the key. A lost race for the key is not an error: the winner is
+    /// returned.
     pub async fn get_or_start<T, F>(
         &self,
         key: K,

@@ -230,6 +230,11 @@ impl<T: GenServer> Named<T> {
 
     /// Stops the holder, as [`Server::stop`]; [`CallError::NoProc`] when
     /// nobody holds the name.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when nobody holds the name; otherwise as
+    /// [`Server::stop`].
     pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
         match self.whereis() {
             Some(server) => server.with_timeout(self.timeout()).stop(reason).await,

@@ -235,6 +235,11 @@ where
     /// Registers `server` under `key` with `value` (`Registry.register/3`,
     /// for any server rather than only the caller). The entry goes away
     /// when the server exits.
+    ///
+    /// # Errors
+    ///
+    /// [`RegisterError::AlreadyRegistered`] with the holder when a unique
+    /// key is taken; [`RegisterError::NoProc`] when the server has exited.
     pub fn register(
         &self,
         key: K,

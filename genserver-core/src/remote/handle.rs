@@ -24,6 +24,34 @@ use crate::server::handle::{Handle, Target};
 /// during the call → `Exited(reason)`; the message cannot cross (another
 /// server type or version, malformed, too large) →
 /// [`Wire`](crate::CallError::Wire).
+///
+/// ```
+/// use genserver_core::prelude::*;
+/// use genserver_core::Remote;
+///
+/// pub struct Counter {
+///     value: i64,
+/// }
+///
+/// #[gen_server]
+/// impl Counter {
+///     #[call]
+///     pub fn increment(&mut self, by: i64) -> i64 {
+///         self.value += by;
+///         self.value
+///     }
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// /// The same generated client, whether the counter is here or there.
+/// async fn bump_here(counter: &Server<Counter>) -> Result<i64, CallError> {
+///     counter.increment(1).await
+/// }
+///
+/// async fn bump_there(counter: &Remote<Counter>) -> Result<i64, CallError> {
+///     counter.increment(1).await
+/// }
+/// ```
 pub struct Remote<T: GenServer> {
     client: T::Client,
 }

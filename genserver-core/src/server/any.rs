@@ -56,6 +56,48 @@ impl<T: GenServer> Control for Shared<T> {
 /// what supervisors, links and registries hold. Get one with
 /// `AnyServer::from(&server)`; get the typed handle back with
 /// [`downcast`](Self::downcast).
+///
+/// ```
+/// use genserver_core::prelude::*;
+///
+/// pub struct Cache;
+///
+/// #[gen_server]
+/// impl Cache {
+///     #[call]
+///     pub fn size(&self) -> usize {
+///         0
+///     }
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// pub struct Queue;
+///
+/// #[gen_server]
+/// impl Queue {
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Servers of different types, side by side.
+/// let servers: Vec<AnyServer> = vec![
+///     Cache::start(Cache).await?.into(),
+///     Queue::start(Queue).await?.into(),
+/// ];
+/// let names: Vec<&str> = servers.iter().map(AnyServer::type_name).collect();
+/// assert_eq!(names, ["Cache", "Queue"]);
+///
+/// // The typed handle back, for the one that is a `Cache`.
+/// let cache = servers.iter().find_map(|s| s.downcast::<Cache>()).unwrap();
+/// assert_eq!(cache.size().await?, 0);
+/// for server in &servers {
+///     server.shutdown(ExitReason::Shutdown, None).await;
+/// }
+/// assert!(servers.iter().all(|s| !s.is_alive()));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct AnyServer {
     control: Arc<dyn Control>,

@@ -10,6 +10,53 @@ use crate::server::Server;
 use crate::server::gen_server::GenServer;
 
 /// Why a call got no reply.
+///
+/// ```
+/// use genserver_core::prelude::*;
+/// use std::time::Duration;
+///
+/// pub struct Slow;
+///
+/// #[gen_server]
+/// impl Slow {
+///     #[call]
+///     pub async fn work(&self, d: Duration) -> u32 {
+///         tokio::time::sleep(d).await;
+///         42
+///     }
+///
+///     #[call]
+///     pub fn fail(&self) -> u32 {
+///         panic!("out of cheese")
+///     }
+///
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// /// What a caller does with each outcome.
+/// async fn ask(slow: &Server<Slow>, d: Duration) -> String {
+///     match slow.with_timeout(Duration::from_millis(100)).work(d).await {
+///         Ok(answer) => format!("got {answer}"),
+///         Err(CallError::Timeout) => "too slow: try later".into(),
+///         Err(CallError::NoProc) => "not running: start it, or look it up again".into(),
+///         Err(CallError::Exited(reason)) => format!("it died: {reason}"),
+///         Err(other) => format!("failed: {other}"),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let slow = Slow::start(Slow).await?;
+/// assert_eq!(ask(&slow, Duration::ZERO).await, "got 42");
+/// assert_eq!(ask(&slow, Duration::from_secs(1)).await, "too slow: try later");
+/// assert_eq!(
+///     slow.fail().await,
+///     Err(CallError::Exited(ExitReason::Panic("out of cheese".into())))
+/// );
+/// assert_eq!(ask(&slow, Duration::ZERO).await, "not running: start it, or look it up again");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CallError {
@@ -119,6 +166,41 @@ impl fmt::Display for MailboxFull {
 impl std::error::Error for MailboxFull {}
 
 /// Why [`T::start(..)`](crate::Start) failed.
+///
+/// ```
+/// use genserver_core::prelude::*;
+///
+/// pub struct Db {
+///     url: String,
+/// }
+///
+/// #[gen_server]
+/// impl Db {
+///     fn init(url: String) -> Result<Self, String> {
+///         if url.is_empty() {
+///             return Err("no url configured".into());
+///         }
+///         Ok(Db { url })
+///     }
+///
+///     fn handle_info(&mut self, _msg: Info<()>) {}
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// match Db::start(String::new()).await {
+///     Err(StartError::Init(why)) => assert_eq!(why, "no url configured"),
+///     other => panic!("{other:?}"),
+/// }
+/// let db = Db::start("db:5432".into()).name("start-error-doc-db").await?;
+/// match Db::start("db:5433".into()).name("start-error-doc-db").await {
+///     // `init` did not run: the name's holder is handed back.
+///     Err(StartError::AlreadyStarted(holder)) => assert_eq!(holder, db),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[non_exhaustive]
 pub enum StartError<T: GenServer> {
     /// `init` returned an error; the server never ran and `terminate` was not called.

@@ -151,6 +151,11 @@ impl<T: GenServer> Handle<T> {
     /// the reply, the server's exit, or the timeout. A full mailbox makes
     /// the call wait for room, within the same timeout. Through a name
     /// nobody holds: [`CallError::NoProc`].
+    ///
+    /// # Errors
+    ///
+    /// The [`CallError`] of the call: `Timeout`, `NoProc`, `CallingSelf`,
+    /// `Exited`, `TaskFailed`, `Wire` or `NotStarted`.
     pub async fn call<R>(
         &self,
         build: impl FnOnce(ReplyTo<R>) -> T::Message,
@@ -252,6 +257,10 @@ impl<T: GenServer> Handle<T> {
     /// Queues a cast if there is room; fails fast on a full mailbox. A cast
     /// to a server that is gone is dropped, as every cast is. A remote
     /// server's mailbox is not known here: the cast is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`MailboxFull`] when the server's bounded mailbox has no room.
     pub fn try_cast(&self, build: impl FnOnce(CastToken) -> T::Message) -> Result<(), MailboxFull> {
         if let Target::Named(resolver) = &self.target
             && resolver.starter.is_some()
@@ -271,6 +280,11 @@ impl<T: GenServer> Handle<T> {
     /// Queues a cast, waiting for room on a full mailbox for at most this
     /// handle's timeout. A remote server's mailbox is not known here: the
     /// cast is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`MailboxFull`] when the server's bounded mailbox had no room within
+    /// the handle's timeout.
     pub async fn cast_wait(
         &self,
         build: impl FnOnce(CastToken) -> T::Message,

@@ -179,11 +179,12 @@ impl<T: GenServer> Server<T> {
     /// queued calls get [`CallError::Exited`]); `terminate` runs. Waits at
     /// most this handle's timeout.
     ///
-    /// Errors: [`CallError::NoProc`] if the server was not running,
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] if the server was not running,
     /// [`CallError::Exited`] if it exited for another reason first (a
-    /// crash, another stop),
-    /// [`CallError::CallingSelf`] from the server's own handlers (use
-    /// `ctx.stop(reason)` there), [`CallError::Timeout`].
+    /// crash, another stop), [`CallError::CallingSelf`] from the server's
+    /// own handlers (use `ctx.stop(reason)` there), [`CallError::Timeout`].
     pub async fn stop(&self, reason: ExitReason) -> Result<(), CallError> {
         let (done, rx) = oneshot::channel();
         let stop = System::Stop {

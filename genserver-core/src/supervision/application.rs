@@ -149,6 +149,13 @@ impl Application {
     /// inside a server or its tasks is reported once, by its crash report
     /// through `tracing`, not again by Rust's panic hook; every other panic
     /// goes to the hook installed before.
+    ///
+    /// # Errors
+    ///
+    /// [`ApplicationError::Start`] when the root supervisor did not start
+    /// (its source names the child and its error);
+    /// [`ApplicationError::Signal`] when ctrl-c and SIGTERM cannot be
+    /// listened to.
     pub async fn start(self) -> Result<Running, ApplicationError> {
         // A server's panic is reported once, by its crash report.
         crate::install_panic_hook();

@@ -271,12 +271,22 @@ impl DynamicSupervisor {
     }
 
     /// Every child, oldest first: running, or restarting.
+    ///
+    /// # Errors
+    ///
+    /// A [`CallError`](crate::CallError) when the supervisor did not answer
+    /// (it is not running, or the call timed out).
     #[call(pub)]
     fn which_children(&self) -> Vec<ChildInfo> {
         self.children.infos()
     }
 
     /// How many children, of which kind.
+    ///
+    /// # Errors
+    ///
+    /// A [`CallError`](crate::CallError) when the supervisor did not answer
+    /// (it is not running, or the call timed out).
     #[call(pub)]
     fn count_children(&self) -> ChildCount {
         self.children.count()

@@ -143,7 +143,7 @@ impl ChildCount {
 ///
 /// ```
 /// use genserver_core::prelude::*;
-/// use genserver_core::AnyInitError;
+/// use genserver_core::{AnyInitError, SupervisorError};
 ///
 /// pub struct Db;
 ///

@@ -198,6 +198,12 @@ impl<T: GenServer> PartitionSupervisor<T> {
     /// acknowledged in order; the handle routes to them once this returns.
     /// One set of partitions runs per handle: while it runs, another start
     /// returns [`StartError::AlreadyStarted`] with its supervisor.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::AlreadyStarted`] with the running supervisor when the
+    /// partitions run already; [`StartError::Init`] with the supervisor's
+    /// error (the partition that did not start, and why) otherwise.
     pub async fn start(&self) -> Result<Server<Supervisor>, StartError<Supervisor>> {
         let _one_at_a_time = self.inner.control.lock().await;
         if let Some(running) = self.inner.running() {
@@ -236,6 +242,11 @@ impl<T: GenServer> PartitionSupervisor<T> {
     }
 
     /// The partitions, in index order ([`SupervisorClient::which_children`](crate::SupervisorClient::which_children)).
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the partitions are not running; otherwise
+    /// as [`SupervisorClient::which_children`](crate::SupervisorClient::which_children).
     pub async fn which_children(&self) -> Result<Vec<ChildInfo>, CallError> {
         self.supervisor()
             .ok_or(CallError::NoProc)?
@@ -244,6 +255,11 @@ impl<T: GenServer> PartitionSupervisor<T> {
     }
 
     /// How many partitions, how many running ([`SupervisorClient::count_children`](crate::SupervisorClient::count_children)).
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the partitions are not running; otherwise
+    /// as [`SupervisorClient::count_children`](crate::SupervisorClient::count_children).
     pub async fn count_children(&self) -> Result<ChildCount, CallError> {
         self.supervisor()
             .ok_or(CallError::NoProc)?
@@ -256,6 +272,14 @@ impl<T: GenServer> PartitionSupervisor<T> {
     /// keys stop routing to removed partitions before those are stopped.
     /// Keys may route to another partition afterwards, so state kept per
     /// key moves only if the partitions hand it over.
+    ///
+    /// # Errors
+    ///
+    /// [`ResizeError::NotStarted`] before the partitions run;
+    /// [`ResizeError::Supervisor`] when a new partition did not start (the
+    /// partitions are as they were) or an old one could not be removed;
+    /// [`ResizeError::Call`] when the partitions' supervisor did not
+    /// answer.
     pub async fn resize(&self, count: usize) -> Result<(), ResizeError> {
         let _one_at_a_time = self.inner.control.lock().await;
         let supervisor = self.inner.running().ok_or(ResizeError::NotStarted)?;
@@ -452,7 +476,9 @@ impl fmt::Display for ResizeError {
         match self {
             ResizeError::NotStarted => f.write_str("the partitions have not been started"),
             ResizeError::Call(_) => f.write_str("the partitions' supervisor did not answer"),
-            ResizeError::Supervisor(_) => f.write_str("the partitions' supervisor refused the resize"),
+            ResizeError::Supervisor(_) => {
+                f.write_str("the partitions' supervisor refused the resize")
+            }
         }
     }
 }

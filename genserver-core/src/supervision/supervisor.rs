@@ -215,12 +215,22 @@ impl Supervisor {
     }
 
     /// Every child, in start order.
+    ///
+    /// # Errors
+    ///
+    /// A [`CallError`](crate::CallError) when the supervisor did not answer
+    /// (it is not running, or the call timed out).
     #[call(pub)]
     fn which_children(&self) -> Vec<ChildInfo> {
         self.children.infos()
     }
 
     /// How many children, of which kind, how many running.
+    ///
+    /// # Errors
+    ///
+    /// A [`CallError`](crate::CallError) when the supervisor did not answer
+    /// (it is not running, or the call timed out).
     #[call(pub)]
     fn count_children(&self) -> ChildCount {
         self.children.count()

@@ -19,6 +19,23 @@ pub enum Strategy {
 }
 
 /// How a supervisor is set up: strategy, restart intensity, children.
+///
+/// ```
+/// use genserver_core::prelude::*;
+/// use std::time::Duration;
+///
+/// # #[derive(Clone)] pub struct Cache;
+/// # #[gen_server] impl Cache { fn handle_info(&mut self, _msg: Info<()>) {} }
+/// # #[derive(Clone)] pub struct Poller;
+/// # #[gen_server] impl Poller { fn handle_info(&mut self, _msg: Info<()>) {} }
+/// // The cache first; if it restarts, the poller that depends on it
+/// // restarts too (started after it): rest_for_one.
+/// let spec = SupervisorSpec::new(Strategy::RestForOne)
+///     .child(Cache::child_spec(Cache).name("cache"))
+///     .child(Poller::child_spec(Poller).restart(Restart::Transient))
+///     .intensity(5, Duration::from_secs(10));
+/// # let _ = spec;
+/// ```
 #[derive(Clone, Debug)]
 pub struct SupervisorSpec {
     pub(crate) strategy: Strategy,

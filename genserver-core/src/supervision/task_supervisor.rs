@@ -233,6 +233,11 @@ impl TaskSupervisor {
     }
 
     /// The running tasks, in no particular order (`Task.Supervisor.children/1`).
+    ///
+    /// # Errors
+    ///
+    /// A [`CallError`](crate::CallError) when the supervisor did not answer
+    /// (it is not running, or the call timed out).
     #[call(pub)]
     fn children(&mut self) -> Vec<TaskId> {
         self.reap();
@@ -240,6 +245,11 @@ impl TaskSupervisor {
     }
 
     /// How many tasks are running.
+    ///
+    /// # Errors
+    ///
+    /// A [`CallError`](crate::CallError) when the supervisor did not answer
+    /// (it is not running, or the call timed out).
     #[call(pub)]
     fn count(&mut self) -> usize {
         self.reap();
@@ -285,8 +295,11 @@ impl TaskSupervisorClient {
     /// (`Task.Supervisor.start_child/2`). A panic ends that task only and
     /// is logged at error level.
     ///
-    /// Errors: the supervisor is not running ([`CallError::NoProc`]) or
-    /// exits first; the task then does not run.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the supervisor is not running, or another
+    /// [`CallError`] when it exits first; the task then does not run.
     pub async fn start_child<F>(&self, task: F) -> Result<TaskRef, CallError>
     where
         F: Future<Output = ()> + Send + 'static,
@@ -306,7 +319,10 @@ impl TaskSupervisorClient {
     /// [`TaskError::Panic`] (and logged), and the task outlives a caller
     /// that goes away. The output waits in the handle until it is awaited.
     ///
-    /// Errors: as [`start_child`](Self::start_child).
+    ///
+    /// # Errors
+    ///
+    /// As [`start_child`](Self::start_child).
     pub async fn async_nolink<F, R>(&self, task: F) -> Result<TaskHandle<R>, CallError>
     where
         F: Future<Output = R> + Send + 'static,

@@ -175,6 +175,12 @@ where
     }
 
     /// Inserts or replaces the value under `key` (ETS's `insert/2`).
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not write it (a
+    /// protected or private table, outside its owner).
     pub fn insert(&self, key: K, value: V) -> Result<(), TableError> {
         self.core.with_map(Operation::Write, |map| {
             map.pin().insert(key, value);
@@ -183,6 +189,12 @@ where
 
     /// Inserts only if `key` is absent; `true` if it inserted
     /// (ETS's `insert_new/2`). Atomic: of two racing calls, one wins.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not write it (a
+    /// protected or private table, outside its owner).
     pub fn insert_new(&self, key: K, value: V) -> Result<bool, TableError> {
         self.core.with_map(Operation::Write, |map| {
             map.pin().try_insert(key, value).is_ok()
@@ -191,6 +203,12 @@ where
 
     /// A clone of the value under `key` (ETS's `lookup/2`). Looks up by any
     /// borrowed form of the key, as `HashMap::get` does.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not read it (a
+    /// private table, outside its owner).
     pub fn get<Q>(&self, key: &Q) -> Result<Option<V>, TableError>
     where
         K: Borrow<Q>,
@@ -201,6 +219,12 @@ where
     }
 
     /// Runs `f` on the value under `key`, without cloning it.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not read it (a
+    /// private table, outside its owner).
     pub fn get_with<Q, R>(&self, key: &Q, f: impl FnOnce(&V) -> R) -> Result<Option<R>, TableError>
     where
         K: Borrow<Q>,
@@ -211,6 +235,12 @@ where
     }
 
     /// Whether `key` has a value (ETS's `member/2`).
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not read it (a
+    /// private table, outside its owner).
     pub fn contains_key<Q>(&self, key: &Q) -> Result<bool, TableError>
     where
         K: Borrow<Q>,
@@ -222,6 +252,12 @@ where
 
     /// Removes the entry under `key`; `true` if there was one (ETS's
     /// `delete/2`).
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not write it (a
+    /// protected or private table, outside its owner).
     pub fn remove<Q>(&self, key: &Q) -> Result<bool, TableError>
     where
         K: Borrow<Q>,
@@ -232,6 +268,12 @@ where
     }
 
     /// Removes the entry under `key` and returns its value (ETS's `take/2`).
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not write it (a
+    /// protected or private table, outside its owner).
     pub fn take<Q>(&self, key: &Q) -> Result<Option<V>, TableError>
     where
         K: Borrow<Q>,
@@ -245,6 +287,12 @@ where
     /// Replaces the value under `key` with `f(value)`, atomically; the new
     /// value, or `None` if `key` had none. Under contention `f` may run
     /// more than once: keep it free of side effects.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not write it (a
+    /// protected or private table, outside its owner).
     pub fn update(&self, key: K, f: impl Fn(&V) -> V) -> Result<Option<V>, TableError>
     where
         V: Clone,
@@ -258,6 +306,14 @@ where
     /// `update_counter/4`). Returns the new value; a result past the type's
     /// bounds leaves the counter unchanged and returns
     /// [`TableError::Overflow`].
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not write it (a
+    /// protected or private table, outside its owner).
+    /// [`TableError::Overflow`] when the result would pass the type's
+    /// bounds (the counter is unchanged).
     pub fn update_counter(&self, key: K, delta: V, default: V) -> Result<V, TableError>
     where
         V: Counter,
@@ -277,6 +333,12 @@ where
     }
 
     /// Calls `f` on every entry (ETS's `foldl/3`); weakly consistent.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not read it (a
+    /// private table, outside its owner).
     pub fn for_each(&self, mut f: impl FnMut(&K, &V)) -> Result<(), TableError> {
         self.core.with_map(Operation::Read, |map| {
             for (key, value) in map.pin().iter() {
@@ -287,6 +349,12 @@ where
 
     /// What `f` keeps of each entry (ETS's `select/2` with the match spec
     /// written as a closure); weakly consistent.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not read it (a
+    /// private table, outside its owner).
     pub fn select<R>(&self, mut f: impl FnMut(&K, &V) -> Option<R>) -> Result<Vec<R>, TableError> {
         self.core.with_map(Operation::Read, |map| {
             map.pin().iter().filter_map(|(k, v)| f(k, v)).collect()
@@ -294,6 +362,12 @@ where
     }
 
     /// Clones of every key.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not read it (a
+    /// private table, outside its owner).
     pub fn keys(&self) -> Result<Vec<K>, TableError>
     where
         K: Clone,
@@ -302,6 +376,12 @@ where
     }
 
     /// Clones of every entry (ETS's `tab2list/1`).
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not read it (a
+    /// private table, outside its owner).
     pub fn to_vec(&self) -> Result<Vec<(K, V)>, TableError>
     where
         K: Clone,
@@ -311,16 +391,34 @@ where
     }
 
     /// How many entries the table holds (ETS's `info(tab, :size)`).
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not read it (a
+    /// private table, outside its owner).
     pub fn len(&self) -> Result<usize, TableError> {
         self.core.with_map(Operation::Read, |map| map.len())
     }
 
     /// Whether the table holds no entry.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not read it (a
+    /// private table, outside its owner).
     pub fn is_empty(&self) -> Result<bool, TableError> {
         self.core.with_map(Operation::Read, |map| map.is_empty())
     }
 
     /// Removes every entry; the table stays (ETS's `delete_all_objects/1`).
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::Deleted`] once the table is deleted;
+    /// [`TableError::Access`] when the running task may not write it (a
+    /// protected or private table, outside its owner).
     pub fn clear(&self) -> Result<(), TableError> {
         self.core
             .with_map(Operation::Write, |map| map.pin().clear())
@@ -328,6 +426,11 @@ where
 
     /// Names the server that inherits the table when its owner exits, or
     /// none (ETS's `setopts(tab, {:heir, ..})`). Only the owner may.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotOwner`] outside the owner; [`TableError::Deleted`]
+    /// once the table is deleted.
     pub fn set_heir(&self, heir: Option<AnyServer>) -> Result<(), TableError> {
         self.core.check_owner()?;
         self.core.life().heir = heir;
@@ -342,6 +445,12 @@ where
     ///
     /// The usual use: an heir keeps a table while its owner restarts, and
     /// gives it back to the new owner.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotOwner`] outside the owner; [`TableError::Deleted`]
+    /// once the table is deleted; [`TableError::BadReceiver`] for the owner
+    /// itself or a server that has exited.
     pub fn give_away(&self, to: impl Into<AnyServer>) -> Result<(), TableError> {
         self.core.check_owner()?;
         let Some(owner) = self.core.life().owner.clone() else {
@@ -354,6 +463,11 @@ where
 
     /// Deletes the table now (ETS's `delete/1`); its heir, if any, gets
     /// nothing. Only the owner may.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotOwner`] outside the owner; [`TableError::Deleted`]
+    /// once the table is deleted.
     pub fn delete(&self) -> Result<(), TableError> {
         self.core.check_owner()?;
         self.core.delete();

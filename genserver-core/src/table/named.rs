@@ -174,6 +174,11 @@ where
 
     /// The table holding the name now: [`TableError::NotFound`] when none
     /// does.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotFound`] while no live table holds the name (or one
+    /// of other key and value types does).
     pub fn current(&self) -> Result<Table<K, V>, TableError> {
         if let Some(core) = &*self.shared.found.load()
             && !core.is_deleted()
@@ -196,6 +201,11 @@ where
     }
 
     /// [`Table::get`] on the table holding the name.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotFound`] while no live table holds the name;
+    /// otherwise as [`Table`]'s.
     pub fn get<Q>(&self, key: &Q) -> Result<Option<V>, TableError>
     where
         K: Borrow<Q>,
@@ -206,6 +216,11 @@ where
     }
 
     /// [`Table::contains_key`] on the table holding the name.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotFound`] while no live table holds the name;
+    /// otherwise as [`Table`]'s.
     pub fn contains_key<Q>(&self, key: &Q) -> Result<bool, TableError>
     where
         K: Borrow<Q>,
@@ -216,11 +231,21 @@ where
 
     /// [`Table::insert`] on the table holding the name. If that table is
     /// deleted under it, nothing is inserted: [`TableError::Deleted`].
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotFound`] while no live table holds the name;
+    /// otherwise as [`Table`]'s.
     pub fn insert(&self, key: K, value: V) -> Result<(), TableError> {
         self.current()?.insert(key, value)
     }
 
     /// [`Table::remove`] on the table holding the name.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotFound`] while no live table holds the name;
+    /// otherwise as [`Table`]'s.
     pub fn remove<Q>(&self, key: &Q) -> Result<bool, TableError>
     where
         K: Borrow<Q>,
@@ -232,6 +257,11 @@ where
     /// [`Table::update_counter`] on the table holding the name. If that
     /// table is deleted under it, nothing is counted:
     /// [`TableError::Deleted`].
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotFound`] while no live table holds the name;
+    /// otherwise as [`Table`]'s.
     pub fn update_counter(&self, key: K, delta: V, default: V) -> Result<V, TableError>
     where
         V: Counter,
@@ -240,6 +270,11 @@ where
     }
 
     /// [`Table::select`] on the table holding the name.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotFound`] while no live table holds the name;
+    /// otherwise as [`Table`]'s.
     pub fn select<R>(&self, mut f: impl FnMut(&K, &V) -> Option<R>) -> Result<Vec<R>, TableError> {
         let table = self.current()?;
         match table.select(&mut f) {
@@ -249,11 +284,21 @@ where
     }
 
     /// [`Table::len`] of the table holding the name.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotFound`] while no live table holds the name;
+    /// otherwise as [`Table`]'s.
     pub fn len(&self) -> Result<usize, TableError> {
         self.with(Table::len)
     }
 
     /// [`Table::is_empty`] of the table holding the name.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::NotFound`] while no live table holds the name;
+    /// otherwise as [`Table`]'s.
     pub fn is_empty(&self) -> Result<bool, TableError> {
         self.with(Table::is_empty)
     }
