@@ -19,6 +19,7 @@ use crate::server::process::{ExitHook, HookKey};
 
 /// Whether a registry holds one server per key or many.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
 pub enum Keys {
     /// At most one server per key; usable as a name with [`Registry::via`].
     Unique,

@@ -60,6 +60,8 @@ pub struct Mailbox {
 
 /// What a fire-and-forget cast does when a bounded mailbox is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum Overflow {
     /// Drop the message being sent (the default).
     #[default]

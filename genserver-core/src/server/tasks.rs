@@ -45,6 +45,21 @@ pub struct TaskRef {
     task: AbortHandle,
 }
 
+/// Two `TaskRef`s are equal when they name the same task.
+impl PartialEq for TaskRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for TaskRef {}
+
+impl std::hash::Hash for TaskRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state)
+    }
+}
+
 impl TaskRef {
     pub(crate) fn new(id: TaskId, task: AbortHandle) -> Self {
         TaskRef { id, task }

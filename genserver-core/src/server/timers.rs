@@ -54,6 +54,21 @@ pub struct TimerRef {
     task: AbortHandle,
 }
 
+/// Two `TimerRef`s are equal when they name the same timer.
+impl PartialEq for TimerRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.task.id() == other.task.id()
+    }
+}
+
+impl Eq for TimerRef {}
+
+impl std::hash::Hash for TimerRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.task.id().hash(state)
+    }
+}
+
 impl TimerRef {
     /// Cancels the timer. Returns `false` if a one-shot timer had already
     /// fired (its message may be waiting in the mailbox, as with OTP's

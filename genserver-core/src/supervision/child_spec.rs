@@ -18,7 +18,10 @@ use crate::supervision::backoff::Backoff;
 use crate::{DynamicSupervisor, Supervisor, TaskSupervisor};
 
 /// When a child is restarted after it exits.
+///
+/// Exhaustive on purpose, as OTP's three restart types are a closed set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
 pub enum Restart {
     /// Always (the default).
     #[default]
@@ -42,7 +45,11 @@ impl Restart {
 }
 
 /// How a child is stopped when its supervisor shuts it down.
+///
+/// Exhaustive on purpose, as OTP's three shutdown forms (a timeout,
+/// `:brutal_kill`, `:infinity`) are a closed set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
 pub enum Shutdown {
     /// Ask it to stop (its `terminate` runs), wait this long, then kill it.
     /// 5 s is the default for workers.
@@ -56,6 +63,7 @@ pub enum Shutdown {
 
 /// Whether a child is a worker or a supervisor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
 pub enum ChildKind {
     /// A server doing work.
     Worker,

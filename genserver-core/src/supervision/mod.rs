@@ -114,6 +114,7 @@ pub struct ChildInfo {
 
 /// Counts of a supervisor's children (`count_children`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ChildCount {
     /// Child specs: running, restarting or stopped.
     pub specs: usize,

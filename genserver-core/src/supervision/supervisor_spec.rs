@@ -7,7 +7,13 @@ use crate::supervision::IntensityLimit;
 use crate::supervision::child_spec::ChildSpec;
 
 /// Which children restart when one exits.
+///
+/// Exhaustive on purpose: OTP's three strategies for a supervisor of
+/// distinct children are a closed set (`simple_one_for_one` is a
+/// [`DynamicSupervisor`](crate::DynamicSupervisor) here), and a `match` on
+/// them should stay total.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
 pub enum Strategy {
     /// Only the child that exited.
     #[default]
@@ -36,7 +42,7 @@ pub enum Strategy {
 ///     .intensity(5, Duration::from_secs(10));
 /// # let _ = spec;
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct SupervisorSpec {
     pub(crate) strategy: Strategy,
     pub(crate) intensity: IntensityLimit,

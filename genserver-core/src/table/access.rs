@@ -8,7 +8,11 @@ use crate::server::handle::CURRENT_SERVER;
 /// Who may use a table besides its owner (ETS's `:private`, `:protected`,
 /// `:public`). "The owner" is code running in the owning server's task: its
 /// `init`, handlers and `terminate`, not a task it spawned.
+///
+/// Exhaustive on purpose: these are ETS's three access levels, a closed
+/// set, and a `match` on them should stay total.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
 pub enum Access {
     /// Only the owner reads and writes.
     Private,
@@ -21,6 +25,7 @@ pub enum Access {
 
 /// What an operation does to a table, for the access check and its error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Operation {
     /// Looks at entries: `get`, `select`, `len`, iteration.
     Read,
