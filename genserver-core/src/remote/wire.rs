@@ -29,8 +29,17 @@ use crate::server::reply::ReplyTo;
 #[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
 pub trait Codec: Send + Sync + 'static {
     /// `value` as bytes.
+    ///
+    /// # Errors
+    ///
+    /// A [`WireError`] when the format cannot write `value`.
     fn encode<V: Serialize + ?Sized>(value: &V) -> Result<Vec<u8>, WireError>;
     /// A value read from `bytes`; all of them.
+    ///
+    /// # Errors
+    ///
+    /// A [`WireError`] when `bytes` are not one whole `V` in this format
+    /// (malformed, truncated, or with bytes left over).
     fn decode<V: DeserializeOwned>(bytes: &[u8]) -> Result<V, WireError>;
 }
 
