@@ -10,9 +10,11 @@
 //! ```
 //!
 //! Every future the runtime runs for a server (its `init`, its loop,
-//! `terminate`) and for its tasks is polled through [`CatchUnwind`], which
-//! marks the thread as inside a server while it polls. The hook reads that
-//! mark: it is a thread-local, so nothing is shared between threads.
+//! `terminate`) and for its tasks is polled through [`CatchUnwind`]. The
+//! hook tells a panic inside a server by the task-local every server's
+//! future runs in (`CURRENT_SERVER`), which costs the loop nothing; a
+//! task's future is polled through [`InTask`], which marks the thread
+//! while it polls (a thread-local, so nothing is shared between threads).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -22,6 +24,7 @@ use std::sync::{Arc, Once};
 use std::task::{Context as TaskContext, Poll};
 
 use crate::exit_reason::panic_message;
+use crate::server::handle::CURRENT_SERVER;
 
 thread_local! {
     /// How many `CatchUnwind`s are polling on this thread.
@@ -41,6 +44,21 @@ pub(crate) struct Panic {
 
 /// Polls a future inside `catch_unwind`, turning a panic into a [`Panic`].
 pub(crate) struct CatchUnwind<F>(pub(crate) AssertUnwindSafe<F>);
+
+/// Marks the thread as running a server's task while it polls `F`, for
+/// the panic hook; for tasks, which run outside their server's task-local.
+pub(crate) struct InTask<F>(pub(crate) F);
+
+impl<F: Future> Future for InTask<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning of the only field; it is never moved.
+        let inner = unsafe { self.map_unchecked_mut(|this| &mut this.0) };
+        let _inside = Inside::enter();
+        inner.poll(cx)
+    }
+}
 
 /// Leaves the "inside a server" mark, even when the poll unwinds.
 struct Inside;
@@ -64,11 +82,7 @@ impl<F: Future> Future for CatchUnwind<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         // SAFETY: structural pinning of the only field; it is never moved.
         let inner = unsafe { self.map_unchecked_mut(|this| &mut (this.0).0) };
-        let polled = {
-            let _inside = Inside::enter();
-            std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx)))
-        };
-        match polled {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
             Err(payload) => Poll::Ready(Err(Panic {
@@ -81,7 +95,7 @@ impl<F: Future> Future for CatchUnwind<F> {
 
 /// `true` while a server's or a task's future is being polled on this thread.
 fn inside_a_server() -> bool {
-    INSIDE.with(Cell::get) > 0
+    INSIDE.with(Cell::get) > 0 || CURRENT_SERVER.try_with(|_| ()).is_ok()
 }
 
 /// Installs a panic hook that stays quiet for panics inside servers and
@@ -163,7 +177,10 @@ mod tests {
 
     #[test]
     fn the_mark_is_left_even_when_the_poll_unwinds() {
-        let future = CatchUnwind(AssertUnwindSafe(async { panic!("inside") }));
+        let future = CatchUnwind(AssertUnwindSafe(InTask(async {
+            assert!(inside_a_server());
+            panic!("inside")
+        })));
         let waker = std::task::Waker::noop();
         let mut cx = TaskContext::from_waker(waker);
         let mut future = std::pin::pin!(future);

@@ -29,7 +29,7 @@ use crate::server::context::Context;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Handle;
 use crate::server::mailbox::{Envelope, Lane, System};
-use crate::server::panics::{CatchUnwind, Panic};
+use crate::server::panics::{CatchUnwind, InTask, Panic};
 use crate::server::reply::ReplyTo;
 
 /// A running task of a server, from [`Context::spawn`](crate::Context::spawn),
@@ -99,7 +99,7 @@ pub(crate) async fn deliver<T: GenServer>(
     task: TaskId,
     future: impl Future<Output = T::Info>,
 ) {
-    match CatchUnwind(AssertUnwindSafe(future)).await {
+    match CatchUnwind(AssertUnwindSafe(InTask(future))).await {
         Ok(message) => {
             // A normal message: behind what is queued, and waiting for room
             // in a bounded mailbox rather than dropped. Gone with the server.
@@ -131,7 +131,7 @@ pub(crate) fn answer<T: GenServer, R>(
         reply: Some(reply),
     };
     async move {
-        let outcome = CatchUnwind(AssertUnwindSafe(future)).await;
+        let outcome = CatchUnwind(AssertUnwindSafe(InTask(future))).await;
         let reply = pending.reply.take().expect("answered once");
         match outcome {
             Ok(value) => reply.reply(value),

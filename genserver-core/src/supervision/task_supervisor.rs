@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 use crate::exit_reason::ExitReason;
 use crate::id::TaskId;
 use crate::server::error::CallError;
-use crate::server::panics::{CatchUnwind, Panic};
+use crate::server::panics::{CatchUnwind, InTask, Panic};
 use crate::server::tasks::TaskRef;
 use crate::supervision::child_spec::Shutdown;
 use crate::{Info, call, gen_server};
@@ -306,7 +306,7 @@ impl TaskSupervisorClient {
     {
         let id = TaskId::next();
         let run = async move {
-            if let Err(panic) = CatchUnwind(AssertUnwindSafe(task)).await {
+            if let Err(panic) = CatchUnwind(AssertUnwindSafe(InTask(task))).await {
                 report(id, panic);
             }
         };
@@ -331,7 +331,7 @@ impl TaskSupervisorClient {
         let id = TaskId::next();
         let (tx, output) = oneshot::channel();
         let run = async move {
-            let result = CatchUnwind(AssertUnwindSafe(task)).await.map_err(|panic| {
+            let result = CatchUnwind(AssertUnwindSafe(InTask(task))).await.map_err(|panic| {
                 let message = panic.message.clone();
                 report(id, panic);
                 TaskError::Panic(message)
