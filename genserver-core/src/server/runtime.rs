@@ -202,11 +202,19 @@ impl<T: GenServer> Life<T> {
             }
             let mailbox = &self.shared.mailbox;
             let next = match self.ctx.idle.take().or(self.ctx.sticky_idle) {
-                None => mailbox.recv().await.map_or(Next::Closed, Next::Envelope),
+                // A `match`, not `map_or`: its default would be built and
+                // dropped on every message.
+                None => match mailbox.recv().await {
+                    Some(envelope) => Next::Envelope(envelope),
+                    None => Next::Closed,
+                },
                 Some(after) => {
                     tokio::select! {
                         biased;
-                        envelope = mailbox.recv() => envelope.map_or(Next::Closed, Next::Envelope),
+                        envelope = mailbox.recv() => match envelope {
+                            Some(envelope) => Next::Envelope(envelope),
+                            None => Next::Closed,
+                        },
                         () = Box::pin(tokio::time::sleep(after)) => Next::Idle,
                     }
                 }
@@ -218,30 +226,9 @@ impl<T: GenServer> Life<T> {
                     continue;
                 }
                 Next::Envelope(Envelope::Info(message)) => Info::Message(message),
-                Next::Envelope(Envelope::System(system)) => match *system {
-                    System::Down {
-                        monitor,
-                        server,
-                        reason,
-                    } => {
-                        // The monitor has fired: forget the watched server.
-                        self.ctx.monitor_fired(monitor);
-                        Info::Down {
-                            monitor,
-                            server,
-                            reason,
-                        }
-                    }
-                    System::Exit { from, reason } => Info::Exit { from, reason },
-                    System::TableTransfer(transfer) => Info::TableTransfer(transfer),
-                    System::TaskFailed { task, reason } => Info::TaskFailed { task, reason },
-                    System::Stop { reason, done } => {
-                        return Exit {
-                            reason,
-                            stopper: Some(done),
-                            panic: None,
-                        };
-                    }
+                Next::Envelope(Envelope::System(system)) => match self.system(system) {
+                    Ok(info) => info,
+                    Err(exit) => return exit,
                 },
                 Next::Idle => Info::Timeout,
                 // Unreachable while the server runs; a normal end.
@@ -253,6 +240,38 @@ impl<T: GenServer> Life<T> {
                 .instrument(tracing::debug_span!("handle_info"))
                 .await;
         }
+    }
+
+    /// A message from the runtime: the `Info` it is for `handle_info`, or
+    /// the stop that ends the loop. Apart from the loop, which it would
+    /// make larger for every message.
+    #[cold]
+    fn system(&mut self, system: Box<System>) -> Result<Info<T::Info>, Exit> {
+        Ok(match *system {
+            System::Down {
+                monitor,
+                server,
+                reason,
+            } => {
+                // The monitor has fired: forget the watched server.
+                self.ctx.monitor_fired(monitor);
+                Info::Down {
+                    monitor,
+                    server,
+                    reason,
+                }
+            }
+            System::Exit { from, reason } => Info::Exit { from, reason },
+            System::TableTransfer(transfer) => Info::TableTransfer(transfer),
+            System::TaskFailed { task, reason } => Info::TaskFailed { task, reason },
+            System::Stop { reason, done } => {
+                return Err(Exit {
+                    reason,
+                    stopper: Some(done),
+                    panic: None,
+                });
+            }
+        })
     }
 
     /// OTP's exit sequence: the mailbox closes, `terminate` runs (a panic

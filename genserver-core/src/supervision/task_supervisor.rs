@@ -331,11 +331,13 @@ impl TaskSupervisorClient {
         let id = TaskId::next();
         let (tx, output) = oneshot::channel();
         let run = async move {
-            let result = CatchUnwind(AssertUnwindSafe(InTask(task))).await.map_err(|panic| {
-                let message = panic.message.clone();
-                report(id, panic);
-                TaskError::Panic(message)
-            });
+            let result = CatchUnwind(AssertUnwindSafe(InTask(task)))
+                .await
+                .map_err(|panic| {
+                    let message = panic.message.clone();
+                    report(id, panic);
+                    TaskError::Panic(message)
+                });
             let _ = tx.send(result);
         };
         let task = self.add_task(id, Box::pin(run)).await?;
