@@ -7,6 +7,7 @@ use syn::{FnArg, ImplItem, ImplItemFn, Pat, ReceiverKind, ReturnType, Type, Visi
 use crate::attr::Options;
 use crate::ctxt::Ctxt;
 use crate::model::{Arg, Callback, CallbackFn, Callbacks, Handler, Kind, Server, Sig};
+use crate::types::{self, type_text};
 
 /// Which marker a method carries: `#[call]`, `#[cast]`, or none.
 pub(crate) fn marker(attr: &syn::Attribute) -> Option<Kind> {
@@ -411,41 +412,6 @@ fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
 
-/// The owned type to suggest for a `ty` that holds a borrow anywhere
-/// (`&str` is `String`, `Vec<&[u8]>` is `Vec<Vec<u8>>`); `None` if it holds
-/// none but `&'static T`, which lives as long as the server and may travel.
-fn borrowed_type(ty: &Type) -> Option<String> {
-    struct Own(bool);
-    impl syn::visit_mut::VisitMut for Own {
-        fn visit_type_mut(&mut self, ty: &mut Type) {
-            if let Type::Reference(reference) = ty
-                && reference
-                    .lifetime
-                    .as_ref()
-                    .is_none_or(|l| l.ident != "static")
-            {
-                self.0 = true;
-                let mut elem = (*reference.elem).clone();
-                self.visit_type_mut(&mut elem);
-                *ty = match elem {
-                    Type::Path(p) if p.path.is_ident("str") => syn::parse_quote!(String),
-                    Type::Slice(slice) => {
-                        let elem = &slice.elem;
-                        syn::parse_quote!(Vec<#elem>)
-                    }
-                    elem => elem,
-                };
-                return;
-            }
-            syn::visit_mut::visit_type_mut(self, ty);
-        }
-    }
-    let mut owned = ty.clone();
-    let mut own = Own(false);
-    syn::visit_mut::VisitMut::visit_type_mut(&mut own, &mut owned);
-    own.0.then(|| type_text(&owned))
-}
-
 /// Arguments cross a channel: no borrows, no `impl Trait`.
 fn check_owned(ty: &Type, cx: &mut Ctxt) {
     if matches!(ty, Type::ImplTrait(_)) {
@@ -455,13 +421,14 @@ fn check_owned(ty: &Type, cx: &mut Ctxt) {
         );
         return;
     }
-    let Some(owned) = borrowed_type(ty) else {
+    let Some(owned) = types::owned(ty) else {
         return;
     };
+    let owned = type_text(&owned);
     let what = match ty {
-        Type::Reference(r) if r.mutability.is_some() => "a `&mut` borrow",
-        Type::Reference(_) => "a `&` borrow",
-        _ => "a type that holds a borrow",
+        Type::Reference(r) if r.mutability.is_some() => "a `&mut` borrow".to_string(),
+        Type::Reference(_) => "a `&` borrow".to_string(),
+        _ => format!("`{}`, which holds a borrow", type_text(ty)),
     };
     cx.error(
         ty,
@@ -469,22 +436,6 @@ fn check_owned(ty: &Type, cx: &mut Ctxt) {
             "arguments travel to the server in a message, so they must be owned: take `{owned}` instead of {what}"
         ),
     );
-}
-
-/// A type as a person writes it, for messages.
-fn type_text(ty: &Type) -> String {
-    let text = quote::quote!(#ty).to_string();
-    let mut out = String::with_capacity(text.len());
-    for (i, token) in text.split(' ').enumerate() {
-        let glue = matches!(token, "<" | ">" | "," | "::" | ")" | "]")
-            || out.ends_with(['<', '(', '[', '&'])
-            || out.ends_with("::");
-        if i > 0 && !glue {
-            out.push(' ');
-        }
-        out.push_str(token);
-    }
-    out
 }
 
 /// The user's binding (`_by` read as `by`), or a hygienic `argN` for a
@@ -576,12 +527,13 @@ fn handler_sig<'a>(
                 "a reply travels back in a message: name a concrete type instead of `impl Trait`",
             );
             ok = false;
-        } else if let Some(owned) = borrowed_type(ty) {
+        } else if let Some(owned) = types::owned(ty) {
             cx.error(
                 ty,
                 format_args!(
                     "calls return owned values: the reply travels back to the caller in a message, \
-                     after the handler has returned; return `{owned}` instead of a borrow"
+                     after the handler has returned; return `{}` instead of a borrow",
+                    type_text(&owned)
                 ),
             );
             ok = false;
