@@ -29,6 +29,20 @@ pub(crate) fn owned(ty: &Type) -> Option<Type> {
     own.borrows.then_some(owned)
 }
 
+/// `true` if `ty` can be written as a message's type: it holds no borrow
+/// and names no `impl Trait` (which only a signature may).
+pub(crate) fn can_travel(ty: &Type) -> bool {
+    struct ImplTrait(bool);
+    impl VisitMut for ImplTrait {
+        fn visit_type_impl_trait_mut(&mut self, _: &mut syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut found = ImplTrait(false);
+    found.visit_type_mut(&mut ty.clone());
+    !found.0 && owned(ty).is_none()
+}
+
 /// Rewrites every borrow it meets into its owned form, and says whether
 /// it met one.
 struct Own {

@@ -90,8 +90,11 @@ impl Expander<'_, '_> {
             .server
             .handlers
             .iter()
-            .map(|h| syn::ext::IdentExt::unraw(h.ident()).to_string())
+            .map(|h| h.ident())
+            .chain(self.server.rejected_handlers.iter().map(|h| h.ident()))
+            .map(|ident| syn::ext::IdentExt::unraw(ident).to_string())
             .collect();
+        let rejected = self.rejected_client_methods(&taken);
         let methods = self.server.handlers.iter().map(|handler| {
             let attrs = handler.client_attrs();
             let vis = &handler.client_vis;
@@ -164,6 +167,7 @@ impl Expander<'_, '_> {
             #[automatically_derived]
             impl #impl_generics #client #ty_generics #where_clause {
                 #(#methods)*
+                #(#rejected)*
             }
 
             #[automatically_derived]
