@@ -129,6 +129,7 @@
 
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod checks;
 mod exit_reason;
 mod id;
 mod info;
