@@ -8,8 +8,8 @@
 //! folder (`test ui_handlers ... ok`) rather than one test "running for
 //! over 60 seconds": trybuild checks a folder of misuses in one parallel
 //! `cargo check`, in seconds. The pass tests build and run one by one,
-//! each reported as it goes. The tests share trybuild's build directory,
-//! so they take turns.
+//! each reported as it goes (`working_programs_compile_and_run`). The tests
+//! share trybuild's build directory, so they take turns.
 //!
 //! Regenerate the snapshots with `TRYBUILD=overwrite cargo test -p ui-tests`,
 //! then read every changed `.stderr`. One folder or file:
@@ -46,9 +46,10 @@ ui_folders! {
 /// Every supported shape compiles without a warning and runs: `tests/pass`
 /// and the expansion snapshots' inputs. One test: trybuild names its
 /// binaries by their index, so two tests that build and run would rebuild
-/// each other's every time.
+/// each other's every time. Named to sort last, so the quick folders run
+/// first and none of them waits for it.
 #[test]
-fn pass() {
+fn working_programs_compile_and_run() {
     let inputs = expand_inputs_on_disk();
     assert!(inputs.len() >= 8, "expansion snapshot inputs: {inputs:?}");
     let t = trybuild::TestCases::new();
