@@ -152,6 +152,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod chain;
+pub mod checks;
 mod exit_reason;
 mod id;
 mod info;

@@ -49,12 +49,14 @@ pub(crate) fn parse_options(args: TokenStream, cx: &mut Ctxt) -> Options {
             if remote.is_some() {
                 return Err(meta.error("`remote` is given twice"));
             }
+            // Set before a value is reported: the server is still remote
+            // beside that error, so serving it is no second one.
+            remote = Some(syn::spanned::Spanned::span(&meta.path));
             if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
                 return Err(meta.error(
                     "`remote` takes no value: `#[gen_server(remote)]` lets other nodes call this server",
                 ));
             }
-            remote = Some(syn::spanned::Spanned::span(&meta.path));
             Ok(())
         } else if meta.path.is_ident("crate") {
             if krate.is_some() {

@@ -14,6 +14,7 @@ mod ctxt;
 mod expand;
 mod model;
 mod parse;
+mod types;
 mod validate;
 
 #[cfg(test)]

@@ -20,10 +20,10 @@ pub(crate) struct Server<'a> {
     pub(crate) callbacks: Callbacks<'a>,
     /// Methods that are neither handlers nor callbacks.
     pub(crate) helpers: Vec<&'a ImplItemFn>,
-    /// Handlers whose signature was rejected.
-    pub(crate) broken_handlers: Vec<&'a ImplItemFn>,
-    /// Callbacks whose signature was rejected.
-    pub(crate) broken_callbacks: Vec<Callback>,
+    /// Handlers whose signature was rejected (and reported).
+    pub(crate) rejected_handlers: Vec<RejectedHandler<'a>>,
+    /// Callbacks whose signature was rejected (and reported).
+    pub(crate) rejected_callbacks: Vec<RejectedCallback<'a>>,
     /// The server's own info message type: the `info = M` option, else the
     /// `M` of `handle_info`'s `Info<M>`; `None` means `()`.
     pub(crate) info: Option<Type>,
@@ -31,13 +31,24 @@ pub(crate) struct Server<'a> {
     pub(crate) continue_ty: Option<&'a Type>,
 }
 
-impl Server<'_> {
+impl<'a> Server<'a> {
     /// `true` if the impl block defines a method named `name`.
     pub(crate) fn defines(&self, name: &str) -> bool {
         self.item
             .items
             .iter()
             .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == name))
+    }
+
+    /// The callback as written, if its signature was rejected.
+    pub(crate) fn rejected(&self, callback: Callback) -> Option<&RejectedCallback<'a>> {
+        self.rejected_callbacks
+            .iter()
+            .find(|rejected| rejected.callback == callback)
+    }
+
+    pub(crate) fn is_rejected(&self, callback: Callback) -> bool {
+        self.rejected(callback).is_some()
     }
 
     /// The info type as a type expression, `()` when there is none.
@@ -157,9 +168,7 @@ impl Handler<'_> {
     /// Doc comments, `#[cfg]`, `#[deprecated]` and `#[allow]`, carried to
     /// the client method.
     pub(crate) fn client_attrs(&self) -> impl Iterator<Item = &Attribute> {
-        self.f.attrs.iter().filter(|a| {
-            is_doc(a) || is_cfg(a) || a.path().is_ident("deprecated") || a.path().is_ident("allow")
-        })
+        self.f.attrs.iter().filter(|a| is_client_attr(a))
     }
 
     pub(crate) fn cfgs(&self) -> impl Iterator<Item = &Attribute> {
@@ -173,6 +182,61 @@ impl Handler<'_> {
             None => self.sig.output,
         }
     }
+}
+
+/// A `#[call]` or `#[cast]` whose signature was rejected: what its client
+/// methods can still say, so that its callers type-check and the one error
+/// is the handler's (see `expand/fallback.rs`).
+pub(crate) struct RejectedHandler<'a> {
+    pub(crate) kind: Kind,
+    pub(crate) f: &'a ImplItemFn,
+    pub(crate) client_vis: Visibility,
+    /// The arguments as written, less `ctx` and any `ReplyTo`.
+    pub(crate) args: Vec<Arg<'a>>,
+    /// A call's reply: the `T` of its `ReplyTo<T>`, else its return type.
+    pub(crate) reply: Option<&'a Type>,
+}
+
+impl<'a> RejectedHandler<'a> {
+    pub(crate) fn new(kind: Kind, f: &'a ImplItemFn, client_vis: Visibility, sig: Sig<'a>) -> Self {
+        let reply_to = |ty: &'a Type| crate::parse::generic_arg(ty, "ReplyTo");
+        let reply = match kind {
+            Kind::Call => sig
+                .args
+                .iter()
+                .find_map(|arg| reply_to(arg.ty).flatten())
+                .or(sig.output),
+            Kind::Cast => None,
+        };
+        let args = sig
+            .args
+            .into_iter()
+            .filter(|arg| reply_to(arg.ty).is_none())
+            .collect();
+        RejectedHandler {
+            kind,
+            f,
+            client_vis,
+            args,
+            reply,
+        }
+    }
+
+    pub(crate) fn ident(&self) -> &Ident {
+        &self.f.sig.ident
+    }
+
+    /// As `Handler::client_attrs`.
+    pub(crate) fn client_attrs(&self) -> impl Iterator<Item = &Attribute> {
+        self.f.attrs.iter().filter(|a| is_client_attr(a))
+    }
+}
+
+/// A lifecycle callback whose signature was rejected, as far as it reads.
+pub(crate) struct RejectedCallback<'a> {
+    pub(crate) callback: Callback,
+    pub(crate) f: &'a ImplItemFn,
+    pub(crate) sig: Sig<'a>,
 }
 
 /// A lifecycle callback as written.
@@ -197,6 +261,13 @@ pub(crate) struct Arg<'a> {
     /// hygienic `argN` that cannot meet a user's name.
     pub(crate) name: Ident,
     pub(crate) ty: &'a Type,
+}
+
+fn is_client_attr(attr: &Attribute) -> bool {
+    is_doc(attr)
+        || is_cfg(attr)
+        || attr.path().is_ident("deprecated")
+        || attr.path().is_ident("allow")
 }
 
 pub(crate) fn is_doc(attr: &Attribute) -> bool {

@@ -6,7 +6,11 @@ use syn::{FnArg, ImplItem, ImplItemFn, Pat, ReceiverKind, ReturnType, Type, Visi
 
 use crate::attr::Options;
 use crate::ctxt::Ctxt;
-use crate::model::{Arg, Callback, CallbackFn, Callbacks, Handler, Kind, Server, Sig};
+use crate::model::{
+    Arg, Callback, CallbackFn, Callbacks, Handler, Kind, RejectedCallback, RejectedHandler, Server,
+    Sig,
+};
+use crate::types::{self, type_text};
 
 /// Which marker a method carries: `#[call]`, `#[cast]`, or none.
 pub(crate) fn marker(attr: &syn::Attribute) -> Option<Kind> {
@@ -37,8 +41,8 @@ pub(crate) fn parse<'a>(options: Options, item: &'a syn::ItemImpl, cx: &mut Ctxt
         handlers: Vec::new(),
         callbacks: Callbacks::default(),
         helpers: Vec::new(),
-        broken_handlers: Vec::new(),
-        broken_callbacks: Vec::new(),
+        rejected_handlers: Vec::new(),
+        rejected_callbacks: Vec::new(),
         info: None,
         continue_ty: None,
     };
@@ -51,25 +55,34 @@ pub(crate) fn parse<'a>(options: Options, item: &'a syn::ItemImpl, cx: &mut Ctxt
     server
 }
 
-/// The info and continue types, from the options and the callbacks.
+/// The info and continue types, from the options and the callbacks. A
+/// rejected `handle_info` or `handle_continue` still gives its type when
+/// it can travel (see `types::can_travel`), so the user's
+/// `server.send(msg)` and `ctx.continue_with(arg)` are no second error.
 fn resolve_types(server: &mut Server<'_>) {
-    let from_handle_info = server
-        .callbacks
-        .handle_info
-        .as_ref()
-        .and_then(|callback| callback.sig.args.first())
-        .and_then(|arg| generic_arg(arg.ty, "Info").flatten());
-    server.info = server
-        .options
-        .info
-        .clone()
-        .or_else(|| from_handle_info.cloned());
-    server.continue_ty = server
-        .callbacks
-        .handle_continue
-        .as_ref()
-        .and_then(|callback| callback.sig.args.first())
-        .map(|arg| arg.ty);
+    let from_handle_info = first_arg(server, Callback::HandleInfo)
+        .and_then(|ty| generic_arg(ty, "Info").flatten())
+        .cloned();
+    server.info = server.options.info.clone().or(from_handle_info);
+    server.continue_ty = first_arg(server, Callback::HandleContinue);
+}
+
+/// The type of a callback's first argument, from a rejected one too.
+fn first_arg<'a>(server: &Server<'a>, callback: Callback) -> Option<&'a Type> {
+    let valid = match callback {
+        Callback::Init => server.callbacks.init.as_ref(),
+        Callback::HandleInfo => server.callbacks.handle_info.as_ref(),
+        Callback::HandleContinue => server.callbacks.handle_continue.as_ref(),
+        Callback::Terminate => server.callbacks.terminate.as_ref(),
+    };
+    match valid {
+        Some(valid) => valid.sig.args.first().map(|arg| arg.ty),
+        None => server
+            .rejected(callback)
+            .and_then(|rejected| rejected.sig.args.first())
+            .map(|arg| arg.ty)
+            .filter(|ty| types::can_travel(ty)),
+    }
 }
 
 /// Gives each handler a variant name of its own: `increment` is
@@ -135,8 +148,7 @@ fn method<'a>(server: &mut Server<'a>, f: &'a ImplItemFn, cx: &mut Ctxt) {
                 ),
             );
         }
-        let ours = server.callbacks.slot(callback).is_some()
-            || server.broken_callbacks.contains(&callback);
+        let ours = server.callbacks.slot(callback).is_some() || server.is_rejected(callback);
         if ours {
             cx.error(
                 &f.sig.ident,
@@ -144,9 +156,13 @@ fn method<'a>(server: &mut Server<'a>, f: &'a ImplItemFn, cx: &mut Ctxt) {
             );
             return;
         }
-        match callback_sig(f, callback, server, cx) {
-            Some(sig) => *server.callbacks.slot(callback) = Some(CallbackFn { f, sig }),
-            None => server.broken_callbacks.push(callback),
+        let (sig, ok) = callback_sig(f, callback, server, cx);
+        if ok {
+            *server.callbacks.slot(callback) = Some(CallbackFn { f, sig });
+        } else {
+            server
+                .rejected_callbacks
+                .push(RejectedCallback { callback, f, sig });
         }
         return;
     }
@@ -154,16 +170,21 @@ fn method<'a>(server: &mut Server<'a>, f: &'a ImplItemFn, cx: &mut Ctxt) {
         server.helpers.push(f);
         return;
     };
-    match handler_sig(f, kind, server, cx) {
-        Some((sig, reply_to)) => server.handlers.push(Handler {
+    let (sig, reply_to, ok) = handler_sig(f, kind, server, cx);
+    let client_vis = vis.unwrap_or_else(|| f.vis.clone());
+    if ok {
+        server.handlers.push(Handler {
             kind,
             f,
             sig,
             reply_to,
             variant: f.sig.ident.clone(),
-            client_vis: vis.unwrap_or_else(|| f.vis.clone()),
-        }),
-        None => server.broken_handlers.push(f),
+            client_vis,
+        });
+    } else {
+        server
+            .rejected_handlers
+            .push(RejectedHandler::new(kind, f, client_vis, sig));
     }
 }
 
@@ -233,6 +254,8 @@ enum Receiver {
 
 /// Checks what every handler and callback shares: no generics, no
 /// `unsafe`/`const`/`extern`, the receiver, owned arguments, `ctx` last.
+/// The signature as far as it can be read, and whether it passed: a
+/// rejected one still tells the fallback what its callers pass.
 fn common_sig<'a>(
     f: &'a ImplItemFn,
     what: &str,
@@ -240,7 +263,7 @@ fn common_sig<'a>(
     owned_args: bool,
     server: &Server<'_>,
     cx: &mut Ctxt,
-) -> Option<Sig<'a>> {
+) -> (Sig<'a>, bool) {
     let sig = &f.sig;
     let before = cx.count();
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
@@ -300,6 +323,12 @@ fn common_sig<'a>(
                 arg,
                 "`ctx: &mut Context<Self>` must be the last argument; move this argument before it",
             );
+            if context_ref(&arg.ty).is_none() {
+                args.push(Arg {
+                    name: arg_name(&arg.pat, index),
+                    ty: &arg.ty,
+                });
+            }
             continue;
         }
         match context_ref(&arg.ty) {
@@ -331,15 +360,18 @@ fn common_sig<'a>(
         ReturnType::Type(_, ty) if is_unit(ty) => None,
         ReturnType::Type(_, ty) => Some(&**ty),
     };
-    if cx.count() != before {
-        return None;
-    }
-    Some(Sig {
+    let sig = Sig {
         is_async: sig.asyncness.is_some(),
         args,
         takes_ctx,
         output,
-    })
+    };
+    (sig, cx.count() == before)
+}
+
+/// `&Context<..>` or `&mut Context<..>`: the context, not an argument.
+pub(crate) fn is_context(ty: &Type) -> bool {
+    context_ref(ty).is_some()
 }
 
 /// `Some(true)` for `&mut Context<..>`, `Some(false)` for `&Context<..>`.
@@ -411,41 +443,6 @@ fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
 
-/// The owned type to suggest for a `ty` that holds a borrow anywhere
-/// (`&str` is `String`, `Vec<&[u8]>` is `Vec<Vec<u8>>`); `None` if it holds
-/// none but `&'static T`, which lives as long as the server and may travel.
-fn borrowed_type(ty: &Type) -> Option<String> {
-    struct Own(bool);
-    impl syn::visit_mut::VisitMut for Own {
-        fn visit_type_mut(&mut self, ty: &mut Type) {
-            if let Type::Reference(reference) = ty
-                && reference
-                    .lifetime
-                    .as_ref()
-                    .is_none_or(|l| l.ident != "static")
-            {
-                self.0 = true;
-                let mut elem = (*reference.elem).clone();
-                self.visit_type_mut(&mut elem);
-                *ty = match elem {
-                    Type::Path(p) if p.path.is_ident("str") => syn::parse_quote!(String),
-                    Type::Slice(slice) => {
-                        let elem = &slice.elem;
-                        syn::parse_quote!(Vec<#elem>)
-                    }
-                    elem => elem,
-                };
-                return;
-            }
-            syn::visit_mut::visit_type_mut(self, ty);
-        }
-    }
-    let mut owned = ty.clone();
-    let mut own = Own(false);
-    syn::visit_mut::VisitMut::visit_type_mut(&mut own, &mut owned);
-    own.0.then(|| type_text(&owned))
-}
-
 /// Arguments cross a channel: no borrows, no `impl Trait`.
 fn check_owned(ty: &Type, cx: &mut Ctxt) {
     if matches!(ty, Type::ImplTrait(_)) {
@@ -455,13 +452,14 @@ fn check_owned(ty: &Type, cx: &mut Ctxt) {
         );
         return;
     }
-    let Some(owned) = borrowed_type(ty) else {
+    let Some(owned) = types::owned(ty) else {
         return;
     };
+    let owned = type_text(&owned);
     let what = match ty {
-        Type::Reference(r) if r.mutability.is_some() => "a `&mut` borrow",
-        Type::Reference(_) => "a `&` borrow",
-        _ => "a type that holds a borrow",
+        Type::Reference(r) if r.mutability.is_some() => "a `&mut` borrow".to_string(),
+        Type::Reference(_) => "a `&` borrow".to_string(),
+        _ => format!("`{}`, which holds a borrow", type_text(ty)),
     };
     cx.error(
         ty,
@@ -469,22 +467,6 @@ fn check_owned(ty: &Type, cx: &mut Ctxt) {
             "arguments travel to the server in a message, so they must be owned: take `{owned}` instead of {what}"
         ),
     );
-}
-
-/// A type as a person writes it, for messages.
-fn type_text(ty: &Type) -> String {
-    let text = quote::quote!(#ty).to_string();
-    let mut out = String::with_capacity(text.len());
-    for (i, token) in text.split(' ').enumerate() {
-        let glue = matches!(token, "<" | ">" | "," | "::" | ")" | "]")
-            || out.ends_with(['<', '(', '[', '&'])
-            || out.ends_with("::");
-        if i > 0 && !glue {
-            out.push(' ');
-        }
-        out.push_str(token);
-    }
-    out
 }
 
 /// The user's binding (`_by` read as `by`), or a hygienic `argN` for a
@@ -522,14 +504,13 @@ fn handler_sig<'a>(
     kind: Kind,
     server: &Server<'_>,
     cx: &mut Ctxt,
-) -> Option<(Sig<'a>, Option<(usize, &'a Type)>)> {
+) -> (Sig<'a>, Option<(usize, &'a Type)>, bool) {
     let what = match kind {
         Kind::Call => "a #[call] handler",
         Kind::Cast => "a #[cast] handler",
     };
-    let sig = common_sig(f, what, Receiver::Borrowed, true, server, cx);
+    let (sig, mut ok) = common_sig(f, what, Receiver::Borrowed, true, server, cx);
     let mut reply_to = None;
-    let mut ok = sig.is_some();
     for (index, input) in f.sig.inputs.iter().filter_map(typed).enumerate() {
         let Some(inner) = generic_arg(&input.ty, "ReplyTo") else {
             continue;
@@ -576,19 +557,19 @@ fn handler_sig<'a>(
                 "a reply travels back in a message: name a concrete type instead of `impl Trait`",
             );
             ok = false;
-        } else if let Some(owned) = borrowed_type(ty) {
+        } else if let Some(owned) = types::owned(ty) {
             cx.error(
                 ty,
                 format_args!(
                     "calls return owned values: the reply travels back to the caller in a message, \
-                     after the handler has returned; return `{owned}` instead of a borrow"
+                     after the handler has returned; return `{}` instead of a borrow",
+                    type_text(&owned)
                 ),
             );
             ok = false;
         }
     }
-    let sig = sig?;
-    ok.then_some((sig, reply_to))
+    (sig, reply_to, ok)
 }
 
 fn typed(input: &FnArg) -> Option<&syn::PatType> {
@@ -603,7 +584,7 @@ fn callback_sig<'a>(
     callback: Callback,
     server: &Server<'_>,
     cx: &mut Ctxt,
-) -> Option<Sig<'a>> {
+) -> (Sig<'a>, bool) {
     let what = format!("`{}`", callback.name());
     let shape = callback.shape();
     let receiver = if callback == Callback::Init {
@@ -612,7 +593,10 @@ fn callback_sig<'a>(
         Receiver::Borrowed
     };
     let owned_args = callback != Callback::Terminate;
-    let sig = common_sig(f, &what, receiver, owned_args, server, cx)?;
+    let (sig, ok) = common_sig(f, &what, receiver, owned_args, server, cx);
+    if !ok {
+        return (sig, false);
+    }
     let mut ok = true;
     if let Some(reply) = sig
         .args
@@ -684,7 +668,7 @@ fn callback_sig<'a>(
             }
         }
     }
-    ok.then_some(sig)
+    (sig, ok)
 }
 
 /// A `Result<..>` under any path or alias: its last segment says `Result`.

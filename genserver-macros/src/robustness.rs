@@ -1,6 +1,8 @@
 //! The macro never panics, whatever the input: every valid server below is
 //! cut short and has each of its tokens deleted in turn, and every result
-//! must come back as tokens (code or `compile_error!`), never a panic.
+//! must come back as tokens (code or `compile_error!`), never a panic; when
+//! the input still is an impl block, the code written beside its errors
+//! parses.
 //! And valid Rust is accepted: servers generated from every shape of name,
 //! pattern, attribute, visibility and state the language allows expand
 //! without an error, into code that parses.
@@ -58,10 +60,19 @@ fn without(stream: TokenStream, skip: usize, at: &mut usize) -> TokenStream {
     out
 }
 
+/// No panic; and when the input is an impl block, the output (the user's
+/// block, the errors, and everything written beside them) parses as Rust.
 fn expand_must_not_panic(args: TokenStream, input: TokenStream) {
     let shown = input.to_string();
+    let is_impl = syn::parse2::<syn::ItemImpl>(input.clone()).is_ok();
     let result = std::panic::catch_unwind(|| crate::expand::gen_server(args, input));
-    assert!(result.is_ok(), "the macro panicked on: {shown}");
+    let Ok(output) = result else {
+        panic!("the macro panicked on: {shown}");
+    };
+    if is_impl {
+        syn::parse2::<syn::File>(output)
+            .unwrap_or_else(|e| panic!("the expansion does not parse ({e}) for: {shown}"));
+    }
 }
 
 #[test]

@@ -10,16 +10,20 @@
 //!                 self.handle.call(|reply| __CounterMessage(__CounterRequest::Increment(by, reply))).await
 //!             }
 //!             pub fn reset(&self) {
+//!                 let _ = (Self::try_reset, Self::reset_wait);
 //!                 self.handle.cast(|token| __CounterMessage(__CounterRequest::Reset(token)))
 //!             }
-//!             pub fn try_reset(&self) -> Result<(), MailboxFull> { .. try_cast .. }
-//!             pub async fn reset_wait(&self) -> Result<(), MailboxFull> { .. cast_wait .. }
+//!             pub fn try_reset(&self) -> Result<(), MailboxFull> { let _ = Self::reset; .. try_cast .. }
+//!             pub async fn reset_wait(&self) -> Result<(), MailboxFull> { let _ = Self::reset; .. cast_wait .. }
 //!         }
 //!         impl Clone, Debug, ClientHandle<Counter> for CounterClient
 //! ```
 //!
 //! A client method takes its handler's visibility, or the one given in
 //! `#[call(pub)]`; its parameters are the handler's, less `ReplyTo` and `ctx`.
+//! A cast's three methods name each other, so rustc's dead-code analysis
+//! sees them as one: a private cast used only through `try_reset` or
+//! `reset_wait` is no "never used" warning, one used through none is one.
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
@@ -90,8 +94,11 @@ impl Expander<'_, '_> {
             .server
             .handlers
             .iter()
-            .map(|h| syn::ext::IdentExt::unraw(h.ident()).to_string())
+            .map(|h| h.ident())
+            .chain(self.server.rejected_handlers.iter().map(|h| h.ident()))
+            .map(|ident| syn::ext::IdentExt::unraw(ident).to_string())
             .collect();
+        let rejected = self.rejected_client_methods(&taken);
         let methods = self.server.handlers.iter().map(|handler| {
             let attrs = handler.client_attrs();
             let vis = &handler.client_vis;
@@ -129,22 +136,30 @@ impl Expander<'_, '_> {
                         " Like [`{name}`](Self::{name}), but waits for room in the server's bounded mailbox, at most the handle's timeout."
                     );
                     let build = quote!(|#token| #message(#request::#variant(#(#fields,)* #token)));
-                    let try_cast = (!taken.contains(&try_ident.to_string())).then(|| {
+                    let try_ident = (!taken.contains(&try_ident.to_string())).then_some(try_ident);
+                    let wait_ident = (!taken.contains(&wait_ident.to_string())).then_some(wait_ident);
+                    // The three are used as one: each names the others, so
+                    // that using any of them uses all (no "never used" for
+                    // `reset` when the caller only needs `try_reset`), and a
+                    // cast used through none is reported once, for all three.
+                    let siblings: Vec<_> = try_ident.iter().chain(&wait_ident).collect();
+                    let use_siblings = (!siblings.is_empty()).then(|| quote!(let _ = (#(Self::#siblings,)*);));
+                    let try_cast = try_ident.map(|try_ident| {
                         quote_spanned! {span=>
                             #(#cfgs)*
                             #[doc = #try_doc]
-                            #[allow(dead_code, reason = "generated beside every cast; a caller may not need it")]
                             #vis fn #try_ident(&self, #(#params),*) -> #gs::__private::Result<(), #gs::MailboxFull> {
+                                let _ = Self::#ident;
                                 self.handle.try_cast(#build)
                             }
                         }
                     });
-                    let wait_cast = (!taken.contains(&wait_ident.to_string())).then(|| {
+                    let wait_cast = wait_ident.map(|wait_ident| {
                         quote_spanned! {span=>
                             #(#cfgs)*
                             #[doc = #wait_doc]
-                            #[allow(dead_code, reason = "generated beside every cast; a caller may not need it")]
                             #vis async fn #wait_ident(&self, #(#params),*) -> #gs::__private::Result<(), #gs::MailboxFull> {
+                                let _ = Self::#ident;
                                 self.handle.cast_wait(#build).await
                             }
                         }
@@ -152,6 +167,7 @@ impl Expander<'_, '_> {
                     quote_spanned! {span=>
                         #(#attrs)*
                         #vis fn #ident(&self, #(#params),*) {
+                            #use_siblings
                             self.handle.cast(#build)
                         }
                         #try_cast
@@ -164,6 +180,7 @@ impl Expander<'_, '_> {
             #[automatically_derived]
             impl #impl_generics #client #ty_generics #where_clause {
                 #(#methods)*
+                #(#rejected)*
             }
 
             #[automatically_derived]

@@ -3,25 +3,46 @@
 //! ```text
 //! input:  an impl block with errors the macro found
 //! output: the user's block as written (markers consumed, a duplicate
-//!         callback left out) + compile_error!s + whatever of the server
-//!         the valid part describes, so `Counter::start`, `Server<Counter>`
-//!         and `Context<Self>` still resolve and the only errors are ours
+//!         callback left out) + compile_error!s + the whole server as far
+//!         as it can be read, so `Counter::start`, `Counter::child_spec`,
+//!         every client method, `Server<Counter>` and `Context<Self>` still
+//!         resolve and the only errors are ours, one per mistake:
+//!
+//!   fn init(start: u64) -> Self           (rejected: not a `Result`)
+//!   -> pub fn start(start: u64) -> Start<Self> { unreachable!() }
+//!      pub fn child_spec(start: u64) -> ChildSpec { unreachable!() }
+//!
+//!   #[cast] fn push(&mut self, line: &str)  (rejected: a borrow)
+//!   -> fn push(&self, line: &str) { unreachable!() }, `try_push`, `push_wait`
+//!
+//!   #[call] fn evens(&self) -> impl Iterator<Item = u32>  (rejected)
+//!   -> async fn evens(&self) -> Result<impl Iterator<Item = u32>, CallError>
+//!      { Ok(<Numbers>::evens(unreachable!())) }  // the handler's own type
 //! ```
+//!
+//! The stubs' bodies never run: the build fails on the error beside them.
+//! A rejected `handle_info` or `handle_continue` still gives the server its
+//! info or continue type when that type can be written (`parse.rs`), and a
+//! rejected `init` its error type (`rejected_init_error`).
 
 use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
+use super::{Expander, local};
 use crate::ctxt::Ctxt;
-use crate::model::{Callback, Server};
-use crate::parse;
+use crate::model::{Callback, Kind, RejectedHandler, Server};
+use crate::{parse, types};
 
 /// What to write beside the user's impl block.
 #[derive(Clone, Copy)]
 pub(crate) struct Plan {
     /// `Counter::start` and `Counter::child_spec`.
     pub(crate) start: bool,
+    /// `init` was rejected: `start` and `child_spec` take its arguments as
+    /// written, and their bodies never run.
+    pub(crate) init_stub: bool,
     /// An empty `__handle_info`, because the user's is missing or broken
     /// (and reported).
     pub(crate) handle_info_stub: bool,
@@ -33,8 +54,9 @@ pub(crate) struct Plan {
     /// `Self: GenServer` as the generated impls do, so a type that is not
     /// `Send` is one error, not one per method.
     pub(crate) user_impl_bounds: bool,
-    /// The wire form and `impl RemoteServer` (`#[gen_server(remote)]`);
-    /// left out beside an error.
+    /// The wire form and `impl RemoteServer` (`#[gen_server(remote)]`),
+    /// of the handlers that were not rejected; left out for a generic
+    /// state, which cannot be remote (reported).
     pub(crate) remote: bool,
 }
 
@@ -49,15 +71,13 @@ impl Plan {
         }
         Some(Plan {
             // A user's own `start` or `child_spec` is reported; a second
-            // one would only add noise. So would a `start` whose `init`
-            // was rejected.
-            start: !server.defines("start")
-                && !server.defines("child_spec")
-                && !server.broken_callbacks.contains(&Callback::Init),
+            // one would only add noise.
+            start: !server.defines("start") && !server.defines("child_spec"),
+            init_stub: server.is_rejected(Callback::Init),
             handle_info_stub: server.callbacks.handle_info.is_none(),
             checks: !has_errors,
             user_impl_bounds: !has_errors && names_the_runtime(server.item),
-            remote: !has_errors && server.options.remote.is_some(),
+            remote: server.options.remote.is_some() && server.item.generics.params.is_empty(),
         })
     }
 }
@@ -170,4 +190,166 @@ pub(crate) fn wrong_item(item: &syn::Item, cx: &mut Ctxt) {
              write `#[gen_server] impl State {{ .. }}` with the handlers inside"
         ),
     );
+}
+
+/// The body of a stub beside an error: it uses its parameters (no
+/// `unused` warning next to the error) and never runs.
+pub(crate) fn stub_body(names: &[&Ident]) -> TokenStream {
+    let uses = (!names.is_empty()).then(|| quote!(let _ = (#(#names,)*);));
+    quote!({ #uses ::core::unreachable!() })
+}
+
+/// The error type of a rejected `init`, when its `Result<_, E>` names one
+/// that can be written: the user's `StartError<E>` then still matches.
+pub(crate) fn rejected_init_error<'a>(server: &Server<'a>) -> Option<&'a Type> {
+    let output = server.rejected(Callback::Init)?.sig.output?;
+    super::server_impl::init_error(output).filter(|error| types::can_travel(error))
+}
+
+impl Expander<'_, '_> {
+    /// `start` and `child_spec` beside a rejected `init`: its arguments as
+    /// written (less a receiver and `ctx`), with its generics.
+    pub(crate) fn start_stubs(&self) -> TokenStream {
+        let Some(init) = self.server.rejected(Callback::Init) else {
+            return TokenStream::new();
+        };
+        let gs = &self.gs;
+        let self_ty = &self.server.item.self_ty;
+        let (impl_generics, _, _) = self.server.item.generics.split_for_impl();
+        let where_clause = self.where_clause();
+        let generics = self.outside_generics(&init.f.sig.generics);
+        let (generics, _, init_where) = generics.split_for_impl();
+        let names: Vec<&Ident> = init.sig.args.iter().map(|arg| &arg.name).collect();
+        let types = init.sig.args.iter().map(|arg| self.outside(arg.ty));
+        let params = quote!(#(#names: #types),*);
+        let body = stub_body(&names);
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #self_ty #where_clause {
+                pub fn start #generics(#params) -> #gs::Start<Self> #init_where #body
+
+                pub fn child_spec #generics(#params) -> #gs::ChildSpec #init_where #body
+            }
+        }
+    }
+
+    /// The client methods of the rejected handlers (see the module docs),
+    /// but for the names in `taken`.
+    pub(crate) fn rejected_client_methods(&self, taken: &[String]) -> Vec<TokenStream> {
+        self.server
+            .rejected_handlers
+            .iter()
+            .map(|rejected| self.rejected_client_method(rejected, taken))
+            .collect()
+    }
+
+    fn rejected_client_method(
+        &self,
+        rejected: &RejectedHandler<'_>,
+        taken: &[String],
+    ) -> TokenStream {
+        let gs = &self.gs;
+        let attrs: Vec<_> = rejected.client_attrs().collect();
+        let vis = &rejected.client_vis;
+        let ident = rejected.ident();
+        let generics = self.outside_generics(&rejected.f.sig.generics);
+        let (generics, _, where_clause) = generics.split_for_impl();
+        let names: Vec<&Ident> = rejected.args.iter().map(|arg| &arg.name).collect();
+        let types = rejected.args.iter().map(|arg| self.outside(arg.ty));
+        let params = quote!(#(#names: #types),*);
+        let body = stub_body(&names);
+        let span = rejected.f.sig.span();
+        match rejected.kind {
+            Kind::Call => {
+                let (reply, body, allow) = match rejected.reply {
+                    Some(reply) if has_impl_trait(reply) => (
+                        self.outside(reply).into_token_stream(),
+                        self.own_reply(rejected, &names),
+                        Some(quote! {
+                            #[allow(unreachable_code, reason = "beside an error: the build fails, this never runs")]
+                        }),
+                    ),
+                    Some(reply) => (self.outside(reply).into_token_stream(), body, None),
+                    None => (quote!(()), body, None),
+                };
+                quote_spanned! {span=>
+                    #(#attrs)*
+                    #allow
+                    #vis async fn #ident #generics(&self, #params) -> #gs::__private::Result<#reply, #gs::CallError> #where_clause #body
+                }
+            }
+            Kind::Cast => {
+                let name = syn::ext::IdentExt::unraw(ident).to_string();
+                let variants = [format!("try_{name}"), format!("{name}_wait")];
+                let [try_cast, wait_cast] = variants.map(|variant| {
+                    (!taken.contains(&variant))
+                        .then(|| format_ident!("{}", variant, span = ident.span()))
+                });
+                let try_cast = try_cast.map(|try_ident| quote_spanned! {span=>
+                    #(#attrs)*
+                    #vis fn #try_ident #generics(&self, #params) -> #gs::__private::Result<(), #gs::MailboxFull> #where_clause #body
+                });
+                let wait_cast = wait_cast.map(|wait_ident| quote_spanned! {span=>
+                    #(#attrs)*
+                    #vis async fn #wait_ident #generics(&self, #params) -> #gs::__private::Result<(), #gs::MailboxFull> #where_clause #body
+                });
+                quote_spanned! {span=>
+                    #(#attrs)*
+                    #vis fn #ident #generics(&self, #params) #where_clause #body
+                    #try_cast
+                    #wait_cast
+                }
+            }
+        }
+    }
+
+    /// A reply that names `impl Trait` is the handler's own return type:
+    /// the stub returns what the handler would, called on values that
+    /// never exist (the build fails before).
+    fn own_reply(&self, rejected: &RejectedHandler<'_>, names: &[&Ident]) -> TokenStream {
+        let gs = &self.gs;
+        let self_ty = &self.server.item.self_ty;
+        let ident = rejected.ident();
+        let never = quote!(::core::unreachable!());
+        let mut names = names.iter();
+        let args = rejected.f.sig.inputs.iter().map(|input| match input {
+            syn::FnArg::Typed(arg)
+                if parse::is_context(&arg.ty)
+                    || parse::generic_arg(&arg.ty, "ReplyTo").is_some() =>
+            {
+                never.clone()
+            }
+            syn::FnArg::Typed(_) => match names.next() {
+                Some(name) => name.to_token_stream(),
+                None => never.clone(),
+            },
+            syn::FnArg::Receiver(_) => never.clone(),
+        });
+        let reply = local("reply");
+        let call = quote!(<#self_ty>::#ident(#(#args),*));
+        let call = match rejected.f.sig.asyncness {
+            Some(_) => quote!(#call.await),
+            None => call,
+        };
+        quote!({
+            let #reply = #call;
+            #gs::__private::Ok(#reply)
+        })
+    }
+}
+
+fn has_impl_trait(ty: &Type) -> bool {
+    ty.to_token_stream()
+        .into_iter()
+        .any(|tree| mentions_impl(&tree))
+}
+
+fn mentions_impl(tree: &proc_macro2::TokenTree) -> bool {
+    match tree {
+        proc_macro2::TokenTree::Ident(ident) => ident == "impl",
+        proc_macro2::TokenTree::Group(group) => {
+            group.stream().into_iter().any(|t| mentions_impl(&t))
+        }
+        _ => false,
+    }
 }

@@ -158,6 +158,13 @@ impl<'s, 'a> Expander<'s, 'a> {
         ReplaceSelf(&self.server.item.self_ty).visit_type_mut(&mut ty);
         ty
     }
+
+    /// A method's generics, with `Self` spelled out (see `outside`).
+    pub(crate) fn outside_generics(&self, generics: &syn::Generics) -> syn::Generics {
+        let mut generics = generics.clone();
+        ReplaceSelf(&self.server.item.self_ty).visit_generics_mut(&mut generics);
+        generics
+    }
 }
 
 /// The lints generated code allows, each for a reason; on the `const _`

@@ -39,7 +39,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::client::fields;
-use super::{Expander, local};
+use super::{Expander, fallback, local};
 use crate::model::{CallbackFn, Kind, Sig};
 
 impl Expander<'_, '_> {
@@ -132,9 +132,13 @@ impl Expander<'_, '_> {
         };
         let Some(CallbackFn { f, sig }) = &self.server.callbacks.init else {
             let state = local("state");
+            let error = match fallback::rejected_init_error(self.server) {
+                Some(error) => error.to_token_stream(),
+                None => quote!(#gs::__private::Infallible),
+            };
             let types = quote! {
                 type Args = Self;
-                type InitError = #gs::__private::Infallible;
+                type InitError = #error;
             };
             let init = quote! {
                 fn __init(#state: Self, _: &mut #gs::Context<Self>) -> #future {
@@ -366,7 +370,7 @@ impl Expander<'_, '_> {
 
 /// The `E` of `init`'s `Result<_, E>` when written out, so the impl and its
 /// docs say `type InitError = E` rather than a projection.
-fn init_error(output: &syn::Type) -> Option<&syn::Type> {
+pub(crate) fn init_error(output: &syn::Type) -> Option<&syn::Type> {
     let syn::Type::Path(path) = output else {
         return None;
     };

@@ -22,6 +22,9 @@ impl Expander<'_, '_> {
         if !self.plan.start {
             return TokenStream::new();
         }
+        if self.plan.init_stub {
+            return self.start_stubs();
+        }
         let gs = &self.gs;
         let krate = path_text(&self.server.options.krate);
         let self_ty = &self.server.item.self_ty;

@@ -77,25 +77,20 @@ const _: () = {
                 .await
         }
         pub fn warm_up(&self) {
+            let _ = (Self::try_warm_up, Self::warm_up_wait);
             self.handle.cast(|token| __FetcherMessage(__FetcherRequest::WarmUp(token)))
         }
         /// Like [`warm_up`](Self::warm_up), but fails fast when the server's bounded mailbox is full.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub fn try_warm_up(&self) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::warm_up;
             self.handle
                 .try_cast(|token| __FetcherMessage(__FetcherRequest::WarmUp(token)))
         }
         /// Like [`warm_up`](Self::warm_up), but waits for room in the server's bounded mailbox, at most the handle's timeout.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub async fn warm_up_wait(
             &self,
         ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::warm_up;
             self.handle
                 .cast_wait(|token| __FetcherMessage(__FetcherRequest::WarmUp(token)))
                 .await

@@ -91,31 +91,26 @@ const _: () = {
         /// Only with the (never set) `extra` cfg.
         #[cfg(any())]
         pub fn extra(&self, x: NoSuchType) {
+            let _ = (Self::try_extra, Self::extra_wait);
             self.handle.cast(|token| __SwitchMessage(__SwitchRequest::Extra(x, token)))
         }
         #[cfg(any())]
         /// Like [`extra`](Self::extra), but fails fast when the server's bounded mailbox is full.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub fn try_extra(
             &self,
             x: NoSuchType,
         ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::extra;
             self.handle
                 .try_cast(|token| __SwitchMessage(__SwitchRequest::Extra(x, token)))
         }
         #[cfg(any())]
         /// Like [`extra`](Self::extra), but waits for room in the server's bounded mailbox, at most the handle's timeout.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub async fn extra_wait(
             &self,
             x: NoSuchType,
         ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::extra;
             self.handle
                 .cast_wait(|token| __SwitchMessage(__SwitchRequest::Extra(x, token)))
                 .await
@@ -123,22 +118,17 @@ const _: () = {
         /// Kept for old callers.
         #[deprecated = "use `turn_on`"]
         pub fn flip(&self) {
+            let _ = (Self::try_flip, Self::flip_wait);
             self.handle.cast(|token| __SwitchMessage(__SwitchRequest::Flip(token)))
         }
         /// Like [`flip`](Self::flip), but fails fast when the server's bounded mailbox is full.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub fn try_flip(&self) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::flip;
             self.handle.try_cast(|token| __SwitchMessage(__SwitchRequest::Flip(token)))
         }
         /// Like [`flip`](Self::flip), but waits for room in the server's bounded mailbox, at most the handle's timeout.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub async fn flip_wait(&self) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::flip;
             self.handle
                 .cast_wait(|token| __SwitchMessage(__SwitchRequest::Flip(token)))
                 .await

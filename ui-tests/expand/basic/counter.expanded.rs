@@ -103,25 +103,20 @@ const _: () = {
         }
         /// A cast: fire-and-forget, never returns a value.
         pub fn reset(&self) {
+            let _ = (Self::try_reset, Self::reset_wait);
             self.handle.cast(|token| __CounterMessage(__CounterRequest::Reset(token)))
         }
         /// Like [`reset`](Self::reset), but fails fast when the server's bounded mailbox is full.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub fn try_reset(&self) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::reset;
             self.handle
                 .try_cast(|token| __CounterMessage(__CounterRequest::Reset(token)))
         }
         /// Like [`reset`](Self::reset), but waits for room in the server's bounded mailbox, at most the handle's timeout.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub async fn reset_wait(
             &self,
         ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::reset;
             self.handle
                 .cast_wait(|token| __CounterMessage(__CounterRequest::Reset(token)))
                 .await

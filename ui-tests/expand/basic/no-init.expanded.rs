@@ -58,24 +58,19 @@ const _: () = {
         for<'__c> Flag: ::core::marker::Send,
     {
         pub fn raise(&self) {
+            let _ = (Self::try_raise, Self::raise_wait);
             self.handle.cast(|token| __FlagMessage(__FlagRequest::Raise(token)))
         }
         /// Like [`raise`](Self::raise), but fails fast when the server's bounded mailbox is full.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub fn try_raise(&self) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::raise;
             self.handle.try_cast(|token| __FlagMessage(__FlagRequest::Raise(token)))
         }
         /// Like [`raise`](Self::raise), but waits for room in the server's bounded mailbox, at most the handle's timeout.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub async fn raise_wait(
             &self,
         ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::raise;
             self.handle
                 .cast_wait(|token| __FlagMessage(__FlagRequest::Raise(token)))
                 .await

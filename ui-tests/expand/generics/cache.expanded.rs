@@ -96,32 +96,27 @@ const _: () = {
         }
         /// Stores `value` under `key`.
         pub fn put(&self, key: K, value: V) {
+            let _ = (Self::try_put, Self::put_wait);
             self.handle
                 .cast(|token| __CacheMessage(__CacheRequest::Put(key, value, token)))
         }
         /// Like [`put`](Self::put), but fails fast when the server's bounded mailbox is full.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub fn try_put(
             &self,
             key: K,
             value: V,
         ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::put;
             self.handle
                 .try_cast(|token| __CacheMessage(__CacheRequest::Put(key, value, token)))
         }
         /// Like [`put`](Self::put), but waits for room in the server's bounded mailbox, at most the handle's timeout.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub async fn put_wait(
             &self,
             key: K,
             value: V,
         ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::put;
             self.handle
                 .cast_wait(|token| __CacheMessage(
                     __CacheRequest::Put(key, value, token),

@@ -61,32 +61,27 @@ const _: () = {
         for<'__c> Grid: ::core::marker::Send,
     {
         pub fn r#move(&self, arg0: (u8, u8), arg1: bool) {
+            let _ = (Self::try_move, Self::move_wait);
             self.handle
                 .cast(|token| __GridMessage(__GridRequest::Move(arg0, arg1, token)))
         }
         /// Like [`move`](Self::move), but fails fast when the server's bounded mailbox is full.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub fn try_move(
             &self,
             arg0: (u8, u8),
             arg1: bool,
         ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::r#move;
             self.handle
                 .try_cast(|token| __GridMessage(__GridRequest::Move(arg0, arg1, token)))
         }
         /// Like [`move`](Self::move), but waits for room in the server's bounded mailbox, at most the handle's timeout.
-        #[allow(
-            dead_code,
-            reason = "generated beside every cast; a caller may not need it"
-        )]
         pub async fn move_wait(
             &self,
             arg0: (u8, u8),
             arg1: bool,
         ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+            let _ = Self::r#move;
             self.handle
                 .cast_wait(|token| __GridMessage(__GridRequest::Move(arg0, arg1, token)))
                 .await

@@ -86,34 +86,29 @@ mod bank {
             }
             /// Adds to the balance.
             pub(crate) fn deposit(&self, amount: u64) {
+                let _ = (Self::try_deposit, Self::deposit_wait);
                 self.handle
                     .cast(|token| __AccountMessage(
                         __AccountRequest::Deposit(amount, token),
                     ))
             }
             /// Like [`deposit`](Self::deposit), but fails fast when the server's bounded mailbox is full.
-            #[allow(
-                dead_code,
-                reason = "generated beside every cast; a caller may not need it"
-            )]
             pub(crate) fn try_deposit(
                 &self,
                 amount: u64,
             ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+                let _ = Self::deposit;
                 self.handle
                     .try_cast(|token| __AccountMessage(
                         __AccountRequest::Deposit(amount, token),
                     ))
             }
             /// Like [`deposit`](Self::deposit), but waits for room in the server's bounded mailbox, at most the handle's timeout.
-            #[allow(
-                dead_code,
-                reason = "generated beside every cast; a caller may not need it"
-            )]
             pub(crate) async fn deposit_wait(
                 &self,
                 amount: u64,
             ) -> __gs::__private::Result<(), __gs::MailboxFull> {
+                let _ = Self::deposit;
                 self.handle
                     .cast_wait(|token| __AccountMessage(
                         __AccountRequest::Deposit(amount, token),

@@ -1,8 +1,10 @@
 //! A crate with strict lints: the generated code adds no warning and no
 //! `unsafe`.
 #![forbid(unsafe_code)]
+// trybuild allows `dead_code` on the command line: deny it here.
 #![deny(
     warnings,
+    dead_code,
     missing_docs,
     missing_debug_implementations,
     unreachable_pub,
