@@ -10,6 +10,7 @@
 //!   (it holds no `Rc` or `std::sync::MutexGuard` across an `.await`);
 //! - [`InitReturn`] and [`InitResult`]: `init` returns `Result<Self, E>` or
 //!   `Result<Option<Self>, E>`;
+//! - [`InitFailure`]: that `E` can be printed and cross tasks;
 //! - `CrossesWire` (feature `remote`): a `#[gen_server(remote)]` server's
 //!   arguments and replies are `Serialize + DeserializeOwned`.
 //!
@@ -67,6 +68,22 @@
 /// crosses::<Box<dyn Fn(&mut u8) + Send>>();
 /// ```
 pub use crate::private_support::CrossesToServer;
+
+/// What `init`'s error type needs: `Display` (start errors and crash
+/// reports print it), `Debug`, `Send`, `Sync` and `'static`. `String`,
+/// `std::io::Error` and `anyhow::Error` all qualify.
+///
+/// # Examples
+///
+/// ```
+/// use genserver_core::checks::InitFailure;
+///
+/// fn an_init_error<E: InitFailure>(_: E) {}
+///
+/// an_init_error(String::from("no database"));
+/// an_init_error(std::io::Error::other("disk on fire"));
+/// ```
+pub use crate::private_support::InitFailure;
 
 /// Every `Send` future: what an `async` handler may return.
 ///

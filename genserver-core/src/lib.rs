@@ -166,7 +166,9 @@ mod table;
 mod throttle;
 
 pub use exit_reason::ExitReason;
-pub use genserver_macros::{call, cast, gen_server};
+pub use genserver_macros::{call, cast};
+#[doc = include_str!("../docs/gen_server.md")]
+pub use genserver_macros::gen_server;
 pub use id::{MonitorRef, ServerId, TaskId};
 pub use info::Info;
 pub use naming::get_or_start::GetOrStartError;

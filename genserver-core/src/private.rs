@@ -27,7 +27,7 @@ pub enum NoHandleContinue {}
 #[diagnostic::on_unimplemented(
     message = "`init` must return `Result<{S}, E>` or `Result<Option<{S}>, E>`, not `{Self}`",
     label = "`init` returns the new state, or the error that stops the start",
-    note = "the error type `E` needs `Debug + Send + 'static`"
+    note = "the error type `E` needs `Display + Debug + Send + Sync + 'static`"
 )]
 pub trait InitReturn<S> {
     type Error;

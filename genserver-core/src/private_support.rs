@@ -100,3 +100,11 @@ impl<F: core::future::Future> core::future::Future for HandlerFuture<F> {
         unsafe { self.map_unchecked_mut(|this| &mut this.0) }.poll(cx)
     }
 }
+
+/// What `init`'s error type needs: it is printed (`Display`, and `Debug`
+/// for `StartError`'s `Debug`) and crosses tasks (`Send + Sync + 'static`).
+/// `String`, `std::io::Error` and `anyhow::Error` all qualify. A type that
+/// misses one gets rustc's own error, on the type, for each missing part.
+pub trait InitFailure: core::fmt::Display + core::fmt::Debug + Send + Sync + 'static {}
+
+impl<E: core::fmt::Display + core::fmt::Debug + Send + Sync + 'static> InitFailure for E {}

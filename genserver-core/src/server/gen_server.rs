@@ -1,6 +1,5 @@
 //! The `GenServer` trait: what `#[gen_server]` implements for a state type.
 
-use std::fmt;
 use std::future::Future;
 
 use crate::exit_reason::ExitReason;
@@ -25,7 +24,7 @@ pub trait GenServer: Sized + Send + 'static {
     /// The error `init` may return; handed back as [`StartError::Init`](crate::StartError::Init),
     /// and printed with its `Display` (`String`, `std::io::Error` and
     /// `anyhow::Error` all qualify).
-    type InitError: fmt::Display + fmt::Debug + Send + Sync + 'static;
+    type InitError: crate::checks::InitFailure;
     /// The server's own info message type, delivered as [`Info::Message`].
     type Info: Send + 'static;
     /// The argument of `handle_continue` (`Infallible` when there is none).
