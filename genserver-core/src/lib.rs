@@ -150,7 +150,7 @@ pub use naming::registry::{BorrowedKey, Keys, RegisterError, Registry};
 pub use naming::{Name, whereis};
 #[cfg(feature = "remote")]
 pub use remote::{Codec, RemoteServer};
-pub use remote::{Remote, RemoteCall, RemoteTarget, WireError};
+pub use remote::{Remote, RemoteAsk, RemoteCall, RemoteCast, RemoteTarget, WireError};
 pub use server::Server;
 pub use server::any::AnyServer;
 pub use server::context::{Context, TimerRef};
