@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::confirm::Unconfirmed;
+
 /// A node or server name that cannot be part of a NATS subject: empty,
 /// or with whitespace or a wildcard (`*`, `>`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,8 +31,10 @@ pub enum ConnectError {
     Nats(async_nats::ConnectError),
     /// The node's inbox could not be subscribed to.
     Subscribe(async_nats::SubscribeError),
-    /// The nats-server did not confirm the node's subscriptions.
-    Confirm(async_nats::RequestError),
+    /// The nats-server did not confirm the node's subscriptions: it
+    /// refused its user the inbox or another subscription a node needs
+    /// ([`Unconfirmed::Denied`]), or did not answer.
+    Confirm(Unconfirmed),
 }
 
 impl fmt::Display for ConnectError {
@@ -65,8 +69,10 @@ pub enum ServeError {
     InvalidName(InvalidName),
     /// The name's subject could not be subscribed to.
     Subscribe(async_nats::SubscribeError),
-    /// The NATS server did not confirm the subscription.
-    Confirm(async_nats::RequestError),
+    /// The NATS server did not confirm the subscription: it refused this
+    /// node's user the name's subjects ([`Unconfirmed::Denied`]), or did
+    /// not answer.
+    Confirm(Unconfirmed),
 }
 
 impl fmt::Display for ServeError {

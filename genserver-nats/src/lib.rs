@@ -138,6 +138,7 @@
 
 mod closing;
 mod codec;
+mod confirm;
 mod error;
 mod frame;
 mod gather;
@@ -148,16 +149,21 @@ mod liveness;
 mod multi;
 mod node;
 mod outbox;
+mod permissions;
 mod pool;
+mod refusals;
 mod serve;
 mod target;
+mod template;
 mod watch;
 
 pub use codec::Postcard;
+pub use confirm::Unconfirmed;
 pub use error::{ConnectError, InvalidName, ServeError};
 pub use gather::GatherError;
 pub use global::{DEFAULT_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions, NameLost};
 pub use groups::{Member, Membership};
 pub use node::{Node, NodeOptions};
 pub use pool::{PartitionKey, PoolError, RemotePartitions};
+pub use refusals::Refusals;
 pub use watch::RemoteLink;

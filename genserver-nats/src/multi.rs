@@ -31,24 +31,27 @@ use crate::target::NatsTarget;
 const ASK: Duration = Duration::from_secs(2);
 
 /// Serves `name` on this node's own subject and answers "who serves it?",
-/// until the server exits. Called by [`Node::serve`].
+/// until the server exits. Called by [`Node::serve`]; the subjects
+/// subscribed, for its confirmation.
 pub(crate) async fn serve_on_node<T: RemoteServer>(
     node: &Arc<Inner>,
     name: &str,
     server: &Server<T>,
-) -> Result<(), ServeError> {
+) -> Result<[String; 2], ServeError> {
     let client = &node.client;
+    let own_subject = node_subject(node, &node.name, name);
     let own = client
-        .queue_subscribe(node_subject(node, &node.name, name), "genserver".to_owned())
+        .queue_subscribe(own_subject.clone(), "genserver".to_owned())
         .await
         .map_err(ServeError::Subscribe)?;
+    let who_subject = who_subject(node, name);
     let who = client
-        .subscribe(who_subject(node, name))
+        .subscribe(who_subject.clone())
         .await
         .map_err(ServeError::Subscribe)?;
     tokio::spawn(serve::run(node.clone(), server.clone(), own, None));
     tokio::spawn(answer_who(node.clone(), server.clone(), who));
-    Ok(())
+    Ok([own_subject.to_string(), who_subject])
 }
 
 /// Answers "who serves it?" with this node's name until the server exits.

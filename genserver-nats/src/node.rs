@@ -13,6 +13,8 @@ use crate::error::{ConnectError, InvalidName, ServeError, check_name};
 use crate::inbox::Inbox;
 use crate::liveness::{self, Liveness, Timing};
 use crate::outbox::{self, Outbox};
+use crate::permissions::Permissions;
+use crate::refusals::{Refusals, Refuser};
 use crate::serve;
 use crate::target::NatsTarget;
 use crate::watch::{self, Watches};
@@ -90,11 +92,22 @@ impl NodeOptions {
     }
 
     /// The NATS client's options: credentials, TLS, reconnection. The
-    /// client's name is set to the node's, its ping interval to the
-    /// heartbeat interval.
+    /// node sets the client's name to its own, its ping interval to the
+    /// heartbeat interval, its inbox prefix to `_INBOX.<prefix>.<node>`
+    /// (see [`permission_template`](Self::permission_template)), and its
+    /// event callback to the node's own, which acts on the nats-server's
+    /// permission errors and logs the other events at debug.
     pub fn connect_options(mut self, options: ConnectOptions) -> Self {
         self.connect = options;
         self
+    }
+
+    pub(crate) fn node_name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn cluster_prefix(&self) -> &str {
+        &self.prefix
     }
 }
 
@@ -132,6 +145,10 @@ pub(crate) struct Inner {
     pub(crate) max_payload: usize,
     pub(crate) liveness: Liveness,
     pub(crate) watches: Watches,
+    /// What this node refused from the network.
+    pub(crate) refusals: Arc<Refuser>,
+    /// What the nats-server refused this node's user.
+    pub(crate) permissions: Arc<Permissions>,
     /// What a closing node waits for.
     pub(crate) closing: Closing,
     /// The cluster's global names, opened on first use.
@@ -147,22 +164,30 @@ impl Node {
     ) -> Result<Node, ConnectError> {
         check_name(&options.name).map_err(ConnectError::InvalidName)?;
         check_name(&options.prefix).map_err(ConnectError::InvalidName)?;
-        let client = options
-            .connect
-            .name(&options.name)
-            .ping_interval(options.timing.interval)
-            .connect(addrs)
-            .await
-            .map_err(ConnectError::Nats)?;
         // Unique per connection, even for two nodes of the same name.
         let nonce = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let instance = format!("{:x}{:x}", std::process::id(), nonce);
-        let (inbox, orphans) = Inbox::new(format!(
-            "_GS_INBOX.{}.{}.{instance}",
-            options.prefix, options.name,
-        ));
+        let refusals = Arc::new(Refuser::new());
+        let (inbox, orphans) = Inbox::new(
+            format!("_GS_INBOX.{}.{}.{instance}", options.prefix, options.name),
+            refusals.clone(),
+        );
+        let permissions = Arc::new(Permissions::new(inbox.clone(), refusals.clone()));
+        let events = permissions.clone();
+        let client = options
+            .connect
+            .name(&options.name)
+            .ping_interval(options.timing.interval)
+            .custom_inbox_prefix(format!("_INBOX.{}.{}", options.prefix, options.name))
+            .event_callback(move |event| {
+                events.event(event);
+                std::future::ready(())
+            })
+            .connect(addrs)
+            .await
+            .map_err(ConnectError::Nats)?;
         let subscriber = client
             .subscribe(inbox.wildcard())
             .await
@@ -173,12 +198,14 @@ impl Node {
             max => max,
         };
         let liveness = Liveness::new(&options.prefix, &options.name, &instance, options.timing);
+        let heard = liveness::heartbeats_wildcard(&options.prefix);
         let heartbeats = client
-            .subscribe(liveness.subject().clone())
+            .subscribe(heard.clone())
             .await
             .map_err(ConnectError::Subscribe)?;
+        let told = watch::control_wildcard(&options.prefix, &liveness.me);
         let control = client
-            .subscribe(watch::control_subject(&options.prefix, &instance))
+            .subscribe(told.clone())
             .await
             .map_err(ConnectError::Subscribe)?;
         let inner = Arc::new(Inner {
@@ -190,12 +217,18 @@ impl Node {
             max_payload,
             liveness,
             watches: Watches::default(),
+            refusals,
+            permissions,
             closing: Closing::new(options.close_timeout),
             global: tokio::sync::OnceCell::new(),
         });
         // Once the nats-server has the subscriptions, no heartbeat, reply
-        // or control message sent after `connect` returns is missed.
-        inner.confirm().await.map_err(ConnectError::Confirm)?;
+        // or control message sent after `connect` returns is missed; a
+        // subscription it refused is an error now, not silence later.
+        inner
+            .confirm_subscriptions(&[&heard, &told])
+            .await
+            .map_err(ConnectError::Confirm)?;
         tokio::spawn(liveness::run(Arc::downgrade(&inner), heartbeats));
         tokio::spawn(watch::run_control(Arc::downgrade(&inner), control));
         Ok(Node { inner })
@@ -215,6 +248,15 @@ impl Node {
     /// NATS client (`mailbox_len` for the way out).
     pub fn queued_bytes(&self) -> usize {
         self.inner.outbox.queued_bytes()
+    }
+
+    /// What this node refused from the network since it started, by kind:
+    /// junk, messages of another version, and messages that spoke for
+    /// another node than their subject's. Each kind is also logged, at
+    /// most once a second with the count since the last line, so a flood
+    /// of junk cannot flood the log.
+    pub fn refusals(&self) -> Refusals {
+        self.inner.refusals.counts()
     }
 
     /// The casts through this node dropped since it started: its
@@ -245,23 +287,28 @@ impl Node {
         let subscriber = self
             .inner
             .client
-            .queue_subscribe(subject, "genserver".to_owned())
+            .queue_subscribe(subject.clone(), "genserver".to_owned())
             .await
             .map_err(ServeError::Subscribe)?;
+        let watched = format!("{}.mon.{name}", self.inner.prefix);
         let monitors = self
             .inner
             .client
-            .queue_subscribe(
-                format!("{}.mon.{name}", self.inner.prefix),
-                "genserver".to_owned(),
-            )
+            .queue_subscribe(watched.clone(), "genserver".to_owned())
             .await
             .map_err(ServeError::Subscribe)?;
         // Before the confirmation: the others hear of the name at once.
         self.inner.liveness.serving(name);
-        self.inner.liveness.beat(&self.inner.client, false).await;
-        crate::multi::serve_on_node(&self.inner, name, server).await?;
-        self.inner.confirm().await.map_err(ServeError::Confirm)?;
+        self.inner.liveness.beat(&self.inner.client).await;
+        let own = crate::multi::serve_on_node(&self.inner, name, server).await?;
+        let subscribed: Vec<&str> = [subject.as_str(), watched.as_str()]
+            .into_iter()
+            .chain(own.iter().map(String::as_str))
+            .collect();
+        self.inner
+            .confirm_subscriptions(&subscribed)
+            .await
+            .map_err(ServeError::Confirm)?;
         tokio::spawn(serve::run(
             self.inner.clone(),
             server.clone(),
@@ -358,26 +405,14 @@ impl Node {
             tracing::warn!(node = %inner.name, "closing: the outbox was not flushed");
         }
         tracing::debug!(node = %inner.name, took = ?started.elapsed(), "closing: drained");
-        inner.liveness.beat(&inner.client, true).await;
-        inner.liveness.closed();
+        // The last heartbeat, written before the drain: the others hear
+        // this node leave at once, never only once it is silent.
+        inner.liveness.leave(&inner.client).await;
         inner.client.drain().await
     }
 }
 
 impl Inner {
-    /// A round trip to the NATS server: once it returns, the server has
-    /// processed everything this node sent before, subscriptions included.
-    /// (`flush` only writes the socket.) A request to a subject nobody
-    /// serves comes back at once, as no-responders.
-    pub(crate) async fn confirm(&self) -> Result<(), async_nats::RequestError> {
-        let subject = format!("_GS_CONFIRM.{}", self.client.new_inbox());
-        match self.client.request(subject, bytes::Bytes::new()).await {
-            Err(error) if error.kind() == async_nats::RequestErrorKind::NoResponders => Ok(()),
-            Err(error) => Err(error),
-            Ok(_) => Ok(()),
-        }
-    }
-
     /// The node's name.
     pub(crate) fn name(&self) -> &str {
         &self.name
@@ -396,6 +431,14 @@ impl Inner {
     /// `<prefix>.srv.<name>`.
     pub(crate) fn subject(&self, name: &str) -> Subject {
         Subject::from(format!("{}.srv.{name}", self.prefix))
+    }
+
+    /// Whether a reply may go to `reply`: not inside the cluster's own
+    /// subjects, where a request naming a heartbeat or control subject as
+    /// its reply subject would make this node publish there.
+    pub(crate) fn may_reply_to(&self, reply: &str) -> bool {
+        !(reply.starts_with(self.prefix.as_str())
+            && reply.as_bytes().get(self.prefix.len()) == Some(&b'.'))
     }
 }
 

@@ -30,6 +30,7 @@ use crate::codec::Postcard;
 use crate::frame;
 use crate::node::Inner;
 use crate::outbox::Outgoing;
+use crate::refusals::Kind;
 
 /// Delivers the requests arriving on `subscriber` to `server` until it
 /// exits or the connection closes; then answers the calls still waiting
@@ -150,10 +151,22 @@ fn accept<T: RemoteServer>(
         payload,
         ..
     } = message;
+    if let Some(reply) = &reply
+        && !node.may_reply_to(reply)
+    {
+        node.refusals.refuse(
+            Kind::Request,
+            format_args!("a request to {subject} asked for its reply on {reply}, inside the cluster's own subjects"),
+        );
+        return None;
+    }
     let (request, timeout) = match frame::decode_request::<T>(&payload) {
         Ok(decoded) => decoded,
         Err(error) => {
-            tracing::warn!(server = T::NAME, %subject, %error, "a request was refused");
+            node.refusals.refuse(
+                Kind::Request,
+                format_args!("a request to {subject} for a {}: {error}", T::NAME),
+            );
             if let Some(reply) = reply {
                 let in_flight = node.closing.call();
                 send_reply(node, reply, Err(CallError::Wire(error)), in_flight);
@@ -165,7 +178,10 @@ fn accept<T: RemoteServer>(
     // `None`: a cast, queued.
     let call = T::__serve::<Postcard>(ClientHandle::__handle(&*local), request)?;
     let Some(reply) = reply else {
-        tracing::warn!(server = T::NAME, %subject, "a call without a reply subject: its reply is dropped");
+        node.refusals.refuse(
+            Kind::Request,
+            format_args!("a call to {subject} without a reply subject: its reply is dropped"),
+        );
         return None;
     };
     Some(Queued {

@@ -10,6 +10,7 @@ use genserver_core::{CallError, ExitReason, RemoteCall, RemoteServer, RemoteTarg
 
 use crate::codec::Postcard;
 use crate::frame;
+use crate::inbox::Answer;
 use crate::node::Inner;
 use crate::outbox::Outgoing;
 
@@ -43,7 +44,8 @@ impl<T: RemoteServer> RemoteTarget<T> for NatsTarget<T> {
                 return Err(CallError::Exited(ExitReason::NoConnection));
             };
             let message = match tokio::time::timeout(timeout, rx).await {
-                Ok(Ok(message)) => message,
+                Ok(Ok(Answer::Reply(message))) => message,
+                Ok(Ok(Answer::Failed(error))) => return Err(error),
                 Ok(Err(_)) => return Err(CallError::Exited(ExitReason::NoConnection)),
                 Err(_) => return Err(CallError::Timeout),
             };

@@ -66,6 +66,7 @@ use genserver_core::{AnyServer, Remote, RemoteServer, Server, WireError};
 use tokio::sync::{Notify, watch};
 
 pub use error::{GlobalError, NameLost};
+pub(crate) use table::bucket_name;
 use table::{Holder, Lookup, Table};
 
 use crate::error::{InvalidName, ServeError, check_name};

@@ -198,7 +198,7 @@ impl Table {
 /// `gs_global_<prefix>`, the prefix's characters outside `[A-Za-z0-9_-]`
 /// replaced, with a hash of the prefix when any was, so two prefixes never
 /// share a bucket.
-fn bucket_name(prefix: &str) -> String {
+pub(crate) fn bucket_name(prefix: &str) -> String {
     let clean: String = prefix
         .chars()
         .map(|c| {

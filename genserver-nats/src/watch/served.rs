@@ -12,20 +12,22 @@ use genserver_core::{AnyServer, Codec, ExitReason, ServerId};
 use super::{Answer, Control, Kind, Request, VERSION, send_control};
 use crate::codec::Postcard;
 use crate::error::check_name;
+use crate::liveness::PeerId;
 use crate::node::Inner;
 use crate::outbox::Outgoing;
+use crate::refusals::Kind as Refused;
 
 /// The remote watches of this node's served servers, by (watcher
 /// instance, wire id), and by server, so that a server's exit finds its
 /// own in O(its watches).
 #[derive(Default)]
 pub(super) struct WatchedTable {
-    entries: HashMap<(String, u64), Watched>,
-    by_server: HashMap<ServerId, HashSet<(String, u64)>>,
+    entries: HashMap<(PeerId, u64), Watched>,
+    by_server: HashMap<ServerId, HashSet<(PeerId, u64)>>,
 }
 
 impl WatchedTable {
-    pub(super) fn insert(&mut self, key: (String, u64), entry: Watched) {
+    pub(super) fn insert(&mut self, key: (PeerId, u64), entry: Watched) {
         self.by_server
             .entry(entry.server.id())
             .or_default()
@@ -36,13 +38,13 @@ impl WatchedTable {
         }
     }
 
-    pub(super) fn remove(&mut self, key: &(String, u64)) -> Option<Watched> {
+    pub(super) fn remove(&mut self, key: &(PeerId, u64)) -> Option<Watched> {
         let entry = self.entries.remove(key)?;
         self.unindex(entry.server.id(), key);
         Some(entry)
     }
 
-    fn unindex(&mut self, server: ServerId, key: &(String, u64)) {
+    fn unindex(&mut self, server: ServerId, key: &(PeerId, u64)) {
         if let Some(keys) = self.by_server.get_mut(&server) {
             keys.remove(key);
             if keys.is_empty() {
@@ -52,7 +54,7 @@ impl WatchedTable {
     }
 
     /// Takes out every watch of `server`.
-    pub(super) fn take_server(&mut self, server: ServerId) -> Vec<((String, u64), Watched)> {
+    pub(super) fn take_server(&mut self, server: ServerId) -> Vec<((PeerId, u64), Watched)> {
         let keys = self.by_server.remove(&server).unwrap_or_default();
         keys.into_iter()
             .filter_map(|key| self.entries.remove(&key).map(|entry| (key, entry)))
@@ -63,9 +65,9 @@ impl WatchedTable {
     /// the connection's loss, not per message).
     pub(super) fn take_if(
         &mut self,
-        take: impl Fn(&(String, u64), &Watched) -> bool,
-    ) -> Vec<((String, u64), Watched)> {
-        let keys: Vec<(String, u64)> = self
+        take: impl Fn(&(PeerId, u64), &Watched) -> bool,
+    ) -> Vec<((PeerId, u64), Watched)> {
+        let keys: Vec<(PeerId, u64)> = self
             .entries
             .iter()
             .filter(|(key, entry)| take(key, entry))
@@ -150,16 +152,30 @@ pub(crate) async fn serve(
 
 /// One watch request: watched when the server is alive, else `NoProc`.
 fn answer(node: &Inner, server: &AnyServer, message: Message) {
-    let Some(reply) = message.reply else { return };
+    let Some(reply) = message.reply else {
+        node.refusals.refuse(
+            Refused::Watch,
+            "a monitor or link request without a reply subject",
+        );
+        return;
+    };
+    if !node.may_reply_to(&reply) {
+        node.refusals.refuse(
+            Refused::Watch,
+            format_args!("a monitor or link request asked for its answer on {reply}, inside the cluster's own subjects"),
+        );
+        return;
+    }
     let answer = match Postcard::decode::<Request>(&message.payload) {
         Ok(request)
             if request.version == VERSION
                 && check_name(&request.watcher).is_ok()
                 && check_name(&request.node).is_ok() =>
         {
+            let watcher = PeerId::new(request.node, request.watcher);
             // The watcher's node is watched for its death from now on.
-            node.liveness.heard_from(&request.watcher, &request.node);
-            let link = (request.kind == Kind::Link).then(|| ServerId::__remote(&request.node));
+            node.liveness.heard_from(watcher.clone());
+            let link = (request.kind == Kind::Link).then(|| ServerId::__remote(&watcher.node));
             // Under the lock: an exit either finds this entry or is seen here.
             let mut watched = node.watches.lock_watched();
             if server.is_alive() {
@@ -167,21 +183,37 @@ fn answer(node: &Inner, server: &AnyServer, message: Message) {
                     server: server.clone(),
                     link,
                 };
-                watched.insert((request.watcher, request.id), entry);
+                watched.insert((watcher, request.id), entry);
                 Answer::Watching {
                     node: node.name().to_owned(),
-                    instance: node.liveness.instance.clone(),
+                    instance: node.liveness.me.instance.clone(),
                 }
             } else {
                 Answer::NoProc
             }
         }
-        Ok(_) => {
-            tracing::warn!("a monitor request of another version was refused");
+        Ok(request) if request.version != VERSION => {
+            node.refusals.refuse(
+                Refused::Watch,
+                format_args!("a monitor or link request of version {}", request.version),
+            );
+            return;
+        }
+        Ok(request) => {
+            node.refusals.refuse(
+                Refused::Watch,
+                format_args!(
+                    "a monitor or link request from {:?}, which cannot be a subject token",
+                    request.node
+                ),
+            );
             return;
         }
         Err(error) => {
-            tracing::warn!(%error, "a malformed monitor request was refused");
+            node.refusals.refuse(
+                Refused::Watch,
+                format_args!("a malformed monitor or link request: {error}"),
+            );
             return;
         }
     };
