@@ -60,12 +60,9 @@ pub(super) async fn hold<T: RemoteServer>(
             () = &mut exited => break NameLost::ServerExited,
             () = lease.stop.notified() => break registry.stop_reason(),
             _ = tick.tick() => {
-                let update = registry.table.update(&lease.name, lease.value.clone(), lease.revision);
-                match tokio::time::timeout(every, update).await {
-                    Ok(Ok(Ok(revision))) => {
-                        lease.revision = revision;
-                        refreshed = Instant::now();
-                    }
+                let sent = Instant::now();
+                match tokio::time::timeout(every, refresh(&registry, &mut lease)).await {
+                    Ok(Ok(Ok(()))) => refreshed = sent,
                     Ok(Ok(Err(_taken))) => break conflict(&registry, &lease.name).await,
                     Ok(Err(error)) => {
                         tracing::warn!(name = %lease.name, %error, "a global name's lease was not refreshed");
@@ -105,6 +102,37 @@ pub(super) async fn hold<T: RemoteServer>(
     tracing::debug!(name = %lease.name, reason = %why, "a global name is no longer held");
     registry.forget(&lease.name, lease.id);
     lease.end.send_replace(Some(why));
+}
+
+/// Rewrites the name at the revision this node wrote last. Refused when
+/// someone wrote it since; unless that someone is this very registration:
+/// a refresh whose answer was lost (it timed out here, or the connection
+/// dropped, and the nats-server applied it all the same) left this
+/// node's own entry at a revision it did not see. Then the refresh is
+/// made again at that revision.
+async fn refresh(
+    registry: &Registry,
+    lease: &mut Lease,
+) -> Result<Result<(), super::table::Taken>, async_nats::Error> {
+    let table = &registry.table;
+    let revision = match table
+        .update(&lease.name, lease.value.clone(), lease.revision)
+        .await?
+    {
+        Ok(revision) => revision,
+        Err(taken) => match table.revision_of(&lease.name, &lease.value).await? {
+            Some(own) => {
+                tracing::debug!(name = %lease.name, own, "a lost refresh had landed: refreshing at its revision");
+                match table.update(&lease.name, lease.value.clone(), own).await? {
+                    Ok(revision) => revision,
+                    Err(taken) => return Ok(Err(taken)),
+                }
+            }
+            None => return Ok(Err(taken)),
+        },
+    };
+    lease.revision = revision;
+    Ok(Ok(()))
 }
 
 /// This node's refresh was refused: the name was taken over. Who by, if

@@ -213,9 +213,22 @@ impl Registry {
 async fn registry(node: &Arc<Inner>) -> Result<Arc<Registry>, GlobalError> {
     node.global
         .get_or_try_init(|| async {
+            let info = node.client.server_info();
+            if !info.jetstream {
+                return Err(GlobalError::NoJetStream(format!(
+                    "the nats-server at {}:{} ({}) runs without it",
+                    info.host, info.port, info.version
+                )));
+            }
             let table = Table::open(&node.client, &node.prefix)
                 .await
-                .map_err(GlobalError::Store)?;
+                .map_err(|error| match no_responders(&*error) {
+                    true => GlobalError::NoJetStream(format!(
+                        "nothing answered JetStream's API on the nats-server at {}:{} ({}): this user's account has no JetStream",
+                        info.host, info.port, info.version
+                    )),
+                    false => GlobalError::Store(error),
+                })?;
             Ok(Arc::new(Registry {
                 table,
                 held: Mutex::new(HashMap::new()),
@@ -225,6 +238,20 @@ async fn registry(node: &Arc<Inner>) -> Result<Arc<Registry>, GlobalError> {
         })
         .await
         .cloned()
+}
+
+/// Whether `error` comes, at its root, from a request nobody answered.
+fn no_responders(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(request) = error.downcast_ref::<async_nats::RequestError>()
+            && request.kind() == async_nats::RequestErrorKind::NoResponders
+        {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// Releases every name the node holds, for [`Node::close`]: waits for each
@@ -282,7 +309,8 @@ impl Node {
     /// [`GlobalName::unregister`], or [`Node::close`].
     ///
     /// The table is a JetStream key-value bucket, `gs_global_<prefix>`,
-    /// created on first use (the NATS server needs JetStream: `-js`).
+    /// created on first use. The NATS server needs JetStream (`-js`):
+    /// without, this is [`GlobalError::NoJetStream`], at once.
     pub async fn register_global_with<T: RemoteServer>(
         &self,
         name: &str,
@@ -294,11 +322,13 @@ impl Node {
         if registry.closing.load(Ordering::Acquire) {
             return Err(GlobalError::Closed);
         }
+        let id = registry.next.fetch_add(1, Ordering::Relaxed);
         let holder = Holder {
             node: self.inner.name.clone(),
             server: T::NAME.to_owned(),
             schema: T::SCHEMA,
             lease_ms: u64::try_from(options.lease.as_millis()).unwrap_or(u64::MAX),
+            owner: format!("{}.{id}", self.inner.liveness.me.instance),
         };
         let revision = claim(&registry.table, name, &holder).await?;
         let subscriber = match self.serve_global(name).await {
@@ -310,7 +340,6 @@ impl Node {
                 return Err(GlobalError::Serve(error));
             }
         };
-        let id = registry.next.fetch_add(1, Ordering::Relaxed);
         let stop = Arc::new(Notify::new());
         let (end_tx, end) = watch::channel(None);
         registry.lock().insert(

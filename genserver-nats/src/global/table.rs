@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! stream KV_gs_global_<prefix>      subjects $KV.gs_global_<prefix>.>
-//!   $KV.….<name>  →  Holder { node, server, schema, lease_ms }
+//!   $KV.….<name>  →  Holder { node, server, schema, lease_ms, owner }
 //!                    (one message per key: its last revision)
 //! ```
 //!
@@ -39,6 +39,10 @@ pub(crate) struct Holder {
     pub(crate) server: String,
     pub(crate) schema: u64,
     pub(crate) lease_ms: u64,
+    /// This registration: the node's connection and a number, so that a
+    /// holder knows its own entry from another's, even another of its
+    /// node's, or one its node made before.
+    pub(crate) owner: String,
 }
 
 impl Holder {
@@ -137,6 +141,7 @@ impl Table {
             server: "?".to_owned(),
             schema: 0,
             lease_ms: u64::try_from(super::DEFAULT_LEASE.as_millis()).unwrap_or(u64::MAX),
+            owner: String::new(),
         });
         Ok(Lookup::Held {
             holder,
@@ -184,6 +189,21 @@ impl Table {
             Err(error) if error.kind() == UpdateErrorKind::WrongLastRevision => Ok(Err(Taken)),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// The name's revision now, if its value is `value`: a holder's own
+    /// entry, written by a refresh whose answer it never got.
+    pub(crate) async fn revision_of(
+        &self,
+        name: &str,
+        value: &Bytes,
+    ) -> Result<Option<u64>, async_nats::Error> {
+        Ok(self
+            .kv
+            .entry(name)
+            .await?
+            .filter(|entry| entry.operation == Operation::Put && entry.value == *value)
+            .map(|entry| entry.revision))
     }
 
     /// Releases the name if it is still at `revision` (still ours).

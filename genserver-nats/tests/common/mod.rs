@@ -45,6 +45,11 @@ impl NatsServer {
         Some(NatsServer::start_program(program, extra))
     }
 
+    /// [`start`](Self::start) without JetStream (no `-js`).
+    pub fn start_without_jetstream() -> Option<NatsServer> {
+        NatsServer::start_with(&["--no-js"])
+    }
+
     /// [`start_with`](Self::start_with) for the nats-server at `program`.
     pub fn start_program(program: PathBuf, extra: &[&str]) -> NatsServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -111,13 +116,17 @@ impl Drop for NatsServer {
 /// `nats-server -a 127.0.0.1 -p <port> -js <extra>`, its ports file and
 /// store in `dir`.
 fn spawn_nats_server(program: &Path, dir: &Path, port: &str, extra: &[String]) -> Child {
-    Command::new(program)
+    let mut command = Command::new(program);
+    command
         .args(["-a", "127.0.0.1", "-p", port, "--ports_file_dir"])
-        .arg(dir)
-        .arg("-js")
-        .arg("-sd")
-        .arg(dir.join("store"))
-        .args(extra)
+        .arg(dir);
+    // `--no-js` in `extra`: without JetStream.
+    let without = extra.iter().any(|arg| arg == "--no-js");
+    if !without {
+        command.arg("-js").arg("-sd").arg(dir.join("store"));
+    }
+    command
+        .args(extra.iter().filter(|arg| *arg != "--no-js"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
