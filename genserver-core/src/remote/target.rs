@@ -39,12 +39,14 @@ pub trait RemoteTarget<T: GenServer>: Send + Sync + 'static {
     /// acknowledges once it is queued there, without waiting. Returns
     /// `Err(MailboxFull)` at once when the transport knows the remote
     /// mailbox cannot take it now; `Ok(())` only for a cast the serving
-    /// node is bound to queue. The transport documents how it knows.
+    /// node is bound to queue (within `timeout`, the handle's). The
+    /// transport documents how it knows.
     ///
     /// The default, for a transport without acknowledgements, cannot
     /// know: it refuses every cast rather than report `Ok` for one it may
     /// drop.
-    fn try_cast(&self, message: T::Message) -> Result<(), MailboxFull> {
+    fn try_cast(&self, message: T::Message, timeout: Duration) -> Result<(), MailboxFull> {
+        let _ = timeout;
         drop(message);
         Err(MailboxFull)
     }
@@ -56,8 +58,7 @@ pub trait RemoteTarget<T: GenServer>: Send + Sync + 'static {
     /// The default, for a transport without acknowledgements, refuses
     /// every cast, as [`try_cast`](Self::try_cast)'s does.
     fn cast_wait(&self, message: T::Message, timeout: Duration) -> RemoteCast<'_> {
-        let _ = timeout;
-        let refused = self.try_cast(message);
+        let refused = self.try_cast(message, timeout);
         Box::pin(std::future::ready(refused))
     }
 

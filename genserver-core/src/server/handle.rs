@@ -228,7 +228,9 @@ impl<T: GenServer> Handle<T> {
     pub fn try_cast(&self, build: impl FnOnce(CastToken) -> T::Message) -> Result<(), MailboxFull> {
         match (self.resolve(), &self.target) {
             (Some(shared), _) => shared.try_cast(build),
-            (None, Target::Remote(remote)) => remote.try_cast(build(CastToken::new())),
+            (None, Target::Remote(remote)) => {
+                remote.try_cast(build(CastToken::new()), self.timeout)
+            }
             (None, _) => Ok(()),
         }
     }
