@@ -136,6 +136,7 @@
 
 #![warn(missing_docs, missing_debug_implementations)]
 
+mod acked;
 mod closing;
 mod codec;
 mod confirm;
@@ -152,6 +153,7 @@ mod outbox;
 mod permissions;
 mod pool;
 mod refusals;
+mod role;
 mod serve;
 mod target;
 mod template;
@@ -166,4 +168,5 @@ pub use groups::{Member, Membership};
 pub use node::{Node, NodeOptions};
 pub use pool::{PartitionKey, PoolError, RemotePartitions};
 pub use refusals::Refusals;
+pub use role::Servable;
 pub use watch::RemoteLink;

@@ -1,12 +1,11 @@
 //! [`Node`]: this program's place in a cluster, over one NATS connection.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_nats::{ConnectOptions, Subject, ToServerAddrs};
-use genserver_core::{AnyServer, Remote, RemoteServer, Server};
+use genserver_core::{Remote, RemoteServer};
 
 use crate::closing::{self, Closing};
 use crate::error::{ConnectError, InvalidName, ServeError, check_name};
@@ -15,6 +14,7 @@ use crate::liveness::{self, Liveness, Timing};
 use crate::outbox::{self, Outbox};
 use crate::permissions::Permissions;
 use crate::refusals::{Refusals, Refuser};
+use crate::role::Servable;
 use crate::serve;
 use crate::target::NatsTarget;
 use crate::watch::{self, Watches};
@@ -151,6 +151,9 @@ pub(crate) struct Inner {
     pub(crate) permissions: Arc<Permissions>,
     /// What a closing node waits for.
     pub(crate) closing: Closing,
+    /// The runtime the node was connected on: `try_x`'s answers are read
+    /// there.
+    pub(crate) runtime: tokio::runtime::Handle,
     /// The cluster's global names, opened on first use.
     pub(crate) global: tokio::sync::OnceCell<Arc<crate::global::Registry>>,
 }
@@ -220,6 +223,7 @@ impl Node {
             refusals,
             permissions,
             closing: Closing::new(options.close_timeout),
+            runtime: tokio::runtime::Handle::current(),
             global: tokio::sync::OnceCell::new(),
         });
         // Once the nats-server has the subscriptions, no heartbeat, reply
@@ -267,9 +271,12 @@ impl Node {
         self.inner.outbox.dropped_casts()
     }
 
-    /// Serves `server` under `name` to every node of the cluster, until it
-    /// exits. Returns once the NATS server has the subscription, so a call
-    /// from another node right after reaches it.
+    /// Serves `server` under `name` to every node of the cluster: one
+    /// [`Server<T>`] until it exits, or a role, [`Named<T>`]: whichever
+    /// server holds a local name or registry key at each request, across
+    /// its restarts, until the node closes (see [`Servable`]). Returns once
+    /// the NATS server has the subscriptions, so a call from another node
+    /// right after reaches it.
     ///
     /// Only servers that opted in with `#[gen_server(remote)]` can be
     /// served. Two servers under one name (on this node or two) share its
@@ -277,47 +284,58 @@ impl Node {
     /// [`serve_pool`](Self::serve_pool)). The name is also reachable on
     /// this node alone ([`remote_on`](Self::remote_on)) and by
     /// [`multi_call`](Self::multi_call) and [`abcast`](Self::abcast).
-    pub async fn serve<T: RemoteServer>(
-        &self,
-        name: &str,
-        server: &Server<T>,
-    ) -> Result<(), ServeError> {
+    ///
+    /// While nobody holds a served role's name (its server crashed and its
+    /// supervisor has not restarted it yet), a call to it gets `NoProc` at
+    /// once and a cast is dropped (counted, [`Refusals::casts_dropped`]); a
+    /// call queued at a server that crashes gets `Exited(reason)`, as a
+    /// local one does.
+    ///
+    /// Errors: the name cannot be a subject token; the nats-server refused
+    /// this node's user the name's subjects
+    /// ([`ServeError::Confirm`]`(`[`Unconfirmed::Denied`](crate::Unconfirmed::Denied)`)`).
+    pub async fn serve<S: Servable>(&self, name: &str, server: &S) -> Result<(), ServeError> {
         check_name(name).map_err(ServeError::InvalidName)?;
-        let subject = self.inner.subject(name);
-        let subscriber = self
-            .inner
+        let served = server.served();
+        let inner = &self.inner;
+        let subject = inner.subject(name);
+        let subscriber = inner
             .client
             .queue_subscribe(subject.clone(), "genserver".to_owned())
             .await
             .map_err(ServeError::Subscribe)?;
-        let watched = format!("{}.mon.{name}", self.inner.prefix);
-        let monitors = self
-            .inner
+        let watched = format!("{}.mon.{name}", inner.prefix);
+        let monitors = inner
             .client
             .queue_subscribe(watched.clone(), "genserver".to_owned())
             .await
             .map_err(ServeError::Subscribe)?;
+        let own = crate::multi::subscribe(inner, name).await?;
         // Before the confirmation: the others hear of the name at once.
-        self.inner.liveness.serving(name);
-        self.inner.liveness.beat(&self.inner.client).await;
-        let own = crate::multi::serve_on_node(&self.inner, name, server).await?;
+        inner.liveness.serving(name);
+        inner.liveness.beat(&inner.client).await;
         let subscribed: Vec<&str> = [subject.as_str(), watched.as_str()]
             .into_iter()
-            .chain(own.iter().map(String::as_str))
+            .chain(own.subjects.iter().map(String::as_str))
             .collect();
-        self.inner
-            .confirm_subscriptions(&subscribed)
-            .await
-            .map_err(ServeError::Confirm)?;
+        if let Err(error) = inner.confirm_subscriptions(&subscribed).await {
+            // The subscriptions are dropped, so unsubscribed.
+            inner.liveness.not_serving(name);
+            return Err(ServeError::Confirm(error));
+        }
+        own.spawn(inner, &served);
         tokio::spawn(serve::run(
-            self.inner.clone(),
-            server.clone(),
+            inner.clone(),
+            served.clone(),
             subscriber,
             Some(name.to_owned()),
         ));
-        let watched = AnyServer::from(server);
-        let inner = self.inner.clone();
-        tokio::spawn(watch::serve(inner, name.to_owned(), watched, monitors));
+        tokio::spawn(watch::serve(
+            inner.clone(),
+            name.to_owned(),
+            served,
+            monitors,
+        ));
         Ok(())
     }
 
@@ -325,11 +343,7 @@ impl Node {
     /// dereferences to `T`'s generated client; nothing is sent until a call.
     pub fn remote<T: RemoteServer>(&self, name: &str) -> Result<Remote<T>, InvalidName> {
         check_name(name)?;
-        let target = NatsTarget::<T> {
-            subject: self.inner.subject(name),
-            node: self.inner.clone(),
-            server: PhantomData,
-        };
+        let target = NatsTarget::<T>::new(self.inner.subject(name), &self.inner);
         Ok(Remote::__from_target(Arc::new(target)))
     }
 

@@ -39,9 +39,13 @@ pub(crate) enum Kind {
     /// A publish or subscription of this node that the nats-server
     /// refused its user (a permissions violation).
     Permission,
+    /// A cast to a served name that could not be queued: nobody held the
+    /// name (a role between two servers), or an acknowledged cast found
+    /// the mailbox full for its whole timeout.
+    Dropped,
 }
 
-const KINDS: usize = 6;
+const KINDS: usize = 7;
 
 impl Kind {
     fn index(self) -> usize {
@@ -52,6 +56,7 @@ impl Kind {
             Kind::Watch => 3,
             Kind::Reply => 4,
             Kind::Permission => 5,
+            Kind::Dropped => 6,
         }
     }
 
@@ -63,6 +68,7 @@ impl Kind {
             Kind::Watch => "monitor and link requests",
             Kind::Reply => "replies",
             Kind::Permission => "publishes and subscriptions of this node",
+            Kind::Dropped => "casts",
         }
     }
 }
@@ -97,6 +103,12 @@ pub struct Refusals {
     /// refused its user (NATS permissions violations): the calls among
     /// them failed at once with `Wire(Denied)`.
     pub permissions: u64,
+    /// Casts to the names this node serves that it could not queue:
+    /// nobody held a served role's name at the time, or an acknowledged
+    /// cast (`try_x`, `x_wait`) found the mailbox full for its caller's
+    /// whole timeout. (A plain cast dropped by a full mailbox's overflow
+    /// policy is counted by the server: `Server::dropped`.)
+    pub casts_dropped: u64,
 }
 
 /// One kind's count, and its log line's rate limit.
@@ -170,6 +182,7 @@ impl Refuser {
             watches: total(Kind::Watch),
             replies: total(Kind::Reply),
             permissions: total(Kind::Permission),
+            casts_dropped: total(Kind::Dropped),
         }
     }
 }

@@ -20,13 +20,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use genserver_core::{RemoteServer, Server};
+use genserver_core::RemoteServer;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 use super::Registry;
 use super::error::NameLost;
 use crate::node::Inner;
+use crate::role::Served;
 use crate::serve;
 
 /// A name this node holds, as its task sees it.
@@ -45,15 +46,14 @@ pub(super) async fn hold<T: RemoteServer>(
     node: Arc<Inner>,
     registry: Arc<Registry>,
     mut lease: Lease,
-    server: Server<T>,
+    server: Served<T>,
     mut subscriber: async_nats::Subscriber,
 ) {
     let every = lease.lease / 3;
     let mut tick = tokio::time::interval_at(Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut refreshed = Instant::now();
-    let exited = server.exited();
-    tokio::pin!(exited);
+    let mut exited = server.ended();
     let why = loop {
         tokio::select! {
             biased;

@@ -56,13 +56,12 @@ mod target;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_nats::Subject;
-use genserver_core::{AnyServer, Remote, RemoteServer, Server, WireError};
+use genserver_core::{AnyServer, Remote, RemoteServer, WireError};
 use tokio::sync::{Notify, watch};
 
 pub use error::{GlobalError, NameLost};
@@ -71,6 +70,7 @@ use table::{Holder, Lookup, Table};
 
 use crate::error::{InvalidName, ServeError, check_name};
 use crate::node::{Inner, Node};
+use crate::role::{Servable, Served};
 use crate::target::NatsTarget;
 use target::GlobalTarget;
 
@@ -180,8 +180,9 @@ pub(crate) struct Registry {
 /// A held name, as the node's [`release_all`] sees it.
 struct Held {
     id: u64,
-    /// The server holding it.
-    server: AnyServer,
+    /// The server answering for it now: the registered server while it
+    /// runs, or a role's holder of the moment.
+    holder: Arc<dyn Fn() -> Option<AnyServer> + Send + Sync>,
     stop: Arc<Notify>,
     end: watch::Receiver<Option<NameLost>>,
 }
@@ -288,10 +289,10 @@ fn check_global(name: &str) -> Result<(), InvalidName> {
 impl Node {
     /// Registers `server` under the global `name` with the default lease
     /// ([`DEFAULT_LEASE`]); see [`register_global_with`](Self::register_global_with).
-    pub async fn register_global<T: RemoteServer>(
+    pub async fn register_global<S: Servable>(
         &self,
         name: &str,
-        server: &Server<T>,
+        server: &S,
     ) -> Result<GlobalName, GlobalError> {
         self.register_global_with(name, server, GlobalOptions::new())
             .await
@@ -308,16 +309,31 @@ impl Node {
     /// node died) is taken over. The name is held until the server exits,
     /// [`GlobalName::unregister`], or [`Node::close`].
     ///
+    /// A role ([`Named<T>`](genserver_core::Named), see [`Servable`])
+    /// holds the global name across its server's restarts: while nobody
+    /// holds the local name, calls get `NoProc` at once, and the global
+    /// name stays this node's.
+    ///
     /// The table is a JetStream key-value bucket, `gs_global_<prefix>`,
     /// created on first use. The NATS server needs JetStream (`-js`):
     /// without, this is [`GlobalError::NoJetStream`], at once.
-    pub async fn register_global_with<T: RemoteServer>(
+    pub async fn register_global_with<S: Servable>(
         &self,
         name: &str,
-        server: &Server<T>,
+        server: &S,
         options: GlobalOptions,
     ) -> Result<GlobalName, GlobalError> {
         check_global(name).map_err(GlobalError::InvalidName)?;
+        let served = server.served();
+        self.hold_global(name, served, options).await
+    }
+
+    async fn hold_global<T: RemoteServer>(
+        &self,
+        name: &str,
+        served: Served<T>,
+        options: GlobalOptions,
+    ) -> Result<GlobalName, GlobalError> {
         let registry = registry(&self.inner).await?;
         if registry.closing.load(Ordering::Acquire) {
             return Err(GlobalError::Closed);
@@ -346,7 +362,10 @@ impl Node {
             name.to_owned(),
             Held {
                 id,
-                server: AnyServer::from(server),
+                holder: {
+                    let served = served.clone();
+                    Arc::new(move || served.holder().map(AnyServer::from))
+                },
                 stop: stop.clone(),
                 end: end.clone(),
             },
@@ -364,7 +383,7 @@ impl Node {
             self.inner.clone(),
             registry.clone(),
             lease,
-            server.clone(),
+            served,
             subscriber,
         ));
         Ok(GlobalName {
@@ -385,11 +404,7 @@ impl Node {
         check_global(name)?;
         let target = GlobalTarget::<T> {
             name: name.to_owned(),
-            remote: NatsTarget {
-                subject: global_subject(&self.inner, name),
-                node: self.inner.clone(),
-                server: PhantomData,
-            },
+            remote: NatsTarget::<T>::new(global_subject(&self.inner, name), &self.inner),
         };
         Ok(Remote::__from_target(Arc::new(target)))
     }

@@ -3,11 +3,14 @@
 //! they hear when a served server exits.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_nats::Message;
-use futures_util::StreamExt;
-use genserver_core::{AnyServer, Codec, ExitReason, ServerId};
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
+use genserver_core::{AnyServer, Codec, ExitReason, RemoteServer, ServerId};
 
 use super::{Answer, Control, Kind, Request, VERSION, send_control};
 use crate::codec::Postcard;
@@ -16,6 +19,7 @@ use crate::liveness::PeerId;
 use crate::node::Inner;
 use crate::outbox::Outgoing;
 use crate::refusals::Kind as Refused;
+use crate::role::Served;
 
 /// The remote watches of this node's served servers, by (watcher
 /// instance, wire id), and by server, so that a server's exit finds its
@@ -95,51 +99,76 @@ impl Watched {
     }
 }
 
-/// Answers the watch requests for `server`, served under a name, on
-/// `requests`; when it exits, tells its watchers why. Ends then, when the
-/// node closes (its watchers hear it leave), or when the connection closes.
-pub(crate) async fn serve(
+/// Answers the watch requests for `served` (a server, or a role: then the
+/// holder at the time of each request is watched), served under a name,
+/// on `requests`; when a watched server exits, tells its watchers why.
+/// Ends when serving ends (a server's exit), when the node closes (its
+/// watchers hear it leave), or when the connection closes.
+pub(crate) async fn serve<T: RemoteServer>(
     node: Arc<Inner>,
     name: String,
-    server: AnyServer,
+    served: Served<T>,
     mut requests: async_nats::Subscriber,
 ) {
     let serving = node.closing.serving();
-    let exited = server.exited();
-    tokio::pin!(exited);
+    let mut ended = served.ended();
     let stopped = node.closing.stopped();
     tokio::pin!(stopped);
+    // The servers watched here, each until it exits.
+    let mut exits = FuturesUnordered::new();
+    let mut tracked: HashSet<ServerId> = HashSet::new();
+    let mut track = |watched: Option<AnyServer>, exits: &mut FuturesUnordered<_>| {
+        if let Some(watched) = watched
+            && tracked.insert(watched.id())
+        {
+            exits.push(Box::pin(async move {
+                watched.exited().await;
+                watched
+            })
+                as Pin<Box<dyn Future<Output = AnyServer> + Send>>);
+        }
+    };
+    let holder = || served.holder().map(|server| AnyServer::from(&server));
     let finished = loop {
         tokio::select! {
             biased;
-            () = &mut exited => break true,
+            () = &mut ended => break true,
             () = &mut stopped => {
                 let limit = node.closing.timeout;
+                let mut watched = Vec::new();
                 crate::closing::drain(&mut requests, limit, |message| {
-                    answer(&node, &server, message);
+                    watched.push(answer(&node, holder(), message));
                 })
                 .await;
+                for server in watched {
+                    track(server, &mut exits);
+                }
                 break false;
             }
+            Some(gone) = exits.next(), if !exits.is_empty() => {
+                tell_down(&node, &gone);
+            }
             message = requests.next() => match message {
-                Some(message) => answer(&node, &server, message),
+                Some(message) => track(answer(&node, holder(), message), &mut exits),
                 None => break false,
             },
         }
     };
-    let watchers = node.watches.lock_watched().take_server(server.id());
     if finished {
-        let reason = server.exit_reason().unwrap_or(ExitReason::NoProc);
-        for ((watcher, id), _) in watchers {
-            let down = Control::Down {
-                id,
-                reason: (&reason).into(),
-            };
-            send_control(&node, &watcher, &down);
+        // The served server exited: its watchers hear why, as do those of
+        // the servers watched before it that exited meanwhile.
+        while let Some(Some(gone)) = exits.next().now_or_never() {
+            tell_down(&node, &gone);
         }
-    } else {
-        // The node closes or lost its connection: the other sides hear
-        // `NoConnection`, and so does this server from its links.
+        if let Served::Server(server) = &served {
+            tell_down(&node, &AnyServer::from(server));
+        }
+    }
+    // The node closes or lost its connection: the other sides hear
+    // `NoConnection`, and so do these servers from their links.
+    let still: Vec<ServerId> = tracked.iter().copied().collect();
+    for id in still {
+        let watchers = node.watches.lock_watched().take_server(id);
         for (_, entry) in watchers {
             entry.lost(ExitReason::NoConnection);
         }
@@ -150,22 +179,40 @@ pub(crate) async fn serve(
     drop(serving);
 }
 
-/// One watch request: watched when the server is alive, else `NoProc`.
-fn answer(node: &Inner, server: &AnyServer, message: Message) {
+/// `server` exited: its watchers hear why.
+fn tell_down(node: &Inner, server: &AnyServer) {
+    let watchers = node.watches.lock_watched().take_server(server.id());
+    if watchers.is_empty() {
+        return;
+    }
+    let reason = server.exit_reason().unwrap_or(ExitReason::NoProc);
+    for ((watcher, id), _) in watchers {
+        let down = Control::Down {
+            id,
+            reason: (&reason).into(),
+        };
+        send_control(node, &watcher, &down);
+    }
+}
+
+/// One watch request: watched when `server` (the holder now) is alive,
+/// else `NoProc`. The server watched, if it is.
+fn answer(node: &Inner, server: Option<AnyServer>, message: Message) -> Option<AnyServer> {
     let Some(reply) = message.reply else {
         node.refusals.refuse(
             Refused::Watch,
             "a monitor or link request without a reply subject",
         );
-        return;
+        return None;
     };
     if !node.may_reply_to(&reply) {
         node.refusals.refuse(
             Refused::Watch,
             format_args!("a monitor or link request asked for its answer on {reply}, inside the cluster's own subjects"),
         );
-        return;
+        return None;
     }
+    let mut watched = None;
     let answer = match Postcard::decode::<Request>(&message.payload) {
         Ok(request)
             if request.version == VERSION
@@ -177,19 +224,21 @@ fn answer(node: &Inner, server: &AnyServer, message: Message) {
             node.liveness.heard_from(watcher.clone());
             let link = (request.kind == Kind::Link).then(|| ServerId::__remote(&watcher.node));
             // Under the lock: an exit either finds this entry or is seen here.
-            let mut watched = node.watches.lock_watched();
-            if server.is_alive() {
-                let entry = Watched {
-                    server: server.clone(),
-                    link,
-                };
-                watched.insert((watcher, request.id), entry);
-                Answer::Watching {
-                    node: node.name().to_owned(),
-                    instance: node.liveness.me.instance.clone(),
+            let mut table = node.watches.lock_watched();
+            match server.filter(AnyServer::is_alive) {
+                Some(server) => {
+                    let entry = Watched {
+                        server: server.clone(),
+                        link,
+                    };
+                    table.insert((watcher, request.id), entry);
+                    watched = Some(server);
+                    Answer::Watching {
+                        node: node.name().to_owned(),
+                        instance: node.liveness.me.instance.clone(),
+                    }
                 }
-            } else {
-                Answer::NoProc
+                None => Answer::NoProc,
             }
         }
         Ok(request) if request.version != VERSION => {
@@ -197,7 +246,7 @@ fn answer(node: &Inner, server: &AnyServer, message: Message) {
                 Refused::Watch,
                 format_args!("a monitor or link request of version {}", request.version),
             );
-            return;
+            return None;
         }
         Ok(request) => {
             node.refusals.refuse(
@@ -207,14 +256,14 @@ fn answer(node: &Inner, server: &AnyServer, message: Message) {
                     request.node
                 ),
             );
-            return;
+            return None;
         }
         Err(error) => {
             node.refusals.refuse(
                 Refused::Watch,
                 format_args!("a malformed monitor or link request: {error}"),
             );
-            return;
+            return None;
         }
     };
     match Postcard::encode(&answer) {
@@ -227,4 +276,5 @@ fn answer(node: &Inner, server: &AnyServer, message: Message) {
         }
         Err(error) => tracing::warn!(%error, "a monitor answer could not be encoded"),
     }
+    watched
 }
