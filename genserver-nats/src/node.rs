@@ -272,7 +272,7 @@ impl Node {
     }
 
     /// Serves `server` under `name` to every node of the cluster: one
-    /// [`Server<T>`] until it exits, or a role, [`Named<T>`]: whichever
+    /// [`Server<T>`](genserver_core::Server) until it exits, or a role, [`Named<T>`](genserver_core::Named): whichever
     /// server holds a local name or registry key at each request, across
     /// its restarts, until the node closes (see [`Servable`]). Returns once
     /// the NATS server has the subscriptions, so a call from another node
