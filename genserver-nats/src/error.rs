@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::confirm::Unconfirmed;
+use crate::global::UnsafeReplicas;
 
 /// A node or server name that cannot be part of a NATS subject: empty,
 /// or with whitespace or a wildcard (`*`, `>`).
@@ -35,6 +36,10 @@ pub enum ConnectError {
     /// refused its user the inbox or another subscription a node needs
     /// ([`Unconfirmed::Denied`]), or did not answer.
     Confirm(Unconfirmed),
+    /// [`NodeOptions::replicas`](crate::NodeOptions::replicas) asked for
+    /// a replicated global names' stream from a nats-server older than
+    /// 2.9.21, where that is unsafe.
+    UnsafeReplicas(UnsafeReplicas),
 }
 
 impl fmt::Display for ConnectError {
@@ -46,6 +51,7 @@ impl fmt::Display for ConnectError {
             ConnectError::Confirm(error) => {
                 write!(f, "the node's subscriptions were not confirmed: {error}")
             }
+            ConnectError::UnsafeReplicas(error) => error.fmt(f),
         }
     }
 }
@@ -57,6 +63,7 @@ impl std::error::Error for ConnectError {
             ConnectError::Nats(error) => Some(error),
             ConnectError::Subscribe(error) => Some(error),
             ConnectError::Confirm(error) => Some(error),
+            ConnectError::UnsafeReplicas(error) => Some(error),
         }
     }
 }

@@ -163,7 +163,9 @@ pub use codec::Postcard;
 pub use confirm::Unconfirmed;
 pub use error::{ConnectError, InvalidName, ServeError};
 pub use gather::GatherError;
-pub use global::{DEFAULT_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions, NameLost};
+pub use global::{
+    DEFAULT_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions, NameLost, UnsafeReplicas,
+};
 pub use groups::{Member, Membership};
 pub use node::{Node, NodeOptions};
 pub use pool::{PartitionKey, PoolError, RemotePartitions};

@@ -9,6 +9,7 @@ use genserver_core::{Remote, RemoteServer};
 
 use crate::closing::{self, Closing};
 use crate::error::{ConnectError, InvalidName, ServeError, check_name};
+use crate::global::replicas;
 use crate::inbox::Inbox;
 use crate::liveness::{self, Liveness, Timing};
 use crate::outbox::{self, Outbox};
@@ -32,6 +33,7 @@ pub struct NodeOptions {
     timing: Timing,
     close_timeout: Duration,
     max_queued_bytes: usize,
+    replicas: Option<usize>,
 }
 
 impl NodeOptions {
@@ -45,7 +47,25 @@ impl NodeOptions {
             timing: Timing::default(),
             close_timeout: closing::DEFAULT_CLOSE_TIMEOUT,
             max_queued_bytes: outbox::DEFAULT_MAX_QUEUED_BYTES,
+            replicas: None,
         }
+    }
+
+    /// How many replicas the global names' stream gets when this node
+    /// creates it (JetStream; see [`Node::register_global`]). By default 3
+    /// when the connected cluster has three servers or more and runs
+    /// nats-server 2.9.21 or later, else 1, with one log line saying why:
+    /// before 2.9.21, a revision-checked update on a replicated stream can
+    /// report success to two racing clients (nats-server issue 4320), and
+    /// global names rest on such updates.
+    ///
+    /// Asking for more than 1 from a nats-server older than 2.9.21 is
+    /// [`ConnectError::UnsafeReplicas`], naming its version. A stream that
+    /// exists already keeps its replicas; one replicated on such a server
+    /// is [`GlobalError::UnsafeReplicas`](crate::GlobalError::UnsafeReplicas).
+    pub fn replicas(mut self, replicas: usize) -> Self {
+        self.replicas = Some(replicas);
+        self
     }
 
     /// How often the node tells the others it is alive: 1 s by default,
@@ -120,6 +140,7 @@ impl fmt::Debug for NodeOptions {
             .field("down_after", &self.timing.down_after)
             .field("close_timeout", &self.close_timeout)
             .field("max_queued_bytes", &self.max_queued_bytes)
+            .field("replicas", &self.replicas)
             .finish_non_exhaustive()
     }
 }
@@ -151,6 +172,8 @@ pub(crate) struct Inner {
     pub(crate) permissions: Arc<Permissions>,
     /// What a closing node waits for.
     pub(crate) closing: Closing,
+    /// The replicas asked for the global names' stream, if any.
+    pub(crate) replicas: Option<usize>,
     /// The runtime the node was connected on: `try_x`'s answers are read
     /// there.
     pub(crate) runtime: tokio::runtime::Handle,
@@ -191,6 +214,10 @@ impl Node {
             .connect(addrs)
             .await
             .map_err(ConnectError::Nats)?;
+        if let Some(replicas) = options.replicas {
+            let version = client.server_info().version;
+            replicas::decide(Some(replicas), &version, 1).map_err(ConnectError::UnsafeReplicas)?;
+        }
         let subscriber = client
             .subscribe(inbox.wildcard())
             .await
@@ -223,6 +250,7 @@ impl Node {
             refusals,
             permissions,
             closing: Closing::new(options.close_timeout),
+            replicas: options.replicas,
             runtime: tokio::runtime::Handle::current(),
             global: tokio::sync::OnceCell::new(),
         });

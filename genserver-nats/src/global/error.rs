@@ -25,6 +25,10 @@ pub enum GlobalError {
     /// table: it runs without `-js`, or this user's account has no
     /// JetStream. Says which, and the version of the server.
     NoJetStream(String),
+    /// The global names' stream is replicated on a nats-server older than
+    /// 2.9.21, where two racing updates can both win: names would not be
+    /// unique.
+    UnsafeReplicas(super::UnsafeReplicas),
     /// The key-value store (JetStream) could not be reached or refused an
     /// operation.
     Store(async_nats::Error),
@@ -46,6 +50,7 @@ impl fmt::Display for GlobalError {
                 f,
                 "global names need JetStream, and {why}: start the nats-server with `-js` (or a `jetstream {{}}` block in its configuration) and give the account JetStream"
             ),
+            GlobalError::UnsafeReplicas(error) => error.fmt(f),
             GlobalError::Store(error) => write!(f, "the global name table failed: {error}"),
             GlobalError::Serve(error) => error.fmt(f),
             GlobalError::Closed => f.write_str("the node is closing"),
@@ -59,6 +64,7 @@ impl std::error::Error for GlobalError {
             GlobalError::InvalidName(error) => Some(error),
             GlobalError::Wire(error) => Some(error),
             GlobalError::Store(error) => Some(&**error),
+            GlobalError::UnsafeReplicas(error) => Some(error),
             GlobalError::Serve(error) => Some(error),
             GlobalError::AlreadyRegistered { .. }
             | GlobalError::NoJetStream(_)

@@ -51,6 +51,7 @@
 
 mod error;
 mod lease;
+pub(crate) mod replicas;
 mod table;
 mod target;
 
@@ -65,8 +66,9 @@ use genserver_core::{AnyServer, Remote, RemoteServer, WireError};
 use tokio::sync::{Notify, watch};
 
 pub use error::{GlobalError, NameLost};
+pub use replicas::UnsafeReplicas;
 pub(crate) use table::bucket_name;
-use table::{Holder, Lookup, Table};
+use table::{Holder, Lookup, Opened, Table};
 
 use crate::error::{InvalidName, ServeError, check_name};
 use crate::node::{Inner, Node};
@@ -221,14 +223,18 @@ async fn registry(node: &Arc<Inner>) -> Result<Arc<Registry>, GlobalError> {
                     info.host, info.port, info.version
                 )));
             }
-            let table = Table::open(&node.client, &node.prefix)
+            let servers = info.connect_urls.len().max(1);
+            let (replicas, why) = replicas::decide(node.replicas, &info.version, servers)
+                .map_err(GlobalError::UnsafeReplicas)?;
+            let table = Table::open(&node.client, &node.prefix, replicas, &why, &info.version)
                 .await
-                .map_err(|error| match no_responders(&*error) {
-                    true => GlobalError::NoJetStream(format!(
+                .map_err(|error| match error {
+                    Opened::Unsafe(error) => GlobalError::UnsafeReplicas(error),
+                    Opened::Store(error) if no_responders(&*error) => GlobalError::NoJetStream(format!(
                         "nothing answered JetStream's API on the nats-server at {}:{} ({}): this user's account has no JetStream",
                         info.host, info.port, info.version
                     )),
-                    false => GlobalError::Store(error),
+                    Opened::Store(error) => GlobalError::Store(error),
                 })?;
             Ok(Arc::new(Registry {
                 table,

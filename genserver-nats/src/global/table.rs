@@ -92,16 +92,31 @@ pub(crate) struct Table {
 /// Why a write was refused: someone else wrote the name first.
 pub(crate) struct Taken;
 
+/// Why the table did not open.
+pub(crate) enum Opened {
+    /// JetStream failed or refused.
+    Store(async_nats::Error),
+    /// The stream is replicated where updates are unsafe.
+    Unsafe(super::UnsafeReplicas),
+}
+
 impl Table {
-    /// Opens the bucket of `prefix`, creating its stream if it is missing.
+    /// Opens the bucket of `prefix`, creating its stream with `replicas`
+    /// replicas (`why`, for the log) if it is missing. A stream that
+    /// exists is opened as it is, unless it is replicated on a nats-server
+    /// (`version`) where that is unsafe (`replicas.rs`).
     pub(crate) async fn open(
         client: &async_nats::Client,
         prefix: &str,
-    ) -> Result<Table, async_nats::Error> {
+        replicas: usize,
+        why: &str,
+        version: &str,
+    ) -> Result<Table, Opened> {
         let jetstream = async_nats::jetstream::new(client.clone());
         let bucket = bucket_name(prefix);
+        let stream = format!("KV_{bucket}");
         let config = Config {
-            name: format!("KV_{bucket}"),
+            name: stream.clone(),
             subjects: vec![format!("$KV.{bucket}.>")],
             max_messages_per_subject: 1,
             discard: DiscardPolicy::New,
@@ -110,16 +125,39 @@ impl Table {
             deny_delete: true,
             allow_direct: true,
             storage: StorageType::File,
-            num_replicas: 1,
+            num_replicas: replicas,
             description: Some(format!("genserver global names of the cluster {prefix}")),
             ..Config::default()
         };
         // Two nodes may create it at once: the server accepts the same
         // config twice, and a stream made otherwise is opened as it is.
-        if let Err(error) = jetstream.create_stream(config).await {
-            tracing::debug!(%bucket, %error, "the names' stream was not created; opening it");
+        match jetstream.create_stream(config).await {
+            Ok(_) => tracing::info!(
+                %bucket,
+                replicas,
+                "the global names' stream has {replicas} replica(s): {why}"
+            ),
+            Err(error) => {
+                tracing::debug!(%bucket, %error, "the names' stream was not created; opening it");
+            }
         }
-        let kv = jetstream.get_key_value(bucket).await?;
+        let kv = jetstream
+            .get_key_value(bucket)
+            .await
+            .map_err(|error| Opened::Store(error.into()))?;
+        let found = jetstream
+            .get_stream(stream)
+            .await
+            .map_err(|error| Opened::Store(error.into()))?
+            .cached_info()
+            .config
+            .num_replicas;
+        if found > 1 && !super::replicas::safe(version) {
+            return Err(Opened::Unsafe(super::UnsafeReplicas {
+                replicas: found,
+                version: version.to_owned(),
+            }));
+        }
         Ok(Table { kv })
     }
 
