@@ -327,3 +327,44 @@ async fn a_user_cannot_speak_for_another_node() {
     assert_eq!(within(LIMIT, slow).await.expect("joins"), Ok(800));
     assert!(b.nodes().contains(&"a".to_owned()), "{:?}", b.nodes());
 }
+
+#[tokio::test]
+async fn accounts_keep_two_tenants_apart_under_one_prefix() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let user = |name: &str| {
+        format!(
+            "{{ user: {name}, password: pw, permissions: {} }}",
+            template(name)
+        )
+    };
+    let config = format!(
+        "accounts {{\n  SHOP: {{ jetstream: enabled, users: [ {} ] }}\n  BILLING: {{ jetstream: enabled, users: [ {} ] }}\n}}\n",
+        user("a"),
+        user("b")
+    );
+    let path = dir.path().join("nats.conf");
+    std::fs::write(&path, config).expect("the config is written");
+    let Some(nats) = NatsServer::start_with(&["-c", path.to_str().expect("a UTF-8 path")]) else {
+        return;
+    };
+    let a = connect(&nats, "a").await.expect("a connects in SHOP");
+    let b = connect(&nats, "b").await.expect("b connects in BILLING");
+    let counter = Counter::start(Counter { value: 1 }).await.expect("starts");
+    within(LIMIT, a.serve("counter", &counter))
+        .await
+        .expect("serves");
+    // The same prefix, another account: nothing of the other is seen.
+    let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
+    assert_eq!(within(LIMIT, remote.value()).await, Err(CallError::NoProc));
+    assert!(!b.nodes().contains(&"a".to_owned()));
+    // Each account has its own global names.
+    let other = Counter::start(Counter { value: 2 }).await.expect("starts");
+    let _in_shop = within(LIMIT, a.register_global("leader", &counter))
+        .await
+        .expect("registers in SHOP");
+    let _in_billing = within(LIMIT, b.register_global("leader", &other))
+        .await
+        .expect("registers in BILLING as well");
+    let leader: Remote<Counter> = b.global("leader").expect("a valid name");
+    assert_eq!(within(LIMIT, leader.value()).await, Ok(2));
+}
