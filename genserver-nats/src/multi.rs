@@ -90,10 +90,13 @@ async fn answer_who(
             () = &mut ended => break,
             () = &mut stopped => break,
             message = who.next() => match message {
-                Some(Message { reply: Some(reply), .. }) => {
+                Some(Message { reply: Some(reply), .. }) if node.may_reply_to(&reply) => {
                     node.outbox.send(Outgoing { subject: reply, reply: None, payload: name.clone() });
                 }
-                Some(_) => {}
+                Some(message) => node.refusals.refuse(
+                    crate::refusals::Kind::Request,
+                    format_args!("a question on {} without a reply subject, or with one inside the cluster's own subjects", message.subject),
+                ),
                 None => break,
             },
         }

@@ -183,7 +183,17 @@ pub(crate) struct Inner {
 
 impl Node {
     /// Connects to the NATS server(s) at `addrs` as the node `options`
-    /// names.
+    /// names, and returns once the nats-server has confirmed the node's
+    /// subscriptions (its inbox, the heartbeats, its monitor messages) by
+    /// a round trip through its inbox.
+    ///
+    /// Errors: a name or prefix that cannot be a subject token
+    /// ([`ConnectError::InvalidName`], before connecting); the connection
+    /// refused ([`ConnectError::Nats`]); a subscription the node needs
+    /// refused by its user's permissions
+    /// ([`ConnectError::Confirm`]`(`[`Unconfirmed::Denied`](crate::Unconfirmed::Denied)`)`,
+    /// at once); replicas asked for where they are unsafe
+    /// ([`ConnectError::UnsafeReplicas`]).
     pub async fn connect(
         addrs: impl ToServerAddrs,
         options: NodeOptions,

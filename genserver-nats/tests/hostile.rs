@@ -194,6 +194,21 @@ async fn a_request_whose_reply_subject_is_inside_the_prefix_is_refused() {
         .await
         .expect("sent");
     until("the request refused", || a.refusals().requests == 1).await;
+    // The same for "who serves it?", and for a monitor request.
+    for subject in ["t.who.counter", "t.mon.counter"] {
+        hostile
+            .publish_with_reply(
+                subject,
+                "t.node.b.ctl.a.x",
+                bytes::Bytes::from_static(b"junk"),
+            )
+            .await
+            .expect("sent");
+    }
+    until("the questions refused", || {
+        a.refusals().requests == 2 && a.refusals().watches == 1
+    })
+    .await;
     let nothing = tokio::time::timeout(Duration::from_millis(300), reflected.next()).await;
     assert!(nothing.is_err(), "a published its reply inside the prefix");
 }
