@@ -264,6 +264,7 @@ mod inbox;
 mod liveness;
 mod multi;
 mod node;
+mod options;
 mod outbox;
 mod permissions;
 mod pool;

@@ -51,14 +51,14 @@
 
 mod error;
 mod lease;
+mod registry;
 pub(crate) mod replicas;
 mod table;
 mod target;
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::Subject;
@@ -68,13 +68,17 @@ use tokio::sync::{Notify, watch};
 pub use error::{GlobalError, NameLost};
 pub use replicas::UnsafeReplicas;
 pub(crate) use table::bucket_name;
-use table::{Holder, Lookup, Opened, Table};
+use table::{Holder, Lookup, Table};
 
 use crate::error::{InvalidName, ServeError, check_name};
 use crate::node::{Inner, Node};
 use crate::role::{Servable, Served};
 use crate::target::NatsTarget;
 use target::GlobalTarget;
+
+pub(crate) use registry::Registry;
+pub(crate) use registry::release_all;
+use registry::{Held, registry};
 
 /// A global name's lease unless [`GlobalOptions::lease`] says otherwise.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(5);
@@ -168,116 +172,6 @@ impl fmt::Debug for GlobalName {
             .field("node", &self.node)
             .field("held", &self.is_held())
             .finish()
-    }
-}
-
-/// A node's global names: the table and the names it holds.
-pub(crate) struct Registry {
-    table: Table,
-    held: Mutex<HashMap<String, Held>>,
-    next: AtomicU64,
-    closing: AtomicBool,
-}
-
-/// A held name, as the node's [`release_all`] sees it.
-struct Held {
-    id: u64,
-    /// The server answering for it now: the registered server while it
-    /// runs, or a role's holder of the moment.
-    holder: Arc<dyn Fn() -> Option<AnyServer> + Send + Sync>,
-    stop: Arc<Notify>,
-    end: watch::Receiver<Option<NameLost>>,
-}
-
-impl Registry {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Why a stopped name stopped: the node closing, or an unregister.
-    fn stop_reason(&self) -> NameLost {
-        if self.closing.load(Ordering::Acquire) {
-            NameLost::NodeStopped
-        } else {
-            NameLost::Unregistered
-        }
-    }
-
-    /// Forgets the held name `name`, if it is still registration `id`.
-    fn forget(&self, name: &str, id: u64) {
-        let mut held = self.lock();
-        if held.get(name).is_some_and(|h| h.id == id) {
-            held.remove(name);
-        }
-    }
-}
-
-/// The node's registry, the table opened on first use.
-async fn registry(node: &Arc<Inner>) -> Result<Arc<Registry>, GlobalError> {
-    node.global
-        .get_or_try_init(|| async {
-            let info = node.client.server_info();
-            if !info.jetstream {
-                return Err(GlobalError::NoJetStream(format!(
-                    "the nats-server at {}:{} ({}) runs without it",
-                    info.host, info.port, info.version
-                )));
-            }
-            let servers = info.connect_urls.len().max(1);
-            let (replicas, why) = replicas::decide(node.replicas, &info.version, servers)
-                .map_err(GlobalError::UnsafeReplicas)?;
-            let table = Table::open(&node.client, &node.prefix, replicas, &why, &info.version)
-                .await
-                .map_err(|error| match error {
-                    Opened::Unsafe(error) => GlobalError::UnsafeReplicas(error),
-                    Opened::Store(error) if no_responders(&*error) => GlobalError::NoJetStream(format!(
-                        "nothing answered JetStream's API on the nats-server at {}:{} ({}): this user's account has no JetStream",
-                        info.host, info.port, info.version
-                    )),
-                    Opened::Store(error) => GlobalError::Store(error),
-                })?;
-            Ok(Arc::new(Registry {
-                table,
-                held: Mutex::new(HashMap::new()),
-                next: AtomicU64::new(1),
-                closing: AtomicBool::new(false),
-            }))
-        })
-        .await
-        .cloned()
-}
-
-/// Whether `error` comes, at its root, from a request nobody answered.
-fn no_responders(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(error);
-    while let Some(error) = cause {
-        if let Some(request) = error.downcast_ref::<async_nats::RequestError>()
-            && request.kind() == async_nats::RequestErrorKind::NoResponders
-        {
-            return true;
-        }
-        cause = error.source();
-    }
-    false
-}
-
-/// Releases every name the node holds, for [`Node::close`]: waits for each
-/// (each release is bounded by its lease).
-pub(crate) async fn release_all(node: &Inner) {
-    let Some(registry) = node.global.get() else {
-        return;
-    };
-    registry.closing.store(true, Ordering::Release);
-    let ends: Vec<_> = registry
-        .lock()
-        .values()
-        .map(|held| {
-            held.stop.notify_one();
-            held.end.clone()
-        })
-        .collect();
-    for mut end in ends {
-        let _ = end.wait_for(Option::is_some).await;
     }
 }
 
