@@ -235,8 +235,10 @@
 //! two racing revision-checked updates both win (nats-server issue 4320),
 //! and takeovers are such updates: there the stream keeps one replica,
 //! and asking for more is [`ConnectError::UnsafeReplicas`]. A holder's
-//! lease should outlast a JetStream leader election: the default 5 s did,
-//! in the tests.
+//! lease must outlast a JetStream leader election, during which no
+//! refresh lands: on a replicated table the default lease is 15 s
+//! ([`DEFAULT_REPLICATED_LEASE`]; with 5 s, a holder lost its name in one
+//! run of three), so a dead node's name is taken over after 15 s there.
 //!
 //! # Wire format
 //!
@@ -280,7 +282,8 @@ pub use confirm::Unconfirmed;
 pub use error::{ConnectError, InvalidName, ServeError};
 pub use gather::GatherError;
 pub use global::{
-    DEFAULT_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions, NameLost, UnsafeReplicas,
+    DEFAULT_LEASE, DEFAULT_REPLICATED_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions,
+    NameLost, UnsafeReplicas,
 };
 pub use groups::{Member, Membership};
 pub use node::{Node, NodeOptions};

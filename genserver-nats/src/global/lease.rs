@@ -5,6 +5,9 @@
 //! ```text
 //!   every lease/3: update(name, holder, revision)  ── ok ──▶ revision'
 //!                                                  ── wrong revision ──▶ Conflict
+//!                                                     (unless the entry is this node's own:
+//!                                                      a refresh whose answer was lost)
+//!                                                  ── failed ──▶ again in 250 ms
 //!                                                  ── failing for a lease ──▶ LeaseExpired
 //!   requests on <prefix>.global.<name> ──▶ the server, in order
 //! ```
@@ -30,6 +33,11 @@ use crate::node::Inner;
 use crate::role::Served;
 use crate::serve;
 
+/// How soon a failed refresh is tried again.
+const RETRY: Duration = Duration::from_millis(250);
+/// The longest a refresh is waited for before it is tried again.
+const ATTEMPT: Duration = Duration::from_secs(2);
+
 /// A name this node holds, as its task sees it.
 pub(super) struct Lease {
     pub(super) name: String,
@@ -53,6 +61,8 @@ pub(super) async fn hold<T: RemoteServer>(
     let mut tick = tokio::time::interval_at(Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut refreshed = Instant::now();
+    // Since when refreshes fail, if they do.
+    let mut failing: Option<Instant> = None;
     let mut exited = server.ended();
     let why = loop {
         tokio::select! {
@@ -61,15 +71,29 @@ pub(super) async fn hold<T: RemoteServer>(
             () = lease.stop.notified() => break registry.stop_reason(),
             _ = tick.tick() => {
                 let sent = Instant::now();
-                match tokio::time::timeout(every, refresh(&registry, &mut lease)).await {
-                    Ok(Ok(Ok(()))) => refreshed = sent,
+                let attempt = every.min(ATTEMPT);
+                let failed = match tokio::time::timeout(attempt, refresh(&registry, &mut lease)).await {
+                    Ok(Ok(Ok(()))) => {
+                        refreshed = sent;
+                        if let Some(since) = failing.take() {
+                            tracing::info!(name = %lease.name, after = ?since.elapsed(), "a global name's lease is refreshed again");
+                        }
+                        None
+                    }
                     Ok(Ok(Err(_taken))) => break conflict(&registry, &lease.name).await,
-                    Ok(Err(error)) => {
-                        tracing::warn!(name = %lease.name, %error, "a global name's lease was not refreshed");
+                    Ok(Err(error)) => Some(error.to_string()),
+                    Err(_) => Some(format!("no answer within {attempt:?}")),
+                };
+                if let Some(error) = failed {
+                    // Once at WARN; then tried again soon (a leader
+                    // election, a reconnection), quietly, until it lands.
+                    if failing.is_none() {
+                        failing = Some(Instant::now());
+                        tracing::warn!(name = %lease.name, %error, "a global name's lease was not refreshed; trying again every {RETRY:?}");
+                    } else {
+                        tracing::debug!(name = %lease.name, %error, "a global name's lease was not refreshed");
                     }
-                    Err(_) => {
-                        tracing::warn!(name = %lease.name, "a global name's lease refresh timed out");
-                    }
+                    tick.reset_after(RETRY.min(every));
                 }
                 if refreshed.elapsed() >= lease.lease {
                     break NameLost::LeaseExpired;

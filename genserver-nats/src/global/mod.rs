@@ -20,7 +20,9 @@
 //!
 //! nats-server 2.9 ignores per-key TTL, so a holder keeps its name alive by
 //! itself: every `lease / 3` it rewrites the name at the revision it last
-//! wrote (default lease: [`DEFAULT_LEASE`]). A name whose last write is
+//! wrote, and again within 250 ms of a refresh that failed (default lease:
+//! [`DEFAULT_LEASE`], 5 s, or [`DEFAULT_REPLICATED_LEASE`], 15 s, on a
+//! replicated table, to outlast a JetStream leader election). A name whose last write is
 //! older than its lease belongs to a node that died (or was cut off): the
 //! next [`register_global`](Node::register_global) takes it over with a
 //! write at the revision it read, which again only one contender wins.
@@ -80,8 +82,15 @@ pub(crate) use registry::Registry;
 pub(crate) use registry::release_all;
 use registry::{Held, registry};
 
-/// A global name's lease unless [`GlobalOptions::lease`] says otherwise.
+/// A global name's lease unless [`GlobalOptions::lease`] says otherwise,
+/// on a table of one replica.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(5);
+
+/// A global name's lease unless [`GlobalOptions::lease`] says otherwise,
+/// on a replicated table (a NATS cluster): longer than a JetStream leader
+/// election (3–6 s measured after the stream's leader was killed), during
+/// which no refresh lands, so that a holder keeps its name through one.
+pub const DEFAULT_REPLICATED_LEASE: Duration = Duration::from_secs(15);
 
 /// How many times a registration re-reads a name that changed under it.
 const ATTEMPTS: usize = 3;
@@ -89,22 +98,25 @@ const ATTEMPTS: usize = 3;
 /// How a global name is held.
 #[derive(Clone, Debug)]
 pub struct GlobalOptions {
-    lease: Duration,
+    lease: Option<Duration>,
 }
 
 impl GlobalOptions {
-    /// The default: a [`DEFAULT_LEASE`] lease.
+    /// The default: a [`DEFAULT_LEASE`] lease (5 s), or
+    /// [`DEFAULT_REPLICATED_LEASE`] (15 s) when the names' table is
+    /// replicated ([`NodeOptions::replicas`](crate::NodeOptions::replicas)).
     pub fn new() -> Self {
-        GlobalOptions {
-            lease: DEFAULT_LEASE,
-        }
+        GlobalOptions { lease: None }
     }
 
     /// How long the name outlives this node's last refresh (at least
     /// 30 ms): another node may take it over that long after this one
-    /// died. Refreshes go every third of it.
+    /// died. Refreshes go every third of it, and again within 250 ms of
+    /// one that failed. On a NATS cluster, keep it longer than a JetStream
+    /// leader election (no refresh lands during one), or the holder lets
+    /// its name go ([`NameLost::LeaseExpired`]) when a server dies.
     pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease.max(Duration::from_millis(30));
+        self.lease = Some(lease.max(Duration::from_millis(30)));
         self
     }
 }
@@ -239,11 +251,12 @@ impl Node {
             return Err(GlobalError::Closed);
         }
         let id = registry.next.fetch_add(1, Ordering::Relaxed);
+        let lease = options.lease.unwrap_or_else(|| registry.default_lease());
         let holder = Holder {
             node: self.inner.name.clone(),
             server: T::NAME.to_owned(),
             schema: T::SCHEMA,
-            lease_ms: u64::try_from(options.lease.as_millis()).unwrap_or(u64::MAX),
+            lease_ms: u64::try_from(lease.as_millis()).unwrap_or(u64::MAX),
             owner: format!("{}.{id}", self.inner.liveness.me.instance),
         };
         let revision = claim(&registry.table, name, &holder).await?;
@@ -275,7 +288,7 @@ impl Node {
             id,
             value: holder.encode(),
             revision,
-            lease: options.lease,
+            lease,
             stop: stop.clone(),
             end: end_tx,
         };

@@ -32,6 +32,16 @@ pub(super) struct Held {
 }
 
 impl Registry {
+    /// A name's lease when its options do not say: longer on a replicated
+    /// table, to outlast a leader election.
+    pub(super) fn default_lease(&self) -> std::time::Duration {
+        if self.table.replicas > 1 {
+            super::DEFAULT_REPLICATED_LEASE
+        } else {
+            super::DEFAULT_LEASE
+        }
+    }
+
     pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }

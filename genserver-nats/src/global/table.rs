@@ -87,6 +87,8 @@ pub(crate) const RESERVED: &str = "_gs.";
 /// The bucket of one cluster prefix.
 pub(crate) struct Table {
     kv: Store,
+    /// The stream's replicas, as it has them.
+    pub(crate) replicas: usize,
 }
 
 /// Why a write was refused: someone else wrote the name first.
@@ -158,7 +160,10 @@ impl Table {
                 version: version.to_owned(),
             }));
         }
-        Ok(Table { kv })
+        Ok(Table {
+            kv,
+            replicas: found,
+        })
     }
 
     /// The name's holder, as the table has it now.
