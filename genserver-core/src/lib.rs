@@ -178,7 +178,7 @@ pub use naming::{Name, whereis};
 #[cfg(feature = "remote")]
 #[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
 pub use remote::{Codec, RemoteServer};
-pub use remote::{Remote, RemoteCall, RemoteTarget, WireError};
+pub use remote::{Remote, RemoteAsk, RemoteCall, RemoteCast, RemoteTarget, WireError};
 pub use server::Server;
 pub use server::any::AnyServer;
 pub use server::context::Context;

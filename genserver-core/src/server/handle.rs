@@ -255,8 +255,8 @@ impl<T: GenServer> Handle<T> {
     }
 
     /// Queues a cast if there is room; fails fast on a full mailbox. A cast
-    /// to a server that is gone is dropped, as every cast is. A remote
-    /// server's mailbox is not known here: the cast is sent.
+    /// to a server that is gone is dropped, as every cast is. Through a
+    /// remote handle, the transport answers ([`RemoteTarget::try_cast`]).
     ///
     /// # Errors
     ///
@@ -270,16 +270,15 @@ impl<T: GenServer> Handle<T> {
         match (self.resolve(), &self.target) {
             (Some(shared), _) => shared.try_cast(build),
             (None, Target::Remote(remote)) => {
-                remote.cast(build(CastToken::new()));
-                Ok(())
+                remote.try_cast(build(CastToken::new()), self.timeout)
             }
             (None, _) => Ok(()),
         }
     }
 
     /// Queues a cast, waiting for room on a full mailbox for at most this
-    /// handle's timeout. A remote server's mailbox is not known here: the
-    /// cast is sent.
+    /// handle's timeout. Through a remote handle, waits until the serving
+    /// node says it is queued ([`RemoteTarget::cast_wait`]).
     ///
     /// # Errors
     ///
@@ -292,8 +291,9 @@ impl<T: GenServer> Handle<T> {
         match (self.resolve(), &self.target) {
             (Some(shared), _) => shared.cast_wait(build, self.timeout).await,
             (None, Target::Remote(remote)) => {
-                remote.cast(build(CastToken::new()));
-                Ok(())
+                remote
+                    .cast_wait(build(CastToken::new()), self.timeout)
+                    .await
             }
             (None, Target::Named(resolver)) => match &resolver.starter {
                 Some(starter) => {
