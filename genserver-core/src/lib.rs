@@ -46,8 +46,9 @@
 //!
 //! - `#[call]` marks a handler whose caller waits for the reply (default
 //!   timeout 5 s); `#[cast]` one that is fire-and-forget. Names are free.
-//! - `init`, `handle_continue`, `handle_info` and `terminate` are recognised
-//!   by name. `handle_info` is mandatory.
+//! - `init`, `handle_continue`, `handle_info`, `terminate` and
+//!   `format_status` (what inspection and crash reports show of the state)
+//!   are recognised by name. `handle_info` is mandatory.
 //! - Any handler takes `&self` or `&mut self`, may be `async`, and may end
 //!   with `ctx: &mut Context<Self>`. Arguments are owned: they cross a channel.
 //! - A call taking a [`ReplyTo<T>`] and returning `()` replies later, from
@@ -141,6 +142,17 @@
 //! - `remote`: `#[gen_server(remote)]` and the traits a transport uses
 //!   (`RemoteServer`, `Codec`; serde for the servers that opt in).
 //!   Turned on by `genserver-nats`; a program on one machine does without.
+//! - `serde` (turned on by `remote`): `Serialize`/`Deserialize` for
+//!   [`ExitReason`] and the configuration types, `Serialize` for
+//!   [`ServerId`] and what [`sys`] reports, for a dashboard or a log.
+//!
+//! # Seeing inside
+//!
+//! [`sys`] is OTP's `:sys` and observer's process list: every handle has
+//! `.sys()` (its state, typed, its [`Status`](sys::Status), suspend and
+//! resume), and [`sys::processes`] lists every live server with what it
+//! publishes (mailbox, messages handled, the handler running now), read
+//! without asking the servers anything.
 //!
 //! # Behaviour reference
 //!
@@ -162,13 +174,14 @@ mod private_support;
 mod remote;
 mod server;
 mod supervision;
+pub mod sys;
 mod table;
 mod throttle;
 
 pub use exit_reason::ExitReason;
-pub use genserver_macros::{call, cast};
 #[doc = include_str!("../docs/gen_server.md")]
 pub use genserver_macros::gen_server;
+pub use genserver_macros::{call, cast};
 pub use id::{MonitorRef, ServerId, TaskId};
 pub use info::Info;
 pub use naming::get_or_start::GetOrStartError;

@@ -72,3 +72,32 @@ impl<S, E> InitResult<S, E> for ::core::result::Result<Option<S>, E> {
         self
     }
 }
+
+/// The state, for `__format_status` without a user's `format_status`:
+/// `(&&Describe(state)).describe()` is its `Debug` when it has one
+/// ([`DescribeDebug`], found first by autoref), else `None`
+/// ([`DescribeNothing`]).
+#[derive(Debug)]
+pub struct Describe<'a, T>(pub &'a T);
+
+/// A `Debug` state shows as its `Debug`.
+pub trait DescribeDebug {
+    fn describe(&self) -> Option<::std::string::String>;
+}
+
+impl<T: ::core::fmt::Debug> DescribeDebug for &Describe<'_, T> {
+    fn describe(&self) -> Option<::std::string::String> {
+        Some(::std::format!("{:?}", self.0))
+    }
+}
+
+/// A state without `Debug` (nor `format_status`) shows as nothing.
+pub trait DescribeNothing {
+    fn describe(&self) -> Option<::std::string::String>;
+}
+
+impl<T> DescribeNothing for Describe<'_, T> {
+    fn describe(&self) -> Option<::std::string::String> {
+        None
+    }
+}

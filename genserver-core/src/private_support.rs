@@ -34,6 +34,22 @@ impl<T: Send + ?Sized> CrossesToServer for T {}
 #[inline(always)]
 pub const fn crosses_to_server<T: CrossesToServer + ?Sized>() {}
 
+/// Implemented for every `Display` type: what `format_status` returns.
+#[diagnostic::on_unimplemented(
+    message = "`format_status` must return something `Display`, not `{Self}`",
+    label = "inspection and crash reports show this as text",
+    note = "return a `String`, e.g. `format!(\"{{}} entries\", self.entries.len())`"
+)]
+pub trait StatusText: std::fmt::Display {}
+
+impl<T: std::fmt::Display + ?Sized> StatusText for T {}
+
+/// What a user's `format_status` returned, as text; spanned on its return
+/// type, so a type that is not `Display` is reported there.
+pub fn status_text<T: StatusText>(value: T) -> String {
+    value.to_string()
+}
+
 /// Implemented for every `'static` future that is `Send`.
 #[diagnostic::on_unimplemented(
     message = "this handler's future cannot run in the server's task: it is not `Send`",

@@ -93,8 +93,11 @@ fn near_misses(server: &Server<'_>, cx: &mut Ctxt) {
             );
             continue;
         }
+        // `format_status` is left out: `format_stats` or `format_state`
+        // are likely helpers, and a misspelt one only shows `Debug`.
         if let Some(callback) = Callback::ALL
             .iter()
+            .filter(|c| **c != Callback::FormatStatus)
             .map(|c| c.name())
             .find(|c| is_near_miss(&name, c))
         {

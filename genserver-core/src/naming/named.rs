@@ -189,7 +189,7 @@ impl<T: GenServer> Named<T> {
         }
     }
 
-    fn handle(&self) -> &Handle<T> {
+    pub(crate) fn handle(&self) -> &Handle<T> {
         self.client.__handle()
     }
 

@@ -98,9 +98,11 @@ impl<T: GenServer> Remote<T> {
     /// program (a global name this node holds) answers without the
     /// network.
     ///
-    /// Errors, as a call's: nobody serves the name → `NoProc`; no answer
-    /// in time → `Timeout`; the node cannot be reached →
-    /// `Exited(NoConnection)`.
+    /// # Errors
+    ///
+    /// As a call's: nobody serves the name → [`CallError::NoProc`]; no
+    /// answer in time → [`CallError::Timeout`]; the node cannot be reached
+    /// → [`CallError::Exited`] with [`ExitReason::NoConnection`](crate::ExitReason::NoConnection).
     pub async fn mailbox_len(&self) -> Result<usize, CallError> {
         match &self.handle().target {
             Target::Remote(remote) => match remote.local() {

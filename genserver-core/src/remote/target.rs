@@ -45,6 +45,10 @@ pub trait RemoteTarget<T: GenServer>: Send + Sync + 'static {
     /// The default, for a transport without acknowledgements, cannot
     /// know: it refuses every cast rather than report `Ok` for one it may
     /// drop.
+    ///
+    /// # Errors
+    ///
+    /// [`MailboxFull`] when the cast is not bound to be queued.
     fn try_cast(&self, message: T::Message, timeout: Duration) -> Result<(), MailboxFull> {
         let _ = timeout;
         drop(message);

@@ -85,6 +85,12 @@ pub enum CallError {
     /// could not start it; the start's own error is the
     /// [`source`](std::error::Error::source).
     NotStarted(StartFailed),
+    /// A closure sent to run inside the server
+    /// ([`Sys::inspect`](crate::sys::Sys::inspect),
+    /// [`Sys::replace_state`](crate::sys::Sys::replace_state)) panicked,
+    /// with this message; the panic was caught, and the server and its
+    /// state are as they were.
+    Panicked(Arc<str>),
 }
 
 /// Why a server started on a miss did not start (see
@@ -139,6 +145,9 @@ impl fmt::Display for CallError {
                 write!(f, "the call could not reach the remote server: {error}")
             }
             CallError::NotStarted(_) => f.write_str("the server could not be started"),
+            CallError::Panicked(message) => {
+                write!(f, "the closure run in the server panicked: {message}")
+            }
         }
     }
 }

@@ -37,6 +37,14 @@ pub trait GenServer: Sized + Send + 'static {
     /// The server's name in logs and traces (the state type's name).
     const NAME: &'static str;
 
+    /// The state as its `format_status` shows it, for inspection and crash
+    /// reports: the user's `format_status`, else its `Debug` when it has
+    /// one, else nothing.
+    #[doc(hidden)]
+    fn __format_status(&self) -> Option<String> {
+        None
+    }
+
     /// Runs the user's `init`.
     #[doc(hidden)]
     fn __init(
@@ -51,11 +59,12 @@ pub trait GenServer: Sized + Send + 'static {
         crate::server::mailbox::Mailbox::unbounded()
     }
 
-    /// The handler a message is for, named in crash reports.
+    /// The handler a message is for, named in crash reports and shown by
+    /// inspection; by a thin pointer to its name (`&"increment"`).
     #[doc(hidden)]
-    fn __message_name(message: &Self::Message) -> &'static str {
+    fn __message_name(message: &Self::Message) -> &'static &'static str {
         let _ = message;
-        "a call or cast"
+        &"a call or cast"
     }
 
     #[doc(hidden)]

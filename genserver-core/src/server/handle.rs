@@ -14,6 +14,7 @@ use crate::naming::keyed::Starter;
 use crate::naming::named::Resolver;
 use crate::remote::error::WireError;
 use crate::remote::target::RemoteTarget;
+use crate::server::counters::Counters;
 use crate::server::error::{CallError, MailboxFull};
 use crate::server::gen_server::GenServer;
 use crate::server::mailbox::{Envelope, Lane, Mailbox, Queue, SendError};
@@ -32,6 +33,8 @@ tokio::task_local! {
 pub(crate) struct Shared<T: GenServer> {
     pub(crate) process: Process,
     pub(crate) mailbox: Queue<Envelope<T>>,
+    /// What the server publishes about itself, for inspection.
+    pub(crate) counters: Counters,
 }
 
 /// The runtime's side of a client handle. Generated client types wrap one.
@@ -115,6 +118,7 @@ impl<T: GenServer> Handle<T> {
         Arc::new(Shared {
             process: Process::new(id),
             mailbox: Queue::new(mailbox, T::NAME, id),
+            counters: Counters::new(),
         })
     }
 

@@ -40,6 +40,7 @@ use crate::exit_reason::ExitReason;
 use crate::id::{MonitorRef, ServerId, TaskId};
 use crate::server::GenServer;
 pub(crate) use crate::server::mailbox_config::{Mailbox, Overflow};
+use crate::server::sys_request::SysRequest;
 use crate::table::heir::TableTransfer;
 use crate::throttle::Throttle;
 
@@ -60,6 +61,8 @@ pub(crate) enum Envelope<T: GenServer> {
     Message(T::Message),
     Info(T::Info),
     System(Box<System>),
+    /// A system request (`sys()`), in order with the user's messages.
+    Sys(SysRequest<T>),
 }
 
 impl<T: GenServer> Evict for Envelope<T> {
@@ -68,11 +71,24 @@ impl<T: GenServer> Evict for Envelope<T> {
     fn evictable(&self) -> bool {
         matches!(self, Envelope::Message(_))
     }
+
+    fn suspended_may_take(&self) -> bool {
+        match self {
+            Envelope::Sys(_) => true,
+            Envelope::System(system) => matches!(**system, System::Stop { .. }),
+            _ => false,
+        }
+    }
 }
 
-/// Whether a queued message may be dropped to make room (`DropOldest`).
+/// What kind of message is queued, for the queue's choices.
 pub(crate) trait Evict {
+    /// Whether it may be dropped to make room (`DropOldest`).
     fn evictable(&self) -> bool;
+    /// Whether a suspended server takes it: a system request or a stop.
+    fn suspended_may_take(&self) -> bool {
+        false
+    }
 }
 
 /// Messages from the runtime itself: signals from other servers on the
@@ -389,6 +405,35 @@ impl<E: Evict> Queue<E> {
             }
             queues.dropping = 0;
         }
+    }
+
+    /// The next message a suspended server takes (a system request or a
+    /// stop, priority lane first), leaving the others queued in order;
+    /// `None` once closed. Scans the queue: suspension is rare.
+    pub(crate) fn poll_recv_suspended(&self, cx: &mut TaskContext<'_>) -> Poll<Option<E>> {
+        let mut queues = self.lock();
+        let queues = &mut *queues;
+        for lane in [&mut queues.priority, &mut queues.user] {
+            if let Some(at) = lane.iter().position(Evict::suspended_may_take) {
+                return Poll::Ready(lane.remove(at));
+            }
+        }
+        if queues.closed {
+            return Poll::Ready(None);
+        }
+        queues.waker = Some(cx.waker().clone());
+        queues.parked = true;
+        Poll::Pending
+    }
+
+    /// Waits for the next message a suspended server takes.
+    pub(crate) async fn recv_suspended(&self) -> Option<E> {
+        poll_fn(|cx| self.poll_recv_suspended(cx)).await
+    }
+
+    /// `true` while the server waits for a message.
+    pub(crate) fn receiver_waiting(&self) -> bool {
+        self.lock().parked
     }
 
     /// Waits for the next message (see [`poll_recv`](Self::poll_recv)).

@@ -21,11 +21,14 @@
 
 pub(crate) mod any;
 pub(crate) mod context;
+pub(crate) mod counters;
 pub(crate) mod deadline;
 pub(crate) mod error;
+pub(crate) mod format_status;
 pub(crate) mod gen_server;
 pub(crate) mod handle;
 pub(crate) mod links;
+pub(crate) mod live;
 pub(crate) mod mailbox;
 pub(crate) mod mailbox_config;
 pub(crate) mod panics;
@@ -33,6 +36,7 @@ pub(crate) mod process;
 pub(crate) mod reply;
 pub(crate) mod runtime;
 pub(crate) mod start;
+pub(crate) mod sys_request;
 pub(crate) mod tasks;
 pub(crate) mod timers;
 

@@ -14,12 +14,16 @@ use crate::info::Info;
 use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::context::Context;
+use crate::server::counters::activity;
 use crate::server::error::StartError;
+use crate::server::format_status;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Shared;
 use crate::server::links;
+use crate::server::live;
 use crate::server::mailbox::{Envelope, System};
 use crate::server::panics::{CatchUnwind, Panic};
+use crate::server::sys_request::{SysOutcome, SysRequest};
 
 /// Marks the server exited however its task ends, even when it is aborted
 /// or its runtime shuts down: closes the mailbox, frees the names, fires
@@ -39,6 +43,7 @@ impl<T: GenServer> ExitGuard<T> {
         process.begin_exit(reason);
         let backlog = self.shared.mailbox.close();
         process.finish_exit(reason);
+        live::leave(process.id(), self.shared.counters.slot());
         // Freed last: whoever waits for the exit is told first. Queued
         // callers get `Exited` as it is freed.
         free_large(backlog.user);
@@ -127,7 +132,7 @@ impl<T: GenServer> Life<T> {
         args: T::Args,
         ack: oneshot::Sender<Result<(), StartError<T>>>,
     ) {
-        self.ctx.handler = "init";
+        self.ctx.handler = &activity::INIT;
         // Boxed, like the exit sequence: a one-off phase must not make the
         // future of every idle server as large as itself.
         let init = Box::pin(
@@ -193,7 +198,8 @@ impl<T: GenServer> Life<T> {
                 return Exit::with(reason);
             }
             if let Some(arg) = self.ctx.next.take() {
-                self.ctx.handler = "handle_continue";
+                self.ctx.handler = &activity::CONTINUE;
+                self.shared.counters.set_activity(&activity::CONTINUE);
                 state
                     .__handle_continue(arg, &mut self.ctx)
                     .instrument(tracing::debug_span!("handle_continue"))
@@ -219,14 +225,25 @@ impl<T: GenServer> Life<T> {
                     }
                 }
             };
+            let call = matches!(next, Next::Envelope(Envelope::Call(_)));
             let info = match next {
+                // One dispatch site for calls and casts: it inlines a large
+                // future, which a second copy would make larger still.
                 Next::Envelope(Envelope::Call(message) | Envelope::Message(message)) => {
-                    self.ctx.handler = T::__message_name(&message);
+                    let handler = T::__message_name(&message);
+                    self.shared.counters.handling(handler, call);
+                    self.ctx.handler = handler;
                     state.__dispatch(message, &mut self.ctx).await;
                     continue;
                 }
                 Next::Envelope(Envelope::Info(message)) => Info::Message(message),
-                Next::Envelope(Envelope::System(system)) => match self.system(system) {
+                Next::Envelope(Envelope::Sys(request)) => {
+                    match Box::pin(self.sys(state, request)).await {
+                        Ok(()) => continue,
+                        Err(exit) => return exit,
+                    }
+                }
+                Next::Envelope(Envelope::System(system)) => match self.system(*system) {
                     Ok(info) => info,
                     Err(exit) => return exit,
                 },
@@ -234,7 +251,9 @@ impl<T: GenServer> Life<T> {
                 // Unreachable while the server runs; a normal end.
                 Next::Closed => return Exit::with(ExitReason::Normal),
             };
-            self.ctx.handler = info_handler(&info);
+            let handler = info_handler(&info);
+            self.shared.counters.info(handler);
+            self.ctx.handler = handler;
             state
                 .__handle_info(info, &mut self.ctx)
                 .instrument(tracing::debug_span!("handle_info"))
@@ -242,12 +261,41 @@ impl<T: GenServer> Life<T> {
         }
     }
 
+    /// A system request: run between two messages; after a suspend, only
+    /// system requests and a stop until a resume (`:sys.suspend`).
+    #[cold]
+    async fn sys(&mut self, state: &mut T, request: SysRequest<T>) -> Result<(), Exit> {
+        self.shared.counters.set_activity(&activity::SYS);
+        if request(state, &mut self.ctx) != SysOutcome::Suspend {
+            return Ok(());
+        }
+        self.shared.process.set_suspended(true);
+        let resumed = loop {
+            match self.shared.mailbox.recv_suspended().await {
+                Some(Envelope::Sys(request)) => {
+                    if request(state, &mut self.ctx) == SysOutcome::Resume {
+                        break Ok(());
+                    }
+                }
+                Some(Envelope::System(system)) => {
+                    if let Err(exit) = self.system(*system) {
+                        break Err(exit);
+                    }
+                }
+                // Not taken while suspended; closed: a normal end.
+                Some(_) | None => break Err(Exit::with(ExitReason::Normal)),
+            }
+        };
+        self.shared.process.set_suspended(false);
+        resumed
+    }
+
     /// A message from the runtime: the `Info` it is for `handle_info`, or
     /// the stop that ends the loop. Apart from the loop, which it would
     /// make larger for every message.
     #[cold]
-    fn system(&mut self, system: Box<System>) -> Result<Info<T::Info>, Exit> {
-        Ok(match *system {
+    fn system(&mut self, system: System) -> Result<Info<T::Info>, Exit> {
+        Ok(match system {
             System::Down {
                 monitor,
                 server,
@@ -299,25 +347,29 @@ impl<T: GenServer> Life<T> {
                 stoppers.push(done);
             }
         }
-        self.ctx.handler = "terminate";
+        self.ctx.handler = &activity::TERMINATE;
+        self.shared.counters.set_activity(&activity::TERMINATE);
         let run = state
             .__terminate(&reason, &mut self.ctx)
             .instrument(tracing::debug_span!("terminate"));
         let mut crashed_in = handler;
         if let Err(caught) = CatchUnwind(AssertUnwindSafe(run)).await {
             reason = ExitReason::Panic(caught.message.clone());
-            crashed_in = "terminate";
+            crashed_in = &activity::TERMINATE;
             panic = Some(caught);
         }
         self.ctx.cancel_timers();
         if reason.is_abnormal() {
             let location = panic.as_ref().and_then(|panic| panic.location.as_deref());
+            // OTP's crash report shows the state, through `format_status`.
+            let state = format_status::shown(&*state, format_status::CRASH_REPORT_LIMIT);
             tracing::error!(
                 server = T::NAME,
                 id = %process.id(),
-                handler = crashed_in,
+                handler = *crashed_in,
                 %reason,
                 location,
+                state,
                 "server crashed"
             );
         } else {
@@ -354,14 +406,15 @@ fn free_large<E: Send + 'static>(backlog: VecDeque<E>) {
     }
 }
 
-/// The name a crash report gives to the `handle_info` call for `info`.
-fn info_handler<M>(info: &Info<M>) -> &'static str {
+/// The name a crash report and inspection give to the `handle_info` call
+/// for `info`.
+fn info_handler<M>(info: &Info<M>) -> &'static &'static str {
     match info {
-        Info::Message(_) => "handle_info(Message)",
-        Info::Timeout => "handle_info(Timeout)",
-        Info::Down { .. } => "handle_info(Down)",
-        Info::Exit { .. } => "handle_info(Exit)",
-        Info::TableTransfer(_) => "handle_info(TableTransfer)",
-        Info::TaskFailed { .. } => "handle_info(TaskFailed)",
+        Info::Message(_) => &"handle_info(Message)",
+        Info::Timeout => &"handle_info(Timeout)",
+        Info::Down { .. } => &"handle_info(Down)",
+        Info::Exit { .. } => &"handle_info(Exit)",
+        Info::TableTransfer(_) => &"handle_info(TableTransfer)",
+        Info::TaskFailed { .. } => &"handle_info(TaskFailed)",
     }
 }

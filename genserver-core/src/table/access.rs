@@ -12,7 +12,7 @@ use crate::server::handle::CURRENT_SERVER;
 /// Exhaustive on purpose: these are ETS's three access levels, a closed
 /// set, and a `match` on them should stay total.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Access {
     /// Only the owner reads and writes.
     Private,

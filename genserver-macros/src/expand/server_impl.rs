@@ -68,6 +68,7 @@ impl Expander<'_, '_> {
         let handle_info = self.handle_info();
         let handle_continue = self.handle_continue();
         let terminate = self.terminate();
+        let format_status = self.format_status();
         quote! {
             #[automatically_derived]
             impl #impl_generics #gs::GenServer for #self_ty #where_clause {
@@ -86,6 +87,7 @@ impl Expander<'_, '_> {
                 #handle_info
                 #handle_continue
                 #terminate
+                #format_status
             }
         }
     }
@@ -282,13 +284,13 @@ impl Expander<'_, '_> {
             let name = handler.ident().unraw().to_string();
             quote! {
                 #(#cfgs)*
-                #request::#variant(..) => #name,
+                #request::#variant(..) => &#name,
             }
         });
         let phantom = (!self.server.item.generics.params.is_empty())
-            .then(|| quote!(#request::__Phantom(..) => "",));
+            .then(|| quote!(#request::__Phantom(..) => &"",));
         quote! {
-            fn __message_name(#msg: &Self::Message) -> &'static str {
+            fn __message_name(#msg: &Self::Message) -> &'static &'static str {
                 let #message(request) = #msg;
                 match request {
                     #(#arms)*
@@ -362,6 +364,37 @@ impl Expander<'_, '_> {
         let ctx = self.ctx_param(callback.sig.takes_ctx);
         quote! {
             fn __terminate(&mut self, #reason: &#gs::ExitReason, #ctx) -> impl #gs::__private::Future<Output = ()> {
+                #body
+            }
+        }
+    }
+}
+
+impl Expander<'_, '_> {
+    /// `__format_status`: the user's `format_status` shown with `Display`;
+    /// without one, the state's `Debug` when it has one (chosen by autoref:
+    /// the `&&Describe` method applies only to `Debug` states), else none.
+    fn format_status(&self) -> TokenStream {
+        let gs = &self.gs;
+        let body = match &self.server.callbacks.format_status {
+            Some(callback) => {
+                let call = self.call_user(callback.f, true, &[], &callback.sig);
+                // Spanned on the return type: a type that is not `Display`
+                // is reported there.
+                let span = callback
+                    .sig
+                    .output
+                    .map_or_else(Span::call_site, Spanned::span);
+                let shown = quote_spanned!(span=> #gs::checks::status_text(#call));
+                quote!(::std::option::Option::Some(#shown))
+            }
+            None => quote! {
+                use #gs::__private::{DescribeDebug as _, DescribeNothing as _};
+                (&&#gs::__private::Describe(self)).describe()
+            },
+        };
+        quote! {
+            fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
                 #body
             }
         }

@@ -175,11 +175,11 @@ const _: () = {
                 __gs::__private::InitResult::<Self, String>::into_result(result)
             }
         }
-        fn __message_name(message: &Self::Message) -> &'static str {
+        fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __FetcherMessage(request) = message;
             match request {
-                __FetcherRequest::Fetch(..) => "fetch",
-                __FetcherRequest::WarmUp(..) => "warm_up",
+                __FetcherRequest::Fetch(..) => &"fetch",
+                __FetcherRequest::WarmUp(..) => &"warm_up",
             }
         }
         fn __dispatch(
@@ -214,6 +214,10 @@ const _: () = {
             _: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             __gs::__private::handler_future(Self::handle_info(self, info))
+        }
+        fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(self)).describe()
         }
     }
     /// What crosses into the server's task is `Send`: an error lands

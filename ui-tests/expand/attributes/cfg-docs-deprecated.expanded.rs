@@ -214,14 +214,14 @@ const _: () = {
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
         }
-        fn __message_name(message: &Self::Message) -> &'static str {
+        fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __SwitchMessage(request) = message;
             match request {
-                __SwitchRequest::TurnOn(..) => "turn_on",
+                __SwitchRequest::TurnOn(..) => &"turn_on",
                 #[cfg(any())]
-                __SwitchRequest::Extra(..) => "extra",
-                __SwitchRequest::Flip(..) => "flip",
-                __SwitchRequest::IsOn(..) => "is_on",
+                __SwitchRequest::Extra(..) => &"extra",
+                __SwitchRequest::Flip(..) => &"flip",
+                __SwitchRequest::IsOn(..) => &"is_on",
             }
         }
         fn __dispatch(
@@ -258,6 +258,10 @@ const _: () = {
             _: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             async move { Self::handle_info(self, info) }
+        }
+        fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(self)).describe()
         }
     }
     /// What crosses into the server's task is `Send`: an error lands

@@ -207,12 +207,12 @@ const _: () = {
                 __gs::__private::InitResult::<Self, String>::into_result(result)
             }
         }
-        fn __message_name(message: &Self::Message) -> &'static str {
+        fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __CounterMessage(request) = message;
             match request {
-                __CounterRequest::Increment(..) => "increment",
-                __CounterRequest::Value(..) => "value",
-                __CounterRequest::Reset(..) => "reset",
+                __CounterRequest::Increment(..) => &"increment",
+                __CounterRequest::Value(..) => &"value",
+                __CounterRequest::Reset(..) => &"reset",
             }
         }
         fn __dispatch(
@@ -256,6 +256,10 @@ const _: () = {
             _: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             async move { Self::terminate(self, reason) }
+        }
+        fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(self)).describe()
         }
     }
     /// What crosses into the server's task is `Send`: an error lands

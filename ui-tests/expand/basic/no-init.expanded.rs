@@ -156,11 +156,11 @@ const _: () = {
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
         }
-        fn __message_name(message: &Self::Message) -> &'static str {
+        fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __FlagMessage(request) = message;
             match request {
-                __FlagRequest::Raise(..) => "raise",
-                __FlagRequest::IsUp(..) => "is_up",
+                __FlagRequest::Raise(..) => &"raise",
+                __FlagRequest::IsUp(..) => &"is_up",
             }
         }
         fn __dispatch(
@@ -188,6 +188,10 @@ const _: () = {
             _: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             async move { Self::handle_info(self, info) }
+        }
+        fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(self)).describe()
         }
     }
     /// What crosses into the server's task is `Send`: an error lands

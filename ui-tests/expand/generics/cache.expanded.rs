@@ -221,12 +221,12 @@ const _: () = {
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
         }
-        fn __message_name(message: &Self::Message) -> &'static str {
+        fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __CacheMessage(request) = message;
             match request {
-                __CacheRequest::Get(..) => "get",
-                __CacheRequest::Put(..) => "put",
-                __CacheRequest::__Phantom(..) => "",
+                __CacheRequest::Get(..) => &"get",
+                __CacheRequest::Put(..) => &"put",
+                __CacheRequest::__Phantom(..) => &"",
             }
         }
         fn __dispatch(
@@ -255,6 +255,10 @@ const _: () = {
             _: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             async move { Self::handle_info(self, info) }
+        }
+        fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(self)).describe()
         }
     }
     /// What crosses into the server's task is `Send`: an error lands

@@ -7,6 +7,11 @@ pub struct Loader {
 pub enum LoadError {
     Empty,
 }
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("nothing to load")
+    }
+}
 #[derive(Debug)]
 pub struct Reload;
 impl Loader
@@ -168,10 +173,10 @@ const _: () = {
                 __gs::__private::InitResult::<Self, LoadError>::into_result(result)
             }
         }
-        fn __message_name(message: &Self::Message) -> &'static str {
+        fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __LoaderMessage(request) = message;
             match request {
-                __LoaderRequest::Rows(..) => "rows",
+                __LoaderRequest::Rows(..) => &"rows",
             }
         }
         fn __dispatch(
@@ -209,6 +214,10 @@ const _: () = {
             _: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             async move { Self::terminate(self, reason) }
+        }
+        fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(self)).describe()
         }
     }
     /// What crosses into the server's task is `Send`: an error lands

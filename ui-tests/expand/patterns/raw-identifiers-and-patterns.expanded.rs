@@ -174,11 +174,11 @@ const _: () = {
                 __gs::__private::InitResult::<Self, String>::into_result(result)
             }
         }
-        fn __message_name(message: &Self::Message) -> &'static str {
+        fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __GridMessage(request) = message;
             match request {
-                __GridRequest::Move(..) => "move",
-                __GridRequest::Type(..) => "type",
+                __GridRequest::Move(..) => &"move",
+                __GridRequest::Type(..) => &"type",
             }
         }
         fn __dispatch(
@@ -206,6 +206,10 @@ const _: () = {
             _: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             async move { Self::handle_info(self, info) }
+        }
+        fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(self)).describe()
         }
     }
     /// What crosses into the server's task is `Send`: an error lands

@@ -149,10 +149,10 @@ const _: () = {
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
         }
-        fn __message_name(message: &Self::Message) -> &'static str {
+        fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __JobsMessage(request) = message;
             match request {
-                __JobsRequest::Run(..) => "run",
+                __JobsRequest::Run(..) => &"run",
             }
         }
         fn __dispatch(
@@ -183,6 +183,10 @@ const _: () = {
             _: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             async move { Self::handle_continue(self, arg) }
+        }
+        fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(self)).describe()
         }
     }
     /// What crosses into the server's task is `Send`: an error lands

@@ -199,12 +199,12 @@ mod bank {
                     __gs::__private::Ok(::core::option::Option::Some(state)),
                 )
             }
-            fn __message_name(message: &Self::Message) -> &'static str {
+            fn __message_name(message: &Self::Message) -> &'static &'static str {
                 let __AccountMessage(request) = message;
                 match request {
-                    __AccountRequest::Balance(..) => "balance",
-                    __AccountRequest::Deposit(..) => "deposit",
-                    __AccountRequest::Audit(..) => "audit",
+                    __AccountRequest::Balance(..) => &"balance",
+                    __AccountRequest::Deposit(..) => &"deposit",
+                    __AccountRequest::Audit(..) => &"audit",
                 }
             }
             fn __dispatch(
@@ -236,6 +236,10 @@ mod bank {
                 _: &mut __gs::Context<Self>,
             ) -> impl __gs::__private::Future<Output = ()> {
                 async move { Self::handle_info(self, info) }
+            }
+            fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
+                use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+                (&&__gs::__private::Describe(self)).describe()
             }
         }
         /// What crosses into the server's task is `Send`: an error lands
