@@ -14,6 +14,7 @@ use crate::naming::keyed::Starter;
 use crate::naming::named::Resolver;
 use crate::remote::error::WireError;
 use crate::remote::target::RemoteTarget;
+use crate::server::call_graph::{self, Current};
 use crate::server::counters::Counters;
 use crate::server::error::{CallError, MailboxFull};
 use crate::server::gen_server::GenServer;
@@ -25,8 +26,9 @@ use crate::server::reply::{self, CastToken, ReplyTo};
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 tokio::task_local! {
-    /// The server whose task is running, for `CallError::CallingSelf`.
-    pub(crate) static CURRENT_SERVER: ServerId;
+    /// The server whose task is running: for `CallError::CallingSelf`,
+    /// and the edges of the call graph (`call_graph.rs`).
+    pub(crate) static CURRENT_SERVER: Current;
 }
 
 /// What every handle of one server shares: its mailbox and its life.
@@ -204,9 +206,7 @@ impl<T: GenServer> Handle<T> {
                 }
             },
         };
-        if shared.calling_self() {
-            return Err(CallError::CallingSelf);
-        }
+        let _waiting = call_graph::enter(shared)?;
         let (tx, rx) = oneshot::channel();
         let message = Envelope::Call(build(ReplyTo::new(tx)));
         let timeout = match shared.mailbox.try_send(message, Lane::User) {
@@ -355,15 +355,14 @@ impl<T: GenServer> Handle<T> {
     pub(crate) async fn request<R>(
         &self,
         envelope: Envelope<T>,
+        lane: Lane,
         rx: oneshot::Receiver<R>,
     ) -> Result<R, CallError> {
         let Some(shared) = self.resolve() else {
             return Err(CallError::NoProc);
         };
-        if shared.calling_self() {
-            return Err(CallError::CallingSelf);
-        }
-        if shared.mailbox.send(envelope, Lane::Priority).is_err() {
+        let _waiting = call_graph::enter(&shared)?;
+        if shared.mailbox.send(envelope, lane).is_err() {
             return Err(CallError::NoProc);
         }
         reply::wait(rx, &shared.process, self.timeout).await
@@ -373,7 +372,7 @@ impl<T: GenServer> Handle<T> {
 impl<T: GenServer> Shared<T> {
     pub(crate) fn calling_self(&self) -> bool {
         CURRENT_SERVER
-            .try_with(|current| *current == self.process.id())
+            .try_with(|current| current.id == self.process.id())
             .unwrap_or(false)
     }
 

@@ -20,6 +20,7 @@
 //! ```
 
 pub(crate) mod any;
+pub(crate) mod call_graph;
 pub(crate) mod context;
 pub(crate) mod counters;
 pub(crate) mod deadline;
@@ -197,7 +198,7 @@ impl<T: GenServer> Server<T> {
         };
         let exited = self
             .handle()
-            .request(Envelope::System(Box::new(stop)), rx)
+            .request(Envelope::System(Box::new(stop)), Lane::Priority, rx)
             .await?;
         if exited == reason {
             Ok(())
