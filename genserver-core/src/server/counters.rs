@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::id::ServerId;
+use crate::server::dead_letters::ServerDeadLetters;
 
 /// The clock's zero for start times: the first time anything asked.
 fn epoch() -> Instant {
@@ -57,6 +58,8 @@ pub(crate) struct Counters {
     waiting_slot: AtomicU32,
     /// The size of its task (its boxed future), for the memory estimate.
     task_bytes: AtomicU32,
+    /// The messages dropped that were for it, by reason (`dead_letters.rs`).
+    pub(crate) dead_letters: ServerDeadLetters,
 }
 
 /// The pointer an activity is stored as.
@@ -86,6 +89,7 @@ impl Counters {
             slot: AtomicU32::new(u32::MAX),
             waiting_on: AtomicU64::new(0),
             waiting_slot: AtomicU32::new(u32::MAX),
+            dead_letters: ServerDeadLetters::default(),
             task_bytes: AtomicU32::new(0),
         }
     }

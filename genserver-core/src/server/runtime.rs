@@ -15,13 +15,14 @@ use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::context::Context;
 use crate::server::counters::activity;
+use crate::server::dead_letters::{self, Addressee, DeadLetterReason};
 use crate::server::error::StartError;
 use crate::server::format_status;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Shared;
 use crate::server::links;
 use crate::server::live;
-use crate::server::mailbox::{Envelope, System};
+use crate::server::mailbox::{Envelope, Evict, System};
 use crate::server::panics::{CatchUnwind, Panic};
 use crate::server::sys_request::{SysOutcome, SysRequest};
 
@@ -46,7 +47,7 @@ impl<T: GenServer> ExitGuard<T> {
         live::leave(process.id(), self.shared.counters.slot());
         // Freed last: whoever waits for the exit is told first. Queued
         // callers get `Exited` as it is freed.
-        free_large(backlog.user);
+        free_large(backlog.user, T::NAME, process.id());
     }
 }
 
@@ -384,7 +385,7 @@ impl<T: GenServer> Life<T> {
         // calls drops their reply slots: their callers get `Exited(reason)`.
         if !drained.user.is_empty() {
             tokio::task::yield_now().await;
-            free_large(drained.user);
+            free_large(drained.user, T::NAME, self.shared.process.id());
         }
     }
 }
@@ -396,13 +397,23 @@ const LARGE_BACKLOG: usize = 4096;
 
 /// Drops what was left in a dead server's mailbox: a large backlog on the
 /// blocking pool, so that it holds no runtime thread; a small one here.
-fn free_large<E: Send + 'static>(backlog: VecDeque<E>) {
-    if backlog.len() > LARGE_BACKLOG
-        && let Ok(runtime) = tokio::runtime::Handle::try_current()
-    {
-        runtime.spawn_blocking(move || drop(backlog));
-    } else {
+/// Its casts and infos are dead letters, counted as they are freed.
+fn free_large<E: Evict + Send + 'static>(backlog: VecDeque<E>, server: &'static str, id: ServerId) {
+    let large = backlog.len() > LARGE_BACKLOG;
+    let free = move || {
+        let dead = backlog.iter().filter(|e| e.dead_on_exit()).count() as u64;
         drop(backlog);
+        let to = Addressee {
+            type_name: server,
+            id: Some(id),
+            counts: None,
+        };
+        dead_letters::record(DeadLetterReason::Exited, Some(to), None, dead);
+    };
+    if large && let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn_blocking(free);
+    } else {
+        free();
     }
 }
 
