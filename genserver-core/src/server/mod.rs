@@ -23,6 +23,7 @@ pub(crate) mod any;
 pub(crate) mod call_graph;
 pub(crate) mod context;
 pub(crate) mod counters;
+pub(crate) mod crashes;
 pub(crate) mod dead_letters;
 pub(crate) mod deadline;
 pub(crate) mod error;

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use tokio::sync::oneshot;
 use tracing::Instrument;
@@ -15,6 +16,7 @@ use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::context::Context;
 use crate::server::counters::activity;
+use crate::server::crashes::{self, CrashReport};
 use crate::server::dead_letters::{self, Addressee, DeadLetterReason};
 use crate::server::error::StartError;
 use crate::server::format_status;
@@ -105,15 +107,33 @@ impl Exit {
 }
 
 /// One crash report for a panic outside the loop (in `init`).
-fn crash_report<T: GenServer>(id: ServerId, handler: &str, reason: &ExitReason, panic: &Panic) {
+/// One crash report: logged at ERROR, and kept for inspection
+/// (`sys::recent_crashes`).
+fn crash_report<T: GenServer>(
+    id: ServerId,
+    handler: &'static str,
+    reason: &ExitReason,
+    location: Option<Arc<str>>,
+    state: Option<String>,
+) {
     tracing::error!(
         server = T::NAME,
         %id,
         handler,
         %reason,
-        location = panic.location.as_deref(),
+        location = location.as_deref(),
+        state,
         "server crashed"
     );
+    crashes::keep(CrashReport {
+        id,
+        type_name: T::NAME,
+        handler,
+        reason: reason.clone(),
+        location,
+        state,
+        at: SystemTime::now(),
+    });
 }
 
 impl<T: GenServer> Life<T> {
@@ -160,7 +180,8 @@ impl<T: GenServer> Life<T> {
             Ok(Err(err)) => (ExitReason::Normal, StartError::Init(err)),
             Err(panic) => {
                 let reason = ExitReason::Panic(panic.message.clone());
-                crash_report::<T>(self.shared.process.id(), "init", &reason, &panic);
+                let id = self.shared.process.id();
+                crash_report::<T>(id, "init", &reason, panic.location, None);
                 (reason.clone(), StartError::Exited(reason))
             }
         };
@@ -361,18 +382,10 @@ impl<T: GenServer> Life<T> {
         }
         self.ctx.cancel_timers();
         if reason.is_abnormal() {
-            let location = panic.as_ref().and_then(|panic| panic.location.as_deref());
+            let location = panic.and_then(|panic| panic.location);
             // OTP's crash report shows the state, through `format_status`.
             let state = format_status::shown(&*state, format_status::CRASH_REPORT_LIMIT);
-            tracing::error!(
-                server = T::NAME,
-                id = %process.id(),
-                handler = *crashed_in,
-                %reason,
-                location,
-                state,
-                "server crashed"
-            );
+            crash_report::<T>(process.id(), crashed_in, &reason, location, state);
         } else {
             tracing::debug!(%reason, "server terminated");
         }
