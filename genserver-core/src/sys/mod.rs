@@ -21,6 +21,7 @@ mod handle;
 mod processes;
 mod status;
 
+pub use crate::supervision::tree::trees;
 pub use crashes::{CRASHES_KEPT, CrashReport, recent_crashes};
 pub use dead_letters::{DeadLetterReason, DeadLetters, dead_letters, report_dead_letter};
 pub use handle::{AnySys, Sys};
