@@ -169,6 +169,9 @@ mod exit_reason;
 mod id;
 mod info;
 mod lock;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
 mod naming;
 mod private_support;
 mod remote;
