@@ -247,3 +247,9 @@ pub mod prelude {
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// The guide to seeing inside a running program, `docs/debugging.md`: its
+/// examples run as doctests (`cargo test -p genserver-core --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/debugging.md")]
+pub struct DebuggingGuide;
