@@ -67,6 +67,14 @@ pub trait GenServer: Sized + Send + 'static {
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = Result<Option<Self>, Self::InitError>> + Send;
 
+    /// The state, for a server without `init` (its arguments are its
+    /// state): it is started without waiting for its task. `Err(args)`
+    /// for a server with an `init`.
+    #[doc(hidden)]
+    fn __state_without_init(args: Self::Args) -> Result<Self, Self::Args> {
+        Err(args)
+    }
+
     /// The mailbox a server gets unless its start says otherwise
     /// (`#[gen_server(mailbox = ..)]`).
     #[doc(hidden)]

@@ -169,29 +169,50 @@ impl<T: GenServer> Life<T> {
         }
     }
 
-    pub(crate) async fn run(
+    /// A server with an `init`: runs it, answers the start (`ack`), then
+    /// lives. `args` stays in this future's first slot; the state, the
+    /// context and the handles are held once.
+    pub(crate) async fn run_init(
         mut self,
         args: T::Args,
         ack: oneshot::Sender<Result<(), StartError<T>>>,
     ) {
-        self.ctx.handler = &activity::INIT;
         // Boxed, like the exit sequence: a one-off phase must not make the
         // future of every idle server as large as itself.
-        let init = Box::pin(
-            CatchUnwind(AssertUnwindSafe(T::__init(args, &mut self.ctx)))
-                .instrument(tracing::debug_span!("init")),
-        )
-        .await;
+        let Some(mut state) = Box::pin(self.init(args, ack)).await else {
+            return;
+        };
+        self.live(&mut state).await;
+    }
+
+    /// A server without an `init`: its arguments are its state, and its
+    /// start did not wait for this task.
+    pub(crate) async fn run(mut self, mut state: T) {
+        self.live(&mut state).await;
+    }
+
+    /// `init`, and the answer to the start: the state when the server runs
+    /// on; `None` when it ended (an error, `:ignore`, a panic, or nobody
+    /// waiting for the start any more).
+    async fn init(
+        &mut self,
+        args: T::Args,
+        ack: oneshot::Sender<Result<(), StartError<T>>>,
+    ) -> Option<T> {
+        self.ctx.handler = &activity::INIT;
+        let init = CatchUnwind(AssertUnwindSafe(T::__init(args, &mut self.ctx)))
+            .instrument(tracing::debug_span!("init"))
+            .await;
         let (reason, failure) = match init {
             Ok(Ok(Some(state))) => match ack.send(Ok(())) {
-                Ok(()) => return self.serve_until_exit(state).await,
+                Ok(()) => return Some(state),
                 // Nobody waits for the start any more (it timed out or was
                 // dropped): the server was killed meanwhile.
                 Err(_) => {
                     let reason = self.shared.process.kill_reason();
                     self.drop_links();
                     self.guard.finish(&reason.unwrap_or(ExitReason::Killed));
-                    return;
+                    return None;
                 }
             },
             // OTP's `:ignore`: a normal exit, no `terminate`.
@@ -209,9 +230,12 @@ impl<T: GenServer> Life<T> {
         self.drop_links();
         self.guard.finish(&reason);
         let _ = ack.send(Err(failure));
+        None
     }
 
-    async fn serve_until_exit(mut self, mut state: T) {
+    /// The loop, then the exit sequence. Borrows the server's parts, so
+    /// that its future holds them once, in the caller's.
+    async fn live(&mut self, state: &mut T) {
         #[cfg(feature = "metrics")]
         if crate::server::metrics::enabled() {
             self.shared
@@ -223,7 +247,7 @@ impl<T: GenServer> Life<T> {
         // One catch around the whole loop rather than one per message: a
         // panic ends the server anyway, and once the loop has unwound the
         // state and the context are free again for `terminate`.
-        let exit = match CatchUnwind(AssertUnwindSafe(self.serve(&mut state))).await {
+        let exit = match CatchUnwind(AssertUnwindSafe(self.serve(state))).await {
             Ok(exit) => exit,
             Err(panic) => Exit {
                 reason: ExitReason::Panic(panic.message.clone()),
@@ -231,7 +255,7 @@ impl<T: GenServer> Life<T> {
                 panic: Some(panic),
             },
         };
-        Box::pin(self.exit(&mut state, exit)).await;
+        Box::pin(self.exit(state, exit)).await;
     }
 
     fn drop_links(&self) {
@@ -434,7 +458,7 @@ impl<T: GenServer> Life<T> {
     /// left queued is dropped, and queued callers get `Exited(reason)`.
     /// The backlog is freed last: dropping millions of queued casts takes a
     /// while, and nobody waits for it.
-    async fn exit(mut self, state: &mut T, exit: Exit) {
+    async fn exit(&mut self, state: &mut T, exit: Exit) {
         let Exit {
             mut reason,
             stopper,

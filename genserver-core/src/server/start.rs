@@ -143,7 +143,6 @@ impl<T: GenServer> Start<T> {
         }
         // Listed until it has exited (`ExitGuard::finish` removes it).
         shared.counters.set_slot(live::enter(&me));
-        let (ack_tx, ack_rx) = oneshot::channel();
         // The server's span has no parent: it outlives whatever started it.
         let span = tracing::info_span!(
             parent: None,
@@ -153,23 +152,33 @@ impl<T: GenServer> Start<T> {
         );
         span.follows_from(tracing::Span::current());
         let life = Life::new(server.clone(), shared.clone());
-        // Boxed once here, so the large server future is not copied again
-        // by each layer of the spawn.
-        let life = Box::pin(life.run(self.args, ack_tx));
+        let current = Current {
+            id: shared.process.id(),
+            me: me.clone(),
+        };
+        let args = match T::__state_without_init(self.args) {
+            // No `init`: nothing to wait for. The server is handed back
+            // now; a call queues behind nothing and is answered once its
+            // task first runs.
+            Ok(state) => {
+                // Boxed once here, so the large server future is not
+                // copied again by each layer of the spawn.
+                let life = Box::pin(life.run(state));
+                shared
+                    .counters
+                    .set_task_bytes(std::mem::size_of_val(&*life));
+                let task = tokio::spawn(CURRENT_SERVER.scope(current, life).instrument(span));
+                shared.process.set_abort(task.abort_handle());
+                return Ok(server);
+            }
+            Err(args) => args,
+        };
+        let (ack_tx, ack_rx) = oneshot::channel();
+        let life = Box::pin(life.run_init(args, ack_tx));
         shared
             .counters
             .set_task_bytes(std::mem::size_of_val(&*life));
-        let task = tokio::spawn(
-            CURRENT_SERVER
-                .scope(
-                    Current {
-                        id: shared.process.id(),
-                        me: me.clone(),
-                    },
-                    life,
-                )
-                .instrument(span),
-        );
+        let task = tokio::spawn(CURRENT_SERVER.scope(current, life).instrument(span));
         shared.process.set_abort(task.abort_handle());
         // From here, dropping this future kills the server and frees its name.
         let mut cancel = Cancel {

@@ -148,6 +148,10 @@ impl Expander<'_, '_> {
                 fn __init(#state: Self, _: &mut #gs::Context<Self>) -> #future {
                     ::core::future::ready(#gs::__private::Ok(::core::option::Option::Some(#state)))
                 }
+
+                fn __state_without_init(#state: Self) -> #gs::__private::Result<Self, Self> {
+                    #gs::__private::Ok(#state)
+                }
             };
             return (types, init);
         };

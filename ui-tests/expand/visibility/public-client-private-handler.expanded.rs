@@ -199,6 +199,9 @@ mod bank {
                     __gs::__private::Ok(::core::option::Option::Some(state)),
                 )
             }
+            fn __state_without_init(state: Self) -> __gs::__private::Result<Self, Self> {
+                __gs::__private::Ok(state)
+            }
             fn __message_name(message: &Self::Message) -> &'static &'static str {
                 let __AccountMessage(request) = message;
                 match request {
