@@ -6,6 +6,9 @@
     reason = "shared by every test binary, each of which uses a part; `pub` keeps the servers' interfaces public"
 )]
 
+pub mod chromium;
+pub mod dom;
+
 use std::future::IntoFuture;
 use std::time::Duration;
 
@@ -37,7 +40,7 @@ pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 }
 
 /// A server that counts what it is sent.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Worker {
     pub seen: u64,
 }
@@ -55,11 +58,18 @@ impl Worker {
         self.seen += 1;
     }
 
+    /// Panics: a crash a test causes.
+    #[cast]
+    pub fn crash(&mut self) {
+        panic!("asked to crash");
+    }
+
     fn handle_info(&mut self, _msg: Info<()>) {}
 }
 
 /// A server whose state's `Debug` holds markup, as a hostile or careless
 /// value would.
+#[derive(Clone)]
 pub struct Holder {
     pub text: String,
 }
