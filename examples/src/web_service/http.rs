@@ -6,12 +6,16 @@
 //! - `PUT /keys/{key}?limit=N`: adds or changes a key.
 //! - `POST /debug/crash/{key}`: crashes the key's rate limiter (a demo of
 //!   recovery; a real service would not have it).
+//! - `GET /genserver`: the dashboard (`genserver-dashboard`), read-only:
+//!   the limiters, stats partitions and supervisors, live. A real service
+//!   would put it behind its operators' login, or on a listener of its own.
 
 use axum::Router;
 use axum::extract::{Path, Query, State as Shared};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use genserver_dashboard::DashboardOptions;
 use serde::Deserialize;
 
 use crate::web_service::State;
@@ -26,6 +30,10 @@ pub fn router(state: State) -> Router {
         .route("/keys/{key}", put(put_key))
         .route("/debug/crash/{key}", post(crash))
         .with_state(state)
+        .nest(
+            "/genserver",
+            genserver_dashboard::router(DashboardOptions::new()),
+        )
 }
 
 fn unavailable(what: &str, error: impl std::fmt::Display) -> Response {
