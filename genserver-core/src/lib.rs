@@ -194,6 +194,7 @@ pub use remote::{Codec, RemoteServer};
 pub use remote::{Remote, RemoteAsk, RemoteCall, RemoteCast, RemoteTarget, WireError};
 pub use server::Server;
 pub use server::any::AnyServer;
+pub use server::call_graph::CallCycle;
 pub use server::context::Context;
 pub use server::error::{CallError, MailboxFull, StartError, StartFailed};
 pub use server::gen_server::{ClientHandle, GenServer};

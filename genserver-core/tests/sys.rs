@@ -395,3 +395,30 @@ async fn a_named_handle_reaches_the_holder_and_a_dead_server_is_noproc() {
         Err(CallError::NoProc)
     );
 }
+
+#[tokio::test]
+async fn the_latest_crash_reports_are_kept_at_most_crashes_kept() {
+    let mut ids = Vec::new();
+    for _ in 0..(sys::CRASHES_KEPT + 10) {
+        let vault = Vault::start(Vault {
+            secret: "x".into(),
+            entries: 1,
+        })
+        .await
+        .unwrap();
+        vault.crash();
+        within(LIMIT, "the crash", vault.exited()).await;
+        ids.push(vault.id());
+    }
+    let kept = sys::recent_crashes();
+    assert!(kept.len() <= sys::CRASHES_KEPT);
+    // The latest is kept, the first is gone.
+    let last = kept.iter().rfind(|c| c.id == *ids.last().unwrap()).unwrap();
+    assert_eq!(last.handler, "crash");
+    assert_eq!(last.type_name, "Vault");
+    assert_eq!(
+        last.state.as_deref(),
+        Some("Vault with 1 entries, secret 1 bytes")
+    );
+    assert!(!kept.iter().any(|c| c.id == ids[0]));
+}

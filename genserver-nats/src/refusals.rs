@@ -15,6 +15,8 @@
 //! ```
 
 use std::fmt;
+
+use genserver_core::sys::{self, DeadLetterReason};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -147,6 +149,18 @@ impl Refuser {
     pub(crate) fn refuse(&self, kind: Kind, why: impl fmt::Display) {
         let counter = &self.counters[kind.index()];
         counter.total.fetch_add(1, Ordering::Relaxed);
+        // A refused message for a server is one of the program's dead
+        // letters, reported with the others.
+        let reason = match kind {
+            Kind::Request => Some(DeadLetterReason::Refused),
+            Kind::Reply => Some(DeadLetterReason::LateReply),
+            Kind::Dropped => Some(DeadLetterReason::Remote),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            sys::report_dead_letter(reason, None, Some(&why), 1);
+            return;
+        }
         counter.unlogged.fetch_add(1, Ordering::Relaxed);
         let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1;
         let last = counter.logged_at.load(Ordering::Relaxed);

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::id::ServerId;
+use crate::server::dead_letters::ServerDeadLetters;
 
 /// The clock's zero for start times: the first time anything asked.
 fn epoch() -> Instant {
@@ -51,8 +52,14 @@ pub(crate) struct Counters {
     started: u64,
     /// Its slot in the table of live servers (`live.rs`).
     slot: AtomicU32,
+    /// The server its handler is calling, as a raw id (0: none), and that
+    /// server's slot (`call_graph.rs`).
+    waiting_on: AtomicU64,
+    waiting_slot: AtomicU32,
     /// The size of its task (its boxed future), for the memory estimate.
     task_bytes: AtomicU32,
+    /// The messages dropped that were for it, by reason (`dead_letters.rs`).
+    pub(crate) dead_letters: ServerDeadLetters,
 }
 
 /// The pointer an activity is stored as.
@@ -80,6 +87,9 @@ impl Counters {
             parent: AtomicU64::new(0),
             started: u64::try_from(epoch().elapsed().as_nanos()).unwrap_or(u64::MAX),
             slot: AtomicU32::new(u32::MAX),
+            waiting_on: AtomicU64::new(0),
+            waiting_slot: AtomicU32::new(u32::MAX),
+            dead_letters: ServerDeadLetters::default(),
             task_bytes: AtomicU32::new(0),
         }
     }
@@ -99,6 +109,28 @@ impl Counters {
 
     pub(crate) fn slot(&self) -> u32 {
         self.slot.load(Ordering::Relaxed)
+    }
+
+    /// Its handler calls the server `id`, at `slot` in the live table.
+    /// Sequentially consistent: see `call_graph.rs`.
+    pub(crate) fn set_waiting(&self, id: ServerId, slot: u32) {
+        self.waiting_slot.store(slot, Ordering::Relaxed);
+        self.waiting_on.store(id.as_u64(), Ordering::SeqCst);
+    }
+
+    pub(crate) fn clear_waiting(&self) {
+        self.waiting_on.store(0, Ordering::SeqCst);
+    }
+
+    /// The server its handler is calling, and that server's slot.
+    pub(crate) fn waiting(&self) -> Option<(ServerId, u32)> {
+        match self.waiting_on.load(Ordering::SeqCst) {
+            0 => None,
+            raw => Some((
+                ServerId::from_u64(raw),
+                self.waiting_slot.load(Ordering::Relaxed),
+            )),
+        }
     }
 
     /// A call (or a cast) is being handled, by `handler`.

@@ -81,3 +81,14 @@ pub(crate) fn snapshot() -> Vec<AnyServer> {
 pub(crate) fn count() -> usize {
     shards().iter().map(|shard| lock(shard).len).sum()
 }
+
+/// The live server `id`, found at `slot`; `None` once it has left.
+pub(crate) fn get(id: ServerId, slot: u32) -> Option<AnyServer> {
+    let shard = lock(shard_of(id));
+    shard
+        .slots
+        .get(slot as usize)?
+        .as_ref()
+        .filter(|server| server.id() == id)
+        .cloned()
+}

@@ -39,6 +39,7 @@ use tokio::time::Instant;
 use crate::exit_reason::ExitReason;
 use crate::id::{MonitorRef, ServerId, TaskId};
 use crate::server::GenServer;
+use crate::server::dead_letters::{self, DeadLetterReason};
 pub(crate) use crate::server::mailbox_config::{Mailbox, Overflow};
 use crate::server::sys_request::SysRequest;
 use crate::table::heir::TableTransfer;
@@ -72,6 +73,10 @@ impl<T: GenServer> Evict for Envelope<T> {
         matches!(self, Envelope::Message(_))
     }
 
+    fn dead_on_exit(&self) -> bool {
+        matches!(self, Envelope::Message(_) | Envelope::Info(_))
+    }
+
     fn suspended_may_take(&self) -> bool {
         match self {
             Envelope::Sys(_) => true,
@@ -87,6 +92,11 @@ pub(crate) trait Evict {
     fn evictable(&self) -> bool;
     /// Whether a suspended server takes it: a system request or a stop.
     fn suspended_may_take(&self) -> bool {
+        false
+    }
+    /// Whether it is a dead letter when its server exits with it queued:
+    /// a cast or an info (a queued call's caller is told instead).
+    fn dead_on_exit(&self) -> bool {
         false
     }
 }
@@ -272,16 +282,23 @@ impl<E: Evict> Queue<E> {
             },
         };
         self.dropped.fetch_add(1, Ordering::Relaxed);
+        // A dead letter; this server's count is `dropped`, its report the
+        // burst's line below.
+        dead_letters::count(DeadLetterReason::Overflow, None, 1);
         queues.dropping += 1;
         if queues.dropping == 1
             && FULL.allow(|more| {
                 tracing::warn!(
+                    target: "genserver::dead_letters",
+                    reason = "overflow",
                     more,
                     "more mailboxes full in the last second: dropping messages"
                 );
             })
         {
             tracing::warn!(
+                target: "genserver::dead_letters",
+                reason = "overflow",
                 server = self.server,
                 id = %self.id,
                 capacity = self.config.capacity,

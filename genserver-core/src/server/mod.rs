@@ -20,8 +20,11 @@
 //! ```
 
 pub(crate) mod any;
+pub(crate) mod call_graph;
 pub(crate) mod context;
 pub(crate) mod counters;
+pub(crate) mod crashes;
+pub(crate) mod dead_letters;
 pub(crate) mod deadline;
 pub(crate) mod error;
 pub(crate) mod format_status;
@@ -197,7 +200,7 @@ impl<T: GenServer> Server<T> {
         };
         let exited = self
             .handle()
-            .request(Envelope::System(Box::new(stop)), rx)
+            .request(Envelope::System(Box::new(stop)), Lane::Priority, rx)
             .await?;
         if exited == reason {
             Ok(())

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use tokio::sync::oneshot;
 use tracing::Instrument;
@@ -15,13 +16,15 @@ use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::context::Context;
 use crate::server::counters::activity;
+use crate::server::crashes::{self, CrashReport};
+use crate::server::dead_letters::{self, Addressee, DeadLetterReason};
 use crate::server::error::StartError;
 use crate::server::format_status;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Shared;
 use crate::server::links;
 use crate::server::live;
-use crate::server::mailbox::{Envelope, System};
+use crate::server::mailbox::{Envelope, Evict, System};
 use crate::server::panics::{CatchUnwind, Panic};
 use crate::server::sys_request::{SysOutcome, SysRequest};
 
@@ -46,7 +49,7 @@ impl<T: GenServer> ExitGuard<T> {
         live::leave(process.id(), self.shared.counters.slot());
         // Freed last: whoever waits for the exit is told first. Queued
         // callers get `Exited` as it is freed.
-        free_large(backlog.user);
+        free_large(backlog.user, T::NAME, process.id());
     }
 }
 
@@ -104,15 +107,33 @@ impl Exit {
 }
 
 /// One crash report for a panic outside the loop (in `init`).
-fn crash_report<T: GenServer>(id: ServerId, handler: &str, reason: &ExitReason, panic: &Panic) {
+/// One crash report: logged at ERROR, and kept for inspection
+/// (`sys::recent_crashes`).
+fn crash_report<T: GenServer>(
+    id: ServerId,
+    handler: &'static str,
+    reason: &ExitReason,
+    location: Option<Arc<str>>,
+    state: Option<String>,
+) {
     tracing::error!(
         server = T::NAME,
         %id,
         handler,
         %reason,
-        location = panic.location.as_deref(),
+        location = location.as_deref(),
+        state,
         "server crashed"
     );
+    crashes::keep(CrashReport {
+        id,
+        type_name: T::NAME,
+        handler,
+        reason: reason.clone(),
+        location,
+        state,
+        at: SystemTime::now(),
+    });
 }
 
 impl<T: GenServer> Life<T> {
@@ -159,7 +180,8 @@ impl<T: GenServer> Life<T> {
             Ok(Err(err)) => (ExitReason::Normal, StartError::Init(err)),
             Err(panic) => {
                 let reason = ExitReason::Panic(panic.message.clone());
-                crash_report::<T>(self.shared.process.id(), "init", &reason, &panic);
+                let id = self.shared.process.id();
+                crash_report::<T>(id, "init", &reason, panic.location, None);
                 (reason.clone(), StartError::Exited(reason))
             }
         };
@@ -360,18 +382,10 @@ impl<T: GenServer> Life<T> {
         }
         self.ctx.cancel_timers();
         if reason.is_abnormal() {
-            let location = panic.as_ref().and_then(|panic| panic.location.as_deref());
+            let location = panic.and_then(|panic| panic.location);
             // OTP's crash report shows the state, through `format_status`.
             let state = format_status::shown(&*state, format_status::CRASH_REPORT_LIMIT);
-            tracing::error!(
-                server = T::NAME,
-                id = %process.id(),
-                handler = *crashed_in,
-                %reason,
-                location,
-                state,
-                "server crashed"
-            );
+            crash_report::<T>(process.id(), crashed_in, &reason, location, state);
         } else {
             tracing::debug!(%reason, "server terminated");
         }
@@ -384,7 +398,7 @@ impl<T: GenServer> Life<T> {
         // calls drops their reply slots: their callers get `Exited(reason)`.
         if !drained.user.is_empty() {
             tokio::task::yield_now().await;
-            free_large(drained.user);
+            free_large(drained.user, T::NAME, self.shared.process.id());
         }
     }
 }
@@ -396,13 +410,23 @@ const LARGE_BACKLOG: usize = 4096;
 
 /// Drops what was left in a dead server's mailbox: a large backlog on the
 /// blocking pool, so that it holds no runtime thread; a small one here.
-fn free_large<E: Send + 'static>(backlog: VecDeque<E>) {
-    if backlog.len() > LARGE_BACKLOG
-        && let Ok(runtime) = tokio::runtime::Handle::try_current()
-    {
-        runtime.spawn_blocking(move || drop(backlog));
-    } else {
+/// Its casts and infos are dead letters, counted as they are freed.
+fn free_large<E: Evict + Send + 'static>(backlog: VecDeque<E>, server: &'static str, id: ServerId) {
+    let large = backlog.len() > LARGE_BACKLOG;
+    let free = move || {
+        let dead = backlog.iter().filter(|e| e.dead_on_exit()).count() as u64;
         drop(backlog);
+        let to = Addressee {
+            type_name: server,
+            id: Some(id),
+            counts: None,
+        };
+        dead_letters::record(DeadLetterReason::Exited, Some(to), None, dead);
+    };
+    if large && let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn_blocking(free);
+    } else {
+        free();
     }
 }
 

@@ -12,6 +12,7 @@ use crate::exit_reason::ExitReason;
 use crate::naming::{self, Name, Taken};
 use crate::server::Server;
 use crate::server::any::AnyServer;
+use crate::server::call_graph::Current;
 use crate::server::error::StartError;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::{CURRENT_SERVER, Handle, Shared};
@@ -160,7 +161,13 @@ impl<T: GenServer> Start<T> {
             .set_task_bytes(std::mem::size_of_val(&*life));
         let task = tokio::spawn(
             CURRENT_SERVER
-                .scope(shared.process.id(), life)
+                .scope(
+                    Current {
+                        id: shared.process.id(),
+                        me: me.clone(),
+                    },
+                    life,
+                )
                 .instrument(span),
         );
         shared.process.set_abort(task.abort_handle());

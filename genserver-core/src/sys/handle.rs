@@ -4,7 +4,6 @@
 
 use std::fmt;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -15,7 +14,7 @@ use crate::server::any::AnyServer;
 use crate::server::context::Context;
 use crate::server::error::CallError;
 use crate::server::gen_server::GenServer;
-use crate::server::handle::{Handle, Shared};
+use crate::server::handle::Handle;
 use crate::server::mailbox::{Envelope, Lane};
 use crate::server::reply;
 use crate::server::sys_request::{SysOutcome, SysRequest};
@@ -83,22 +82,12 @@ impl<'a, T: GenServer> Sys<'a, T> {
         Sys { handle }
     }
 
-    /// The server the handle reaches now.
-    fn server(&self) -> Result<Arc<Shared<T>>, CallError> {
-        let shared = self.handle.resolve().ok_or(CallError::NoProc)?;
-        if shared.calling_self() {
-            return Err(CallError::CallingSelf);
-        }
-        Ok(shared)
-    }
-
     /// Runs `f` in the server, between two messages, and waits for what it
     /// returns; a panic in `f` is caught.
     async fn request<R: Send + 'static>(
         &self,
         f: impl FnOnce(&mut T, &mut Context<T>) -> (R, SysOutcome) + Send + 'static,
     ) -> Result<R, CallError> {
-        let shared = self.server()?;
         let (tx, rx) = oneshot::channel();
         let request: SysRequest<T> = Box::new(move |state: &mut T, ctx: &mut Context<T>| {
             match std::panic::catch_unwind(AssertUnwindSafe(|| f(state, ctx))) {
@@ -112,14 +101,10 @@ impl<'a, T: GenServer> Sys<'a, T> {
                 }
             }
         });
-        if shared
-            .mailbox
-            .send(Envelope::Sys(request), Lane::Signal)
-            .is_err()
-        {
-            return Err(CallError::NoProc);
-        }
-        reply::wait(rx, &shared.process, self.handle.timeout)
+        // In order with the user's messages, beyond a bounded mailbox's
+        // bound, as signals are.
+        self.handle
+            .request(Envelope::Sys(request), Lane::Signal, rx)
             .await?
             .map_err(CallError::Panicked)
     }
@@ -216,7 +201,10 @@ impl<'a, T: GenServer> Sys<'a, T> {
     ///
     /// [`CallError::NoProc`] when the server is not running.
     pub async fn status(&self) -> Result<Status, CallError> {
-        let shared = self.server()?;
+        let shared = self.handle.resolve().ok_or(CallError::NoProc)?;
+        if shared.calling_self() {
+            return Err(CallError::CallingSelf);
+        }
         AnySys::status_of(&AnyServer::from_shared(shared), self.handle.timeout).await
     }
 }

@@ -15,10 +15,14 @@
 //! what needs the server (its state, through `format_status`) is asked
 //! for, between two messages, and added when it answers in time.
 
+mod crashes;
+mod dead_letters;
 mod handle;
 mod processes;
 mod status;
 
+pub use crashes::{CRASHES_KEPT, CrashReport, recent_crashes};
+pub use dead_letters::{DeadLetterReason, DeadLetters, dead_letters, report_dead_letter};
 pub use handle::{AnySys, Sys};
 pub use processes::{ProcessInfo, process_count, processes, servers};
 pub use status::{Handled, MailboxStatus, RunState, Status};

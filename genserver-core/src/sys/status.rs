@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::id::ServerId;
 use crate::server::any::AnyServer;
+use crate::sys::dead_letters::{self, DeadLetters};
 use crate::sys::processes;
 
 /// Where a server is in its life, as inspection sees it.
@@ -100,6 +101,9 @@ pub struct Status {
     pub monitored_by: Vec<ServerId>,
     /// The servers it monitors; `None` when it did not answer in time.
     pub monitors: Option<Vec<ServerId>>,
+    /// The messages for it that were dropped, by reason (its overflow
+    /// policy's drops included).
+    pub dead_letters: DeadLetters,
     /// How long it has run.
     pub uptime: Duration,
     /// Its state, as its `format_status` shows it (its `Debug`, by
@@ -133,6 +137,7 @@ pub(crate) fn status(server: &AnyServer) -> Status {
         links: relations.links.into_iter().map(|(id, _)| id).collect(),
         monitored_by: relations.monitored_by,
         monitors: None,
+        dead_letters: dead_letters::of(server),
         uptime: counters.uptime(),
         state: None,
     }

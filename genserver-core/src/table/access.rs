@@ -67,6 +67,6 @@ impl fmt::Display for Operation {
 /// `ServerId::as_u64`): the same task-local that detects a call to oneself.
 pub(crate) fn running_in(owner: u64) -> bool {
     CURRENT_SERVER
-        .try_with(|current| current.as_u64() == owner)
+        .try_with(|current| current.id.as_u64() == owner)
         .unwrap_or(false)
 }
