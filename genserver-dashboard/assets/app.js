@@ -268,6 +268,9 @@
       ', ' + count(status.mailbox.dropped) + ' dropped');
     entry(list, 'Handled', count(status.handled.calls) + ' calls, ' + count(status.handled.casts) +
       ' casts, ' + count(status.handled.infos) + ' infos');
+    const dropped = got.value.dead_letters.filter((d) => d.count > 0);
+    entry(list, 'Dead letters', dropped.length === 0 ? 'none'
+      : dropped.map((d) => d.reason + ' ' + count(d.count)).join(', '));
     entry(list, 'Uptime', seconds(status.uptime));
     entry(list, 'Parent', ...(status.parent ? [serverLink(status.parent)] : ['none']));
     const relations = $('server-relations');
@@ -286,18 +289,53 @@
     document.body.dataset.drawn = 'server';
   }
 
+  // ---- crashes and dead letters ------------------------------------------
+
+  function when(ms) {
+    const d = new Date(ms);
+    return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  }
+
+  function crashRow(crash) {
+    return el('tr', { 'data-id': crash.id },
+      el('td', { class: 'when' }, when(crash.at_unix_ms)),
+      el('td', { class: 'id' }, serverLink(crash.id)),
+      el('td', { class: 'type' }, crash.type_name),
+      el('td', { class: 'handler' }, crash.handler),
+      el('td', { class: 'reason' }, crash.reason),
+      el('td', { class: 'where' }, crash.location || ''),
+      el('td', { class: 'crash-state' }, el('code', {}, crash.state === null ? '' : crash.state)));
+  }
+
+  async function refreshFailures() {
+    const got = await getJson('failures');
+    const f = got.value;
+    if (f.crashes.length === 0) {
+      $('crashes').replaceChildren(el('p', { class: 'none' },
+        'No crash since the program started (the latest ' + f.crashes_kept + ' are kept).'));
+    } else {
+      const head = el('tr', {}, ...['When', 'Server', 'Type', 'Handler', 'Reason', 'Where', 'State'].map((h) => el('th', {}, h)));
+      $('crashes').replaceChildren(
+        el('p', { class: 'note' }, 'The latest ' + f.crashes.length + ' (of at most ' + f.crashes_kept + ' kept), the latest first.'),
+        el('table', { id: 'crash-table' }, el('thead', {}, head), el('tbody', {}, ...f.crashes.map(crashRow))));
+    }
+    const letters = f.dead_letters.map((d) => el('tr', {},
+      el('td', { class: 'reason' }, d.reason), el('td', { class: 'num count' }, count(d.count))));
+    $('dead-letters').replaceChildren(
+      el('p', { class: 'note' }, count(f.dead_letters_total) + ' messages dropped in all, by reason:'),
+      el('table', { id: 'dead-letter-table' },
+        el('thead', {}, el('tr', {}, el('th', {}, 'Reason'), el('th', { class: 'num' }, 'Messages'))),
+        el('tbody', {}, ...letters)));
+    $('timing').textContent = (got.size / 1024).toFixed(1) + ' KiB JSON in ' + got.ms.toFixed(0) + ' ms';
+    document.body.dataset.drawn = 'crashes';
+  }
+
   // ---- the sections the runtime does not feed yet ------------------------
 
   function drawUnavailable(view) {
-    const sections = overview ? overview.sections : {};
     if (view === 'tree') $('tree').replaceChildren(unavailable('supervision trees'));
-    if (view === 'crashes') {
-      $('crashes').replaceChildren(unavailable('crash reports'));
-      $('dead-letters').replaceChildren(unavailable('dead letters'));
-    }
     if (view === 'nodes') $('nodes').replaceChildren(unavailable('the nodes of a cluster'));
     document.body.dataset.drawn = view;
-    return sections;
   }
 
   // ---- the loop ----------------------------------------------------------
@@ -316,13 +354,14 @@
     try {
       if (where.view === 'processes') await refreshProcesses();
       else if (where.view === 'server') await refreshServer(where.id);
+      else if (where.view === 'crashes') await refreshFailures();
       else drawUnavailable(where.view);
       problem('');
     } catch (error) {
       problem('Could not read the dashboard: ' + error.message);
     }
     const every = overview ? overview.refresh_ms : 1000;
-    if (where.view === 'processes' || where.view === 'server') timer = setTimeout(refresh, every);
+    if (['processes', 'server', 'crashes'].includes(where.view)) timer = setTimeout(refresh, every);
   }
 
   async function start() {

@@ -32,9 +32,13 @@
 //! - **Server**: one server's status, its state through `format_status`,
 //!   its links and monitors; with the actions enabled, suspend, resume and
 //!   kill.
-//! - **Tree**, **statistics**, **trace**, **crashes and dead letters**,
-//!   **nodes**: shown as not available until the runtime publishes them;
-//!   the page never fills a section with made-up data.
+//! - **Crashes & dead letters**: the program's latest crash reports
+//!   (server, handler, reason, where, state, time;
+//!   [`genserver_core::sys::recent_crashes`]) and its dropped messages by
+//!   reason ([`genserver_core::sys::dead_letters`]).
+//! - **Tree**, **statistics**, **trace**, **nodes**: shown as not
+//!   available until the runtime publishes them; the page never fills a
+//!   section with made-up data.
 //!
 //! The page is plain HTML, CSS and JavaScript embedded in this crate: it
 //! loads nothing from anywhere else, so it works offline. It reads the
@@ -51,7 +55,8 @@
 //! |---|---|
 //! | `GET api/overview` | `version`, `process_count`, `actions`, `refresh_ms`, `sections` (which have data) |
 //! | `GET api/processes?sort=mailbox&order=desc&filter=&type=&limit=100` | `total`, `matched`, `types` (count by type), `rows` (each a [`ProcessInfo`](genserver_core::sys::ProcessInfo) and `messages_per_sec`), `rate_window_ms`, `took_ms` |
-//! | `GET api/servers/<0.12.0>` | `status` (a [`Status`](genserver_core::sys::Status)), `actions` |
+//! | `GET api/servers/<0.12.0>` | `status` (a [`Status`](genserver_core::sys::Status)), `dead_letters` (`[{reason, count}]`), `actions` |
+//! | `GET api/failures` | `crashes` (the latest first: `id`, `type_name`, `handler`, `reason`, `location`, `state`, `at_unix_ms`), `crashes_kept`, `dead_letters` (`[{reason, count}]`), `dead_letters_total` |
 //! | `POST api/servers/<0.12.0>/kill` | `204`; also `suspend`, `resume` (see "Access") |
 //!
 //! `sort` is one of `mailbox`, `rate`, `memory`, `uptime`, `messages`,
@@ -120,6 +125,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 #![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
+mod failures;
 mod options;
 mod query;
 mod rates;

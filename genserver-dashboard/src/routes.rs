@@ -6,6 +6,7 @@
 //!  GET  /api/overview           version, process count, options, which sections exist
 //!  GET  /api/processes          ?sort=&order=&filter=&type=&limit=  the top rows
 //!  GET  /api/servers/{id}       one server's status and state
+//!  GET  /api/failures           the latest crash reports, dead letters by reason
 //!  POST /api/servers/{id}/{action}  suspend, resume, kill (when enabled)
 //! ```
 
@@ -22,6 +23,7 @@ use genserver_core::CallError;
 use genserver_core::sys;
 use serde::Serialize;
 
+use crate::failures::{self, Failures};
 use crate::options::DashboardOptions;
 use crate::query::ProcessQuery;
 use crate::rates::Rates;
@@ -64,6 +66,7 @@ pub(crate) fn router(options: DashboardOptions) -> Router {
         .route("/api/processes", get(processes))
         .route("/api/servers/{id}", get(detail))
         .route("/api/servers/{id}/{action}", post(act))
+        .route("/api/failures", get(failures))
         .with_state(dashboard)
         .layer(axum::middleware::map_response(protect))
 }
@@ -145,6 +148,10 @@ async fn processes(
     }
 }
 
+async fn failures() -> Response {
+    Json(Failures::now()).into_response()
+}
+
 fn no_server(id: &str) -> Response {
     let shown: String = id.chars().take(64).collect();
     error(
@@ -159,6 +166,7 @@ async fn detail(State(dashboard): Shared, Path(id): Path<String>) -> Response {
     };
     match server.sys().status().await {
         Ok(status) => Json(ServerDetail {
+            dead_letters: failures::by_reason(&status.dead_letters),
             status,
             actions: dashboard.options.actions_enabled(),
         })

@@ -21,9 +21,9 @@ pub(crate) struct Sections {
     pub(crate) statistics: bool,
     /// One server's recent trace, and turning tracing on.
     pub(crate) trace: bool,
-    /// The latest crash reports.
+    /// The latest crash reports (`sys::recent_crashes`).
     pub(crate) crashes: bool,
-    /// Dead letters by reason.
+    /// Dead letters by reason (`sys::dead_letters`).
     pub(crate) dead_letters: bool,
     /// The nodes of a cluster (with genserver-nats).
     pub(crate) nodes: bool,
@@ -37,8 +37,8 @@ impl Sections {
         tree: false,
         statistics: false,
         trace: false,
-        crashes: false,
-        dead_letters: false,
+        crashes: true,
+        dead_letters: true,
         nodes: false,
     };
 }

@@ -6,6 +6,7 @@ use genserver_core::sys::{self, Status};
 use genserver_core::{AnyServer, CallError};
 use serde::Serialize;
 
+use crate::failures::DeadLetterCount;
 use crate::query::{is_id, parse_local_id};
 
 /// The live local server whose id is shown as `text` (`<0.12.0>`).
@@ -23,6 +24,8 @@ pub(crate) fn find(text: &str) -> Option<AnyServer> {
 pub(crate) struct ServerDetail {
     /// What it publishes, its links and monitors, and its state.
     pub(crate) status: Status,
+    /// The messages dropped for it, by reason.
+    pub(crate) dead_letters: Vec<DeadLetterCount>,
     /// Whether the page may offer the actions.
     pub(crate) actions: bool,
 }

@@ -344,7 +344,89 @@ async fn the_overview_says_which_sections_have_data() {
         overview["sections"],
         serde_json::json!({
             "processes": true, "server": true, "tree": false, "statistics": false,
-            "trace": false, "crashes": false, "dead_letters": false, "nodes": false,
+            "trace": false, "crashes": true, "dead_letters": true, "nodes": false,
         })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failures_json_has_the_latest_crashes_and_dead_letters_by_reason() {
+    let app = mounted(DashboardOptions::new());
+    let before = get(&app, "/genserver/api/failures").await.json();
+    let noproc_before = before["dead_letters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["reason"] == "noproc")
+        .expect("every reason is listed")["count"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(before["dead_letters"].as_array().unwrap().len(), 6);
+    assert!(before["crashes_kept"].as_u64().unwrap() >= 1);
+
+    let holder = Holder::start(Holder {
+        text: MARKUP.to_string(),
+    })
+    .await
+    .unwrap();
+    let victim = Worker::start(Worker { seen: 0 }).await.unwrap();
+    victim.crash();
+    within("the crash", victim.exited()).await;
+    // A cast to the dead server is a dead letter.
+    victim.poke();
+
+    let after = get(&app, "/genserver/api/failures").await.json();
+    let crash = after["crashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == victim.id().to_string())
+        .expect("the crash is listed");
+    assert_eq!(crash["type_name"], "Worker");
+    assert_eq!(crash["handler"], "crash");
+    assert!(
+        crash["reason"].as_str().unwrap().contains("asked to crash"),
+        "{crash}"
+    );
+    assert_eq!(crash["state"], "Worker { seen: 0 }");
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let at = crash["at_unix_ms"].as_u64().unwrap();
+    assert!(at <= now_ms && now_ms - at < 60_000, "{at} vs {now_ms}");
+    let noproc_after = after["dead_letters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["reason"] == "noproc")
+        .unwrap()["count"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        noproc_after > noproc_before,
+        "{noproc_before} -> {noproc_after}"
+    );
+    assert!(after["dead_letters_total"].as_u64().unwrap() >= noproc_after);
+
+    // One server's dead letters, by reason, in its detail.
+    let uri = format!("/genserver/api/servers/{}", id_in_url(holder.id()));
+    let detail = get(&app, &uri).await.json();
+    let reasons: Vec<&str> = detail["dead_letters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "overflow",
+            "noproc",
+            "exited",
+            "late_reply",
+            "remote",
+            "refused"
+        ]
     );
 }
