@@ -218,6 +218,7 @@ pub use supervision::supervisor_spec::{Strategy, SupervisorSpec};
 pub use supervision::task_supervisor::{
     TaskError, TaskHandle, TaskSupervisor, TaskSupervisorClient, TaskSupervisorSpec,
 };
+pub use supervision::tree::{SupervisionTree, TreeChild};
 pub use supervision::{AnyInitError, ChildCount, ChildInfo, ChildStartError, ChildStatus};
 pub use table::Table;
 pub use table::access::{Access, Operation};
