@@ -46,7 +46,7 @@
 
   function unavailable(what) {
     return el('p', { class: 'unavailable' },
-      'Not available in this version: the runtime does not publish ' + what + ' yet.');
+      'Not available in this version: the dashboard does not show ' + what + ' yet.');
   }
 
   function problem(text) {
@@ -243,6 +243,47 @@
     box.replaceChildren(...buttons);
   }
 
+  // A duration's mean over `n` runs, as `seconds` shows it but finer.
+  function took(d, n) {
+    const s = (d.secs + d.nanos / 1e9) / (n || 1);
+    if (s < 1e-3) return (s * 1e6).toFixed(1) + ' µs';
+    if (s < 1) return (s * 1e3).toFixed(2) + ' ms';
+    return s.toFixed(2) + ' s';
+  }
+
+  function handlerRow(name, time) {
+    return el('tr', {},
+      el('td', {}, name),
+      el('td', { class: 'num' }, count(time.count)),
+      el('td', { class: 'num' }, took(time.total, 1)),
+      el('td', { class: 'num' }, took(time.total, time.count)),
+      el('td', { class: 'num' }, took(time.max, 1)));
+  }
+
+  // `sys().statistics()`: the counts always kept, the handlers' time once
+  // timing is on.
+  function drawStatistics(stats) {
+    if (!stats) return el('p', {}, 'The server exited.');
+    const list = el('dl', { id: 'server-statistics-list' });
+    entry(list, 'Messages in', count(stats.handled.calls) + ' calls, ' + count(stats.handled.casts) +
+      ' casts, ' + count(stats.handled.infos) + ' infos');
+    entry(list, 'Mailbox high-water', count(stats.mailbox_high_water) + ' messages');
+    if (!stats.timing) {
+      entry(list, 'Time in handlers', 'not collected (sys().collect_statistics(true) turns it on)');
+      return list;
+    }
+    const all = stats.timing.all;
+    entry(list, 'Time in handlers', took(all.total, 1) + ' in ' + count(all.count) + ' runs, mean ' +
+      took(all.total, all.count) + ', longest ' + took(all.max, 1));
+    const table = el('table', { id: 'server-handlers' },
+      el('thead', {}, el('tr', {},
+        el('th', {}, 'Handler'), el('th', { class: 'num' }, 'Runs'), el('th', { class: 'num' }, 'Total'),
+        el('th', { class: 'num' }, 'Mean'), el('th', { class: 'num' }, 'Longest'))),
+      el('tbody', {}, ...stats.timing.handlers.map(([name, time]) => handlerRow(name, time))));
+    const box = el('div', {}, list, table);
+    return box;
+  }
+
   async function refreshServer(id) {
     let got;
     try {
@@ -283,7 +324,8 @@
       : status.state;
     drawActions(status.id, status, got.value.actions);
     const sections = overview ? overview.sections : {};
-    $('server-statistics').replaceChildren(sections.statistics ? '' : unavailable('per-server statistics'));
+    $('server-statistics').replaceChildren(sections.statistics
+      ? drawStatistics(got.value.statistics) : unavailable('per-server statistics'));
     $('server-trace').replaceChildren(sections.trace ? '' : unavailable('traces'));
     $('timing').textContent = (got.size / 1024).toFixed(1) + ' KiB JSON in ' + got.ms.toFixed(0) + ' ms';
     document.body.dataset.drawn = 'server';
@@ -330,7 +372,7 @@
     document.body.dataset.drawn = 'crashes';
   }
 
-  // ---- the sections the runtime does not feed yet ------------------------
+  // ---- the sections this version does not feed yet ---------------------
 
   function drawUnavailable(view) {
     if (view === 'tree') $('tree').replaceChildren(unavailable('supervision trees'));

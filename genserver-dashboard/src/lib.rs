@@ -30,14 +30,19 @@
 //!   against type names, names and ids; refreshed every second (see
 //!   [`DashboardOptions::refresh`]).
 //! - **Server**: one server's status, its state through `format_status`,
-//!   its links and monitors; with the actions enabled, suspend, resume and
+//!   its links and monitors, its statistics
+//!   ([`Sys::statistics`](genserver_core::sys::Sys::statistics): messages
+//!   handled by kind, mailbox high-water, and time in its handlers, in all
+//!   and by handler, once
+//!   [`collect_statistics`](genserver_core::sys::Sys::collect_statistics)
+//!   turned timing on); with the actions enabled, suspend, resume and
 //!   kill.
 //! - **Crashes & dead letters**: the program's latest crash reports
 //!   (server, handler, reason, where, state, time;
 //!   [`genserver_core::sys::recent_crashes`]) and its dropped messages by
 //!   reason ([`genserver_core::sys::dead_letters`]).
-//! - **Tree**, **statistics**, **trace**, **nodes**: shown as not
-//!   available until the runtime publishes them; the page never fills a
+//! - **Tree**, **trace**, **nodes**: shown as not
+//!   available until the dashboard reads them; the page never fills a
 //!   section with made-up data.
 //!
 //! The page is plain HTML, CSS and JavaScript embedded in this crate: it
@@ -55,7 +60,7 @@
 //! |---|---|
 //! | `GET api/overview` | `version`, `process_count`, `actions`, `refresh_ms`, `sections` (which have data) |
 //! | `GET api/processes?sort=mailbox&order=desc&filter=&type=&limit=100` | `total`, `matched`, `types` (count by type), `rows` (each a [`ProcessInfo`](genserver_core::sys::ProcessInfo) and `messages_per_sec`), `rate_window_ms`, `took_ms` |
-//! | `GET api/servers/<0.12.0>` | `status` (a [`Status`](genserver_core::sys::Status)), `dead_letters` (`[{reason, count}]`), `actions` |
+//! | `GET api/servers/<0.12.0>` | `status` (a [`Status`](genserver_core::sys::Status)), `dead_letters` (`[{reason, count}]`), `statistics` (a [`Statistics`](genserver_core::sys::Statistics), `null` if it just exited), `actions` |
 //! | `GET api/failures` | `crashes` (the latest first: `id`, `type_name`, `handler`, `reason`, `location`, `state`, `at_unix_ms`), `crashes_kept`, `dead_letters` (`[{reason, count}]`), `dead_letters_total` |
 //! | `POST api/servers/<0.12.0>/kill` | `204`; also `suspend`, `resume` (see "Access") |
 //!

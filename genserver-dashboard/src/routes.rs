@@ -167,6 +167,7 @@ async fn detail(State(dashboard): Shared, Path(id): Path<String>) -> Response {
     match server.sys().status().await {
         Ok(status) => Json(ServerDetail {
             dead_letters: failures::by_reason(&status.dead_letters),
+            statistics: server.sys().statistics().ok(),
             status,
             actions: dashboard.options.actions_enabled(),
         })

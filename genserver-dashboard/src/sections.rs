@@ -1,6 +1,6 @@
 //! What the page is told first: the version, how many servers run, the
 //! options it must honour, and which of its sections this version can
-//! fill. A section the runtime cannot feed yet is shown as not available,
+//! fill. A section this version does not feed yet is shown as not available,
 //! never with made-up data.
 
 use genserver_core::sys;
@@ -17,7 +17,8 @@ pub(crate) struct Sections {
     pub(crate) server: bool,
     /// The supervision trees.
     pub(crate) tree: bool,
-    /// One server's statistics (messages in, time in handlers).
+    /// One server's statistics (`sys().statistics()`: messages in,
+    /// mailbox high-water, time in handlers).
     pub(crate) statistics: bool,
     /// One server's recent trace, and turning tracing on.
     pub(crate) trace: bool,
@@ -35,7 +36,7 @@ impl Sections {
         processes: true,
         server: true,
         tree: false,
-        statistics: false,
+        statistics: true,
         trace: false,
         crashes: true,
         dead_letters: true,

@@ -2,7 +2,7 @@
 //! `format_status`), and the actions a viewer may take on it when the
 //! dashboard allows them.
 
-use genserver_core::sys::{self, Status};
+use genserver_core::sys::{self, Statistics, Status};
 use genserver_core::{AnyServer, CallError};
 use serde::Serialize;
 
@@ -26,6 +26,10 @@ pub(crate) struct ServerDetail {
     pub(crate) status: Status,
     /// The messages dropped for it, by reason.
     pub(crate) dead_letters: Vec<DeadLetterCount>,
+    /// Its statistics (`sys().statistics()`): messages handled, mailbox
+    /// high-water, and time in handlers once timing is on; `None` when it
+    /// exited between its status and them.
+    pub(crate) statistics: Option<Statistics>,
     /// Whether the page may offer the actions.
     pub(crate) actions: bool,
 }

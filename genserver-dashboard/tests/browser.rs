@@ -166,6 +166,16 @@ async fn the_page_shows_the_servers_their_backlog_and_state_as_text() {
         status.contains(&format!("Parent {}", root.id())),
         "{status}"
     );
+    // Its statistics: the three calls, and timing not yet turned on.
+    let statistics = dom::text(dom::inside(&dump, "div", r#"id="server-statistics""#).unwrap());
+    assert!(
+        statistics.contains("Messages in 3 calls, 0 casts, 0 infos"),
+        "{statistics}"
+    );
+    assert!(
+        statistics.contains("Time in handlers not collected"),
+        "{statistics}"
+    );
     let url = format!("{page}#/server/{}", id_in_url(root.id()));
     let dump = chromium.dump_dom(&url, BUDGET).await;
     let relations = dom::text(dom::inside(&dump, "dl", r#"id="server-relations""#).unwrap());
@@ -218,7 +228,7 @@ async fn the_page_shows_the_servers_their_backlog_and_state_as_text() {
         .screenshot(&format!("{page}#/crashes"), BUDGET, &shot)
         .await;
     println!("screenshot of the crashes: {}", shot.display());
-    // The sections the runtime does not feed yet say so, and show nothing
+    // The sections this version does not feed yet say so, and show nothing
     // made up.
     for (view, element) in [("tree", "tree"), ("nodes", "nodes")] {
         let dump = chromium.dump_dom(&format!("{page}#/{view}"), BUDGET).await;

@@ -264,6 +264,37 @@ async fn the_server_json_has_status_relations_and_the_state_as_data() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_json_has_its_statistics_and_handler_time_once_collected() {
+    let app = mounted(DashboardOptions::new());
+    // Five casts waited at once, then were handled.
+    let worker = backlogged("statistics-worker", 5).await;
+    within("resume", worker.sys().resume()).await.unwrap();
+    assert_eq!(within("ping", worker.ping()).await, Ok(6));
+    let uri = format!("/genserver/api/servers/{}", id_in_url(worker.id()));
+    let detail = get(&app, &uri).await.json();
+    let stats = &detail["statistics"];
+    assert_eq!(
+        stats["handled"],
+        serde_json::json!({"calls": 1, "casts": 5, "infos": 0}),
+        "{detail}"
+    );
+    assert_eq!(stats["mailbox_high_water"], 5);
+    assert_eq!(stats["timing"], Value::Null, "off by default");
+    // Timing on: each handler's runs and time.
+    worker.sys().collect_statistics(true).unwrap();
+    for expected in [7, 8] {
+        assert_eq!(within("ping", worker.ping()).await, Ok(expected));
+    }
+    let detail = get(&app, &uri).await.json();
+    let timing = &detail["statistics"]["timing"];
+    assert_eq!(timing["all"]["count"], 2, "{detail}");
+    assert_eq!(timing["handlers"][0][0], "ping");
+    assert_eq!(timing["handlers"][0][1]["count"], 2);
+    let total = &timing["all"]["total"];
+    assert!(total["secs"].is_u64() && total["nanos"].is_u64(), "{total}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_or_dead_server_is_a_404() {
     let app = mounted(DashboardOptions::new().enable_actions());
     let worker = Worker::start(Worker { seen: 0 }).await.unwrap();
@@ -343,7 +374,7 @@ async fn the_overview_says_which_sections_have_data() {
     assert_eq!(
         overview["sections"],
         serde_json::json!({
-            "processes": true, "server": true, "tree": false, "statistics": false,
+            "processes": true, "server": true, "tree": false, "statistics": true,
             "trace": false, "crashes": true, "dead_letters": true, "nodes": false,
         })
     );
