@@ -372,10 +372,67 @@
     document.body.dataset.drawn = 'crashes';
   }
 
+  // ---- the supervision trees --------------------------------------------
+
+  const statusNames = { Running: 'running', Restarting: 'restarting', BackingOff: 'backing off', Stopped: 'stopped' };
+
+  function childLine(child) {
+    const status = statusNames[child.status] || String(child.status);
+    const parts = [el('span', { class: 'child-id' }, child.id), ': '];
+    if (child.server) parts.push(child.type_name + ' ', serverLink(child.server));
+    else parts.push(el('em', {}, 'no server'));
+    parts.push(' · ' + String(child.kind).toLowerCase() + ' · ' + String(child.restart).toLowerCase() + ' · ',
+      el('span', { class: 'child-status status-' + status.replace(' ', '-') }, status),
+      ' · ' + count(child.restarts) + (child.restarts === 1 ? ' restart' : ' restarts'));
+    return parts;
+  }
+
+  // A supervisor's children, each a list item; a supervisor child opens
+  // and closes (a <details> element: no script needed to expand it).
+  function childList(tree) {
+    const list = el('ul', { class: 'tree' });
+    if (!tree.answered) {
+      list.append(el('li', { class: 'note' }, 'did not answer in time: its children are not known'));
+      return list;
+    }
+    for (const child of tree.children) {
+      if (child.subtree) {
+        list.append(el('li', { 'data-child': child.id },
+          el('details', { open: '' }, el('summary', {}, ...childLine(child)), childList(child.subtree))));
+      } else {
+        list.append(el('li', { 'data-child': child.id }, ...childLine(child)));
+      }
+    }
+    if (tree.children_total > tree.children.length) {
+      list.append(el('li', { class: 'note' },
+        count(tree.children_total - tree.children.length) + ' more children not shown (' +
+        count(tree.children_total) + ' in all)'));
+    }
+    return list;
+  }
+
+  async function refreshTrees() {
+    const got = await getJson('trees');
+    const box = $('tree');
+    const trees = got.value.trees;
+    if (trees.length === 0) {
+      box.replaceChildren(el('p', { class: 'none' }, 'No supervisor runs in this program.'));
+    } else {
+      box.replaceChildren(...trees.map((tree) => el('details', { open: '', class: 'tree-root', 'data-root': tree.id },
+        el('summary', {}, tree.type_name + ' ', serverLink(tree.id),
+          ' · ' + count(tree.children_total) + (tree.children_total === 1 ? ' child' : ' children')),
+        childList(tree))));
+      if (got.value.total > trees.length) {
+        box.append(el('p', { class: 'note' }, count(got.value.total - trees.length) + ' more trees not shown'));
+      }
+    }
+    $('timing').textContent = (got.size / 1024).toFixed(1) + ' KiB JSON in ' + got.ms.toFixed(0) + ' ms';
+    document.body.dataset.drawn = 'tree';
+  }
+
   // ---- the sections this version does not feed yet ---------------------
 
   function drawUnavailable(view) {
-    if (view === 'tree') $('tree').replaceChildren(unavailable('supervision trees'));
     if (view === 'nodes') $('nodes').replaceChildren(unavailable('the nodes of a cluster'));
     document.body.dataset.drawn = view;
   }
@@ -397,6 +454,7 @@
       if (where.view === 'processes') await refreshProcesses();
       else if (where.view === 'server') await refreshServer(where.id);
       else if (where.view === 'crashes') await refreshFailures();
+      else if (where.view === 'tree') await refreshTrees();
       else drawUnavailable(where.view);
       problem('');
     } catch (error) {

@@ -41,7 +41,12 @@
 //!   (server, handler, reason, where, state, time;
 //!   [`genserver_core::sys::recent_crashes`]) and its dropped messages by
 //!   reason ([`genserver_core::sys::dead_letters`]).
-//! - **Tree**, **trace**, **nodes**: shown as not
+//! - **Tree**: every supervision tree of the program
+//!   ([`genserver_core::sys::trees`]), each supervisor expanding and
+//!   collapsing, each child with its restart type, status (running,
+//!   restarting, backing off, stopped) and restart count; the first 200
+//!   children of a supervisor are shown, with its total.
+//! - **Trace**, **nodes**: shown as not
 //!   available until the dashboard reads them; the page never fills a
 //!   section with made-up data.
 //!
@@ -62,6 +67,7 @@
 //! | `GET api/processes?sort=mailbox&order=desc&filter=&type=&limit=100` | `total`, `matched`, `types` (count by type), `rows` (each a [`ProcessInfo`](genserver_core::sys::ProcessInfo) and `messages_per_sec`), `rate_window_ms`, `took_ms` |
 //! | `GET api/servers/<0.12.0>` | `status` (a [`Status`](genserver_core::sys::Status)), `dead_letters` (`[{reason, count}]`), `statistics` (a [`Statistics`](genserver_core::sys::Statistics), `null` if it just exited), `actions` |
 //! | `GET api/failures` | `crashes` (the latest first: `id`, `type_name`, `handler`, `reason`, `location`, `state`, `at_unix_ms`), `crashes_kept`, `dead_letters` (`[{reason, count}]`), `dead_letters_total` |
+//! | `GET api/trees` | `trees` (each `id`, `type_name`, `answered`, `children_total`, `children`: the first 200, each `id`, `kind`, `restart`, `status`, `restarts`, `server`, `type_name`, `subtree`), `total`, `took_ms` |
 //! | `POST api/servers/<0.12.0>/kill` | `204`; also `suspend`, `resume` (see "Access") |
 //!
 //! `sort` is one of `mailbox`, `rate`, `memory`, `uptime`, `messages`,
@@ -138,6 +144,7 @@ mod routes;
 mod sections;
 mod server;
 mod table;
+mod tree;
 
 pub use options::{DashboardOptions, MAX_REFRESH, MIN_REFRESH, OptionsError};
 

@@ -5,7 +5,8 @@
 //!  GET  /                       the page (?asset=app.js, ?asset=style.css: its assets)
 //!  GET  /api/overview           version, process count, options, which sections exist
 //!  GET  /api/processes          ?sort=&order=&filter=&type=&limit=  the top rows
-//!  GET  /api/servers/{id}       one server's status and state
+//!  GET  /api/servers/{id}       one server's status, state and statistics
+//!  GET  /api/trees              the supervision trees (200 children a supervisor)
 //!  GET  /api/failures           the latest crash reports, dead letters by reason
 //!  POST /api/servers/{id}/{action}  suspend, resume, kill (when enabled)
 //! ```
@@ -30,6 +31,7 @@ use crate::rates::Rates;
 use crate::sections::Overview;
 use crate::server::{self, Action, ServerDetail};
 use crate::table;
+use crate::tree::Trees;
 
 /// The header an action request must carry. A page of another site cannot
 /// set it without the browser first asking this one (CORS), which it never
@@ -67,6 +69,7 @@ pub(crate) fn router(options: DashboardOptions) -> Router {
         .route("/api/servers/{id}", get(detail))
         .route("/api/servers/{id}/{action}", post(act))
         .route("/api/failures", get(failures))
+        .route("/api/trees", get(trees))
         .with_state(dashboard)
         .layer(axum::middleware::map_response(protect))
 }
@@ -150,6 +153,10 @@ async fn processes(
 
 async fn failures() -> Response {
     Json(Failures::now()).into_response()
+}
+
+async fn trees() -> Response {
+    Json(Trees::now().await).into_response()
 }
 
 fn no_server(id: &str) -> Response {

@@ -15,7 +15,7 @@ pub(crate) struct Sections {
     pub(crate) processes: bool,
     /// One server's status, state, links and monitors (`sys().status()`).
     pub(crate) server: bool,
-    /// The supervision trees.
+    /// The supervision trees (`sys::trees`).
     pub(crate) tree: bool,
     /// One server's statistics (`sys().statistics()`: messages in,
     /// mailbox high-water, time in handlers).
@@ -35,7 +35,7 @@ impl Sections {
     pub(crate) const CURRENT: Sections = Sections {
         processes: true,
         server: true,
-        tree: false,
+        tree: true,
         statistics: true,
         trace: false,
         crashes: true,

@@ -228,9 +228,36 @@ async fn the_page_shows_the_servers_their_backlog_and_state_as_text() {
         .screenshot(&format!("{page}#/crashes"), BUDGET, &shot)
         .await;
     println!("screenshot of the crashes: {}", shot.display());
+    // The tree: the supervisor and its children, each with its restart
+    // type, status and restarts; the crashed worker restarted once.
+    let dump = chromium.dump_dom(&format!("{page}#/tree"), BUDGET).await;
+    assert!(dump.contains(r#"data-drawn="tree""#), "not drawn:\n{dump}");
+    let tree = dom::text(dom::inside(&dump, "div", r#"id="tree""#).expect("the tree"));
+    for line in [
+        format!("Supervisor {} · 3 children", root.id()),
+        format!(
+            "worker : Worker {} · worker · permanent · running · 1 restart",
+            restarted.id()
+        ),
+        format!(
+            "backlog : Worker {} · worker · permanent · running · 0 restarts",
+            backlog.id()
+        ),
+        format!(
+            "holder : Holder {} · worker · permanent · running · 0 restarts",
+            holder.id()
+        ),
+    ] {
+        assert!(tree.contains(&line), "{line:?} is not shown in:\n{tree}");
+    }
+    let shot = screenshot_path("tree");
+    chromium
+        .screenshot(&format!("{page}#/tree"), BUDGET, &shot)
+        .await;
+    println!("screenshot of the tree: {}", shot.display());
     // The sections this version does not feed yet say so, and show nothing
     // made up.
-    for (view, element) in [("tree", "tree"), ("nodes", "nodes")] {
+    for (view, element) in [("nodes", "nodes")] {
         let dump = chromium.dump_dom(&format!("{page}#/{view}"), BUDGET).await;
         let shown = dom::text(dom::inside(&dump, "div", &format!(r#"id="{element}""#)).unwrap());
         assert!(

@@ -374,7 +374,7 @@ async fn the_overview_says_which_sections_have_data() {
     assert_eq!(
         overview["sections"],
         serde_json::json!({
-            "processes": true, "server": true, "tree": false, "statistics": true,
+            "processes": true, "server": true, "tree": true, "statistics": true,
             "trace": false, "crashes": true, "dead_letters": true, "nodes": false,
         })
     );
