@@ -239,7 +239,11 @@
       el('button', { type: 'button', onclick: () => act(id, suspended ? 'resume' : 'suspend') }, suspended ? 'Resume' : 'Suspend'),
       el('button', { type: 'button', class: 'danger', onclick: () => { if (confirm('Kill ' + id + '?')) act(id, 'kill'); } }, 'Kill'),
     ];
-    if (overview && overview.sections.trace) buttons.push(el('button', { type: 'button' }, 'Trace next messages'));
+    if (overview && overview.sections.trace) {
+      buttons.push(
+        el('button', { type: 'button', onclick: () => act(id, 'trace?n=' + TRACE_NEXT) }, 'Trace next ' + TRACE_NEXT + ' messages'),
+        el('button', { type: 'button', onclick: () => act(id, 'trace?n=0') }, 'Trace off'));
+    }
     box.replaceChildren(...buttons);
   }
 
@@ -284,6 +288,35 @@
     return box;
   }
 
+  // How many messages the page's trace button keeps.
+  const TRACE_NEXT = 20;
+
+  function outcome(o) {
+    if (typeof o === 'string') return o === 'Returned' ? 'returned' : o.toLowerCase();
+    if (o && 'Panicked' in o) return 'panicked: ' + o.Panicked;
+    return JSON.stringify(o);
+  }
+
+  // `sys().traced()`: each message handled since the trace was turned on.
+  function drawTrace(events, actions) {
+    if (!events || events.length === 0) {
+      return el('p', { class: 'none' }, 'No trace: tracing is off, or no message came since it was turned on' +
+        (actions ? ' (the "Trace next ' + TRACE_NEXT + ' messages" button turns it on).' : ' (sys().trace(n) turns it on).'));
+    }
+    return el('table', { id: 'server-trace-table' },
+      el('thead', {}, el('tr', {},
+        el('th', {}, 'When'), el('th', {}, 'Kind'), el('th', {}, 'Handler'), el('th', {}, 'Message'),
+        el('th', {}, 'Reply'), el('th', { class: 'num' }, 'Took'), el('th', {}, 'Outcome'))),
+      el('tbody', {}, ...events.map((e) => el('tr', {},
+        el('td', {}, when(e.at.secs_since_epoch * 1000 + Math.floor(e.at.nanos_since_epoch / 1e6))),
+        el('td', {}, String(e.kind).toLowerCase()),
+        el('td', {}, e.handler),
+        el('td', { class: 'reason' }, e.message === null ? '' : e.message),
+        el('td', { class: 'reason' }, e.reply === null ? '' : e.reply),
+        el('td', { class: 'num' }, took(e.duration, 1)),
+        el('td', { class: 'reason' }, outcome(e.outcome))))));
+  }
+
   async function refreshServer(id) {
     let got;
     try {
@@ -326,7 +359,8 @@
     const sections = overview ? overview.sections : {};
     $('server-statistics').replaceChildren(sections.statistics
       ? drawStatistics(got.value.statistics) : unavailable('per-server statistics'));
-    $('server-trace').replaceChildren(sections.trace ? '' : unavailable('traces'));
+    $('server-trace').replaceChildren(sections.trace
+      ? drawTrace(got.value.trace, got.value.actions) : unavailable('traces'));
     $('timing').textContent = (got.size / 1024).toFixed(1) + ' KiB JSON in ' + got.ms.toFixed(0) + ' ms';
     document.body.dataset.drawn = 'server';
   }

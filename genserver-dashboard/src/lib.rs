@@ -35,8 +35,11 @@
 //!   handled by kind, mailbox high-water, and time in its handlers, in all
 //!   and by handler, once
 //!   [`collect_statistics`](genserver_core::sys::Sys::collect_statistics)
-//!   turned timing on); with the actions enabled, suspend, resume and
-//!   kill.
+//!   turned timing on), and its recent trace (the last 100 events of
+//!   [`Sys::traced`](genserver_core::sys::Sys::traced): when, kind,
+//!   handler, message, reply, time, outcome); with the actions enabled,
+//!   suspend, resume, kill, and tracing its next 20 messages or tracing
+//!   off.
 //! - **Crashes & dead letters**: the program's latest crash reports
 //!   (server, handler, reason, where, state, time;
 //!   [`genserver_core::sys::recent_crashes`]) and its dropped messages by
@@ -46,9 +49,8 @@
 //!   collapsing, each child with its restart type, status (running,
 //!   restarting, backing off, stopped) and restart count; the first 200
 //!   children of a supervisor are shown, with its total.
-//! - **Trace**, **nodes**: shown as not
-//!   available until the dashboard reads them; the page never fills a
-//!   section with made-up data.
+//! - **Nodes**: shown as not available until the dashboard reads them;
+//!   the page never fills a section with made-up data.
 //!
 //! The page is plain HTML, CSS and JavaScript embedded in this crate: it
 //! loads nothing from anywhere else, so it works offline. It reads the
@@ -65,10 +67,10 @@
 //! |---|---|
 //! | `GET api/overview` | `version`, `process_count`, `actions`, `refresh_ms`, `sections` (which have data) |
 //! | `GET api/processes?sort=mailbox&order=desc&filter=&type=&limit=100` | `total`, `matched`, `types` (count by type), `rows` (each a [`ProcessInfo`](genserver_core::sys::ProcessInfo) and `messages_per_sec`), `rate_window_ms`, `took_ms` |
-//! | `GET api/servers/<0.12.0>` | `status` (a [`Status`](genserver_core::sys::Status)), `dead_letters` (`[{reason, count}]`), `statistics` (a [`Statistics`](genserver_core::sys::Statistics), `null` if it just exited), `actions` |
+//! | `GET api/servers/<0.12.0>` | `status` (a [`Status`](genserver_core::sys::Status)), `dead_letters` (`[{reason, count}]`), `statistics` (a [`Statistics`](genserver_core::sys::Statistics), `null` if it just exited), `trace` (its last 100 [`TraceEvent`](genserver_core::sys::TraceEvent)s, the oldest first), `actions` |
 //! | `GET api/failures` | `crashes` (the latest first: `id`, `type_name`, `handler`, `reason`, `location`, `state`, `at_unix_ms`), `crashes_kept`, `dead_letters` (`[{reason, count}]`), `dead_letters_total` |
 //! | `GET api/trees` | `trees` (each `id`, `type_name`, `answered`, `children_total`, `children`: the first 200, each `id`, `kind`, `restart`, `status`, `restarts`, `server`, `type_name`, `subtree`), `total`, `took_ms` |
-//! | `POST api/servers/<0.12.0>/kill` | `204`; also `suspend`, `resume` (see "Access") |
+//! | `POST api/servers/<0.12.0>/kill` | `204`; also `suspend`, `resume`, `trace?n=20` (keep its next messages' events, the last `n`; `0` turns it off; `n` up to 1000) (see "Access") |
 //!
 //! `sort` is one of `mailbox`, `rate`, `memory`, `uptime`, `messages`,
 //! `id`; `limit` is 1 to 1000. Anything else is a `400` naming what is
@@ -88,7 +90,7 @@
 //! # Access
 //!
 //! The router is **read-only** by default: it shows, it does not act.
-//! [`DashboardOptions::enable_actions`] adds suspend, resume and kill;
+//! [`DashboardOptions::enable_actions`] adds suspend, resume, kill and trace;
 //! their requests must carry the `x-genserver-dashboard` header, which a
 //! page from another site cannot send, so a forged link or form cannot
 //! act.

@@ -21,7 +21,7 @@ pub const MAX_REFRESH: Duration = Duration::from_secs(3600);
 /// let options = DashboardOptions::new().refresh(Duration::from_secs(2))?;
 /// assert!(!options.actions_enabled());
 ///
-/// // With the actions: suspend, resume, kill.
+/// // With the actions: suspend, resume, kill, trace.
 /// let operators = DashboardOptions::new().enable_actions();
 /// assert!(operators.actions_enabled());
 /// # Ok(())
@@ -48,8 +48,9 @@ impl DashboardOptions {
         Self::default()
     }
 
-    /// Lets the page's viewers act on servers: suspend, resume and kill
-    /// (and turn tracing on, once the runtime has it). Without this, the
+    /// Lets the page's viewers act on servers: suspend, resume, kill, and
+    /// trace (turn a server's trace on for its next messages, or off).
+    /// Without this, the
     /// page shows no button for them and their endpoints answer
     /// `403 Forbidden`.
     ///

@@ -8,7 +8,7 @@
 //!  GET  /api/servers/{id}       one server's status, state and statistics
 //!  GET  /api/trees              the supervision trees (200 children a supervisor)
 //!  GET  /api/failures           the latest crash reports, dead letters by reason
-//!  POST /api/servers/{id}/{action}  suspend, resume, kill (when enabled)
+//!  POST /api/servers/{id}/{action}  suspend, resume, kill, trace?n= (when enabled)
 //! ```
 
 use std::collections::HashMap;
@@ -175,6 +175,7 @@ async fn detail(State(dashboard): Shared, Path(id): Path<String>) -> Response {
         Ok(status) => Json(ServerDetail {
             dead_letters: failures::by_reason(&status.dead_letters),
             statistics: server.sys().statistics().ok(),
+            trace: server::recent_trace(&server),
             status,
             actions: dashboard.options.actions_enabled(),
         })
@@ -187,6 +188,7 @@ async fn detail(State(dashboard): Shared, Path(id): Path<String>) -> Response {
 async fn act(
     State(dashboard): Shared,
     Path((id, action)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     if !dashboard.options.actions_enabled() {
@@ -201,12 +203,18 @@ async fn act(
             format!("an action needs the {ACTION_HEADER} header"),
         );
     }
-    let Some(action) = Action::parse(&action) else {
+    let Some(mut action) = Action::parse(&action) else {
         return error(
             StatusCode::NOT_FOUND,
-            "unknown action: suspend, resume or kill",
+            "unknown action: suspend, resume, kill or trace",
         );
     };
+    if let Action::Trace(_) = action {
+        match Action::trace(params.get("n").map(String::as_str)) {
+            Ok(trace) => action = trace,
+            Err(problem) => return error(StatusCode::BAD_REQUEST, problem),
+        }
+    }
     let Some(server) = server::find(&id) else {
         return no_server(&id);
     };

@@ -37,7 +37,7 @@ impl Sections {
         server: true,
         tree: true,
         statistics: true,
-        trace: false,
+        trace: true,
         crashes: true,
         dead_letters: true,
         nodes: false,

@@ -82,6 +82,7 @@ async fn the_page_shows_the_servers_their_backlog_and_state_as_text() {
     let worker = whereis::<Worker>("browser-worker").expect("the worker");
     let backlog = whereis::<Worker>("browser-backlog").expect("the backlog");
     let holder = whereis::<Holder>("browser-holder").expect("the holder");
+    worker.sys().trace(10).expect("traced");
     for _ in 0..3 {
         within("ping", worker.ping()).await.unwrap();
     }
@@ -176,6 +177,20 @@ async fn the_page_shows_the_servers_their_backlog_and_state_as_text() {
         statistics.contains("Time in handlers not collected"),
         "{statistics}"
     );
+    // Its trace: the three calls, each reply as text.
+    let trace = dom::inside(&dump, "table", r#"id="server-trace-table""#).expect("a trace");
+    let events: Vec<Vec<String>> = dom::all(dom::inside(trace, "tbody", "").unwrap(), "tr")
+        .into_iter()
+        .map(|row| dom::all(row, "td").into_iter().map(dom::text).collect())
+        .collect();
+    assert_eq!(events.len(), 3, "{events:?}");
+    for (event, reply) in events.iter().zip(["1", "2", "3"]) {
+        assert_eq!(
+            (&*event[1], &*event[2], &*event[4], &*event[6]),
+            ("call", "ping", reply, "returned"),
+            "{events:?}"
+        );
+    }
     let url = format!("{page}#/server/{}", id_in_url(root.id()));
     let dump = chromium.dump_dom(&url, BUDGET).await;
     let relations = dom::text(dom::inside(&dump, "dl", r#"id="server-relations""#).unwrap());

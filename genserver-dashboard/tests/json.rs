@@ -295,6 +295,53 @@ async fn the_server_json_has_its_statistics_and_handler_time_once_collected() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracing_turned_on_from_the_page_keeps_the_next_messages() {
+    let worker = Worker::start(Worker { seen: 0 })
+        .name("trace-worker")
+        .await
+        .unwrap();
+    let base = format!("/genserver/api/servers/{}", id_in_url(worker.id()));
+    // Read-only: no trace can be turned on.
+    let read_only = mounted(DashboardOptions::new());
+    let refused = post(&read_only, &format!("{base}/trace?n=5"), true).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        get(&read_only, &base).await.json()["trace"],
+        serde_json::json!([])
+    );
+
+    let app = mounted(DashboardOptions::new().enable_actions());
+    for bad in ["trace", "trace?n=1001", "trace?n=lots", "trace?n=-1"] {
+        let answer = post(&app, &format!("{base}/{bad}"), true).await;
+        assert_eq!(answer.status, 400, "{bad}: {}", answer.body);
+        assert!(answer.body.contains("0 (off) to 1000"), "{}", answer.body);
+    }
+    let answer = post(&app, &format!("{base}/trace?n=5"), true).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    for expected in 1..=7 {
+        assert_eq!(within("ping", worker.ping()).await, Ok(expected));
+    }
+    let trace = get(&app, &base).await.json()["trace"].clone();
+    let events = trace.as_array().unwrap();
+    assert_eq!(events.len(), 5, "the last 5 of 7: {trace}");
+    for (event, reply) in events.iter().zip(3..=7) {
+        assert_eq!(event["kind"], "Call", "{event}");
+        assert_eq!(event["handler"], "ping");
+        assert_eq!(event["reply"], reply.to_string());
+        assert_eq!(event["outcome"], "Returned");
+    }
+    // Off: the next messages are not kept.
+    let answer = post(&app, &format!("{base}/trace?n=0"), true).await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    within("ping", worker.ping()).await.unwrap();
+    let trace = get(&app, &base).await.json()["trace"].clone();
+    assert!(
+        trace.as_array().unwrap().iter().all(|e| e["reply"] != "8"),
+        "{trace}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_or_dead_server_is_a_404() {
     let app = mounted(DashboardOptions::new().enable_actions());
     let worker = Worker::start(Worker { seen: 0 }).await.unwrap();
@@ -375,7 +422,7 @@ async fn the_overview_says_which_sections_have_data() {
         overview["sections"],
         serde_json::json!({
             "processes": true, "server": true, "tree": true, "statistics": true,
-            "trace": false, "crashes": true, "dead_letters": true, "nodes": false,
+            "trace": true, "crashes": true, "dead_letters": true, "nodes": false,
         })
     );
 }
