@@ -1,7 +1,8 @@
 //! The dashboard at scale: N idle servers (1 000 and 1 000 000 by
 //! default), ten of them with a backlog, and the router served on
 //! 127.0.0.1. Measures over HTTP, as a browser asks: the page, the top
-//! 100 rows by each column, a filtered look, one server's detail, and the
+//! 100 rows by each column, a filtered look, one server's detail, the
+//! supervision trees (the scan for their roots), and the
 //! page's load: the five requests a browser makes before the table shows
 //! (page, script, style, overview, the top 100 by mailbox), one after the
 //! other.
@@ -137,6 +138,9 @@ async fn run(n: usize) {
     );
     let (size, took) = measure(addr, &path).await;
     row("one server's detail (the newest)", size, took);
+    // Finding the trees' roots reads every server once.
+    let (size, took) = measure(addr, "/genserver/api/trees").await;
+    row("the supervision trees (none here)", size, took);
 
     let mut load = Duration::ZERO;
     let mut bytes = 0;
