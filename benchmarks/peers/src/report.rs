@@ -82,7 +82,7 @@ pub fn run(exe: &Path, opts: &Options) -> Results {
     let available: Vec<Impl> = impls::ALL.into_iter().filter(|i| i.available()).collect();
 
     if !opts.skip_instr {
-        for measure in [Measure::Call, Measure::Cast, Measure::Spawn] {
+        for measure in measure::ALL.into_iter().filter(|m| m.instr().is_some()) {
             let n = instr::default_n(measure, opts.quick);
             for &imp in &available {
                 let t = Instant::now();

@@ -227,6 +227,8 @@ pub(crate) fn record(
         return;
     }
     self::count(reason, to.and_then(|to| to.counts), count);
+    #[cfg(feature = "metrics")]
+    crate::server::metrics::dropped(reason.as_str(), to.map(|to| to.type_name), count);
     if THROTTLES[reason.index()].allow(SUMMARIES[reason.index()]) {
         tracing::info!(
             target: "genserver::dead_letters",

@@ -290,6 +290,8 @@ impl<E: Evict> Queue<E> {
         // A dead letter; this server's count is `dropped`, its report the
         // burst's line below.
         dead_letters::count(DeadLetterReason::Overflow, None, 1);
+        #[cfg(feature = "metrics")]
+        crate::server::metrics::dropped("overflow", Some(self.server), 1);
         queues.dropping += 1;
         if queues.dropping == 1
             && FULL.allow(|more| {

@@ -35,6 +35,8 @@ pub(crate) mod links;
 pub(crate) mod live;
 pub(crate) mod mailbox;
 pub(crate) mod mailbox_config;
+#[cfg(feature = "metrics")]
+pub(crate) mod metrics;
 pub(crate) mod observer;
 pub(crate) mod panics;
 pub(crate) mod process;

@@ -20,6 +20,10 @@ use crate::lock::lock;
 const STATISTICS: u8 = 1;
 const TRACE: u8 = 2;
 const TRACE_STATE: u8 = 4;
+/// The `metrics` feature's recording (`server/metrics.rs`): on for every
+/// server that starts while the feature is on.
+#[cfg(feature = "metrics")]
+const METRICS: u8 = 8;
 
 /// The kind of message a [`TraceEvent`] is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +141,8 @@ struct Observed {
 pub(crate) struct Observer {
     flags: AtomicU8,
     observed: Mutex<Observed>,
+    #[cfg(feature = "metrics")]
+    metrics: std::sync::OnceLock<crate::server::metrics::ServerMetrics>,
 }
 
 impl std::fmt::Debug for Observer {
@@ -168,6 +174,20 @@ impl Observer {
         } else {
             self.flags.fetch_and(!flag, Ordering::Relaxed);
         }
+    }
+
+    /// Records into the `metrics` facade from now, under `type_name`.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn record_metrics(&self, type_name: &'static str) {
+        self.metrics
+            .get_or_init(|| crate::server::metrics::ServerMetrics::new(type_name));
+        self.set(METRICS, true);
+    }
+
+    /// Its metrics handles, when it records metrics.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn metrics(&self) -> Option<&crate::server::metrics::ServerMetrics> {
+        self.metrics.get()
     }
 
     /// Statistics on (from now, forgetting earlier ones) or off.
@@ -224,6 +244,10 @@ impl Observer {
             return;
         };
         let took = pending.started.elapsed();
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = self.metrics.get() {
+            metrics.handled(pending.kind, took);
+        }
         if observed.since.is_some() {
             observed.all.add(took);
             observed

@@ -143,6 +143,8 @@ fn crash_report<T: GenServer>(
         trace = traced,
         "server crashed"
     );
+    #[cfg(feature = "metrics")]
+    crate::server::metrics::crashed(T::NAME);
     crashes::keep(CrashReport {
         id,
         type_name: T::NAME,
@@ -210,6 +212,14 @@ impl<T: GenServer> Life<T> {
     }
 
     async fn serve_until_exit(mut self, mut state: T) {
+        #[cfg(feature = "metrics")]
+        if crate::server::metrics::enabled() {
+            self.shared
+                .counters
+                .observer
+                .get_or_make()
+                .record_metrics(T::NAME);
+        }
         // One catch around the whole loop rather than one per message: a
         // panic ends the server anyway, and once the loop has unwound the
         // state and the context are free again for `terminate`.

@@ -45,8 +45,18 @@ async fn spawns<C: Counter>(n: u64) {
 
 /// Runs one loop in this process (the child side of the driver).
 pub fn run_loop(imp: Impl, measure: Measure, n: u64) {
+    let Some((op, timer)) = measure.instr() else {
+        panic!("{} is not an instruction-count measure", measure.cli_name());
+    };
     let done = with_counter!(imp, C => imp.block_on(async {
-        match measure {
+        // An unrelated timer, far in the future, as a real program has
+        // (a heartbeat, a cache expiry): every park then runs the timer
+        // wheel.
+        let _timer = timer.then(|| tokio::spawn(tokio::time::sleep(std::time::Duration::from_secs(3600))));
+        if timer {
+            tokio::task::yield_now().await;
+        }
+        match op {
             Measure::Call => calls::<C>(n).await,
             Measure::Cast => casts::<C>(n).await,
             Measure::Spawn => spawns::<C>(n).await,
@@ -61,9 +71,9 @@ pub fn run_loop(imp: Impl, measure: Measure, n: u64) {
 
 /// The operations per run: `n` for the short run, `2n` for the long one.
 pub fn default_n(measure: Measure, quick: bool) -> u64 {
-    let n = match measure {
-        Measure::Call | Measure::Cast => 20_000,
-        Measure::Spawn => 5_000,
+    let n = match measure.instr().map(|(op, _)| op) {
+        Some(Measure::Call | Measure::Cast) => 20_000,
+        Some(Measure::Spawn) => 5_000,
         _ => 0,
     };
     if quick { n / 10 } else { n }
