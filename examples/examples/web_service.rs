@@ -10,6 +10,8 @@
 //! curl -H 'x-api-key: demo' http://127.0.0.1:3000/api/hello
 //! curl http://127.0.0.1:3000/stats/demo
 //! ```
+//!
+//! and its dashboard at <http://127.0.0.1:3000/genserver>.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -82,6 +84,10 @@ async fn demo() -> Exit {
     // The crashed limiter was restarted with a fresh window.
     call("GET", "/api/hello", Some("demo")).await;
     call("GET", "/stats/demo", None).await;
+    match request(addr, "GET", "/genserver/api/overview", &[], limit).await {
+        Ok(reply) => println!("the dashboard at /genserver: {}", reply.body.trim()),
+        Err(error) => println!("the dashboard at /genserver -> error: {error}"),
+    }
     let _ = stop.send(());
     let exit = service.app.wait().await;
     let _ = service.http.await;

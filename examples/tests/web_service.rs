@@ -186,6 +186,53 @@ async fn many_concurrent_clients_are_all_answered() {
     stop(service, stopper).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_the_service_servers() {
+    let (service, stopper) = service(&[("alice", 5)]).await;
+    let addr = service.addr;
+    assert_eq!(get(addr, "/api/hello", Some("alice")).await.status, 200);
+    let page = get(addr, "/genserver", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<title>genserver dashboard</title>"));
+    // The limiter started for alice's request is listed, by type.
+    let reply = get(addr, "/genserver/api/processes?type=RateLimiter", None).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let table: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert!(table["matched"].as_u64().unwrap() >= 1, "{table}");
+    let types: Vec<&str> = table["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "KeyStore",
+        "RateLimiter",
+        "Stats",
+        "Supervisor",
+        "DynamicSupervisor",
+    ] {
+        assert!(types.contains(&expected), "{expected} not in {types:?}");
+    }
+    // Read-only: no action is taken.
+    let id = table["rows"][0]["id"].as_str().unwrap();
+    let kill = format!(
+        "/genserver/api/servers/{}/kill",
+        id.replace('<', "%3C").replace('>', "%3E")
+    );
+    let reply = request(
+        addr,
+        "POST",
+        &kill,
+        &[("x-genserver-dashboard", "1")],
+        LIMIT,
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.status, 403);
+    stop(service, stopper).await;
+}
+
 /// A Prometheus line's value: `name{labels} value`, the labels in any order.
 fn metric(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
     text.lines()

@@ -162,6 +162,30 @@
 //! | a pool of workers | [`Node::serve_pool`]: any member, through a NATS queue group |
 //! | `PartitionSupervisor` across machines | [`Node::serve_partition`], [`Node::partitioned`] → [`RemotePartitions::get`]`(&key)` |
 //!
+//! # Seen by standard NATS tools
+//!
+//! Every node answers the NATS services API as a NATS micro service does,
+//! so `nats micro ls`, `nats micro info <prefix>` and
+//! `nats micro stats <prefix>` list and inspect genserver nodes with
+//! nothing extra:
+//!
+//! - `$SRV.PING`, `$SRV.INFO` and `$SRV.STATS`, also with the service's
+//!   name (`$SRV.INFO.<prefix>`) and with its name and the node's instance
+//!   id (`$SRV.STATS.<prefix>.<id>`). The service's name is the cluster
+//!   prefix (any character other than `A-Z a-z 0-9 - _` as `_`), each node
+//!   one instance of it, its node name in the answer's `metadata.node`.
+//! - Its endpoints are the names it serves now (`<prefix>.srv.<name>`,
+//!   queue group `genserver`). Each counts, since the node connected, the
+//!   requests that arrived (calls and casts), its errors (requests
+//!   refused, calls answered with an error, the last of them kept) and
+//!   the time from a request's arrival to its reply (to its queueing, for
+//!   a cast). A name served again counts on.
+//!
+//! [`NodeOptions::permission_template`] lets a node hear these questions;
+//! who may ask them is the nats-server's choice: give the operators'
+//! users `publish: "$SRV.>"`. Whoever may ask sees the names served and
+//! their counts.
+//!
 //! # Security
 //!
 //! The trust model: **a cluster prefix isolates names, not tenants.**
@@ -273,6 +297,7 @@ mod pool;
 mod refusals;
 mod role;
 mod serve;
+mod services;
 mod target;
 mod template;
 mod watch;

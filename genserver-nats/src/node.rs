@@ -17,6 +17,7 @@ use crate::permissions::Permissions;
 use crate::refusals::{Refusals, Refuser};
 use crate::role::Servable;
 use crate::serve;
+use crate::services::{self, Services};
 use crate::target::NatsTarget;
 use crate::watch::{self, Watches};
 
@@ -59,6 +60,8 @@ pub(crate) struct Inner {
     pub(crate) runtime: tokio::runtime::Handle,
     /// The cluster's global names, opened on first use.
     pub(crate) global: tokio::sync::OnceCell<Arc<crate::global::Registry>>,
+    /// What the NATS services API (`$SRV`) reports of this node.
+    pub(crate) services: Services,
 }
 
 impl Node {
@@ -118,6 +121,19 @@ impl Node {
             max => max,
         };
         let liveness = Liveness::new(&options.prefix, &options.name, &instance, options.timing);
+        let services = Services::new(&options.prefix, &options.name, &instance);
+        // Not confirmed: a user without the `$SRV` permissions (an older
+        // template) still connects, and its nats-server's refusal is
+        // reported as any other (`Permissions`).
+        let mut questions = Vec::new();
+        for subject in services.subjects() {
+            questions.push(
+                client
+                    .subscribe(subject)
+                    .await
+                    .map_err(ConnectError::Subscribe)?,
+            );
+        }
         let heard = liveness::heartbeats_wildcard(&options.prefix);
         let heartbeats = client
             .subscribe(heard.clone())
@@ -143,6 +159,7 @@ impl Node {
             replicas: options.replicas,
             runtime: tokio::runtime::Handle::current(),
             global: tokio::sync::OnceCell::new(),
+            services,
         });
         // Once the nats-server has the subscriptions, no heartbeat, reply
         // or control message sent after `connect` returns is missed; a
@@ -153,6 +170,9 @@ impl Node {
             .map_err(ConnectError::Confirm)?;
         tokio::spawn(liveness::run(Arc::downgrade(&inner), heartbeats));
         tokio::spawn(watch::run_control(Arc::downgrade(&inner), control));
+        for subscriber in questions {
+            tokio::spawn(services::run(Arc::downgrade(&inner), subscriber));
+        }
         Ok(Node { inner })
     }
 

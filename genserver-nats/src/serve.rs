@@ -18,10 +18,15 @@
 //! writes them in one go); [`deliver`], for the subjects served elsewhere,
 //! awaits each in a task. Every call is counted until its reply is
 //! published, for a closing node to wait for (`closing.rs`).
+//!
+//! A served name's requests are counted for the services API
+//! (`services/`): each request, each error (refused, or answered with an
+//! error), and the time from its arrival to its reply.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_nats::{Message, Subject};
 use futures_util::StreamExt;
@@ -35,6 +40,7 @@ use crate::node::Inner;
 use crate::outbox::Outgoing;
 use crate::refusals::Kind;
 use crate::role::Served;
+use crate::services::Endpoint;
 
 /// Delivers the requests arriving on `subscriber` to `served` until it
 /// ends (a server's exit; never for a role) or the connection closes;
@@ -55,6 +61,8 @@ pub(crate) async fn run<T: RemoteServer>(
     name: Option<String>,
 ) {
     let serving = node.closing.serving();
+    let endpoint = name.as_deref().map(|name| node.services.serving(name));
+    let counted = endpoint.as_deref();
     let mut exited = server.ended();
     let stopped = node.closing.stopped();
     tokio::pin!(stopped);
@@ -69,13 +77,15 @@ pub(crate) async fn run<T: RemoteServer>(
                 closing = true;
                 break;
             }
-            Some((reply, outcome, held)) = waiting.next(), if !waiting.is_empty() => {
+            Some((reply, outcome, held, arrived)) = waiting.next(), if !waiting.is_empty() => {
+                finished(counted, arrived, &outcome);
                 send_reply(&node, reply, outcome, held);
             }
             message = subscriber.next() => match message {
                 Some(message) => {
-                    if let Some(call) = accept(&node, &server, message) {
-                        waiting.push(call.answered());
+                    let arrived = Instant::now();
+                    if let Some(call) = take(&node, &server, message, counted, arrived) {
+                        waiting.push(timed(call, arrived));
                     }
                 }
                 None => {
@@ -94,8 +104,9 @@ pub(crate) async fn run<T: RemoteServer>(
         // Held as `&mut`: a shared borrow would ask the calls to be `Sync`.
         let (taken, node, server) = (&mut waiting, &node, &server);
         crate::closing::drain(&mut subscriber, limit, move |message| {
-            if let Some(call) = accept(node, server, message) {
-                taken.push(call.answered());
+            let arrived = Instant::now();
+            if let Some(call) = take(node, server, message, counted, arrived) {
+                taken.push(timed(call, arrived));
             }
         })
         .await;
@@ -103,8 +114,12 @@ pub(crate) async fn run<T: RemoteServer>(
     // The subscription is let go of: a closing node may go on.
     drop(serving);
     // Each bounded by its caller's timeout, which the local call carries.
-    while let Some((reply, outcome, held)) = waiting.next().await {
+    while let Some((reply, outcome, held, arrived)) = waiting.next().await {
+        finished(counted, arrived, &outcome);
         send_reply(&node, reply, outcome, held);
+    }
+    if let Some(endpoint) = &endpoint {
+        endpoint.stop_serving();
     }
     if let Some(name) = name
         && !closing
@@ -114,9 +129,46 @@ pub(crate) async fn run<T: RemoteServer>(
     }
 }
 
+/// A call's reply, with when its request arrived.
+type Answered = (Subject, Result<Vec<u8>, CallError>, Counted, Instant);
+
+/// A queued call's answer, once it has one, with when it arrived.
+async fn timed(call: Queued, arrived: Instant) -> Answered {
+    let (reply, outcome, held) = call.answered().await;
+    (reply, outcome, held, arrived)
+}
+
+/// One request to a served name, [accepted](accept) and counted: a
+/// call comes back, to be awaited.
+fn take<T: RemoteServer>(
+    node: &Arc<Inner>,
+    server: &Served<T>,
+    message: Message,
+    counted: Option<&Endpoint>,
+    arrived: Instant,
+) -> Option<Queued> {
+    let call = accept(node, server, message, counted);
+    if call.is_none()
+        && let Some(endpoint) = counted
+    {
+        endpoint.processed(arrived.elapsed());
+    }
+    call
+}
+
+/// Counts a call's time and outcome for the services API.
+fn finished(counted: Option<&Endpoint>, arrived: Instant, outcome: &Result<Vec<u8>, CallError>) {
+    if let Some(endpoint) = counted {
+        endpoint.processed(arrived.elapsed());
+        if let Err(error) = outcome {
+            endpoint.error(error);
+        }
+    }
+}
+
 /// One request, its reply awaited in a task: see [`accept`].
 pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Served<T>, message: Message) {
-    if let Some(call) = accept(node, server, message) {
+    if let Some(call) = accept(node, server, message, None) {
         let node = node.clone();
         tokio::spawn(async move {
             let (reply, outcome, held) = call.answered().await;
@@ -148,6 +200,7 @@ fn accept<T: RemoteServer>(
     node: &Arc<Inner>,
     server: &Served<T>,
     message: Message,
+    counted: Option<&Endpoint>,
 ) -> Option<Queued> {
     let Message {
         subject,
@@ -155,9 +208,15 @@ fn accept<T: RemoteServer>(
         payload,
         ..
     } = message;
+    if let Some(endpoint) = counted {
+        endpoint.request();
+    }
     if let Some(reply) = &reply
         && !node.may_reply_to(reply)
     {
+        if let Some(endpoint) = counted {
+            endpoint.error("refused: a reply subject inside the cluster's own subjects");
+        }
         node.refusals.refuse(
             Kind::Request,
             format_args!("a request to {subject} asked for its reply on {reply}, inside the cluster's own subjects"),
@@ -167,6 +226,9 @@ fn accept<T: RemoteServer>(
     let (request, timeout) = match frame::decode_request::<T>(&payload) {
         Ok(decoded) => decoded,
         Err(error) => {
+            if let Some(endpoint) = counted {
+                endpoint.error(&error);
+            }
             node.refusals.refuse(
                 Kind::Request,
                 format_args!("a request to {subject} for a {}: {error}", T::NAME),
@@ -212,6 +274,9 @@ fn accept<T: RemoteServer>(
         return None;
     };
     let Some(reply) = reply else {
+        if let Some(endpoint) = counted {
+            endpoint.error("refused: a call without a reply subject");
+        }
         node.refusals.refuse(
             Kind::Request,
             format_args!("a call to {subject} without a reply subject: its reply is dropped"),

@@ -25,6 +25,7 @@ impl NodeOptions {
     /// | `_GS_INBOX.app.a.>` | ✓ | ✓ | this node's replies (and its round trip through them) |
     /// | `_INBOX.app.a.>` | | ✓ | the NATS client's own replies (JetStream, questions to every node): the node sets the client's inbox prefix to `_INBOX.app.a` |
     /// | `$JS.API.STREAM.INFO.KV_gs_global_app`, `$JS.API.STREAM.CREATE.KV_gs_global_app`, `$JS.API.DIRECT.GET.KV_gs_global_app.>`, `$JS.API.STREAM.MSG.GET.KV_gs_global_app`, `$KV.gs_global_app.>` | ✓ | | the global names' table (JetStream key-value) |
+    /// | `$SRV.*`, `$SRV.*.app`, `$SRV.*.app.*` | | ✓ | the NATS services API's questions (`$SRV.PING`, `INFO`, `STATS`): standard NATS tools list and inspect the node |
     /// | the reply subject of a request it received | ✓ (`allow_responses`) | | answering calls, monitor requests and questions |
     ///
     /// So a node can publish neither another node's heartbeats nor its
@@ -52,6 +53,7 @@ impl NodeOptions {
         let (p, n) = (self.cluster_prefix(), self.node_name());
         let bucket = crate::global::bucket_name(p);
         let stream = format!("KV_{bucket}");
+        let service = crate::services::service_name(p);
         let publish = [
             format!("{p}.srv.>"),
             format!("{p}.global.>"),
@@ -79,6 +81,9 @@ impl NodeOptions {
             format!("{p}.node.*.ctl.{n}.>"),
             format!("_GS_INBOX.{p}.{n}.>"),
             format!("_INBOX.{p}.{n}.>"),
+            "$SRV.*".to_owned(),
+            format!("$SRV.*.{service}"),
+            format!("$SRV.*.{service}.*"),
         ];
         let list = |subjects: &[String]| {
             subjects

@@ -258,6 +258,81 @@ async fn with_the_permission_template_a_node_does_everything_a_node_does() {
     assert_eq!(b.refusals().permissions, 0, "{:?}", b.refusals());
 }
 
+#[tokio::test]
+async fn with_the_permission_template_a_node_answers_the_services_api() {
+    let ops = r#"{ publish: "$SRV.>", subscribe: "_INBOX.>" }"#.to_owned();
+    let Some((nats, _dir)) =
+        with_users(&[("a", template("a")), ("b", template("b")), ("ops", ops)])
+    else {
+        return;
+    };
+    let a = connect(&nats, "a").await.expect("connects");
+    let b = connect(&nats, "b").await.expect("connects");
+    // An operator's tool, which may ask `$SRV` and nothing else.
+    let (tool, mut refused) = raw_client(&nats, "ops").await;
+    let inbox = tool.new_inbox();
+    let mut answers = within(LIMIT, tool.subscribe(inbox.clone()))
+        .await
+        .expect("subscribes");
+    within(
+        LIMIT,
+        tool.publish_with_reply("$SRV.PING.t", inbox, "".into()),
+    )
+    .await
+    .expect("asks");
+    let mut nodes = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+    while let Ok(Some(answer)) =
+        tokio::time::timeout_at(deadline, futures_util::StreamExt::next(&mut answers)).await
+    {
+        if answer.status.is_some() {
+            // The nats-server's "no responders".
+            continue;
+        }
+        let ping: serde_json::Value = serde_json::from_slice(&answer.payload).expect("JSON");
+        nodes.push(
+            ping["metadata"]["node"]
+                .as_str()
+                .expect("a node")
+                .to_owned(),
+        );
+    }
+    nodes.sort();
+    assert_eq!(nodes, ["a", "b"]);
+    assert!(refused.try_recv().is_err(), "the tool was refused");
+    assert_eq!(a.refusals().permissions, 0, "{:?}", a.refusals());
+    assert_eq!(b.refusals().permissions, 0, "{:?}", b.refusals());
+}
+
+#[tokio::test]
+async fn a_template_without_the_services_api_still_connects_and_serves() {
+    // A template written before nodes answered `$SRV`.
+    let older = |user: &str| {
+        let srv = [
+            r#", "$SRV.*""#.to_owned(),
+            r#", "$SRV.*.t""#.to_owned(),
+            r#", "$SRV.*.t.*""#.to_owned(),
+        ];
+        let mut template = template(user);
+        for subject in &srv {
+            assert!(template.contains(subject.as_str()), "{template}");
+            template = template.replace(subject.as_str(), "");
+        }
+        template
+    };
+    let Some((nats, _dir)) = with_users(&[("a", older("a")), ("b", older("b"))]) else {
+        return;
+    };
+    let a = connect(&nats, "a").await.expect("a connects");
+    let b = connect(&nats, "b").await.expect("b connects");
+    let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
+    within(LIMIT, a.serve("counter", &counter))
+        .await
+        .expect("serves");
+    let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
+    assert_eq!(within(LIMIT, remote.increment(2)).await, Ok(2));
+}
+
 /// A raw client of `user`, and the permission errors the nats-server
 /// sends it.
 async fn raw_client(

@@ -6,6 +6,9 @@
 //! - `PUT /keys/{key}?limit=N`: adds or changes a key.
 //! - `POST /debug/crash/{key}`: crashes the key's rate limiter (a demo of
 //!   recovery; a real service would not have it).
+//! - `GET /genserver`: the dashboard (`genserver-dashboard`), read-only:
+//!   the limiters, stats partitions and supervisors, live. A real service
+//!   would put it behind its operators' login, or on a listener of its own.
 //! - `GET /metrics`: Prometheus text: the runtime's metrics
 //!   (`genserver_core::metrics`), its gauges sampled at each scrape.
 
@@ -14,6 +17,7 @@ use axum::extract::{Path, Query, State as Shared};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use genserver_dashboard::DashboardOptions;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Deserialize;
 use std::sync::OnceLock;
@@ -32,6 +36,10 @@ pub fn router(state: State) -> Router {
         .route("/debug/crash/{key}", post(crash))
         .route("/metrics", get(metrics))
         .with_state(state)
+        .nest(
+            "/genserver",
+            genserver_dashboard::router(DashboardOptions::new()),
+        )
 }
 
 /// The process's Prometheus recorder: installed at the first router, with
