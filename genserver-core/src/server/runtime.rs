@@ -246,6 +246,10 @@ impl<T: GenServer> Life<T> {
     /// the stop that ends the loop. Apart from the loop, which it would
     /// make larger for every message.
     #[cold]
+    #[allow(
+        clippy::boxed_local,
+        reason = "the envelope holds it boxed; unboxing it to call this would copy it for nothing"
+    )]
     fn system(&mut self, system: Box<System>) -> Result<Info<T::Info>, Exit> {
         Ok(match *system {
             System::Down {
