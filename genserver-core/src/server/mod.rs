@@ -25,6 +25,8 @@ pub(crate) mod deadline;
 pub(crate) mod error;
 pub(crate) mod gen_server;
 pub(crate) mod handle;
+#[cfg(feature = "testing")]
+pub(crate) mod intercept;
 pub(crate) mod links;
 pub(crate) mod mailbox;
 pub(crate) mod mailbox_config;
@@ -32,6 +34,8 @@ pub(crate) mod panics;
 pub(crate) mod process;
 pub(crate) mod reply;
 pub(crate) mod runtime;
+#[cfg(feature = "testing")]
+pub(crate) mod stand_in;
 pub(crate) mod start;
 pub(crate) mod tasks;
 pub(crate) mod timers;

@@ -88,6 +88,9 @@ pub(crate) struct Process {
     trap_exit: AtomicBool,
     exit: Mutex<ExitState>,
     changed: Notify,
+    /// What tests install (feature `testing`, `intercept.rs`).
+    #[cfg(feature = "testing")]
+    pub(crate) intercepts: crate::server::intercept::Intercepts,
 }
 
 #[derive(Default)]
@@ -108,6 +111,8 @@ impl Process {
             trap_exit: AtomicBool::new(false),
             exit: Mutex::new(ExitState::default()),
             changed: Notify::new(),
+            #[cfg(feature = "testing")]
+            intercepts: Default::default(),
         }
     }
 

@@ -17,6 +17,8 @@ use crate::server::context::Context;
 use crate::server::error::StartError;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Shared;
+#[cfg(feature = "testing")]
+use crate::server::intercept;
 use crate::server::links;
 use crate::server::mailbox::{Envelope, System};
 use crate::server::panics::{CatchUnwind, Panic};
@@ -24,13 +26,20 @@ use crate::server::panics::{CatchUnwind, Panic};
 /// Marks the server exited however its task ends, even when it is aborted
 /// or its runtime shuts down: closes the mailbox, frees the names, fires
 /// the monitors and links.
-struct ExitGuard<T: GenServer> {
+pub(crate) struct ExitGuard<T: GenServer> {
     shared: Arc<Shared<T>>,
     done: bool,
 }
 
 impl<T: GenServer> ExitGuard<T> {
-    fn finish(&mut self, reason: &ExitReason) {
+    pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
+        ExitGuard {
+            shared,
+            done: false,
+        }
+    }
+
+    pub(crate) fn finish(&mut self, reason: &ExitReason) {
         if self.done {
             return;
         }
@@ -114,10 +123,7 @@ impl<T: GenServer> Life<T> {
     pub(crate) fn new(me: Server<T>, shared: Arc<Shared<T>>) -> Self {
         Life {
             ctx: Context::new(me),
-            guard: ExitGuard {
-                shared: shared.clone(),
-                done: false,
-            },
+            guard: ExitGuard::new(shared.clone()),
             shared,
         }
     }
@@ -219,6 +225,21 @@ impl<T: GenServer> Life<T> {
                     }
                 }
             };
+            #[cfg(feature = "testing")]
+            let next = match next {
+                Next::Envelope(envelope) if self.shared.process.intercepts.armed() => {
+                    let intercepts = &self.shared.process.intercepts;
+                    match Box::pin(intercept::before(intercepts, envelope)).await {
+                        Ok(envelope) => Next::Envelope(envelope),
+                        Err(None) => continue,
+                        Err(Some((reason, handler))) => {
+                            self.ctx.handler = handler;
+                            return Exit::with(reason);
+                        }
+                    }
+                }
+                next => next,
+            };
             let info = match next {
                 Next::Envelope(Envelope::Call(message) | Envelope::Message(message)) => {
                     self.ctx.handler = T::__message_name(&message);
@@ -315,6 +336,14 @@ impl<T: GenServer> Life<T> {
         }
         self.ctx.cancel_timers();
         if reason.is_abnormal() {
+            #[cfg(feature = "testing")]
+            intercept::crashed(&process.intercepts, || intercept::CrashReport {
+                server: T::NAME,
+                id: process.id(),
+                handler: crashed_in,
+                reason: reason.clone(),
+                location: panic.as_ref().and_then(|panic| panic.location.clone()),
+            });
             let location = panic.as_ref().and_then(|panic| panic.location.as_deref());
             tracing::error!(
                 server = T::NAME,
@@ -348,7 +377,7 @@ const LARGE_BACKLOG: usize = 4096;
 
 /// Drops what was left in a dead server's mailbox: a large backlog on the
 /// blocking pool, so that it holds no runtime thread; a small one here.
-fn free_large<E: Send + 'static>(backlog: VecDeque<E>) {
+pub(crate) fn free_large<E: Send + 'static>(backlog: VecDeque<E>) {
     if backlog.len() > LARGE_BACKLOG
         && let Ok(runtime) = tokio::runtime::Handle::try_current()
     {
