@@ -141,6 +141,12 @@
 //! - `remote`: `#[gen_server(remote)]` and the traits a transport uses
 //!   (`RemoteServer`, `Codec`; serde for the servers that opt in).
 //!   Turned on by `genserver-nats`; a program on one machine does without.
+//! - `testing`, for `[dev-dependencies]`: the test kit ([`testing`]:
+//!   servers started for one test and stopped after it, probes and
+//!   [`assert_receive!`], injected faults, crash storms) and a typed mock
+//!   of every server, `CounterMock`, which `#[gen_server]` writes only
+//!   with this feature. It adds one flag check per message to the server
+//!   loop; without it, nothing.
 //!
 //! # Behaviour reference
 //!
@@ -163,6 +169,9 @@ mod remote;
 mod server;
 mod supervision;
 mod table;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod throttle;
 
 pub use exit_reason::ExitReason;

@@ -58,12 +58,15 @@ pub(crate) struct Plan {
     /// of the handlers that were not rejected; left out for a generic
     /// state, which cannot be remote (reported).
     pub(crate) remote: bool,
+    /// The typed mock (`CounterMock`, `CounterCast`): with genserver-core's
+    /// `testing` feature, and not beside an error.
+    pub(crate) mock: bool,
 }
 
 impl Plan {
     /// `None` when nothing can be written: the state type cannot be named
     /// (not a path) or has lifetimes (reported).
-    pub(crate) fn new(server: &Server<'_>, has_errors: bool) -> Option<Plan> {
+    pub(crate) fn new(server: &Server<'_>, has_errors: bool, mocks: super::Mocks) -> Option<Plan> {
         let nameable = matches!(&*server.item.self_ty, Type::Path(p) if p.qself.is_none());
         let lifetimes = server.item.generics.lifetimes().next().is_some();
         if has_errors && (!nameable || lifetimes) {
@@ -78,6 +81,7 @@ impl Plan {
             checks: !has_errors,
             user_impl_bounds: !has_errors && names_the_runtime(server.item),
             remote: server.options.remote.is_some() && server.item.generics.params.is_empty(),
+            mock: mocks == super::Mocks::Write && !has_errors,
         })
     }
 }
