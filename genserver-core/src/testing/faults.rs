@@ -170,6 +170,7 @@ impl std::error::Error for StartFault {}
 /// use genserver_core::prelude::*;
 /// use genserver_core::testing::{Faults, StartFaults};
 ///
+/// #[derive(Clone)]
 /// pub struct Worker;
 ///
 /// #[gen_server]

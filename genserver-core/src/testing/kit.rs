@@ -82,6 +82,8 @@ struct Watched {
     server: AnyServer,
     hook: Arc<TestHook>,
     expect_crash: bool,
+    /// Killed by the kit after it did not stop within this.
+    stuck: Option<Duration>,
 }
 
 impl Default for TestKit {
@@ -181,6 +183,7 @@ impl TestKit {
                 server,
                 hook,
                 expect_crash: false,
+                stuck: None,
             });
         }
     }
@@ -228,6 +231,12 @@ impl TestKit {
         for server in servers {
             if server.is_alive() {
                 server.shutdown(ExitReason::Shutdown, Some(timeout)).await;
+                if server.exit_reason() == Some(ExitReason::Killed) {
+                    let mut state = self.state();
+                    if let Some(watched) = state.watched.iter_mut().find(|w| w.server == server) {
+                        watched.stuck = Some(timeout);
+                    }
+                }
             }
         }
     }
@@ -262,7 +271,7 @@ impl TestKit {
             return;
         }
         let mut text = format!(
-            "TestKit: {} server(s) crashed and the test did not expect it (TestKit::expect_crash):\n",
+            "TestKit: {} server(s) crashed or did not stop, and the test did not expect it (TestKit::expect_crash):\n",
             failures.len()
         );
         for failure in &failures {
@@ -281,6 +290,13 @@ impl TestKit {
 /// One crash, as its crash report tells it.
 fn report(watched: &Watched, reason: &ExitReason) -> String {
     let server = &watched.server;
+    if let Some(timeout) = watched.stuck {
+        return format!(
+            "{}({}) did not stop within {timeout:?} (stuck in terminate?): killed",
+            server.type_name(),
+            server.id()
+        );
+    }
     match watched.hook.crash() {
         Some(crash) => {
             let at = crash

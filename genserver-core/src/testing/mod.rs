@@ -25,7 +25,7 @@
 //! With this feature, `#[gen_server]` writes, beside `CounterClient`:
 //!
 //! - `CounterMock`: `CounterMock::start()` runs a stand-in whose
-//!   [`server()`](#) is a `Server<Counter>` like any other, so the code
+//!   `server()` is a `Server<Counter>` like any other, so the code
 //!   under test cannot tell it from the real one. Each call's reply is
 //!   scripted with a closure the compiler checks against the handler:
 //!   `mock.on_increment(|by| by + 1)`. An unscripted call crashes the mock

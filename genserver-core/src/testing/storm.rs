@@ -37,6 +37,7 @@ use crate::{CallError, DynamicSupervisor, Supervisor};
 /// use genserver_core::prelude::*;
 /// use genserver_core::testing::CrashStorm;
 ///
+/// #[derive(Clone)]
 /// pub struct Worker;
 ///
 /// #[gen_server]
