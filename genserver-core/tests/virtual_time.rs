@@ -64,10 +64,7 @@ pub enum Setup {
 
 #[gen_server(info = Tick)]
 impl Clocked {
-    async fn init(
-        (setup, seen): (Setup, Seen),
-        ctx: &mut Context<Self>,
-    ) -> Result<Self, String> {
+    async fn init((setup, seen): (Setup, Seen), ctx: &mut Context<Self>) -> Result<Self, String> {
         match setup {
             Setup::Timers => {
                 ctx.send_after(Tick::Once, Duration::from_secs(90));
