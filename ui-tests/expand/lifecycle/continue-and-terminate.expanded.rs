@@ -7,6 +7,11 @@ pub struct Loader {
 pub enum LoadError {
     Empty,
 }
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("nothing to load")
+    }
+}
 #[derive(Debug)]
 pub struct Reload;
 impl Loader

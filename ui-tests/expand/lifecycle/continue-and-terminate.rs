@@ -10,6 +10,12 @@ pub enum LoadError {
     Empty,
 }
 
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("nothing to load")
+    }
+}
+
 #[derive(Debug)]
 pub struct Reload;
 
