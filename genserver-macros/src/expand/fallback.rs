@@ -59,7 +59,8 @@ pub(crate) struct Plan {
     /// state, which cannot be remote (reported).
     pub(crate) remote: bool,
     /// The typed mock (`CounterMock`, `CounterCast`): with genserver-core's
-    /// `testing` feature, and not beside an error.
+    /// `testing` feature; beside an error too, so a test that uses it sees
+    /// the one error (a rejected call keeps a stub `on_..`).
     pub(crate) mock: bool,
 }
 
@@ -81,7 +82,7 @@ impl Plan {
             checks: !has_errors,
             user_impl_bounds: !has_errors && names_the_runtime(server.item),
             remote: server.options.remote.is_some() && server.item.generics.params.is_empty(),
-            mock: mocks == super::Mocks::Write && !has_errors,
+            mock: mocks == super::Mocks::Write,
         })
     }
 }
@@ -342,7 +343,7 @@ impl Expander<'_, '_> {
     }
 }
 
-fn has_impl_trait(ty: &Type) -> bool {
+pub(crate) fn has_impl_trait(ty: &Type) -> bool {
     ty.to_token_stream()
         .into_iter()
         .any(|tree| mentions_impl(&tree))

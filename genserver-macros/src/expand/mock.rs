@@ -33,7 +33,7 @@
 //! `assert_receive!` says why).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -152,10 +152,12 @@ impl Expander<'_, '_> {
         let (impl_generics, ty_generics, _) = self.server.item.generics.split_for_impl();
         let where_clause = self.where_clause();
         let mock_name = mock.to_string();
-        let calls = self.calls().count();
+        let calls = proc_macro2::Literal::usize_unsuffixed(self.calls().count());
         let on_calls = self
             .calls()
             .map(|(index, handler)| self.on_call(index, handler));
+        let on_rejected = self.rejected_on_calls();
+        let on_casts = self.casts().map(|handler| self.on_cast(handler));
         let dispatch = self.mock_dispatch();
         let info = quote!(<#self_ty as #gs::GenServer>::Info);
         let start_doc = docs(&format!(
@@ -257,6 +259,8 @@ impl Expander<'_, '_> {
                 }
 
                 #(#on_calls)*
+                #(#on_rejected)*
+                #(#on_casts)*
 
                 #dispatch
             }
@@ -297,6 +301,7 @@ impl Expander<'_, '_> {
 
     /// `on_increment`: scripts call number `index`'s reply.
     fn on_call(&self, index: usize, handler: &Handler<'_>) -> TokenStream {
+        let index = proc_macro2::Literal::usize_unsuffixed(index);
         let vis = &handler.client_vis;
         let cfgs = handler.cfgs();
         let ident = handler.ident().unraw();
@@ -322,6 +327,74 @@ impl Expander<'_, '_> {
         }
     }
 
+    /// `on_reset` for a cast: an error that says casts are recorded.
+    fn on_cast(&self, handler: &Handler<'_>) -> TokenStream {
+        let gs = &self.gs;
+        let vis = &handler.client_vis;
+        let cfgs = handler.cfgs();
+        let on = format_ident!(
+            "on_{}",
+            handler.ident().unraw(),
+            span = handler.ident().span()
+        );
+        let span = handler.f.sig.span();
+        quote_spanned! {span=>
+            #(#cfgs)*
+            #[doc(hidden)]
+            #vis fn #on(&self, cast_is_recorded: impl #gs::testing::CastIsRecorded) -> &Self {
+                let _ = cast_is_recorded;
+                self
+            }
+        }
+    }
+
+    /// `on_..` of the calls rejected (and reported), with their arguments
+    /// as written, so a test using them sees only the handler's error.
+    fn rejected_on_calls(&self) -> Vec<TokenStream> {
+        let taken: Vec<String> = self
+            .server
+            .handlers
+            .iter()
+            .map(|h| format!("on_{}", h.ident().unraw()))
+            .collect();
+        self.server
+            .rejected_handlers
+            .iter()
+            .filter(|rejected| rejected.kind == Kind::Call)
+            // Only what a closure's signature can name: no `impl Trait`,
+            // no borrowed reply, no generics.
+            .filter(|rejected| {
+                !rejected.reply.is_some_and(|reply| {
+                    super::fallback::has_impl_trait(reply) || borrows(reply)
+                }) && !rejected.args.iter().any(|arg| super::fallback::has_impl_trait(arg.ty))
+            })
+            .filter(|rejected| rejected.f.sig.generics.params.is_empty())
+            .filter_map(|rejected| {
+                let on = format_ident!("on_{}", rejected.ident().unraw(), span = rejected.ident().span());
+                if taken.contains(&on.to_string()) {
+                    return None;
+                }
+                let vis = &rejected.client_vis;
+                let types = rejected.args.iter().map(|arg| self.outside(arg.ty));
+                let reply = match rejected.reply {
+                    Some(reply) => self.outside(reply).into_token_stream(),
+                    None => quote!(()),
+                };
+                let f = local("reply");
+                let span = rejected.f.sig.span();
+                Some(quote_spanned! {span=>
+                    #vis fn #on(
+                        &self,
+                        #f: impl ::core::ops::FnMut(#(#types),*) -> #reply + ::core::marker::Send + 'static,
+                    ) -> &Self {
+                        let _ = #f;
+                        self
+                    }
+                })
+            })
+            .collect()
+    }
+
     /// Opens each message: a call runs its script, a cast is recorded.
     fn mock_dispatch(&self) -> TokenStream {
         let gs = &self.gs;
@@ -337,7 +410,7 @@ impl Expander<'_, '_> {
             let names = fields(handler);
             match handler.kind {
                 Kind::Call => {
-                    let at = index;
+                    let at = proc_macro2::Literal::usize_unsuffixed(index);
                     index += 1;
                     let name = handler.ident().unraw().to_string();
                     let reply = local("reply");
@@ -381,4 +454,20 @@ impl Expander<'_, '_> {
             }
         }
     }
+}
+
+/// `true` if `ty` holds a reference or names a lifetime.
+fn borrows(ty: &syn::Type) -> bool {
+    fn tree_borrows(tree: &proc_macro2::TokenTree) -> bool {
+        match tree {
+            proc_macro2::TokenTree::Punct(punct) => {
+                punct.as_char() == '&' || punct.as_char() == '\''
+            }
+            proc_macro2::TokenTree::Group(group) => {
+                group.stream().into_iter().any(|t| tree_borrows(&t))
+            }
+            _ => false,
+        }
+    }
+    ty.to_token_stream().into_iter().any(|t| tree_borrows(&t))
 }
