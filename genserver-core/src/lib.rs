@@ -236,3 +236,9 @@ pub mod prelude {
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// The guide to testing servers, `docs/testing.md`: its examples run as
+/// doctests (`cargo test -p genserver-core --features testing --doc`).
+#[cfg(all(doctest, feature = "testing"))]
+#[doc = include_str!("../../docs/testing.md")]
+pub struct TestingGuide;

@@ -1,7 +1,7 @@
-//! Property: random crash storms (the test kit's `CrashStorm`) against a
-//! supervision tree never leave a permanent child down while the
-//! supervisor lives, never restart a temporary child, never exceed the
-//! restart intensity, and never leave a caller hanging.
+//! docs/behaviour.md, "Testing (ExUnit)": random crash storms (the test
+//! kit's `CrashStorm`) against a supervision tree never leave a permanent
+//! child down while the supervisor lives, never restart a temporary child,
+//! never exceed the restart intensity, and never leave a caller hanging.
 #![allow(
     unreachable_pub,
     reason = "test servers are `pub` like a user's; the test crate exports nothing"

@@ -1,5 +1,6 @@
-//! Injected faults: the next message crashes a server, waits, or is lost
-//! (a call that times out); a child's next start fails.
+//! docs/behaviour.md, "Testing (ExUnit)": injected faults: the next message
+//! crashes a server, waits, or is lost (a call that times out); a child's
+//! next start fails.
 #![allow(
     unreachable_pub,
     reason = "test servers are `pub` like a user's; the test crate exports nothing"

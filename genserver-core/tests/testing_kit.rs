@@ -1,6 +1,7 @@
-//! ExUnit's `start_supervised!`: servers started for one test are stopped
-//! in reverse start order when it ends, even when it fails, and the test
-//! fails on a crash it did not expect, showing the crash report.
+//! docs/behaviour.md, "Testing (ExUnit)": ExUnit's `start_supervised!`:
+//! servers started for one test are stopped in reverse start order when it
+//! ends, even when it fails, and the test fails on a crash it did not
+//! expect, showing the crash report.
 #![allow(
     unreachable_pub,
     reason = "test servers are `pub` like a user's; the test crate exports nothing"

@@ -1,5 +1,6 @@
-//! Typed mocks: `#[gen_server]` writes `CounterMock` with the `testing`
-//! feature; the code under test holds a plain `Server<Counter>`.
+//! docs/behaviour.md, "Testing (ExUnit)": typed mocks: `#[gen_server]`
+//! writes `CounterMock` with the `testing` feature; the code under test
+//! holds a plain `Server<Counter>`.
 #![allow(
     unreachable_pub,
     reason = "test servers are `pub` like a user's; the test crate exports nothing"

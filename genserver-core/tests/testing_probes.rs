@@ -1,6 +1,6 @@
-//! Probes (ExUnit's test process as a mailbox): a server that records
-//! every message it receives, with `assert_receive!` and
-//! `assert_no_receive!`.
+//! docs/behaviour.md, "Testing (ExUnit)": probes (ExUnit's test process as
+//! a mailbox): a server that records every message it receives, with
+//! `assert_receive!` and `assert_no_receive!`.
 #![allow(
     unreachable_pub,
     reason = "test servers are `pub` like a user's; the test crate exports nothing"

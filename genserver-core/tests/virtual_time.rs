@@ -1,7 +1,8 @@
-//! Every time-based feature under `tokio::time::pause()`: each test waits
-//! seconds to hours of the paused clock, exactly, in next to no real time.
-//! (Restart backoff, per-call timeouts, late replies and many deadlines
-//! are in backoff.rs and client_side.rs, also on a paused clock.)
+//! docs/behaviour.md, "Testing (ExUnit)": every time-based feature under
+//! `tokio::time::pause()`: each test waits seconds to hours of the paused
+//! clock, exactly, in next to no real time. (Restart backoff, per-call
+//! timeouts, late replies and many deadlines are in backoff.rs and
+//! client_side.rs, also on a paused clock.)
 #![allow(
     unreachable_pub,
     reason = "test servers are `pub` like a user's; the test crate exports nothing"

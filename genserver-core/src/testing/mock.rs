@@ -87,6 +87,17 @@ impl fmt::Debug for Script {
     }
 }
 
+/// Implemented by nothing: what a mock's `on_<cast>` asks of its argument,
+/// so that scripting a cast is one compile error that says what to do
+/// instead: a mock records the casts it receives, for
+/// [`assert_receive!`](crate::assert_receive).
+#[diagnostic::on_unimplemented(
+    message = "a cast has no reply to script: a mock records each cast it receives",
+    label = "`on_..` scripts the reply of a `#[call]`",
+    note = "assert on a recorded cast with `assert_receive!(mock, <Server>Cast::<Handler>(..))`"
+)]
+pub trait CastIsRecorded {}
+
 type OnInfo<I> = Arc<Mutex<Option<Box<dyn FnMut(Info<I>) + Send>>>>;
 
 /// A running mock of a `T`, whose casts are recorded as `C`s.

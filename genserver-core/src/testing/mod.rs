@@ -78,5 +78,6 @@ pub use inbox::{
     Inbox, Receiver,
 };
 pub use kit::{DEFAULT_STOP_TIMEOUT, TestKit};
+pub use mock::CastIsRecorded;
 pub use probe::{Probe, ProbeServer};
 pub use storm::{Blow, CrashStorm, StormCrash, StormReport};
