@@ -106,6 +106,28 @@ async fn the_next_message_waits_before_it_is_handled() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_delayed_message_is_handled_and_the_next_fault_waits_for_the_next_message() {
+    let log = Log::default();
+    let kit = TestKit::new();
+    let store = kit.start(Store::start(log.clone())).await;
+    kit.expect_crash(&store);
+    let faults = Faults::of(&store);
+    faults.delay_next(Duration::from_secs(2)).crash_next();
+    let started = Instant::now();
+    store.put("slow");
+    // The put, once delayed, is handled: the crash is left for the get.
+    assert_eq!(store.get().await, Err(CallError::Exited(injected_crash())));
+    assert_eq!(started.elapsed(), Duration::from_secs(2));
+    assert_eq!(faults.pending(), 0);
+    gone(&store).await;
+    assert_eq!(
+        log.entries(),
+        ["start", "put slow", "terminate: panicked: injected crash"]
+    );
+    kit.finish().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_next_call_times_out_and_casts_pass_it_by() {
     let log = Log::default();
     let store = Store::start(log.clone()).await.unwrap();

@@ -284,3 +284,16 @@ async fn a_watched_server_and_a_probe_are_stopped_with_the_others() {
     assert!(!probe.is_alive());
     assert_eq!(log.entries(), ["terminate outside: shutdown"]);
 }
+
+#[test]
+fn the_kits_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<TestKit>();
+    send_sync::<Probe<String>>();
+    send_sync::<genserver_core::testing::Faults>();
+    send_sync::<genserver_core::testing::StartFaults>();
+    send_sync::<genserver_core::testing::CrashStorm>();
+    send_sync::<genserver_core::testing::StormReport>();
+    send_sync::<PartMock>();
+    send_sync::<PartCast>();
+}

@@ -104,24 +104,20 @@ impl Intercepts {
     }
 }
 
-/// What the loop does with `envelope`, per the hook: `Ok` with the
-/// envelope to handle (after any delay), `Err(None)` to drop it,
-/// `Err(Some((reason, handler)))` to crash in `handler`.
+/// What the hook makes of `envelope`, and the handler it is for (named
+/// in a crash report). A stop request is always handled.
 #[cold]
 #[inline(never)]
-pub(crate) async fn before<T: GenServer>(
+pub(crate) fn decide<T: GenServer>(
     intercepts: &Intercepts,
-    envelope: Envelope<T>,
-) -> Result<Envelope<T>, Option<(ExitReason, &'static str)>> {
-    let Some(hook) = intercepts.hook() else {
-        return Ok(envelope);
-    };
-    let delivery = match &envelope {
+    envelope: &Envelope<T>,
+) -> (Verdict, &'static str) {
+    let delivery = match envelope {
         Envelope::Call(message) => Delivery::Call(T::__message_name(message)),
         Envelope::Message(message) => Delivery::Cast(T::__message_name(message)),
         Envelope::Info(_) => Delivery::Info,
         Envelope::System(system) if matches!(**system, System::Stop { .. }) => {
-            return Ok(envelope);
+            return (Verdict::Handle, "");
         }
         Envelope::System(_) => Delivery::Info,
     };
@@ -129,17 +125,30 @@ pub(crate) async fn before<T: GenServer>(
         Delivery::Call(name) | Delivery::Cast(name) => name,
         Delivery::Info => "handle_info",
     };
-    match hook.before(delivery) {
-        Verdict::Handle => Ok(envelope),
-        Verdict::Delay(delay) => {
+    match intercepts.hook() {
+        Some(hook) => (hook.before(delivery), handler),
+        None => (Verdict::Handle, handler),
+    }
+}
+
+/// [`decide`], with the delay waited: `Ok` with the envelope to handle,
+/// `Err(None)` to drop it, `Err(Some((reason, handler)))` to crash in
+/// `handler`. For the stand-in's loop.
+pub(crate) async fn before<T: GenServer>(
+    intercepts: &Intercepts,
+    envelope: Envelope<T>,
+) -> Result<Envelope<T>, Option<(ExitReason, &'static str)>> {
+    match decide(intercepts, &envelope) {
+        (Verdict::Handle, _) => Ok(envelope),
+        (Verdict::Delay(delay), _) => {
             tokio::time::sleep(delay).await;
             Ok(envelope)
         }
-        Verdict::Crash(reason) => {
+        (Verdict::Crash(reason), handler) => {
             drop(envelope);
             Err(Some((reason, handler)))
         }
-        Verdict::Drop => Err(None),
+        (Verdict::Drop, _) => Err(None),
     }
 }
 

@@ -18,10 +18,12 @@ use crate::server::error::StartError;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Shared;
 #[cfg(feature = "testing")]
-use crate::server::intercept;
+use crate::server::intercept::{self, Verdict};
 use crate::server::links;
 use crate::server::mailbox::{Envelope, System};
 use crate::server::panics::{CatchUnwind, Panic};
+#[cfg(feature = "testing")]
+use std::time::Duration;
 
 /// Marks the server exited however its task ends, even when it is aborted
 /// or its runtime shuts down: closes the mailbox, frees the names, fires
@@ -80,6 +82,37 @@ pub(crate) struct Life<T: GenServer> {
     ctx: Context<T>,
     shared: Arc<Shared<T>>,
     guard: ExitGuard<T>,
+    /// A message a test's interceptor delays, and by how much: handled
+    /// next, after the delay (`intercept.rs`).
+    #[cfg(feature = "testing")]
+    delayed: Option<(Next<T>, Duration)>,
+}
+
+/// The next message, or `Idle` when the idle timeout passes first. A
+/// macro rather than an `async fn`, so it stays inline in the loop: a
+/// nested future per message costs more than the branch.
+macro_rules! next_message {
+    ($ctx:expr, $mailbox:expr) => {{
+        let mailbox = $mailbox;
+        match $ctx.idle.take().or($ctx.sticky_idle) {
+            // A `match`, not `map_or`: its default would be built and
+            // dropped on every message.
+            None => match mailbox.recv().await {
+                Some(envelope) => Next::Envelope(envelope),
+                None => Next::Closed,
+            },
+            Some(after) => {
+                tokio::select! {
+                    biased;
+                    envelope = mailbox.recv() => match envelope {
+                        Some(envelope) => Next::Envelope(envelope),
+                        None => Next::Closed,
+                    },
+                    () = Box::pin(tokio::time::sleep(after)) => Next::Idle,
+                }
+            }
+        }
+    }};
 }
 
 /// What the loop waited for.
@@ -125,6 +158,8 @@ impl<T: GenServer> Life<T> {
             ctx: Context::new(me),
             guard: ExitGuard::new(shared.clone()),
             shared,
+            #[cfg(feature = "testing")]
+            delayed: None,
         }
     }
 
@@ -206,39 +241,39 @@ impl<T: GenServer> Life<T> {
                     .await;
                 continue;
             }
-            let mailbox = &self.shared.mailbox;
-            let next = match self.ctx.idle.take().or(self.ctx.sticky_idle) {
-                // A `match`, not `map_or`: its default would be built and
-                // dropped on every message.
-                None => match mailbox.recv().await {
-                    Some(envelope) => Next::Envelope(envelope),
-                    None => Next::Closed,
-                },
-                Some(after) => {
-                    tokio::select! {
-                        biased;
-                        envelope = mailbox.recv() => match envelope {
-                            Some(envelope) => Next::Envelope(envelope),
-                            None => Next::Closed,
-                        },
-                        () = Box::pin(tokio::time::sleep(after)) => Next::Idle,
-                    }
-                }
-            };
+            #[cfg(not(feature = "testing"))]
+            let next = next_message!(self.ctx, &self.shared.mailbox);
             #[cfg(feature = "testing")]
-            let next = match next {
-                Next::Envelope(envelope) if self.shared.process.intercepts.armed() => {
-                    let intercepts = &self.shared.process.intercepts;
-                    match Box::pin(intercept::before(intercepts, envelope)).await {
-                        Ok(envelope) => Next::Envelope(envelope),
-                        Err(None) => continue,
-                        Err(Some((reason, handler))) => {
-                            self.ctx.handler = handler;
-                            return Exit::with(reason);
+            let next = match self.delayed.is_some() {
+                false => {
+                    let next = next_message!(self.ctx, &self.shared.mailbox);
+                    // The one check on the hot path: a test's interceptor
+                    // decides what becomes of the message (`intercept.rs`).
+                    if self.shared.process.intercepts.armed()
+                        && let Next::Envelope(envelope) = &next
+                    {
+                        match intercept::decide(&self.shared.process.intercepts, envelope) {
+                            (Verdict::Handle, _) => {}
+                            (Verdict::Drop, _) => continue,
+                            (Verdict::Crash(reason), handler) => {
+                                self.ctx.handler = handler;
+                                return Exit::with(reason);
+                            }
+                            (Verdict::Delay(delay), _) => {
+                                self.delayed = Some((next, delay));
+                                continue;
+                            }
                         }
                     }
+                    next
                 }
-                next => next,
+                // A delayed message was decided on already: it is not
+                // shown to the hook again (that would spend the next
+                // fault on it).
+                true => match Box::pin(self.delayed()).await {
+                    Some(next) => next,
+                    None => continue,
+                },
             };
             let info = match next {
                 Next::Envelope(Envelope::Call(message) | Envelope::Message(message)) => {
@@ -261,6 +296,16 @@ impl<T: GenServer> Life<T> {
                 .instrument(tracing::debug_span!("handle_info"))
                 .await;
         }
+    }
+
+    /// The message a test's interceptor delayed, once its delay has
+    /// passed: the server handles nothing meanwhile.
+    #[cfg(feature = "testing")]
+    #[cold]
+    async fn delayed(&mut self) -> Option<Next<T>> {
+        let (next, delay) = self.delayed.take()?;
+        tokio::time::sleep(delay).await;
+        Some(next)
     }
 
     /// A message from the runtime: the `Info` it is for `handle_info`, or

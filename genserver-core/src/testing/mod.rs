@@ -30,10 +30,55 @@
 //!   scripted with a closure the compiler checks against the handler:
 //!   `mock.on_increment(|by| by + 1)`. An unscripted call crashes the mock
 //!   with a message naming the `on_..` to add. Info messages go to
-//!   `mock.on_info(|info| ..)`.
+//!   `mock.on_handle_info(|info| ..)`.
 //! - `CounterCast`: one variant per `#[cast]`, with its arguments in
 //!   order. The mock records each cast it receives; assert on them with
 //!   `assert_receive!(mock, CounterCast::Reset)`.
+//!
+//! ```
+//! use genserver_core::prelude::*;
+//! use genserver_core::assert_receive;
+//!
+//! pub struct Counter {
+//!     value: i64,
+//! }
+//!
+//! #[gen_server]
+//! impl Counter {
+//!     #[call]
+//!     pub fn increment(&mut self, by: i64) -> i64 {
+//!         self.value += by;
+//!         self.value
+//!     }
+//!
+//!     #[cast]
+//!     pub fn reset(&mut self) {
+//!         self.value = 0;
+//!     }
+//!
+//!     fn handle_info(&mut self, _msg: Info<()>) {}
+//! }
+//!
+//! /// Code under test: it only knows a `Server<Counter>`.
+//! async fn bump_twice(counter: &Server<Counter>) -> Result<i64, CallError> {
+//!     counter.increment(1).await?;
+//!     let n = counter.increment(1).await?;
+//!     counter.reset();
+//!     Ok(n)
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let mock = CounterMock::start();
+//! let mut calls = 0;
+//! mock.on_increment(move |by| {
+//!     calls += by;
+//!     calls * 100
+//! });
+//! assert_eq!(bump_twice(&mock.server()).await, Ok(200));
+//! assert_receive!(mock, CounterCast::Reset);
+//! # }
+//! ```
 //!
 //! Messages stay sealed: the mock's dispatch is generated inside the
 //! expansion, the only place a message can be opened, and no test can
