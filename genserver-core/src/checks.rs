@@ -10,6 +10,8 @@
 //!   (it holds no `Rc` or `std::sync::MutexGuard` across an `.await`);
 //! - [`InitReturn`] and [`InitResult`]: `init` returns `Result<Self, E>` or
 //!   `Result<Option<Self>, E>`;
+//! - [`InitFailure`]: that `E` can be printed and cross tasks;
+//! - [`StatusText`]: `format_status` returns something `Display`;
 //! - `CrossesWire` (feature `remote`): a `#[gen_server(remote)]` server's
 //!   arguments and replies are `Serialize + DeserializeOwned`.
 //!
@@ -68,6 +70,22 @@
 /// ```
 pub use crate::private_support::CrossesToServer;
 
+/// What `init`'s error type needs: `Display` (start errors and crash
+/// reports print it), `Debug`, `Send`, `Sync` and `'static`. `String`,
+/// `std::io::Error` and `anyhow::Error` all qualify.
+///
+/// # Examples
+///
+/// ```
+/// use genserver_core::checks::InitFailure;
+///
+/// fn an_init_error<E: InitFailure>(_: E) {}
+///
+/// an_init_error(String::from("no database"));
+/// an_init_error(std::io::Error::other("disk on fire"));
+/// ```
+pub use crate::private_support::InitFailure;
+
 /// Every `Send` future: what an `async` handler may return.
 ///
 /// # Examples
@@ -84,6 +102,22 @@ pub use crate::private_support::CrossesToServer;
 /// });
 /// ```
 pub use crate::private_support::SendFuture;
+
+/// Every `Display` type: what `format_status` may return, shown as text
+/// by inspection and crash reports.
+///
+/// # Examples
+///
+/// ```
+/// use genserver_core::checks::StatusText;
+///
+/// fn shown<T: StatusText>(value: T) -> String {
+///     value.to_string()
+/// }
+///
+/// assert_eq!(shown(format!("{} entries", 3)), "3 entries");
+/// ```
+pub use crate::private_support::StatusText;
 
 /// What `init` may return, whatever the path or alias it is written with.
 ///
@@ -123,7 +157,7 @@ pub use crate::remote::wire::CrossesWire;
 // The checks the expansion calls, spanned on the user's tokens; an error
 // names them as "required by a bound in `crosses_to_server`".
 #[doc(hidden)]
-pub use crate::private_support::{crosses_to_server, handler_future};
+pub use crate::private_support::{crosses_to_server, handler_future, status_text};
 
 #[cfg(feature = "remote")]
 #[doc(hidden)]

@@ -29,7 +29,7 @@ use std::sync::Arc;
 /// assert_eq!(broke.to_string(), "the disk is full");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum ExitReason {
     /// The server finished its work (`:normal`).

@@ -44,6 +44,11 @@ impl ServerId {
         ServerId(next_number())
     }
 
+    /// The id whose [`as_u64`](Self::as_u64) is `raw`.
+    pub(crate) fn from_u64(raw: u64) -> Self {
+        ServerId(raw)
+    }
+
     /// A fresh identity that no local server has: a transport's stand-in
     /// for a server on another node whose node is not known.
     #[doc(hidden)]
@@ -107,6 +112,14 @@ fn next_number() -> u64 {
 impl fmt::Debug for ServerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<{}.{}.0>", self.0 >> NODE_SHIFT, self.0 & NUMBER_MASK)
+    }
+}
+
+/// Serialized as it is shown, `"<0.12.0>"`: an id is not made from text.
+#[cfg(feature = "serde")]
+impl serde::Serialize for ServerId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

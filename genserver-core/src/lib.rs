@@ -46,8 +46,9 @@
 //!
 //! - `#[call]` marks a handler whose caller waits for the reply (default
 //!   timeout 5 s); `#[cast]` one that is fire-and-forget. Names are free.
-//! - `init`, `handle_continue`, `handle_info` and `terminate` are recognised
-//!   by name. `handle_info` is mandatory.
+//! - `init`, `handle_continue`, `handle_info`, `terminate` and
+//!   `format_status` (what inspection and crash reports show of the state)
+//!   are recognised by name. `handle_info` is mandatory.
 //! - Any handler takes `&self` or `&mut self`, may be `async`, and may end
 //!   with `ctx: &mut Context<Self>`. Arguments are owned: they cross a channel.
 //! - A call taking a [`ReplyTo<T>`] and returning `()` replies later, from
@@ -147,6 +148,17 @@
 //!   of every server, `CounterMock`, which `#[gen_server]` writes only
 //!   with this feature. It adds one flag check per message to the server
 //!   loop; without it, nothing.
+//! - `serde` (turned on by `remote`): `Serialize`/`Deserialize` for
+//!   [`ExitReason`] and the configuration types, `Serialize` for
+//!   [`ServerId`] and what [`sys`] reports, for a dashboard or a log.
+//!
+//! # Seeing inside
+//!
+//! [`sys`] is OTP's `:sys` and observer's process list: every handle has
+//! `.sys()` (its state, typed, its [`Status`](sys::Status), suspend and
+//! resume), and [`sys::processes`] lists every live server with what it
+//! publishes (mailbox, messages handled, the handler running now), read
+//! without asking the servers anything.
 //!
 //! # Behaviour reference
 //!
@@ -168,6 +180,7 @@ mod private_support;
 mod remote;
 mod server;
 mod supervision;
+pub mod sys;
 mod table;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -175,7 +188,9 @@ pub mod testing;
 mod throttle;
 
 pub use exit_reason::ExitReason;
-pub use genserver_macros::{call, cast, gen_server};
+#[doc = include_str!("../docs/gen_server.md")]
+pub use genserver_macros::gen_server;
+pub use genserver_macros::{call, cast};
 pub use id::{MonitorRef, ServerId, TaskId};
 pub use info::Info;
 pub use naming::get_or_start::GetOrStartError;
@@ -185,9 +200,10 @@ pub use naming::{Name, whereis};
 #[cfg(feature = "remote")]
 #[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
 pub use remote::{Codec, RemoteServer};
-pub use remote::{Remote, RemoteCall, RemoteTarget, WireError};
+pub use remote::{Remote, RemoteAsk, RemoteCall, RemoteCast, RemoteTarget, WireError};
 pub use server::Server;
 pub use server::any::AnyServer;
+pub use server::call_graph::CallCycle;
 pub use server::context::Context;
 pub use server::error::{CallError, MailboxFull, StartError, StartFailed};
 pub use server::gen_server::{ClientHandle, GenServer};
@@ -211,6 +227,7 @@ pub use supervision::supervisor_spec::{Strategy, SupervisorSpec};
 pub use supervision::task_supervisor::{
     TaskError, TaskHandle, TaskSupervisor, TaskSupervisorClient, TaskSupervisorSpec,
 };
+pub use supervision::tree::{SupervisionTree, TreeChild};
 pub use supervision::{AnyInitError, ChildCount, ChildInfo, ChildStartError, ChildStatus};
 pub use table::Table;
 pub use table::access::{Access, Operation};

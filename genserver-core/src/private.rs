@@ -31,7 +31,7 @@ pub enum NoHandleContinue {}
 #[diagnostic::on_unimplemented(
     message = "`init` must return `Result<{S}, E>` or `Result<Option<{S}>, E>`, not `{Self}`",
     label = "`init` returns the new state, or the error that stops the start",
-    note = "the error type `E` needs `Debug + Send + 'static`"
+    note = "the error type `E` needs `Display + Debug + Send + Sync + 'static`"
 )]
 pub trait InitReturn<S> {
     type Error;
@@ -74,5 +74,34 @@ impl<S, E> InitResult<S, E> for ::core::result::Result<S, E> {
 impl<S, E> InitResult<S, E> for ::core::result::Result<Option<S>, E> {
     fn into_result(self) -> ::core::result::Result<Option<S>, E> {
         self
+    }
+}
+
+/// The state, for `__format_status` without a user's `format_status`:
+/// `(&&Describe(state)).describe()` is its `Debug` when it has one
+/// ([`DescribeDebug`], found first by autoref), else `None`
+/// ([`DescribeNothing`]).
+#[derive(Debug)]
+pub struct Describe<'a, T>(pub &'a T);
+
+/// A `Debug` state shows as its `Debug`.
+pub trait DescribeDebug {
+    fn describe(&self) -> Option<::std::string::String>;
+}
+
+impl<T: ::core::fmt::Debug> DescribeDebug for &Describe<'_, T> {
+    fn describe(&self) -> Option<::std::string::String> {
+        Some(::std::format!("{:?}", self.0))
+    }
+}
+
+/// A state without `Debug` (nor `format_status`) shows as nothing.
+pub trait DescribeNothing {
+    fn describe(&self) -> Option<::std::string::String>;
+}
+
+impl<T> DescribeNothing for Describe<'_, T> {
+    fn describe(&self) -> Option<::std::string::String> {
+        None
     }
 }

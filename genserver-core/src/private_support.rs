@@ -34,6 +34,22 @@ impl<T: Send + ?Sized> CrossesToServer for T {}
 #[inline(always)]
 pub const fn crosses_to_server<T: CrossesToServer + ?Sized>() {}
 
+/// Implemented for every `Display` type: what `format_status` returns.
+#[diagnostic::on_unimplemented(
+    message = "`format_status` must return something `Display`, not `{Self}`",
+    label = "inspection and crash reports show this as text",
+    note = "return a `String`, e.g. `format!(\"{{}} entries\", self.entries.len())`"
+)]
+pub trait StatusText: std::fmt::Display {}
+
+impl<T: std::fmt::Display + ?Sized> StatusText for T {}
+
+/// What a user's `format_status` returned, as text; spanned on its return
+/// type, so a type that is not `Display` is reported there.
+pub fn status_text<T: StatusText>(value: T) -> String {
+    value.to_string()
+}
+
 /// Implemented for every `'static` future that is `Send`.
 #[diagnostic::on_unimplemented(
     message = "this handler's future cannot run in the server's task: it is not `Send`",
@@ -100,3 +116,11 @@ impl<F: core::future::Future> core::future::Future for HandlerFuture<F> {
         unsafe { self.map_unchecked_mut(|this| &mut this.0) }.poll(cx)
     }
 }
+
+/// What `init`'s error type needs: it is printed (`Display`, and `Debug`
+/// for `StartError`'s `Debug`) and crosses tasks (`Send + Sync + 'static`).
+/// `String`, `std::io::Error` and `anyhow::Error` all qualify. A type that
+/// misses one gets rustc's own error, on the type, for each missing part.
+pub trait InitFailure: core::fmt::Display + core::fmt::Debug + Send + Sync + 'static {}
+
+impl<E: core::fmt::Display + core::fmt::Debug + Send + Sync + 'static> InitFailure for E {}

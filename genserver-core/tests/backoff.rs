@@ -125,7 +125,7 @@ async fn a_child_waiting_for_its_restart_is_listed_as_restarting_and_terminate_e
     let supervisor = Supervisor::start(spec).await.unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let children = supervisor.which_children().await.unwrap();
-    assert_eq!(children[0].status, ChildStatus::Restarting);
+    assert_eq!(children[0].status, ChildStatus::BackingOff);
     assert_eq!(supervisor.count_children().await.unwrap().active, 0);
     supervisor.terminate_child("flaky").await.unwrap();
     tokio::time::sleep(Duration::from_secs(60)).await;

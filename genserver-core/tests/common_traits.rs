@@ -1,6 +1,6 @@
 //! The common traits public types promise: equality and hashing of timer
 //! and task references, a default supervisor spec, and serde (feature
-//! `remote`) for the exit reason and the plain configuration enums, so that
+//! `serde`, which `remote` turns on) for the exit reason and the plain configuration enums, so that
 //! remote handlers can take and return them.
 #![allow(
     unreachable_pub,
@@ -55,7 +55,7 @@ async fn a_default_supervisor_spec_is_one_for_one_with_no_children() {
     sup.stop(ExitReason::Shutdown).await.unwrap();
 }
 
-#[cfg(feature = "remote")]
+#[cfg(feature = "serde")]
 #[test]
 fn exit_reasons_and_configuration_enums_cross_the_wire() {
     use genserver_core::{Access, ChildKind, Keys, Overflow};

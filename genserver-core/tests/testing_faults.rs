@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Log, gone};
+use common::{Log, gone, within};
 use genserver_core::SupervisorError;
 use genserver_core::prelude::*;
 use genserver_core::testing::{Faults, StartFault, StartFaults, TestKit, injected_crash};
@@ -247,4 +247,21 @@ fn wrapping_a_child_the_tree_does_not_have_names_those_it_has() {
     let tree = SupervisorSpec::new(Strategy::OneForOne)
         .child(Store::child_spec(Log::default()).id("store"));
     let _ = StartFaults::new().wrap_child(tree, "cache");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sys_request_passes_a_pending_fault_by() {
+    let log = Log::default();
+    let kit = TestKit::new();
+    let store = kit.start(Store::start(log.clone())).await;
+    kit.expect_crash(&store);
+    let faults = Faults::of(&store);
+    faults.crash_next();
+    // A test can always inspect what it started: the fault waits.
+    let state = within(Duration::from_secs(5), "get_state", store.sys().get_state()).await;
+    assert!(state.is_ok());
+    assert_eq!(faults.pending(), 1);
+    assert_eq!(store.get().await, Err(CallError::Exited(injected_crash())));
+    assert_eq!(faults.pending(), 0);
+    kit.finish().await;
 }

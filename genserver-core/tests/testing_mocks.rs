@@ -148,3 +148,36 @@ async fn a_mock_has_a_name_stops_and_takes_faults_like_a_server() {
     mock.server().stop(ExitReason::Normal).await.unwrap();
     assert!(whereis::<Counter>("mocked-counter").is_none());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_mock_is_listed_with_the_servers_and_a_sys_request_to_it_times_out() {
+    let mock = CounterMock::start();
+    let id = mock.server().id();
+    let listed = |id| {
+        genserver_core::sys::processes()
+            .iter()
+            .any(|p| p.id == id && p.type_name == "Counter")
+    };
+    assert!(listed(id));
+    // A mock has no state to run a system request on: it is not answered,
+    // and the caller's timeout ends the wait, as for a lost call.
+    let quick = mock.server().with_timeout(Duration::from_millis(200));
+    let started = tokio::time::Instant::now();
+    let answer = within(Duration::from_secs(5), "the sys request", async {
+        quick.sys().inspect(|c: &Counter| c.value).await
+    })
+    .await;
+    assert_eq!(answer, Err(CallError::Timeout));
+    assert_eq!(started.elapsed(), Duration::from_millis(200));
+    // The mock still answers its callers afterwards.
+    mock.on_increment(|by| by * 2);
+    assert_eq!(mock.server().increment(4).await, Ok(8));
+    within(
+        Duration::from_secs(5),
+        "the mock's stop",
+        mock.server().stop(ExitReason::Normal),
+    )
+    .await
+    .unwrap();
+    assert!(!listed(id));
+}

@@ -237,6 +237,10 @@ fn a_restart_backoff_waits_on_the_paused_clock() {
             .unwrap();
         let crashed = Instant::now();
         first.kill();
+        // Not restarted a second before the backoff ends; then polled by
+        // the millisecond (polling all 60 s so would take 60 000 turns).
+        tokio::time::sleep(Duration::from_secs(59)).await;
+        assert_eq!(starts.starts(), 1);
         while starts.starts() < 2 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }

@@ -27,8 +27,10 @@ use proc_macro::TokenStream;
 
 /// Turns the impl block of a state struct into a server.
 ///
-/// See the [genserver-core](https://docs.rs/genserver-core) documentation
-/// for the DSL; options are `info = Type` and `crate = path`.
+/// Its page, with the DSL, the options (`info`, `mailbox`, `remote`,
+/// `crate`), what it generates and the reserved names, is in
+/// [genserver-core](https://docs.rs/genserver-core/latest/genserver_core/attr.gen_server.html),
+/// which re-exports it.
 #[proc_macro_attribute]
 pub fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::gen_server(args.into(), input.into()).into()

@@ -67,14 +67,17 @@ pub(crate) enum Callback {
     HandleInfo,
     HandleContinue,
     Terminate,
+    /// What inspection and crash reports show of the state.
+    FormatStatus,
 }
 
 impl Callback {
-    pub(crate) const ALL: [Callback; 4] = [
+    pub(crate) const ALL: [Callback; 5] = [
         Callback::Init,
         Callback::HandleInfo,
         Callback::HandleContinue,
         Callback::Terminate,
+        Callback::FormatStatus,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Callback {
             Callback::HandleInfo => "handle_info",
             Callback::HandleContinue => "handle_continue",
             Callback::Terminate => "terminate",
+            Callback::FormatStatus => "format_status",
         }
     }
 
@@ -103,6 +107,7 @@ impl Callback {
                 "`fn handle_continue(&mut self, arg: A, ctx: &mut Context<Self>)`"
             }
             Callback::Terminate => "`fn terminate(&mut self, reason: &ExitReason)`",
+            Callback::FormatStatus => "`fn format_status(&self) -> impl Display`",
         }
     }
 }
@@ -114,6 +119,7 @@ pub(crate) struct Callbacks<'a> {
     pub(crate) handle_info: Option<CallbackFn<'a>>,
     pub(crate) handle_continue: Option<CallbackFn<'a>>,
     pub(crate) terminate: Option<CallbackFn<'a>>,
+    pub(crate) format_status: Option<CallbackFn<'a>>,
 }
 
 impl<'a> Callbacks<'a> {
@@ -123,6 +129,7 @@ impl<'a> Callbacks<'a> {
             Callback::HandleInfo => &mut self.handle_info,
             Callback::HandleContinue => &mut self.handle_continue,
             Callback::Terminate => &mut self.terminate,
+            Callback::FormatStatus => &mut self.format_status,
         }
     }
 }

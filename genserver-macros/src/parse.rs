@@ -74,6 +74,7 @@ fn first_arg<'a>(server: &Server<'a>, callback: Callback) -> Option<&'a Type> {
         Callback::HandleInfo => server.callbacks.handle_info.as_ref(),
         Callback::HandleContinue => server.callbacks.handle_continue.as_ref(),
         Callback::Terminate => server.callbacks.terminate.as_ref(),
+        Callback::FormatStatus => server.callbacks.format_status.as_ref(),
     };
     match valid {
         Some(valid) => valid.sig.args.first().map(|arg| arg.ty),
@@ -612,6 +613,7 @@ fn callback_sig<'a>(
         ok = false;
     }
     match callback {
+        Callback::FormatStatus => ok &= format_status_sig(f, &sig, cx),
         Callback::Init => match sig.output {
             None => {
                 cx.error(
@@ -644,7 +646,9 @@ fn callback_sig<'a>(
                     sig.args.len() == 1 && generic_arg(sig.args[0].ty, "Info").is_some()
                 }
                 Callback::Terminate => sig.args.len() == 1 && is_exit_reason_ref(sig.args[0].ty),
-                Callback::Init | Callback::HandleContinue => sig.args.len() == 1,
+                Callback::Init | Callback::HandleContinue | Callback::FormatStatus => {
+                    sig.args.len() == 1
+                }
             };
             if !expected {
                 let at: &dyn quote::ToTokens = match sig.args.get(usize::from(sig.args.len() > 1)) {
@@ -654,7 +658,7 @@ fn callback_sig<'a>(
                 let fix = match callback {
                     Callback::HandleInfo => "it takes one message of type `Info<M>`",
                     Callback::Terminate => "it takes the exit reason as `&ExitReason`",
-                    Callback::Init | Callback::HandleContinue => {
+                    Callback::Init | Callback::HandleContinue | Callback::FormatStatus => {
                         "it takes one argument, the value given to `ctx.continue_with(..)`"
                     }
                 };
@@ -669,6 +673,50 @@ fn callback_sig<'a>(
         }
     }
     (sig, ok)
+}
+
+/// `fn format_status(&self) -> impl Display`: it reads the state, between
+/// two messages or after a crash, so it takes `&self` only, does not wait,
+/// and returns what is shown.
+fn format_status_sig(f: &ImplItemFn, sig: &Sig<'_>, cx: &mut Ctxt) -> bool {
+    let shape = Callback::FormatStatus.shape();
+    let before = cx.count();
+    if let Some(FnArg::Receiver(r)) = f.sig.inputs.first()
+        && matches!(r.kind, ReceiverKind::Reference(_, _, Some(_)))
+    {
+        cx.error(
+            r,
+            format_args!("`format_status` only reads the state: take `&self`: {shape}"),
+        );
+    }
+    if let Some(token) = &f.sig.asyncness {
+        cx.error(
+            token,
+            format_args!(
+                "`format_status` cannot be `async`: it runs while the server is inspected or has crashed, and must not wait: {shape}"
+            ),
+        );
+    }
+    if let Some(arg) = sig.args.first() {
+        cx.error(
+            arg.ty,
+            format_args!("`format_status` takes nothing but `&self`: {shape}"),
+        );
+    } else if sig.takes_ctx {
+        cx.error(
+            &f.sig.inputs,
+            format_args!("`format_status` takes nothing but `&self`, not the context: {shape}"),
+        );
+    }
+    if sig.output.is_none() {
+        cx.error(
+            &f.sig,
+            format_args!(
+                "`format_status` returns what inspection shows of the state (a `String`, or anything `Display`): {shape}"
+            ),
+        );
+    }
+    cx.count() == before
 }
 
 /// A `Result<..>` under any path or alias: its last segment says `Result`.

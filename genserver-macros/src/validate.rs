@@ -4,9 +4,13 @@ use crate::ctxt::Ctxt;
 use crate::model::Callback;
 use crate::model::Server;
 
-/// Methods of `Server<T>` and its traits, which a client method of the
-/// same name would be hidden behind.
-pub(crate) const BUILT_IN: [&str; 16] = [
+/// Methods of the handles that dereference to the client (`Server<T>`,
+/// `Named<T>`, `Remote<T>`) and of the standard traits they implement, which
+/// a client method of the same name would be hidden behind; and the names
+/// reserved for what the handles will offer (`sys`, the inspection API).
+/// Listed in the `#[gen_server]` docs ("Reserved names"): keep both in step.
+pub(crate) const BUILT_IN: [&str; 21] = [
+    // Server<T>, Named<T>, Remote<T>
     "id",
     "mailbox_len",
     "mailbox",
@@ -18,12 +22,22 @@ pub(crate) const BUILT_IN: [&str; 16] = [
     "timeout",
     "send",
     "exited",
+    "whereis",
+    // the standard traits in scope everywhere
     "clone",
     "clone_from",
     "eq",
+    "ne",
     "hash",
     "fmt",
+    "into",
+    "try_into",
+    "to_owned",
 ];
+
+/// Names reserved for what the handles will offer: the inspection API
+/// (`server.sys().get_state()`, ..).
+pub(crate) const RESERVED: [&str; 1] = ["sys"];
 
 /// Names the macro generates on the state type itself.
 pub(crate) const GENERATED: [&str; 2] = ["start", "child_spec"];
@@ -79,8 +93,11 @@ fn near_misses(server: &Server<'_>, cx: &mut Ctxt) {
             );
             continue;
         }
+        // `format_status` is left out: `format_stats` or `format_state`
+        // are likely helpers, and a misspelt one only shows `Debug`.
         if let Some(callback) = Callback::ALL
             .iter()
+            .filter(|c| **c != Callback::FormatStatus)
             .map(|c| c.name())
             .find(|c| is_near_miss(&name, c))
         {
@@ -132,7 +149,16 @@ fn reserved_names(server: &Server<'_>, cx: &mut Ctxt) {
             cx.error(
                 handler.ident(),
                 format_args!(
-                    "`{name}` is a built-in method of `Server<{}>`, which would hide this handler; rename it (for example `{name}_{}`)",
+                    "`{name}` is a method of the server's handles (`Server<{0}>`, `Named<{0}>`, `Remote<{0}>`), which would hide this handler; rename it (for example `{name}_{1}`)",
+                    server.name,
+                    to_snake(&server.name.to_string()),
+                ),
+            );
+        } else if RESERVED.contains(&name.as_str()) {
+            cx.error(
+                handler.ident(),
+                format_args!(
+                    "`{name}` is reserved for the inspection API of `Server<{}>` (`server.sys().get_state()`, ..), which would hide this handler; rename it (for example `{name}_{}`)",
                     server.name,
                     to_snake(&server.name.to_string()),
                 ),

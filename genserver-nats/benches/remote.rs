@@ -62,6 +62,7 @@ struct RawRequest<'a> {
     server: &'a str,
     schema: u64,
     timeout_ms: u64,
+    ask: u8,
     variant: u8,
     body: Vec<u8>,
 }
@@ -99,10 +100,11 @@ impl Way {
             }
             Way::Raw(client) => {
                 let request = RawRequest {
-                    version: 1,
+                    version: 2,
                     server: <Echo as GenServer>::NAME,
                     schema: <Echo as RemoteServer>::SCHEMA,
                     timeout_ms: 5000,
+                    ask: 0,
                     variant: 0,
                     body: body.to_vec(),
                 };

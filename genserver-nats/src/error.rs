@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use crate::confirm::Unconfirmed;
+use crate::global::UnsafeReplicas;
+
 /// A node or server name that cannot be part of a NATS subject: empty,
 /// or with whitespace or a wildcard (`*`, `>`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,8 +32,14 @@ pub enum ConnectError {
     Nats(async_nats::ConnectError),
     /// The node's inbox could not be subscribed to.
     Subscribe(async_nats::SubscribeError),
-    /// The nats-server did not confirm the node's subscriptions.
-    Confirm(async_nats::RequestError),
+    /// The nats-server did not confirm the node's subscriptions: it
+    /// refused its user the inbox or another subscription a node needs
+    /// ([`Unconfirmed::Denied`]), or did not answer.
+    Confirm(Unconfirmed),
+    /// [`NodeOptions::replicas`](crate::NodeOptions::replicas) asked for
+    /// a replicated global names' stream from a nats-server older than
+    /// 2.9.21, where that is unsafe.
+    UnsafeReplicas(UnsafeReplicas),
 }
 
 impl fmt::Display for ConnectError {
@@ -42,6 +51,7 @@ impl fmt::Display for ConnectError {
             ConnectError::Confirm(error) => {
                 write!(f, "the node's subscriptions were not confirmed: {error}")
             }
+            ConnectError::UnsafeReplicas(error) => error.fmt(f),
         }
     }
 }
@@ -53,6 +63,7 @@ impl std::error::Error for ConnectError {
             ConnectError::Nats(error) => Some(error),
             ConnectError::Subscribe(error) => Some(error),
             ConnectError::Confirm(error) => Some(error),
+            ConnectError::UnsafeReplicas(error) => Some(error),
         }
     }
 }
@@ -65,8 +76,10 @@ pub enum ServeError {
     InvalidName(InvalidName),
     /// The name's subject could not be subscribed to.
     Subscribe(async_nats::SubscribeError),
-    /// The NATS server did not confirm the subscription.
-    Confirm(async_nats::RequestError),
+    /// The NATS server did not confirm the subscription: it refused this
+    /// node's user the name's subjects ([`Unconfirmed::Denied`]), or did
+    /// not answer.
+    Confirm(Unconfirmed),
 }
 
 impl fmt::Display for ServeError {

@@ -1,10 +1,13 @@
 //! What travels: a request is a head (server type, schema fingerprint,
-//! the caller's timeout) and the body; a reply is a status byte and the
-//! encoded value or failure.
+//! the caller's timeout, what it asks) and the body; a reply is a status
+//! byte and the encoded value or failure.
 //!
 //! ```text
-//! request: [ head: version, server name, schema, timeout ms ][ T::Request ]
-//! reply:   [ 0 ][ R ]          the handler's reply
+//! request: [ head: version, server name, schema, timeout ms, ask ][ T::Request ]
+//!            ask: Request     a call or a cast, as the body says
+//!                 AckedCast   a cast the serving node acknowledges once queued (try_x, x_wait)
+//!                 MailboxLen  no body: how many messages wait in the mailbox
+//! reply:   [ 0 ][ R ]          the handler's reply (an Ack, a length)
 //!          [ 1 ][ Failure ]    a CallError on the serving node
 //! ```
 
@@ -17,9 +20,21 @@ use serde::{Deserialize, Serialize};
 use crate::codec::Postcard;
 
 /// The version of this framing; a request of another one is refused.
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 const OK: u8 = 0;
 const FAILED: u8 = 1;
+
+/// What a request asks of the serving node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Ask {
+    /// A call or a cast, as the body says.
+    Request,
+    /// A cast, acknowledged with an [`Ack`] once it is queued, or once the
+    /// mailbox stayed full for the request's timeout.
+    AckedCast,
+    /// The mailbox's length, as a `u64`; no body.
+    MailboxLen,
+}
 
 #[derive(Serialize, Deserialize)]
 struct Head<'a> {
@@ -27,11 +42,30 @@ struct Head<'a> {
     server: &'a str,
     schema: u64,
     timeout_ms: u64,
+    ask: Ask,
 }
 
-/// A request to a `T`, with the caller's timeout.
+/// The serving node's answer to an acknowledged cast.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Ack {
+    /// Whether the cast is queued at the server.
+    pub(crate) queued: bool,
+    /// The room left in the mailbox after it (`u64::MAX`: unbounded).
+    pub(crate) room: u64,
+}
+
+/// A decoded request.
+pub(crate) enum Decoded<T: RemoteServer> {
+    Request(T::Request),
+    AckedCast(T::Request),
+    MailboxLen,
+}
+
+/// A request to a `T`, with the caller's timeout: `request` is its body
+/// (none for [`Ask::MailboxLen`]).
 pub(crate) fn encode_request<T: RemoteServer>(
-    request: &T::Request,
+    request: Option<&T::Request>,
+    ask: Ask,
     timeout: Duration,
 ) -> Result<Vec<u8>, WireError> {
     let head = Head {
@@ -39,16 +73,20 @@ pub(crate) fn encode_request<T: RemoteServer>(
         server: T::NAME,
         schema: T::SCHEMA,
         timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        ask,
     };
     let bytes = postcard::to_allocvec(&head).map_err(WireError::malformed)?;
-    postcard::to_extend(request, bytes).map_err(WireError::malformed)
+    match request {
+        Some(request) => postcard::to_extend(request, bytes).map_err(WireError::malformed),
+        None => Ok(bytes),
+    }
 }
 
 /// A request for a `T`: refused, before its body is read, when it was
 /// sent for another server type or another version of this one.
 pub(crate) fn decode_request<T: RemoteServer>(
     bytes: &[u8],
-) -> Result<(T::Request, Duration), WireError> {
+) -> Result<(Decoded<T>, Duration), WireError> {
     let (head, body) =
         postcard::take_from_bytes::<Head<'_>>(bytes).map_err(WireError::malformed)?;
     if head.version != VERSION {
@@ -70,8 +108,19 @@ pub(crate) fn decode_request<T: RemoteServer>(
             found: T::SCHEMA,
         });
     }
-    let request = Postcard::decode(body)?;
-    Ok((request, Duration::from_millis(head.timeout_ms)))
+    let timeout = Duration::from_millis(head.timeout_ms);
+    let decoded = match head.ask {
+        Ask::Request => Decoded::Request(Postcard::decode(body)?),
+        Ask::AckedCast => Decoded::AckedCast(Postcard::decode(body)?),
+        Ask::MailboxLen if body.is_empty() => Decoded::MailboxLen,
+        Ask::MailboxLen => {
+            return Err(WireError::malformed(format_args!(
+                "{} bytes after a mailbox length question",
+                body.len()
+            )));
+        }
+    };
+    Ok((decoded, timeout))
 }
 
 /// A served call's outcome as a reply payload, no larger than `max`.
@@ -153,6 +202,7 @@ enum Wire {
         size: u64,
         max: u64,
     },
+    Denied(String),
 }
 
 impl From<&CallError> for Failure {
@@ -233,6 +283,7 @@ impl From<&WireError> for Wire {
                 size: *size as u64,
                 max: *max as u64,
             },
+            WireError::Denied(why) => Wire::Denied(why.to_string()),
             other => Wire::Malformed(match other {
                 WireError::Malformed(why) => why.to_string(),
                 other => other.to_string(),
@@ -262,6 +313,97 @@ impl From<Wire> for WireError {
                 size: usize::try_from(size).unwrap_or(usize::MAX),
                 max: usize::try_from(max).unwrap_or(usize::MAX),
             },
+            Wire::Denied(why) => WireError::Denied(Arc::from(why)),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    dead_code,
+    reason = "the servers' handlers are never called: only their wire form is"
+)]
+mod tests {
+    use super::*;
+    use genserver_core::prelude::*;
+
+    pub(crate) struct Probe;
+
+    #[gen_server(remote)]
+    impl Probe {
+        #[call]
+        pub(crate) fn echo(&self, x: u32) -> u32 {
+            x
+        }
+
+        fn handle_info(&mut self, _msg: Info<()>) {}
+    }
+
+    pub(crate) struct Other;
+
+    #[gen_server(remote)]
+    impl Other {
+        #[call]
+        pub(crate) fn echo(&self, x: u32) -> u32 {
+            x
+        }
+
+        fn handle_info(&mut self, _msg: Info<()>) {}
+    }
+
+    #[test]
+    fn a_mailbox_length_question_is_a_head_alone() {
+        let timeout = Duration::from_millis(1_234);
+        let bytes = encode_request::<Probe>(None, Ask::MailboxLen, timeout).expect("encodes");
+        let (decoded, read) = decode_request::<Probe>(&bytes).expect("decodes");
+        assert!(matches!(decoded, Decoded::MailboxLen));
+        assert_eq!(read, timeout);
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(
+            decode_request::<Probe>(&longer),
+            Err(WireError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn a_request_of_another_server_version_or_framing_is_refused_before_its_body() {
+        let bytes =
+            encode_request::<Probe>(None, Ask::MailboxLen, Duration::ZERO).expect("encodes");
+        assert!(matches!(
+            decode_request::<Other>(&bytes),
+            Err(WireError::WrongServer { .. })
+        ));
+        let mut old = bytes.clone();
+        old[0] = 1;
+        assert!(matches!(
+            decode_request::<Probe>(&old),
+            Err(WireError::Malformed(_))
+        ));
+        assert!(decode_request::<Probe>(&[]).is_err());
+    }
+
+    #[test]
+    fn acknowledgements_and_failures_cross_the_wire() {
+        let ack = Ack {
+            queued: false,
+            room: 3,
+        };
+        let reply = encode_reply(Postcard::encode(&ack).map_err(CallError::Wire), 1024);
+        let value = decode_reply(&reply).expect("an answer");
+        assert_eq!(Postcard::decode::<Ack>(value).expect("an ack"), ack);
+        let failed = encode_reply(Err(CallError::NoProc), 1024);
+        assert_eq!(decode_reply(&failed), Err(CallError::NoProc));
+        let denied = encode_reply(
+            Err(CallError::Wire(WireError::Denied(Arc::from("no")))),
+            1024,
+        );
+        assert_eq!(
+            decode_reply(&denied),
+            Err(CallError::Wire(WireError::Denied(Arc::from("no"))))
+        );
+        // A reply never starts with a heartbeat's or a control message's
+        // version byte.
+        assert!(reply[0] < 2 && failed[0] < 2);
     }
 }

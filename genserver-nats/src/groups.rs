@@ -18,7 +18,6 @@
 //! join at once.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,7 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_nats::{Message, Subject};
 use futures_util::StreamExt;
 use genserver_core::{
-    CallError, Remote, RemoteCall, RemoteServer, RemoteTarget, Server, WireError,
+    CallError, Remote, RemoteAsk, RemoteCall, RemoteServer, RemoteTarget, WireError,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
@@ -35,6 +34,7 @@ use crate::error::{ServeError, check_name};
 use crate::gather::{GatherError, gather};
 use crate::node::{Inner, Node};
 use crate::outbox::Outgoing;
+use crate::role::{Servable, Served};
 use crate::serve;
 use crate::target::NatsTarget;
 
@@ -110,12 +110,17 @@ impl Node {
     /// node of the cluster once this returns. A server may join several
     /// groups, and one group more than once (it is then listed, and gets
     /// each broadcast, once per join, as in `:pg`).
-    pub async fn join<T: RemoteServer>(
+    ///
+    /// A role ([`Named<T>`](genserver_core::Named), see [`Servable`]) stays
+    /// a member across its server's restarts: while nobody holds the name,
+    /// a cast to the member is dropped and a call gets `NoProc`.
+    pub async fn join<S: Servable>(
         &self,
         group: &str,
-        server: &Server<T>,
+        server: &S,
     ) -> Result<Membership, ServeError> {
         check_name(group).map_err(ServeError::InvalidName)?;
+        let served = server.served();
         let base = group_subject(&self.inner, group);
         let nonce = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -134,10 +139,15 @@ impl Node {
                 .await
                 .map_err(ServeError::Subscribe)
         };
-        let all = subscribe(format!("{base}.all")).await?;
-        let who = subscribe(format!("{base}.who")).await?;
-        let alone = subscribe(direct.clone()).await?;
-        self.inner.confirm().await.map_err(ServeError::Confirm)?;
+        let subjects = [format!("{base}.all"), format!("{base}.who"), direct.clone()];
+        let all = subscribe(subjects[0].clone()).await?;
+        let who = subscribe(subjects[1].clone()).await?;
+        let alone = subscribe(subjects[2].clone()).await?;
+        let subscribed: Vec<&str> = subjects.iter().map(String::as_str).collect();
+        self.inner
+            .confirm_subscriptions(&subscribed)
+            .await
+            .map_err(ServeError::Confirm)?;
         let answer = postcard::to_allocvec(&Answer {
             node: self.inner.name.clone(),
             subject: direct,
@@ -147,7 +157,7 @@ impl Node {
         let (end_tx, end) = watch::channel(false);
         tokio::spawn(member(
             self.inner.clone(),
-            server.clone(),
+            served,
             [all, who, alone],
             answer.into(),
             stop.clone(),
@@ -185,11 +195,10 @@ impl Node {
             .filter(|answer| answer.subject.starts_with(&members_prefix))
             .map(|answer| Member {
                 node: answer.node,
-                remote: Remote::__from_target(Arc::new(NatsTarget::<T> {
-                    subject: Subject::from(answer.subject),
-                    node: self.inner.clone(),
-                    server: PhantomData,
-                })),
+                remote: Remote::__from_target(Arc::new(NatsTarget::<T>::new(
+                    Subject::from(answer.subject),
+                    &self.inner,
+                ))),
             })
             .collect())
     }
@@ -198,13 +207,15 @@ impl Node {
     /// every node (`:pg` members plus a send to each): one message,
     /// delivered by NATS to each member. Calls through it are refused with
     /// `Wire(Malformed)`: call each of [`members`](Self::members) instead.
+    /// No one mailbox answers for a group, so `try_x` and `x_wait` through
+    /// it are `Err(MailboxFull)`, never sent (no `Ok` for a cast that may
+    /// have been dropped), and `mailbox_len` is `Wire(Malformed)`.
     pub fn broadcast<T: RemoteServer>(&self, group: &str) -> Result<Remote<T>, crate::InvalidName> {
         check_name(group)?;
-        let target = Broadcast(NatsTarget::<T> {
-            subject: Subject::from(format!("{}.all", group_subject(&self.inner, group))),
-            node: self.inner.clone(),
-            server: PhantomData,
-        });
+        let target = Broadcast(NatsTarget::<T>::new(
+            Subject::from(format!("{}.all", group_subject(&self.inner, group))),
+            &self.inner,
+        ));
         Ok(Remote::__from_target(Arc::new(target)))
     }
 }
@@ -218,15 +229,14 @@ fn group_subject(node: &Inner, group: &str) -> String {
 /// answers "who", until the server exits, it leaves, or the node closes.
 async fn member<T: RemoteServer>(
     node: Arc<Inner>,
-    server: Server<T>,
+    server: Served<T>,
     [mut all, mut who, mut alone]: [async_nats::Subscriber; 3],
     answer: bytes::Bytes,
     stop: Arc<Notify>,
     end: watch::Sender<bool>,
 ) {
     let serving = node.closing.serving();
-    let exited = server.exited();
-    tokio::pin!(exited);
+    let mut exited = server.ended();
     let stopped = node.closing.stopped();
     tokio::pin!(stopped);
     loop {
@@ -250,10 +260,13 @@ async fn member<T: RemoteServer>(
                 break;
             }
             message = who.next() => match message {
-                Some(Message { reply: Some(reply), .. }) => {
+                Some(Message { reply: Some(reply), .. }) if node.may_reply_to(&reply) => {
                     node.outbox.send(Outgoing { subject: reply, reply: None, payload: answer.clone() });
                 }
-                Some(_) => {}
+                Some(message) => node.refusals.refuse(
+                    crate::refusals::Kind::Request,
+                    format_args!("a question on {} without a reply subject, or with one inside the cluster's own subjects", message.subject),
+                ),
                 None => break,
             },
             message = all.next() => match message {
@@ -294,5 +307,11 @@ impl<T: RemoteServer> RemoteTarget<T> for Broadcast<T> {
 
     fn describe(&self) -> String {
         self.0.describe()
+    }
+
+    fn mailbox_len(&self, _timeout: Duration) -> RemoteAsk<'_, usize> {
+        Box::pin(std::future::ready(Err(CallError::Wire(
+            WireError::malformed("a group has no one mailbox: ask each member"),
+        ))))
     }
 }

@@ -9,7 +9,9 @@
 //! and those replies win. A call to a name that nobody serves any more (its
 //! last server exited) is answered `NoProc` the same way: it may have
 //! reached that server as it let go of the name, and would otherwise wait
-//! out its timeout.
+//! out its timeout. A call whose request the nats-server refused (a
+//! permissions violation, `permissions.rs`) fails the same way, with the
+//! violation.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,7 +19,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use async_nats::{Message, Subject};
 use futures_util::StreamExt;
+use genserver_core::{CallError, WireError};
 use tokio::sync::{mpsc, oneshot};
+
+use crate::refusals::{Kind, Refuser};
 
 /// The calls waiting for a reply.
 pub(crate) struct Inbox {
@@ -27,6 +32,13 @@ pub(crate) struct Inbox {
     waiting: Mutex<HashMap<u64, Call>>,
     /// To the inbox's task: fail the calls sent to these subjects.
     orphans: mpsc::UnboundedSender<Orphaned>,
+    refusals: Arc<Refuser>,
+}
+
+/// What a waiting call gets: the reply, or why it failed without one.
+pub(crate) enum Answer {
+    Reply(Message),
+    Failed(CallError),
 }
 
 /// The calls sent to `subjects` before the call `before` was made, and
@@ -38,12 +50,14 @@ struct Orphaned {
 }
 
 /// How an orphaned call ends.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) enum End {
     /// Its node is gone: `Exited(NoConnection)`.
     NoConnection,
     /// Nobody serves its name any more: `NoProc`.
     NoProc,
+    /// The nats-server refused its request: `Wire(Denied)`, with why.
+    Denied(Arc<str>),
 }
 
 /// The inbox task's end of [`Inbox::fail_sent_to`].
@@ -52,7 +66,7 @@ pub(crate) struct Orphans(mpsc::UnboundedReceiver<Orphaned>);
 /// A call waiting: where it went, and its reply slot.
 struct Call {
     to: Subject,
-    reply: oneshot::Sender<Message>,
+    reply: oneshot::Sender<Answer>,
 }
 
 /// One call's wait; dropping it forgets the call, so a late reply is
@@ -60,17 +74,18 @@ struct Call {
 pub(crate) struct Waiting {
     id: u64,
     inbox: Arc<Inbox>,
-    pub(crate) reply: Option<oneshot::Receiver<Message>>,
+    pub(crate) reply: Option<oneshot::Receiver<Answer>>,
 }
 
 impl Inbox {
-    pub(crate) fn new(prefix: String) -> (Arc<Inbox>, Orphans) {
+    pub(crate) fn new(prefix: String, refusals: Arc<Refuser>) -> (Arc<Inbox>, Orphans) {
         let (orphans, rx) = mpsc::unbounded_channel();
         let inbox = Arc::new(Inbox {
             prefix: format!("{prefix}."),
             next: AtomicU64::new(1),
             waiting: Mutex::new(HashMap::new()),
             orphans,
+            refusals,
         });
         (inbox, Orphans(rx))
     }
@@ -119,9 +134,10 @@ impl Inbox {
                 Some(orphaned) = orphans.recv() => {
                     let calls = self.fail_now(&orphaned);
                     if calls > 0 {
-                        match orphaned.end {
+                        match &orphaned.end {
                             End::NoConnection => tracing::warn!(calls, "calls in flight to a node that is down end with NoConnection"),
                             End::NoProc => tracing::debug!(calls, "calls in flight to names nobody serves any more end with NoProc"),
+                            End::Denied(_) => {}
                         }
                     }
                     continue;
@@ -133,12 +149,24 @@ impl Inbox {
                 .strip_prefix(&self.prefix)
                 .and_then(|id| id.parse::<u64>().ok());
             let Some(id) = id else {
-                tracing::debug!(subject = %message.subject, "a reply for no call");
+                self.refusals.refuse(
+                    Kind::Reply,
+                    format_args!(
+                        "a message on the inbox's {} is a reply to no call",
+                        message.subject
+                    ),
+                );
                 continue;
             };
-            if let Some(call) = self.lock().remove(&id) {
-                // The caller may have timed out just now: then it is dropped.
-                let _ = call.reply.send(message);
+            match self.lock().remove(&id) {
+                Some(call) => {
+                    // The caller may have timed out just now: then it is dropped.
+                    let _ = call.reply.send(Answer::Reply(message));
+                }
+                None => self.refusals.refuse(
+                    Kind::Reply,
+                    "a reply to a call that no longer waits (it timed out, or the reply is forged)",
+                ),
             }
         }
         self.fail_all();
@@ -182,19 +210,14 @@ impl Inbox {
             ids.iter().filter_map(|id| waiting.remove(id)).collect()
         };
         let count = failed.len();
-        if orphaned.end == End::NoProc {
-            for call in failed {
-                // As NATS says it: no responders.
-                let _ = call.reply.send(Message {
-                    subject: call.to,
-                    reply: None,
-                    payload: bytes::Bytes::new(),
-                    headers: None,
-                    status: Some(async_nats::StatusCode::NO_RESPONDERS),
-                    description: None,
-                    length: 0,
-                });
-            }
+        let error = match &orphaned.end {
+            // Its slot dropped: `Exited(NoConnection)`.
+            End::NoConnection => return count,
+            End::NoProc => CallError::NoProc,
+            End::Denied(why) => CallError::Wire(WireError::Denied(why.clone())),
+        };
+        for call in failed {
+            let _ = call.reply.send(Answer::Failed(error.clone()));
         }
         count
     }

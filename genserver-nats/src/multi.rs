@@ -12,54 +12,74 @@
 //! all of them.
 
 use std::future::Future;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::{Message, Subject};
 use futures_util::StreamExt;
-use genserver_core::{CallError, Remote, RemoteServer, Server};
+use genserver_core::{CallError, Remote, RemoteServer};
 
 use crate::error::{InvalidName, ServeError, check_name};
 use crate::gather::{GatherError, gather};
 use crate::node::{Inner, Node};
 use crate::outbox::Outgoing;
+use crate::role::Served;
 use crate::serve;
 use crate::target::NatsTarget;
 
 /// How long [`Node::nodes_serving`] waits for the first answer at most.
 const ASK: Duration = Duration::from_secs(2);
 
-/// Serves `name` on this node's own subject and answers "who serves it?",
-/// until the server exits. Called by [`Node::serve`].
-pub(crate) async fn serve_on_node<T: RemoteServer>(
-    node: &Arc<Inner>,
-    name: &str,
-    server: &Server<T>,
-) -> Result<(), ServeError> {
-    let client = &node.client;
-    let own = client
-        .queue_subscribe(node_subject(node, &node.name, name), "genserver".to_owned())
-        .await
-        .map_err(ServeError::Subscribe)?;
-    let who = client
-        .subscribe(who_subject(node, name))
-        .await
-        .map_err(ServeError::Subscribe)?;
-    tokio::spawn(serve::run(node.clone(), server.clone(), own, None));
-    tokio::spawn(answer_who(node.clone(), server.clone(), who));
-    Ok(())
+/// The subscriptions of a served name on this node's own subject and of
+/// "who serves it?", made by [`Node::serve`] before it confirms them.
+pub(crate) struct OwnSubscriptions {
+    own: async_nats::Subscriber,
+    who: async_nats::Subscriber,
+    /// Their subjects, for the confirmation.
+    pub(crate) subjects: [String; 2],
 }
 
-/// Answers "who serves it?" with this node's name until the server exits.
-async fn answer_who<T: RemoteServer>(
+/// Subscribes to `name` on this node's own subject and to "who serves
+/// it?".
+pub(crate) async fn subscribe(
+    node: &Arc<Inner>,
+    name: &str,
+) -> Result<OwnSubscriptions, ServeError> {
+    let client = &node.client;
+    let own_subject = node_subject(node, &node.name, name);
+    let own = client
+        .queue_subscribe(own_subject.clone(), "genserver".to_owned())
+        .await
+        .map_err(ServeError::Subscribe)?;
+    let who_subject = who_subject(node, name);
+    let who = client
+        .subscribe(who_subject.clone())
+        .await
+        .map_err(ServeError::Subscribe)?;
+    Ok(OwnSubscriptions {
+        own,
+        who,
+        subjects: [own_subject.to_string(), who_subject],
+    })
+}
+
+impl OwnSubscriptions {
+    /// Serves the name on this node's own subject and answers "who serves
+    /// it?", until serving it ends.
+    pub(crate) fn spawn<T: RemoteServer>(self, node: &Arc<Inner>, served: &Served<T>) {
+        tokio::spawn(serve::run(node.clone(), served.clone(), self.own, None));
+        tokio::spawn(answer_who(node.clone(), served.ended(), self.who));
+    }
+}
+
+/// Answers "who serves it?" with this node's name until serving it ends
+/// (`ended`).
+async fn answer_who(
     node: Arc<Inner>,
-    server: Server<T>,
+    mut ended: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
     mut who: async_nats::Subscriber,
 ) {
     let _serving = node.closing.serving();
-    let exited = server.exited();
-    tokio::pin!(exited);
     // A closing node no longer says it serves the name.
     let stopped = node.closing.stopped();
     tokio::pin!(stopped);
@@ -67,13 +87,16 @@ async fn answer_who<T: RemoteServer>(
     loop {
         tokio::select! {
             biased;
-            () = &mut exited => break,
+            () = &mut ended => break,
             () = &mut stopped => break,
             message = who.next() => match message {
-                Some(Message { reply: Some(reply), .. }) => {
+                Some(Message { reply: Some(reply), .. }) if node.may_reply_to(&reply) => {
                     node.outbox.send(Outgoing { subject: reply, reply: None, payload: name.clone() });
                 }
-                Some(_) => {}
+                Some(message) => node.refusals.refuse(
+                    crate::refusals::Kind::Request,
+                    format_args!("a question on {} without a reply subject, or with one inside the cluster's own subjects", message.subject),
+                ),
                 None => break,
             },
         }
@@ -101,11 +124,7 @@ impl Node {
     ) -> Result<Remote<T>, InvalidName> {
         check_name(on)?;
         check_name(name)?;
-        let target = NatsTarget::<T> {
-            subject: node_subject(&self.inner, on, name),
-            node: self.inner.clone(),
-            server: PhantomData,
-        };
+        let target = NatsTarget::<T>::new(node_subject(&self.inner, on, name), &self.inner);
         Ok(Remote::__from_target(Arc::new(target)))
     }
 

@@ -1,115 +1,29 @@
 //! [`Node`]: this program's place in a cluster, over one NATS connection.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use async_nats::{ConnectOptions, Subject, ToServerAddrs};
-use genserver_core::{AnyServer, Remote, RemoteServer, Server};
+use async_nats::{Subject, ToServerAddrs};
+use genserver_core::{Remote, RemoteServer};
 
-use crate::closing::{self, Closing};
+use crate::closing::Closing;
 use crate::error::{ConnectError, InvalidName, ServeError, check_name};
+use crate::global::replicas;
 use crate::inbox::Inbox;
-use crate::liveness::{self, Liveness, Timing};
-use crate::outbox::{self, Outbox};
+use crate::liveness::{self, Liveness};
+use crate::outbox::Outbox;
+use crate::permissions::Permissions;
+use crate::refusals::{Refusals, Refuser};
+use crate::role::Servable;
 use crate::serve;
 use crate::target::NatsTarget;
 use crate::watch::{self, Watches};
 
+pub use crate::options::NodeOptions;
+
 /// The largest payload when the NATS server does not say (its default).
 const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
-
-/// How a [`Node`] connects: its name, the cluster's subject prefix, its
-/// heartbeats, and the NATS client's own options (credentials, TLS),
-/// passed through.
-pub struct NodeOptions {
-    name: String,
-    prefix: String,
-    connect: ConnectOptions,
-    timing: Timing,
-    close_timeout: Duration,
-    max_queued_bytes: usize,
-}
-
-impl NodeOptions {
-    /// A node named `name`, in the cluster `genserver` (its subject prefix),
-    /// with the NATS client's default options.
-    pub fn new(name: impl Into<String>) -> Self {
-        NodeOptions {
-            name: name.into(),
-            prefix: "genserver".to_owned(),
-            connect: ConnectOptions::new(),
-            timing: Timing::default(),
-            close_timeout: closing::DEFAULT_CLOSE_TIMEOUT,
-            max_queued_bytes: outbox::DEFAULT_MAX_QUEUED_BYTES,
-        }
-    }
-
-    /// How often the node tells the others it is alive: 1 s by default,
-    /// at least 10 ms. It is also the NATS client's ping interval, so a
-    /// connection that went silent is noticed after about three of them.
-    pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
-        self.timing = Timing::new(interval, self.timing.down_after);
-        self
-    }
-
-    /// How long another node may stay silent before it is down: 3 s by
-    /// default, at least twice the heartbeat interval. A dead node's calls
-    /// in flight and monitors end with `NoConnection` at most this long
-    /// plus 100 ms after its last heartbeat.
-    pub fn down_after(mut self, after: Duration) -> Self {
-        self.timing = Timing::new(self.timing.interval, after);
-        self
-    }
-
-    /// How long [`Node::close`] waits for the calls this node's servers
-    /// have already taken to be answered: 5 s by default (OTP's default
-    /// shutdown time for a worker). Each such call is also bounded by its
-    /// caller's timeout, after which its caller no longer waits.
-    pub fn close_timeout(mut self, timeout: Duration) -> Self {
-        self.close_timeout = timeout;
-        self
-    }
-
-    /// How many payload bytes may wait in the node's outgoing queue before
-    /// casts are dropped: 64 MiB by default. The queue grows while the
-    /// NATS client cannot keep up (a slow or silent connection); calls
-    /// wait for their replies and cannot flood it, casts could. A dropped
-    /// cast is counted ([`Node::dropped_casts`]) and logged.
-    pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
-        self.max_queued_bytes = bytes;
-        self
-    }
-
-    /// The cluster's subject prefix: nodes with the same prefix reach each
-    /// other's servers; other prefixes share the NATS server, not names.
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-
-    /// The NATS client's options: credentials, TLS, reconnection. The
-    /// client's name is set to the node's, its ping interval to the
-    /// heartbeat interval.
-    pub fn connect_options(mut self, options: ConnectOptions) -> Self {
-        self.connect = options;
-        self
-    }
-}
-
-impl fmt::Debug for NodeOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NodeOptions")
-            .field("name", &self.name)
-            .field("prefix", &self.prefix)
-            .field("heartbeat_interval", &self.timing.interval)
-            .field("down_after", &self.timing.down_after)
-            .field("close_timeout", &self.close_timeout)
-            .field("max_queued_bytes", &self.max_queued_bytes)
-            .finish_non_exhaustive()
-    }
-}
 
 /// This program as a node of a cluster: it serves local servers under
 /// names, and gives [`Remote`] handles to servers that other nodes serve.
@@ -132,37 +46,68 @@ pub(crate) struct Inner {
     pub(crate) max_payload: usize,
     pub(crate) liveness: Liveness,
     pub(crate) watches: Watches,
+    /// What this node refused from the network.
+    pub(crate) refusals: Arc<Refuser>,
+    /// What the nats-server refused this node's user.
+    pub(crate) permissions: Arc<Permissions>,
     /// What a closing node waits for.
     pub(crate) closing: Closing,
+    /// The replicas asked for the global names' stream, if any.
+    pub(crate) replicas: Option<usize>,
+    /// The runtime the node was connected on: `try_x`'s answers are read
+    /// there.
+    pub(crate) runtime: tokio::runtime::Handle,
     /// The cluster's global names, opened on first use.
     pub(crate) global: tokio::sync::OnceCell<Arc<crate::global::Registry>>,
 }
 
 impl Node {
     /// Connects to the NATS server(s) at `addrs` as the node `options`
-    /// names.
+    /// names, and returns once the nats-server has confirmed the node's
+    /// subscriptions (its inbox, the heartbeats, its monitor messages) by
+    /// a round trip through its inbox.
+    ///
+    /// Errors: a name or prefix that cannot be a subject token
+    /// ([`ConnectError::InvalidName`], before connecting); the connection
+    /// refused ([`ConnectError::Nats`]); a subscription the node needs
+    /// refused by its user's permissions
+    /// ([`ConnectError::Confirm`]`(`[`Unconfirmed::Denied`](crate::Unconfirmed::Denied)`)`,
+    /// at once); replicas asked for where they are unsafe
+    /// ([`ConnectError::UnsafeReplicas`]).
     pub async fn connect(
         addrs: impl ToServerAddrs,
         options: NodeOptions,
     ) -> Result<Node, ConnectError> {
         check_name(&options.name).map_err(ConnectError::InvalidName)?;
         check_name(&options.prefix).map_err(ConnectError::InvalidName)?;
-        let client = options
-            .connect
-            .name(&options.name)
-            .ping_interval(options.timing.interval)
-            .connect(addrs)
-            .await
-            .map_err(ConnectError::Nats)?;
         // Unique per connection, even for two nodes of the same name.
         let nonce = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let instance = format!("{:x}{:x}", std::process::id(), nonce);
-        let (inbox, orphans) = Inbox::new(format!(
-            "_GS_INBOX.{}.{}.{instance}",
-            options.prefix, options.name,
-        ));
+        let refusals = Arc::new(Refuser::new());
+        let (inbox, orphans) = Inbox::new(
+            format!("_GS_INBOX.{}.{}.{instance}", options.prefix, options.name),
+            refusals.clone(),
+        );
+        let permissions = Arc::new(Permissions::new(inbox.clone(), refusals.clone()));
+        let events = permissions.clone();
+        let client = options
+            .connect
+            .name(&options.name)
+            .ping_interval(options.timing.interval)
+            .custom_inbox_prefix(format!("_INBOX.{}.{}", options.prefix, options.name))
+            .event_callback(move |event| {
+                events.event(event);
+                std::future::ready(())
+            })
+            .connect(addrs)
+            .await
+            .map_err(ConnectError::Nats)?;
+        if let Some(replicas) = options.replicas {
+            let version = client.server_info().version;
+            replicas::decide(Some(replicas), &version, 1).map_err(ConnectError::UnsafeReplicas)?;
+        }
         let subscriber = client
             .subscribe(inbox.wildcard())
             .await
@@ -173,12 +118,14 @@ impl Node {
             max => max,
         };
         let liveness = Liveness::new(&options.prefix, &options.name, &instance, options.timing);
+        let heard = liveness::heartbeats_wildcard(&options.prefix);
         let heartbeats = client
-            .subscribe(liveness.subject().clone())
+            .subscribe(heard.clone())
             .await
             .map_err(ConnectError::Subscribe)?;
+        let told = watch::control_wildcard(&options.prefix, &liveness.me);
         let control = client
-            .subscribe(watch::control_subject(&options.prefix, &instance))
+            .subscribe(told.clone())
             .await
             .map_err(ConnectError::Subscribe)?;
         let inner = Arc::new(Inner {
@@ -190,12 +137,20 @@ impl Node {
             max_payload,
             liveness,
             watches: Watches::default(),
+            refusals,
+            permissions,
             closing: Closing::new(options.close_timeout),
+            replicas: options.replicas,
+            runtime: tokio::runtime::Handle::current(),
             global: tokio::sync::OnceCell::new(),
         });
         // Once the nats-server has the subscriptions, no heartbeat, reply
-        // or control message sent after `connect` returns is missed.
-        inner.confirm().await.map_err(ConnectError::Confirm)?;
+        // or control message sent after `connect` returns is missed; a
+        // subscription it refused is an error now, not silence later.
+        inner
+            .confirm_subscriptions(&[&heard, &told])
+            .await
+            .map_err(ConnectError::Confirm)?;
         tokio::spawn(liveness::run(Arc::downgrade(&inner), heartbeats));
         tokio::spawn(watch::run_control(Arc::downgrade(&inner), control));
         Ok(Node { inner })
@@ -217,6 +172,15 @@ impl Node {
         self.inner.outbox.queued_bytes()
     }
 
+    /// What this node refused from the network since it started, by kind:
+    /// junk, messages of another version, and messages that spoke for
+    /// another node than their subject's. Each kind is also logged, at
+    /// most once a second with the count since the last line, so a flood
+    /// of junk cannot flood the log.
+    pub fn refusals(&self) -> Refusals {
+        self.inner.refusals.counts()
+    }
+
     /// The casts through this node dropped since it started: its
     /// connection was lost, its outgoing queue was full
     /// ([`NodeOptions::max_queued_bytes`]), or the cast was larger than
@@ -225,9 +189,12 @@ impl Node {
         self.inner.outbox.dropped_casts()
     }
 
-    /// Serves `server` under `name` to every node of the cluster, until it
-    /// exits. Returns once the NATS server has the subscription, so a call
-    /// from another node right after reaches it.
+    /// Serves `server` under `name` to every node of the cluster: one
+    /// [`Server<T>`](genserver_core::Server) until it exits, or a role, [`Named<T>`](genserver_core::Named): whichever
+    /// server holds a local name or registry key at each request, across
+    /// its restarts, until the node closes (see [`Servable`]). Returns once
+    /// the NATS server has the subscriptions, so a call from another node
+    /// right after reaches it.
     ///
     /// Only servers that opted in with `#[gen_server(remote)]` can be
     /// served. Two servers under one name (on this node or two) share its
@@ -235,42 +202,58 @@ impl Node {
     /// [`serve_pool`](Self::serve_pool)). The name is also reachable on
     /// this node alone ([`remote_on`](Self::remote_on)) and by
     /// [`multi_call`](Self::multi_call) and [`abcast`](Self::abcast).
-    pub async fn serve<T: RemoteServer>(
-        &self,
-        name: &str,
-        server: &Server<T>,
-    ) -> Result<(), ServeError> {
+    ///
+    /// While nobody holds a served role's name (its server crashed and its
+    /// supervisor has not restarted it yet), a call to it gets `NoProc` at
+    /// once and a cast is dropped (counted, [`Refusals::casts_dropped`]); a
+    /// call queued at a server that crashes gets `Exited(reason)`, as a
+    /// local one does.
+    ///
+    /// Errors: the name cannot be a subject token; the nats-server refused
+    /// this node's user the name's subjects
+    /// ([`ServeError::Confirm`]`(`[`Unconfirmed::Denied`](crate::Unconfirmed::Denied)`)`).
+    pub async fn serve<S: Servable>(&self, name: &str, server: &S) -> Result<(), ServeError> {
         check_name(name).map_err(ServeError::InvalidName)?;
-        let subject = self.inner.subject(name);
-        let subscriber = self
-            .inner
+        let served = server.served();
+        let inner = &self.inner;
+        let subject = inner.subject(name);
+        let subscriber = inner
             .client
-            .queue_subscribe(subject, "genserver".to_owned())
+            .queue_subscribe(subject.clone(), "genserver".to_owned())
             .await
             .map_err(ServeError::Subscribe)?;
-        let monitors = self
-            .inner
+        let watched = format!("{}.mon.{name}", inner.prefix);
+        let monitors = inner
             .client
-            .queue_subscribe(
-                format!("{}.mon.{name}", self.inner.prefix),
-                "genserver".to_owned(),
-            )
+            .queue_subscribe(watched.clone(), "genserver".to_owned())
             .await
             .map_err(ServeError::Subscribe)?;
+        let own = crate::multi::subscribe(inner, name).await?;
         // Before the confirmation: the others hear of the name at once.
-        self.inner.liveness.serving(name);
-        self.inner.liveness.beat(&self.inner.client, false).await;
-        crate::multi::serve_on_node(&self.inner, name, server).await?;
-        self.inner.confirm().await.map_err(ServeError::Confirm)?;
+        inner.liveness.serving(name);
+        inner.liveness.beat(&inner.client).await;
+        let subscribed: Vec<&str> = [subject.as_str(), watched.as_str()]
+            .into_iter()
+            .chain(own.subjects.iter().map(String::as_str))
+            .collect();
+        if let Err(error) = inner.confirm_subscriptions(&subscribed).await {
+            // The subscriptions are dropped, so unsubscribed.
+            inner.liveness.not_serving(name);
+            return Err(ServeError::Confirm(error));
+        }
+        own.spawn(inner, &served);
         tokio::spawn(serve::run(
-            self.inner.clone(),
-            server.clone(),
+            inner.clone(),
+            served.clone(),
             subscriber,
             Some(name.to_owned()),
         ));
-        let watched = AnyServer::from(server);
-        let inner = self.inner.clone();
-        tokio::spawn(watch::serve(inner, name.to_owned(), watched, monitors));
+        tokio::spawn(watch::serve(
+            inner.clone(),
+            name.to_owned(),
+            served,
+            monitors,
+        ));
         Ok(())
     }
 
@@ -278,11 +261,7 @@ impl Node {
     /// dereferences to `T`'s generated client; nothing is sent until a call.
     pub fn remote<T: RemoteServer>(&self, name: &str) -> Result<Remote<T>, InvalidName> {
         check_name(name)?;
-        let target = NatsTarget::<T> {
-            subject: self.inner.subject(name),
-            node: self.inner.clone(),
-            server: PhantomData,
-        };
+        let target = NatsTarget::<T>::new(self.inner.subject(name), &self.inner);
         Ok(Remote::__from_target(Arc::new(target)))
     }
 
@@ -358,26 +337,14 @@ impl Node {
             tracing::warn!(node = %inner.name, "closing: the outbox was not flushed");
         }
         tracing::debug!(node = %inner.name, took = ?started.elapsed(), "closing: drained");
-        inner.liveness.beat(&inner.client, true).await;
-        inner.liveness.closed();
+        // The last heartbeat, written before the drain: the others hear
+        // this node leave at once, never only once it is silent.
+        inner.liveness.leave(&inner.client).await;
         inner.client.drain().await
     }
 }
 
 impl Inner {
-    /// A round trip to the NATS server: once it returns, the server has
-    /// processed everything this node sent before, subscriptions included.
-    /// (`flush` only writes the socket.) A request to a subject nobody
-    /// serves comes back at once, as no-responders.
-    pub(crate) async fn confirm(&self) -> Result<(), async_nats::RequestError> {
-        let subject = format!("_GS_CONFIRM.{}", self.client.new_inbox());
-        match self.client.request(subject, bytes::Bytes::new()).await {
-            Err(error) if error.kind() == async_nats::RequestErrorKind::NoResponders => Ok(()),
-            Err(error) => Err(error),
-            Ok(_) => Ok(()),
-        }
-    }
-
     /// The node's name.
     pub(crate) fn name(&self) -> &str {
         &self.name
@@ -396,6 +363,14 @@ impl Inner {
     /// `<prefix>.srv.<name>`.
     pub(crate) fn subject(&self, name: &str) -> Subject {
         Subject::from(format!("{}.srv.{name}", self.prefix))
+    }
+
+    /// Whether a reply may go to `reply`: not inside the cluster's own
+    /// subjects, where a request naming a heartbeat or control subject as
+    /// its reply subject would make this node publish there.
+    pub(crate) fn may_reply_to(&self, reply: &str) -> bool {
+        !(reply.starts_with(self.prefix.as_str())
+            && reply.as_bytes().get(self.prefix.len()) == Some(&b'.'))
     }
 }
 

@@ -26,6 +26,7 @@
 //! [`NodeOptions::max_queued_bytes`]: crate::NodeOptions::max_queued_bytes
 //! [`Node::dropped_casts`]: crate::Node::dropped_casts
 
+use genserver_core::sys::{self, DeadLetterReason};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -154,12 +155,12 @@ impl Outbox {
         self.send(out)
     }
 
-    /// Counts a dropped cast, and logs it at 1, 2, 4, 8, … drops.
+    /// Counts a dropped cast, here and as a dead letter of the program
+    /// (reported on `genserver::dead_letters`, at most once a second).
     pub(crate) fn dropped(&self, subject: &Subject, why: &str) {
-        let dropped = self.counts.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-        if dropped.is_power_of_two() {
-            tracing::warn!(%subject, dropped, "a cast was dropped: {why}");
-        }
+        self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+        let detail = format_args!("a cast to {subject}: {why}");
+        sys::report_dead_letter(DeadLetterReason::Remote, None, Some(&detail), 1);
     }
 
     /// The payload bytes queued and not yet handed to the NATS client.

@@ -31,21 +31,20 @@ use std::borrow::Cow;
 use std::fmt;
 use std::hash::Hasher;
 
-use genserver_core::{Remote, RemoteServer, Server};
+use genserver_core::{Remote, RemoteServer};
 
 use crate::error::{InvalidName, ServeError, check_name};
 use crate::node::Node;
+use crate::role::Servable;
 
 impl Node {
     /// Adds `server` to the any-member pool `pool`: the same as
     /// [`serve`](Node::serve), which already shares a name's requests
     /// among every server serving it, on any node. Callers reach the pool
     /// with [`remote`](Node::remote).
-    pub async fn serve_pool<T: RemoteServer>(
-        &self,
-        pool: &str,
-        server: &Server<T>,
-    ) -> Result<(), ServeError> {
+    /// A role ([`Named<T>`](genserver_core::Named), see [`Servable`])
+    /// stays a member across its server's restarts.
+    pub async fn serve_pool<S: Servable>(&self, pool: &str, server: &S) -> Result<(), ServeError> {
         self.serve(pool, server).await
     }
 
@@ -53,11 +52,15 @@ impl Node {
     /// `pool`, under the name `<pool>.<index>`. Callers reach it through
     /// [`partitioned`](Self::partitioned), which routes each key to its
     /// partition.
-    pub async fn serve_partition<T: RemoteServer>(
+    /// A role ([`Named<T>`](genserver_core::Named), see [`Servable`])
+    /// serves the partition across its server's restarts: a
+    /// `PartitionSupervisor`'s partition, say
+    /// (`PartitionSupervisor::named`).
+    pub async fn serve_partition<S: Servable>(
         &self,
         pool: &str,
         index: usize,
-        server: &Server<T>,
+        server: &S,
     ) -> Result<(), ServeError> {
         check_name(pool).map_err(ServeError::InvalidName)?;
         self.serve(&format!("{pool}.{index}"), server).await

@@ -1,6 +1,9 @@
-//! Serving a local server under a name: requests arrive on its subject,
-//! are checked and decoded, and go to the server through its handle in
-//! the order they arrived; a call's reply goes back to the caller's inbox.
+//! Serving a local server, or a role (`role.rs`), under a name: requests
+//! arrive on its subject, are checked and decoded, and go to the server
+//! through its handle in the order they arrived; a call's reply goes back
+//! to the caller's inbox. An acknowledged cast (`try_x`, `x_wait`) is
+//! answered once it is queued (`acked.rs`); a mailbox length question at
+//! once.
 //!
 //! ```text
 //!  subject ─▶ run: decode, queue at the server ─▶ server's task
@@ -23,19 +26,22 @@ use std::sync::Arc;
 use async_nats::{Message, Subject};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use genserver_core::{CallError, ClientHandle, RemoteServer, Server};
+use genserver_core::{CallError, Codec, RemoteServer};
 
 use crate::closing::Counted;
 use crate::codec::Postcard;
-use crate::frame;
+use crate::frame::{self, Decoded};
 use crate::node::Inner;
 use crate::outbox::Outgoing;
+use crate::refusals::Kind;
+use crate::role::Served;
 
-/// Delivers the requests arriving on `subscriber` to `server` until it
-/// exits or the connection closes; then answers the calls still waiting
-/// (with how the server exited) and stops serving its name. When the node
-/// closes, it stops taking requests, delivers those already routed here
-/// and answers them (see `closing.rs`).
+/// Delivers the requests arriving on `subscriber` to `served` until it
+/// ends (a server's exit; never for a role) or the connection closes;
+/// then answers the calls still waiting (with how the server exited) and
+/// stops serving its name. When the node closes, it stops taking
+/// requests, delivers those already routed here and answers them (see
+/// `closing.rs`).
 ///
 /// `name`, for the subscription of a served name: the name this node's
 /// heartbeat lists while it serves it. When the server exits, the name is
@@ -44,13 +50,12 @@ use crate::outbox::Outgoing;
 /// call with `NoProc`). A closing node lists it until it leaves.
 pub(crate) async fn run<T: RemoteServer>(
     node: Arc<Inner>,
-    server: Server<T>,
+    server: Served<T>,
     mut subscriber: async_nats::Subscriber,
     name: Option<String>,
 ) {
     let serving = node.closing.serving();
-    let exited = server.exited();
-    tokio::pin!(exited);
+    let mut exited = server.ended();
     let stopped = node.closing.stopped();
     tokio::pin!(stopped);
     let mut waiting = FuturesUnordered::new();
@@ -110,7 +115,7 @@ pub(crate) async fn run<T: RemoteServer>(
 }
 
 /// One request, its reply awaited in a task: see [`accept`].
-pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, message: Message) {
+pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Served<T>, message: Message) {
     if let Some(call) = accept(node, server, message) {
         let node = node.clone();
         tokio::spawn(async move {
@@ -120,13 +125,13 @@ pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Server<T>, me
     }
 }
 
-/// A call queued at the server, where its reply goes, and its place in
-/// the count of calls in flight.
-struct Queued {
-    reply: Subject,
+/// A call queued at the server (or an acknowledged cast waiting for room),
+/// where its reply goes, and its place in the count of calls in flight.
+pub(crate) struct Queued {
+    pub(crate) reply: Subject,
     /// `T::__serve`'s: the encoded reply.
-    call: Pin<Box<dyn Future<Output = Result<Vec<u8>, CallError>> + Send>>,
-    in_flight: Counted,
+    pub(crate) call: Pin<Box<dyn Future<Output = Result<Vec<u8>, CallError>> + Send>>,
+    pub(crate) in_flight: Counted,
 }
 
 impl Queued {
@@ -141,7 +146,7 @@ impl Queued {
 /// requests keep their order. A call comes back, to be awaited.
 fn accept<T: RemoteServer>(
     node: &Arc<Inner>,
-    server: &Server<T>,
+    server: &Served<T>,
     message: Message,
 ) -> Option<Queued> {
     let Message {
@@ -150,10 +155,22 @@ fn accept<T: RemoteServer>(
         payload,
         ..
     } = message;
+    if let Some(reply) = &reply
+        && !node.may_reply_to(reply)
+    {
+        node.refusals.refuse(
+            Kind::Request,
+            format_args!("a request to {subject} asked for its reply on {reply}, inside the cluster's own subjects"),
+        );
+        return None;
+    }
     let (request, timeout) = match frame::decode_request::<T>(&payload) {
         Ok(decoded) => decoded,
         Err(error) => {
-            tracing::warn!(server = T::NAME, %subject, %error, "a request was refused");
+            node.refusals.refuse(
+                Kind::Request,
+                format_args!("a request to {subject} for a {}: {error}", T::NAME),
+            );
             if let Some(reply) = reply {
                 let in_flight = node.closing.call();
                 send_reply(node, reply, Err(CallError::Wire(error)), in_flight);
@@ -161,11 +178,44 @@ fn accept<T: RemoteServer>(
             return None;
         }
     };
+    let request = match request {
+        Decoded::Request(request) => request,
+        Decoded::AckedCast(request) => {
+            return crate::acked::accept(node, server, &subject, reply, request, timeout);
+        }
+        Decoded::MailboxLen => {
+            let Some(reply) = reply else {
+                node.refusals.refuse(
+                    Kind::Request,
+                    format_args!("a mailbox length question to {subject} without a reply subject"),
+                );
+                return None;
+            };
+            let len = server
+                .holder()
+                .map(|holder| holder.mailbox_len() as u64)
+                .ok_or(CallError::NoProc);
+            let encoded = len.and_then(|len| Postcard::encode(&len).map_err(CallError::Wire));
+            send_reply(node, reply, encoded, node.closing.call());
+            return None;
+        }
+    };
     let local = server.with_timeout(timeout);
-    // `None`: a cast, queued.
-    let call = T::__serve::<Postcard>(ClientHandle::__handle(&*local), request)?;
+    let Some(call) = T::__serve::<Postcard>(local.handle(), request) else {
+        // A cast, queued; or dropped when nobody holds a role's name.
+        if server.holder().is_none() {
+            node.refusals.refuse(
+                Kind::Dropped,
+                format_args!("a cast to {subject}: nobody holds the name it serves"),
+            );
+        }
+        return None;
+    };
     let Some(reply) = reply else {
-        tracing::warn!(server = T::NAME, %subject, "a call without a reply subject: its reply is dropped");
+        node.refusals.refuse(
+            Kind::Request,
+            format_args!("a call to {subject} without a reply subject: its reply is dropped"),
+        );
         return None;
     };
     Some(Queued {
@@ -177,7 +227,7 @@ fn accept<T: RemoteServer>(
 
 /// A call's outcome, encoded, to the caller's inbox; `in_flight` counts
 /// it until it is on the NATS client's queue.
-fn send_reply(
+pub(crate) fn send_reply(
     node: &Inner,
     reply: Subject,
     outcome: Result<Vec<u8>, CallError>,

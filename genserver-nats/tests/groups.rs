@@ -32,7 +32,9 @@ async fn members(on: &Node, group: &str) -> Vec<(String, i64)> {
 
 #[tokio::test]
 async fn members_of_a_group_on_two_nodes_are_seen_from_a_third() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (a, b, c) = (
         node(&nats, "a").await,
         node(&nats, "b").await,
@@ -80,7 +82,9 @@ async fn members_of_a_group_on_two_nodes_are_seen_from_a_third() {
 
 #[tokio::test]
 async fn a_broadcast_cast_reaches_every_member_once() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (a, b, c) = (
         node(&nats, "a").await,
         node(&nats, "b").await,
@@ -113,7 +117,9 @@ async fn a_broadcast_cast_reaches_every_member_once() {
 
 #[tokio::test]
 async fn bad_group_names_are_refused() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let a = node(&nats, "a").await;
     let server = counter(0).await;
     for bad in ["", "a b", "a*", "a>"] {

@@ -8,7 +8,9 @@ use common::{NatsServer, within};
 
 #[tokio::test]
 async fn starts_on_loopback_and_accepts_a_client() {
-    let server = NatsServer::start();
+    let Some(server) = NatsServer::start() else {
+        return;
+    };
     assert!(
         server.url().starts_with("nats://127.0.0.1:"),
         "{}",

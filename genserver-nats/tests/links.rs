@@ -108,7 +108,9 @@ async fn trapper_and_linker(
 
 #[tokio::test]
 async fn a_remote_crash_takes_the_linked_server_down_with_its_reason() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, _b, counter, linker, _exits) = counter_and_linker(&nats, false).await;
     link(&linker, "counter").await;
     assert!(within(LIMIT, counter.crash()).await.is_err());
@@ -121,7 +123,9 @@ async fn a_remote_crash_takes_the_linked_server_down_with_its_reason() {
 
 #[tokio::test]
 async fn a_trapping_server_gets_the_remote_exit_as_info_exit_from_the_other_node() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, _b, counter, linker, mut exits) = counter_and_linker(&nats, true).await;
     link(&linker, "counter").await;
     within(LIMIT, counter.stop(ExitReason::shutdown_with("done")))
@@ -136,7 +140,9 @@ async fn a_trapping_server_gets_the_remote_exit_as_info_exit_from_the_other_node
 
 #[tokio::test]
 async fn a_normal_remote_exit_leaves_a_linked_server_alone() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, _b, counter, linker, _exits) = counter_and_linker(&nats, false).await;
     link(&linker, "counter").await;
     within(LIMIT, counter.stop(ExitReason::Normal))
@@ -148,7 +154,9 @@ async fn a_normal_remote_exit_leaves_a_linked_server_alone() {
 
 #[tokio::test]
 async fn the_linked_servers_crash_reaches_the_served_server() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, _b, trapper, mut exits, linker) = trapper_and_linker(&nats).await;
     link(&linker, "trapper").await;
     assert!(within(LIMIT, linker.crash()).await.is_err());
@@ -163,7 +171,9 @@ async fn the_linked_servers_crash_reaches_the_served_server() {
 
 #[tokio::test]
 async fn the_linked_servers_crash_takes_a_non_trapping_served_server_down() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, _b, counter, linker, _exits) = counter_and_linker(&nats, false).await;
     link(&linker, "counter").await;
     assert!(within(LIMIT, linker.crash()).await.is_err());
@@ -176,7 +186,9 @@ async fn the_linked_servers_crash_takes_a_non_trapping_served_server_down() {
 
 #[tokio::test]
 async fn unlink_removes_the_link_on_both_sides() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, _b, trapper, mut exits, linker) = trapper_and_linker(&nats).await;
     let link = link(&linker, "trapper").await;
     assert_eq!(within(LIMIT, linker.unlink(link)).await, Ok(true));
@@ -190,7 +202,9 @@ async fn unlink_removes_the_link_on_both_sides() {
 
 #[tokio::test]
 async fn linking_to_a_name_nobody_serves_is_an_exit_noproc_at_once() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, _b, _counter, linker, mut exits) = counter_and_linker(&nats, true).await;
     let started = Instant::now();
     within(LIMIT, linker.link("nobody".into()))
@@ -208,7 +222,9 @@ async fn linking_to_a_name_nobody_serves_is_an_exit_noproc_at_once() {
 
 #[tokio::test]
 async fn a_closed_node_is_an_exit_noconnection_on_both_sides() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (a, _b, counter, linker, mut exits) = counter_and_linker(&nats, true).await;
     link(&linker, "counter").await;
     let started = Instant::now();
@@ -228,7 +244,9 @@ async fn a_closed_node_is_an_exit_noconnection_on_both_sides() {
 
 #[tokio::test]
 async fn a_closed_linking_node_is_an_exit_noconnection_for_the_served_server() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, _trapper, mut exits, linker) = trapper_and_linker(&nats).await;
     link(&linker, "trapper").await;
     let started = Instant::now();
@@ -245,7 +263,9 @@ async fn a_closed_linking_node_is_an_exit_noconnection_for_the_served_server() {
 
 #[tokio::test]
 async fn unlink_before_the_serving_node_answered_removes_the_link_there_too() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, counter, linker, _exits) = counter_and_linker(&nats, false).await;
     // Unlinked at once, while the link request is still on its way.
     let link = within(LIMIT, linker.link("counter".into()))

@@ -22,7 +22,9 @@ async fn serve(on: &Node, value: i64) -> Server<Counter> {
 
 #[tokio::test]
 async fn multi_call_collects_one_reply_per_node_and_each_nodes_error() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (a, b, c) = (
         node(&nats, "a").await,
         node(&nats, "b").await,
@@ -91,7 +93,9 @@ fn counter_is_b(counter: &genserver_core::Remote<Counter>) -> bool {
 
 #[tokio::test]
 async fn abcast_reaches_the_name_on_every_node_and_nobody_is_empty() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (a, b, c) = (
         node(&nats, "a").await,
         node(&nats, "b").await,

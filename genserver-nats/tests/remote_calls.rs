@@ -47,7 +47,9 @@ async fn two_nodes(nats: &NatsServer) -> (Node, Node, Server<Counter>) {
 
 #[tokio::test]
 async fn call_and_cast_reach_a_server_on_another_node() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, local) = two_nodes(&nats).await;
     let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
     assert_eq!(within(LIMIT, remote.increment(2)).await, Ok(2));
@@ -63,7 +65,9 @@ async fn call_and_cast_reach_a_server_on_another_node() {
 
 #[tokio::test]
 async fn messages_from_one_client_arrive_in_order() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, _local) = two_nodes(&nats).await;
     let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
     let mut expected = 0;
@@ -80,7 +84,9 @@ async fn messages_from_one_client_arrive_in_order() {
 
 #[tokio::test]
 async fn a_name_nobody_serves_is_noproc_at_once() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, _local) = two_nodes(&nats).await;
     let nobody: Remote<Counter> = b.remote("nobody").expect("a valid name");
     let started = Instant::now();
@@ -95,7 +101,9 @@ async fn a_name_nobody_serves_is_noproc_at_once() {
 
 #[tokio::test]
 async fn a_slow_reply_times_out_with_the_handles_timeout() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, _local) = two_nodes(&nats).await;
     let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
     assert_eq!(remote.timeout(), DEFAULT_CALL_TIMEOUT);
@@ -116,7 +124,9 @@ async fn a_slow_reply_times_out_with_the_handles_timeout() {
 
 #[tokio::test]
 async fn a_server_that_exits_during_the_call_is_exited() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, local) = two_nodes(&nats).await;
     let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
     match within(LIMIT, remote.crash()).await {
@@ -137,7 +147,9 @@ async fn a_server_that_exits_during_the_call_is_exited() {
 
 #[tokio::test]
 async fn another_version_or_type_is_a_typed_error() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, local) = two_nodes(&nats).await;
     let newer: Remote<v2::Counter> = b.remote("counter").expect("a valid name");
     match within(LIMIT, newer.increment(1)).await {
@@ -159,7 +171,9 @@ async fn another_version_or_type_is_a_typed_error() {
 
 #[tokio::test]
 async fn malformed_payloads_get_a_typed_error_and_the_node_serves_on() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, _local) = two_nodes(&nats).await;
     let raw = within(LIMIT, async_nats::connect(nats.url()))
         .await
@@ -206,7 +220,9 @@ async fn malformed_payloads_get_a_typed_error_and_the_node_serves_on() {
 
 #[tokio::test]
 async fn oversized_requests_and_replies_are_refused() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, _local) = two_nodes(&nats).await;
     let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
     let big = vec![1u8; 2 * 1024 * 1024];
@@ -230,7 +246,9 @@ async fn oversized_requests_and_replies_are_refused() {
 
 #[tokio::test]
 async fn a_closed_node_fails_its_waiting_calls_with_noconnection() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, _local) = two_nodes(&nats).await;
     let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
     let waiting = tokio::spawn(async move { remote.slow(2_000).await });
@@ -244,7 +262,9 @@ async fn a_closed_node_fails_its_waiting_calls_with_noconnection() {
 
 #[tokio::test]
 async fn a_closed_node_fails_new_calls_at_once() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, _local) = two_nodes(&nats).await;
     let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
     assert_eq!(within(LIMIT, remote.value()).await, Ok(0));
@@ -263,7 +283,9 @@ async fn a_closed_node_fails_new_calls_at_once() {
 
 #[tokio::test]
 async fn calls_a_closing_node_has_taken_get_their_replies() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (a, b, _local) = two_nodes(&nats).await;
     let remote: Remote<Counter> = b.remote("counter").expect("a valid name");
     // One call in its handler when the close starts, one queued behind it.
@@ -296,7 +318,9 @@ async fn calls_a_closing_node_has_taken_get_their_replies() {
 
 #[tokio::test]
 async fn a_server_stuck_in_a_call_does_not_hang_close() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let close_timeout = Duration::from_millis(300);
     let a = within(
         LIMIT,
@@ -340,7 +364,9 @@ async fn a_server_stuck_in_a_call_does_not_hang_close() {
 
 #[tokio::test]
 async fn calls_routed_to_a_server_as_it_exits_get_an_answer_not_their_timeout() {
-    let nats = NatsServer::start();
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
     let (_a, b, local) = two_nodes(&nats).await;
     // A timeout far beyond the test's bound: a caller left waiting shows.
     let remote: Remote<Counter> = b

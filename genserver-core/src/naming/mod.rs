@@ -17,7 +17,7 @@ use crate::id::ServerId;
 use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::gen_server::GenServer;
-use crate::server::process::{ExitHook, HookKey};
+use crate::server::process::{ExitHook, HookKey, Release};
 
 /// A name to start a server under: `T::start(..).name("counter")`, or
 /// `T::start(..).name(registry.via(key))`.
@@ -127,8 +127,11 @@ pub(crate) fn register<T: GenServer>(name: &Name, server: &Server<T>) -> Result<
                 None => {
                     names.insert(local.clone(), any.clone());
                     drop(names);
-                    let (local, id) = (local.clone(), any.id());
-                    let release = ExitHook::Release(Box::new(move || unregister_local(&local, id)));
+                    let release = LocalName {
+                        name: local.clone(),
+                        id: any.id(),
+                    };
+                    let release = ExitHook::Release(Box::new(release));
                     // A new server, not started yet: it cannot have exited.
                     let _ = any.process().add_hook(HookKey::LocalName, release);
                     Ok(())
@@ -150,6 +153,22 @@ pub(crate) fn register<T: GenServer>(name: &Name, server: &Server<T>) -> Result<
             reason,
         },
     })
+}
+
+/// A server's local name, freed when it exits.
+struct LocalName {
+    name: Arc<str>,
+    id: ServerId,
+}
+
+impl Release for LocalName {
+    fn release(self: Box<Self>) {
+        unregister_local(&self.name, self.id);
+    }
+
+    fn names(&self) -> Vec<String> {
+        vec![self.name.to_string()]
+    }
 }
 
 /// Counts local names freed, for [`Named`](crate::Named) handles.

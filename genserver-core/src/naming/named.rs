@@ -27,6 +27,7 @@ use crate::server::any::AnyServer;
 use crate::server::error::CallError;
 use crate::server::gen_server::{ClientHandle, GenServer};
 use crate::server::handle::{Handle, Shared};
+use crate::server::mailbox::{Envelope, Lane};
 
 /// Where a name is looked up: the local names, a registry, a partition
 /// supervisor.
@@ -189,7 +190,7 @@ impl<T: GenServer> Named<T> {
         }
     }
 
-    fn handle(&self) -> &Handle<T> {
+    pub(crate) fn handle(&self) -> &Handle<T> {
         self.client.__handle()
     }
 
@@ -223,9 +224,7 @@ impl<T: GenServer> Named<T> {
     /// Sends `message` to the holder's `handle_info`, as
     /// [`Server::send`]; dropped when nobody holds the name.
     pub fn send(&self, message: T::Info) {
-        if let Some(server) = self.whereis() {
-            server.send(message);
-        }
+        self.handle().send(Envelope::Info(message), Lane::User);
     }
 
     /// Stops the holder, as [`Server::stop`]; [`CallError::NoProc`] when

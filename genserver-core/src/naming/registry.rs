@@ -15,11 +15,11 @@ use crate::naming::{Name, Refusal, Via};
 use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::gen_server::GenServer;
-use crate::server::process::{ExitHook, HookKey};
+use crate::server::process::{ExitHook, HookKey, Release};
 
 /// Whether a registry holds one server per key or many.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Keys {
     /// At most one server per key; usable as a name with [`Registry::via`].
     Unique,
@@ -112,6 +112,17 @@ impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> Inner<K, V> {
         removed
     }
 
+    /// The keys the server `id` is registered under, once each.
+    fn keys_of(&self, id: ServerId) -> Vec<K>
+    where
+        K: Clone,
+    {
+        self.server_partition(id)
+            .get(&id)
+            .map(|keys| keys.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The exit hook: removes every entry of a server that exited.
     fn release(&self, id: ServerId) {
         let keys = self.server_partition(id).remove(&id);
@@ -200,6 +211,33 @@ impl<K, V> fmt::Debug for Registry<K, V> {
     }
 }
 
+/// A server's entries in one registry, removed when it exits.
+struct Entries<K, V> {
+    registry: Weak<Inner<K, V>>,
+    id: ServerId,
+    /// How its keys read, when they can be read (`via` names').
+    describe: Option<fn(&K) -> String>,
+}
+
+impl<K, V> Release for Entries<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn release(self: Box<Self>) {
+        if let Some(registry) = self.registry.upgrade() {
+            registry.release(self.id);
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        let (Some(describe), Some(registry)) = (self.describe, self.registry.upgrade()) else {
+            return Vec::new();
+        };
+        registry.keys_of(self.id).iter().map(describe).collect()
+    }
+}
+
 impl<K, V> Registry<K, V>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -247,7 +285,18 @@ where
         server: impl Into<AnyServer>,
         value: V,
     ) -> Result<(), RegisterError> {
-        let server = server.into();
+        self.register_described(key, server.into(), value, None)
+    }
+
+    /// [`register`](Self::register), the server's keys shown to
+    /// inspection by `describe` (a `via` name's, whose keys are `Debug`).
+    pub(crate) fn register_described(
+        &self,
+        key: K,
+        server: AnyServer,
+        value: V,
+        describe: Option<fn(&K) -> String>,
+    ) -> Result<(), RegisterError> {
         let id = server.id();
         {
             let mut partition = self.inner.key_partition(&key);
@@ -283,11 +332,10 @@ where
         if first {
             // One exit hook per server and registry, added and removed
             // under the server's partition lock, so it matches the index.
-            let registry: Weak<Inner<K, V>> = Arc::downgrade(&self.inner);
-            let release = ExitHook::Release(Box::new(move || {
-                if let Some(registry) = registry.upgrade() {
-                    registry.release(id);
-                }
+            let release = ExitHook::Release(Box::new(Entries {
+                registry: Arc::downgrade(&self.inner),
+                id,
+                describe,
             }));
             let hook = HookKey::Registry(self.inner.number);
             if server.process().add_hook(hook, release).is_err() {
@@ -473,10 +521,13 @@ where
                 "a key of a duplicate registry names no single server",
             ));
         }
-        match self
-            .registry
-            .register(self.key.clone(), server, V::default())
-        {
+        let describe: fn(&K) -> String = |key| format!("{key:?}");
+        match self.registry.register_described(
+            self.key.clone(),
+            server.clone(),
+            V::default(),
+            Some(describe),
+        ) {
             Ok(()) => Ok(()),
             Err(RegisterError::AlreadyRegistered(holder)) => Err(Refusal::Held(holder)),
             // The server is new and not started yet: it cannot have exited.

@@ -37,6 +37,10 @@ pub enum WireError {
         /// The largest the transport carries.
         max: usize,
     },
+    /// The transport refused to carry the message: this connection may
+    /// not send it there (a NATS permissions violation, which the text
+    /// names).
+    Denied(Arc<str>),
 }
 
 impl WireError {
@@ -67,6 +71,7 @@ impl fmt::Display for WireError {
                     "message of {size} bytes is larger than the {max} allowed"
                 )
             }
+            WireError::Denied(why) => write!(f, "the message was refused: {why}"),
         }
     }
 }

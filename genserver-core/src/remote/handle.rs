@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::remote::target::RemoteTarget;
+use crate::server::error::CallError;
 use crate::server::gen_server::{ClientHandle, GenServer};
 use crate::server::handle::{Handle, Target};
 
@@ -22,8 +23,16 @@ use crate::server::handle::{Handle, Target};
 /// Errors, as [`CallError`](crate::CallError): nobody serves the name →
 /// `NoProc`, at once; no reply in time → `Timeout`; the server exits
 /// during the call → `Exited(reason)`; the message cannot cross (another
-/// server type or version, malformed, too large) →
-/// [`Wire`](crate::CallError::Wire).
+/// server type or version, malformed, too large, refused by the
+/// transport's permissions) → [`Wire`](crate::CallError::Wire).
+///
+/// Casts over the wire are at most once, as local ones: `x(..)` is
+/// fire-and-forget, and a cast the serving node cannot queue (a full
+/// mailbox, nobody holding the name) is dropped and counted there.
+/// `try_x(..)` and `x_wait(..)` are acknowledged by the serving node once
+/// the cast is queued, so they report `MailboxFull` when the remote
+/// mailbox refused it, never `Ok` for a dropped cast (the transport
+/// documents the details: `genserver_nats`' "Casts" section).
 ///
 /// ```
 /// use genserver_core::prelude::*;
@@ -81,6 +90,31 @@ impl<T: GenServer> Remote<T> {
     /// The timeout this handle's calls use.
     pub fn timeout(&self) -> Duration {
         self.handle().timeout
+    }
+
+    /// How many messages wait in the remote server's mailbox, as its
+    /// serving node answers (a round trip, within this handle's timeout):
+    /// the backlog that `try_x` and `x_wait` meet there. A server of this
+    /// program (a global name this node holds) answers without the
+    /// network.
+    ///
+    /// # Errors
+    ///
+    /// As a call's: nobody serves the name → [`CallError::NoProc`]; no
+    /// answer in time → [`CallError::Timeout`]; the node cannot be reached
+    /// → [`CallError::Exited`] with [`ExitReason::NoConnection`](crate::ExitReason::NoConnection).
+    pub async fn mailbox_len(&self) -> Result<usize, CallError> {
+        match &self.handle().target {
+            Target::Remote(remote) => match remote.local() {
+                Some(server) => Ok(server.mailbox_len()),
+                None => remote.mailbox_len(self.timeout()).await,
+            },
+            Target::Named(_) | Target::Server(_) => self
+                .handle()
+                .resolve()
+                .map(|shared| shared.mailbox.len())
+                .ok_or(CallError::NoProc),
+        }
     }
 }
 

@@ -33,6 +33,6 @@ pub(crate) mod wire;
 
 pub use error::WireError;
 pub use handle::Remote;
-pub use target::{RemoteCall, RemoteTarget};
+pub use target::{RemoteAsk, RemoteCall, RemoteCast, RemoteTarget};
 #[cfg(feature = "remote")]
 pub use wire::{Codec, RemoteServer};

@@ -12,25 +12,48 @@ use tokio::sync::oneshot;
 use crate::exit_reason::ExitReason;
 use crate::id::{MonitorRef, ServerId};
 use crate::server::Server;
+use crate::server::context::Context;
+use crate::server::counters::Counters;
+use crate::server::format_status;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::{Handle, Shared};
 use crate::server::mailbox::{Envelope, Lane, System};
 use crate::server::process::Process;
+use crate::server::sys_request::{SysOutcome, SysRequest};
 use crate::table::heir::TableTransfer;
 
 /// What any server offers, whatever its type.
 pub(crate) trait Control: Send + Sync + 'static {
     fn process(&self) -> &Process;
+    fn counters(&self) -> &Counters;
     fn type_name(&self) -> &'static str;
     /// Queues a system message on `lane`; `false` if the server is gone.
     fn send_system(&self, system: System, lane: Lane) -> bool;
     fn mailbox_len(&self) -> usize;
+    /// The mailbox's length, bound and drops.
+    fn mailbox_numbers(&self) -> (usize, Option<usize>, u64);
+    /// The most user messages queued at once.
+    fn mailbox_high_water(&self) -> usize;
+    /// `true` while the server waits for a message.
+    fn receiver_waiting(&self) -> bool;
+    /// Asks the server, between two messages, for its state as
+    /// `format_status` shows it and the servers it monitors.
+    fn ask_status(&self) -> Option<oneshot::Receiver<(Option<String>, Vec<ServerId>)>>;
+    /// Asks the server to suspend (`true`) or resume; answered once done.
+    fn ask_suspend(&self, suspend: bool) -> Option<oneshot::Receiver<()>>;
+    /// An estimate of the memory the server holds: its shared part, its
+    /// task and what waits in its mailbox.
+    fn memory(&self) -> usize;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
 impl<T: GenServer> Control for Shared<T> {
     fn process(&self) -> &Process {
         &self.process
+    }
+
+    fn counters(&self) -> &Counters {
+        &self.counters
     }
 
     fn type_name(&self) -> &'static str {
@@ -45,6 +68,59 @@ impl<T: GenServer> Control for Shared<T> {
 
     fn mailbox_len(&self) -> usize {
         self.mailbox.len()
+    }
+
+    fn mailbox_numbers(&self) -> (usize, Option<usize>, u64) {
+        (
+            self.mailbox.len(),
+            self.mailbox.config().capacity(),
+            self.mailbox.dropped(),
+        )
+    }
+
+    fn mailbox_high_water(&self) -> usize {
+        self.mailbox.high_water()
+    }
+
+    fn receiver_waiting(&self) -> bool {
+        self.mailbox.receiver_waiting()
+    }
+
+    fn ask_status(&self) -> Option<oneshot::Receiver<(Option<String>, Vec<ServerId>)>> {
+        let (tx, rx) = oneshot::channel();
+        let request: SysRequest<T> = Box::new(move |state: &mut T, ctx: &mut Context<T>| {
+            let _ = tx.send((
+                format_status::shown(state, format_status::STATUS_LIMIT),
+                ctx.monitored(),
+            ));
+            SysOutcome::Done
+        });
+        self.mailbox
+            .send(Envelope::Sys(request), Lane::Signal)
+            .ok()
+            .map(|()| rx)
+    }
+
+    fn ask_suspend(&self, suspend: bool) -> Option<oneshot::Receiver<()>> {
+        let (tx, rx) = oneshot::channel();
+        let request: SysRequest<T> = Box::new(move |_: &mut T, _: &mut Context<T>| {
+            let _ = tx.send(());
+            if suspend {
+                SysOutcome::Suspend
+            } else {
+                SysOutcome::Resume
+            }
+        });
+        self.mailbox
+            .send(Envelope::Sys(request), Lane::Signal)
+            .ok()
+            .map(|()| rx)
+    }
+
+    fn memory(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.counters.task_bytes()
+            + self.mailbox.len() * std::mem::size_of::<Envelope<T>>()
     }
 
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
@@ -132,6 +208,23 @@ impl AnyServer {
 
     pub(crate) fn process(&self) -> &Process {
         self.control.process()
+    }
+
+    pub(crate) fn counters(&self) -> &Counters {
+        self.control.counters()
+    }
+
+    pub(crate) fn control(&self) -> &dyn Control {
+        &*self.control
+    }
+
+    pub(crate) fn from_shared<T: GenServer>(shared: Arc<Shared<T>>) -> Self {
+        AnyServer { control: shared }
+    }
+
+    /// `true` while the server waits for a message.
+    pub(crate) fn receiver_waiting(&self) -> bool {
+        self.control.receiver_waiting()
     }
 
     /// The typed handle, if the server is a `T`.

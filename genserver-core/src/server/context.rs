@@ -10,6 +10,7 @@ use crate::exit_reason::ExitReason;
 use crate::id::{MonitorRef, ServerId};
 use crate::server::Server;
 use crate::server::any::AnyServer;
+use crate::server::counters::{Name, activity};
 use crate::server::gen_server::GenServer;
 use crate::server::links;
 use crate::server::process::HookKey;
@@ -257,11 +258,13 @@ pub struct Context<T: GenServer> {
     /// The idle timeout re-armed after every callback.
     pub(crate) sticky_idle: Option<Duration>,
     /// The callback running now, named in crash reports.
-    pub(crate) handler: &'static str,
+    pub(crate) handler: Name,
     /// Timers and tasks, made at the first one: most servers never set one.
     pub(crate) timers: Option<JoinSet<()>>,
     /// Monitors not yet fired, and the servers they watch.
     monitors: HashMap<MonitorRef, AnyServer>,
+    /// Whether the message being handled is traced (its reply is kept).
+    pub(crate) tracing: bool,
 }
 
 impl<T: GenServer> Context<T> {
@@ -272,9 +275,26 @@ impl<T: GenServer> Context<T> {
             next: None,
             idle: None,
             sticky_idle: None,
-            handler: "init",
+            handler: &activity::INIT,
             timers: None,
             monitors: HashMap::new(),
+            tracing: false,
+        }
+    }
+
+    /// Whether the message being handled is traced: then the generated
+    /// dispatch hands its reply's `Debug` to [`__trace_reply`](Self::__trace_reply).
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __tracing(&self) -> bool {
+        self.tracing
+    }
+
+    /// The traced call's reply, as its `Debug` shows it.
+    #[doc(hidden)]
+    pub fn __trace_reply(&self, reply: Option<String>) {
+        if let Some(observer) = self.me.handle().shared().counters.observer.get() {
+            observer.reply(reply);
         }
     }
 
@@ -363,6 +383,11 @@ impl<T: GenServer> Context<T> {
                 .is_some(),
             None => false,
         }
+    }
+
+    /// The servers this one monitors, for inspection.
+    pub(crate) fn monitored(&self) -> Vec<ServerId> {
+        self.monitors.values().map(AnyServer::id).collect()
     }
 
     /// A `Down` for `monitor` arrived: the watched server is no longer held.

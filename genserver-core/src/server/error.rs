@@ -7,6 +7,7 @@ use crate::exit_reason::ExitReason;
 use crate::id::ServerId;
 use crate::remote::error::WireError;
 use crate::server::Server;
+use crate::server::call_graph::CallCycle;
 use crate::server::gen_server::GenServer;
 
 /// Why a call got no reply.
@@ -85,6 +86,17 @@ pub enum CallError {
     /// could not start it; the start's own error is the
     /// [`source`](std::error::Error::source).
     NotStarted(StartFailed),
+    /// A closure sent to run inside the server
+    /// ([`Sys::inspect`](crate::sys::Sys::inspect),
+    /// [`Sys::replace_state`](crate::sys::Sys::replace_state)) panicked,
+    /// with this message; the panic was caught, and the server and its
+    /// state are as they were.
+    Panicked(Arc<str>),
+    /// The call would have closed a cycle of calls: the server called is
+    /// (through a chain of handlers each calling the next) waiting on the
+    /// caller, so neither could ever answer. Failed at once rather than at
+    /// the timeout; the [`CallCycle`] names the servers, the caller first.
+    Deadlock(CallCycle),
 }
 
 /// Why a server started on a miss did not start (see
@@ -139,6 +151,10 @@ impl fmt::Display for CallError {
                 write!(f, "the call could not reach the remote server: {error}")
             }
             CallError::NotStarted(_) => f.write_str("the server could not be started"),
+            CallError::Deadlock(cycle) => write!(f, "the call would deadlock: {cycle}"),
+            CallError::Panicked(message) => {
+                write!(f, "the closure run in the server panicked: {message}")
+            }
         }
     }
 }

@@ -1,6 +1,5 @@
 //! The `GenServer` trait: what `#[gen_server]` implements for a state type.
 
-use std::fmt;
 use std::future::Future;
 
 use crate::exit_reason::ExitReason;
@@ -25,7 +24,7 @@ pub trait GenServer: Sized + Send + 'static {
     /// The error `init` may return; handed back as [`StartError::Init`](crate::StartError::Init),
     /// and printed with its `Display` (`String`, `std::io::Error` and
     /// `anyhow::Error` all qualify).
-    type InitError: fmt::Display + fmt::Debug + Send + Sync + 'static;
+    type InitError: crate::checks::InitFailure;
     /// The server's own info message type, delivered as [`Info::Message`].
     type Info: Send + 'static;
     /// The argument of `handle_continue` (`Infallible` when there is none).
@@ -37,6 +36,29 @@ pub trait GenServer: Sized + Send + 'static {
 
     /// The server's name in logs and traces (the state type's name).
     const NAME: &'static str;
+
+    /// The state as its `format_status` shows it, for inspection and crash
+    /// reports: the user's `format_status`, else its `Debug` when it has
+    /// one, else nothing.
+    #[doc(hidden)]
+    fn __format_status(&self) -> Option<String> {
+        None
+    }
+
+    /// A message as a trace shows it: `increment(by: 5)`, each argument
+    /// by its `Debug` (`_` without one).
+    #[doc(hidden)]
+    fn __describe_message(message: &Self::Message) -> Option<String> {
+        let _ = message;
+        None
+    }
+
+    /// An info as a trace shows it: its `Debug`, when it has one.
+    #[doc(hidden)]
+    fn __describe_info(info: &Info<Self::Info>) -> Option<String> {
+        let _ = info;
+        None
+    }
 
     /// Runs the user's `init`.
     #[doc(hidden)]
@@ -52,11 +74,12 @@ pub trait GenServer: Sized + Send + 'static {
         crate::server::mailbox::Mailbox::unbounded()
     }
 
-    /// The handler a message is for, named in crash reports.
+    /// The handler a message is for, named in crash reports and shown by
+    /// inspection; by a thin pointer to its name (`&"increment"`).
     #[doc(hidden)]
-    fn __message_name(message: &Self::Message) -> &'static str {
+    fn __message_name(message: &Self::Message) -> &'static &'static str {
         let _ = message;
-        "a call or cast"
+        &"a call or cast"
     }
 
     #[doc(hidden)]

@@ -14,6 +14,9 @@ use crate::naming::keyed::Starter;
 use crate::naming::named::Resolver;
 use crate::remote::error::WireError;
 use crate::remote::target::RemoteTarget;
+use crate::server::call_graph::{self, Current};
+use crate::server::counters::Counters;
+use crate::server::dead_letters::{self, Addressee, DeadLetterReason};
 use crate::server::error::{CallError, MailboxFull};
 use crate::server::gen_server::GenServer;
 use crate::server::mailbox::{Envelope, Lane, Mailbox, Queue, SendError};
@@ -24,14 +27,17 @@ use crate::server::reply::{self, CastToken, ReplyTo};
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 tokio::task_local! {
-    /// The server whose task is running, for `CallError::CallingSelf`.
-    pub(crate) static CURRENT_SERVER: ServerId;
+    /// The server whose task is running: for `CallError::CallingSelf`,
+    /// and the edges of the call graph (`call_graph.rs`).
+    pub(crate) static CURRENT_SERVER: Current;
 }
 
 /// What every handle of one server shares: its mailbox and its life.
 pub(crate) struct Shared<T: GenServer> {
     pub(crate) process: Process,
     pub(crate) mailbox: Queue<Envelope<T>>,
+    /// What the server publishes about itself, for inspection.
+    pub(crate) counters: Counters,
 }
 
 /// The runtime's side of a client handle. Generated client types wrap one.
@@ -115,6 +121,7 @@ impl<T: GenServer> Handle<T> {
         Arc::new(Shared {
             process: Process::new(id),
             mailbox: Queue::new(mailbox, T::NAME, id),
+            counters: Counters::new(),
         })
     }
 
@@ -200,9 +207,7 @@ impl<T: GenServer> Handle<T> {
                 }
             },
         };
-        if shared.calling_self() {
-            return Err(CallError::CallingSelf);
-        }
+        let _waiting = call_graph::enter(shared)?;
         let (tx, rx) = oneshot::channel();
         let message = Envelope::Call(build(ReplyTo::new(tx)));
         let timeout = match shared.mailbox.try_send(message, Lane::User) {
@@ -240,7 +245,9 @@ impl<T: GenServer> Handle<T> {
             Target::Named(resolver) => match &resolver.starter {
                 // Nobody holds the name: the cast is dropped.
                 None => {
-                    let _ = resolver.with(|shared| shared.cast(build));
+                    if resolver.with(|shared| shared.cast(build)).is_none() {
+                        nobody_holds_the_name::<T>();
+                    }
                 }
                 // A key's handle starts its server (`naming/keyed.rs`).
                 Some(_) => {
@@ -255,8 +262,8 @@ impl<T: GenServer> Handle<T> {
     }
 
     /// Queues a cast if there is room; fails fast on a full mailbox. A cast
-    /// to a server that is gone is dropped, as every cast is. A remote
-    /// server's mailbox is not known here: the cast is sent.
+    /// to a server that is gone is dropped, as every cast is. Through a
+    /// remote handle, the transport answers ([`RemoteTarget::try_cast`]).
     ///
     /// # Errors
     ///
@@ -270,16 +277,15 @@ impl<T: GenServer> Handle<T> {
         match (self.resolve(), &self.target) {
             (Some(shared), _) => shared.try_cast(build),
             (None, Target::Remote(remote)) => {
-                remote.cast(build(CastToken::new()));
-                Ok(())
+                remote.try_cast(build(CastToken::new()), self.timeout)
             }
             (None, _) => Ok(()),
         }
     }
 
     /// Queues a cast, waiting for room on a full mailbox for at most this
-    /// handle's timeout. A remote server's mailbox is not known here: the
-    /// cast is sent.
+    /// handle's timeout. Through a remote handle, waits until the serving
+    /// node says it is queued ([`RemoteTarget::cast_wait`]).
     ///
     /// # Errors
     ///
@@ -292,8 +298,9 @@ impl<T: GenServer> Handle<T> {
         match (self.resolve(), &self.target) {
             (Some(shared), _) => shared.cast_wait(build, self.timeout).await,
             (None, Target::Remote(remote)) => {
-                remote.cast(build(CastToken::new()));
-                Ok(())
+                remote
+                    .cast_wait(build(CastToken::new()), self.timeout)
+                    .await
             }
             (None, Target::Named(resolver)) => match &resolver.starter {
                 Some(starter) => {
@@ -342,8 +349,19 @@ impl<T: GenServer> Handle<T> {
 
     /// Queues `envelope` on `lane`; `false` if the server is gone.
     pub(crate) fn send(&self, envelope: Envelope<T>, lane: Lane) -> bool {
-        self.resolve()
-            .is_some_and(|shared| shared.mailbox.send(envelope, lane).is_ok())
+        match self.resolve() {
+            Some(shared) => match shared.mailbox.send(envelope, lane) {
+                Ok(()) => true,
+                Err(undelivered) => {
+                    shared.undelivered(&undelivered);
+                    false
+                }
+            },
+            None => {
+                nobody_holds_the_name::<T>();
+                false
+            }
+        }
     }
 
     /// Sends a request answered through `rx`, and waits for the answer as
@@ -351,25 +369,39 @@ impl<T: GenServer> Handle<T> {
     pub(crate) async fn request<R>(
         &self,
         envelope: Envelope<T>,
+        lane: Lane,
         rx: oneshot::Receiver<R>,
     ) -> Result<R, CallError> {
         let Some(shared) = self.resolve() else {
             return Err(CallError::NoProc);
         };
-        if shared.calling_self() {
-            return Err(CallError::CallingSelf);
-        }
-        if shared.mailbox.send(envelope, Lane::Priority).is_err() {
+        let _waiting = call_graph::enter(&shared)?;
+        if shared.mailbox.send(envelope, lane).is_err() {
             return Err(CallError::NoProc);
         }
         reply::wait(rx, &shared.process, self.timeout).await
     }
 }
 
+/// A message through a name nobody holds: a dead letter.
+#[cold]
+fn nobody_holds_the_name<T: GenServer>() {
+    dead_letters::record(
+        DeadLetterReason::NoProc,
+        Some(Addressee {
+            type_name: T::NAME,
+            id: None,
+            counts: None,
+        }),
+        Some(&"a message through a name nobody holds"),
+        1,
+    );
+}
+
 impl<T: GenServer> Shared<T> {
     pub(crate) fn calling_self(&self) -> bool {
         CURRENT_SERVER
-            .try_with(|current| *current == self.process.id())
+            .try_with(|current| current.id == self.process.id())
             .unwrap_or(false)
     }
 
@@ -395,16 +427,40 @@ impl<T: GenServer> Shared<T> {
     #[inline]
     fn cast(&self, build: impl FnOnce(CastToken) -> T::Message) {
         let message = Envelope::Message(build(CastToken::new()));
-        // A send to a dead server hands the message back: drop it there.
+        // A send to a dead server hands the message back: a dead letter.
         if let Err(undelivered) = self.mailbox.send(message, Lane::User) {
-            drop(undelivered);
+            self.undelivered(&undelivered);
         }
+    }
+
+    /// A message for this server that could not be queued: it has exited.
+    #[cold]
+    pub(crate) fn undelivered(&self, envelope: &Envelope<T>) {
+        let what = match envelope {
+            Envelope::Message(message) | Envelope::Call(message) => *T::__message_name(message),
+            Envelope::Info(_) => "handle_info(Message)",
+            Envelope::System(_) | Envelope::Sys(_) => "a system message",
+        };
+        dead_letters::record(
+            DeadLetterReason::NoProc,
+            Some(Addressee {
+                type_name: T::NAME,
+                id: Some(self.process.id()),
+                counts: Some(&self.counters.dead_letters),
+            }),
+            Some(&what),
+            1,
+        );
     }
 
     fn try_cast(&self, build: impl FnOnce(CastToken) -> T::Message) -> Result<(), MailboxFull> {
         let message = Envelope::Message(build(CastToken::new()));
         match self.mailbox.try_send(message, Lane::User) {
-            Ok(()) | Err(SendError::Closed(_)) => Ok(()),
+            Ok(()) => Ok(()),
+            Err(SendError::Closed(message)) => {
+                self.undelivered(&message);
+                Ok(())
+            }
             Err(SendError::Full(_)) => Err(MailboxFull),
         }
     }
@@ -417,7 +473,11 @@ impl<T: GenServer> Shared<T> {
         let message = Envelope::Message(build(CastToken::new()));
         let deadline = Instant::now().checked_add(timeout);
         match self.mailbox.send_wait(message, deadline).await {
-            Ok(()) | Err(SendError::Closed(_)) => Ok(()),
+            Ok(()) => Ok(()),
+            Err(SendError::Closed(message)) => {
+                self.undelivered(&message);
+                Ok(())
+            }
             Err(SendError::Full(_)) => Err(MailboxFull),
         }
     }

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use crate::exit_reason::ExitReason;
 use crate::id::ServerId;
+use crate::server::counters::Name;
 use crate::server::gen_server::GenServer;
 use crate::server::mailbox::{Envelope, System};
 
@@ -105,25 +106,32 @@ impl Intercepts {
 }
 
 /// What the hook makes of `envelope`, and the handler it is for (named
-/// in a crash report). A stop request is always handled.
+/// in a crash report). A stop request and a system request (`sys()`) are
+/// always handled: a test can always stop and inspect what it started.
 #[cold]
 #[inline(never)]
 pub(crate) fn decide<T: GenServer>(
     intercepts: &Intercepts,
     envelope: &Envelope<T>,
-) -> (Verdict, &'static str) {
-    let delivery = match envelope {
-        Envelope::Call(message) => Delivery::Call(T::__message_name(message)),
-        Envelope::Message(message) => Delivery::Cast(T::__message_name(message)),
-        Envelope::Info(_) => Delivery::Info,
-        Envelope::System(system) if matches!(**system, System::Stop { .. }) => {
-            return (Verdict::Handle, "");
+) -> (Verdict, Name) {
+    let (delivery, handler) = match envelope {
+        Envelope::Call(message) => {
+            let name = T::__message_name(message);
+            (Delivery::Call(name), name)
         }
-        Envelope::System(_) => Delivery::Info,
-    };
-    let handler = match delivery {
-        Delivery::Call(name) | Delivery::Cast(name) => name,
-        Delivery::Info => "handle_info",
+        Envelope::Message(message) => {
+            let name = T::__message_name(message);
+            (Delivery::Cast(name), name)
+        }
+        Envelope::Info(_) => (Delivery::Info, &"handle_info(Message)"),
+        Envelope::System(system) => match **system {
+            System::Stop { .. } => return (Verdict::Handle, &""),
+            System::Down { .. } => (Delivery::Info, &"handle_info(Down)"),
+            System::Exit { .. } => (Delivery::Info, &"handle_info(Exit)"),
+            System::TableTransfer(_) => (Delivery::Info, &"handle_info(TableTransfer)"),
+            System::TaskFailed { .. } => (Delivery::Info, &"handle_info(TaskFailed)"),
+        },
+        Envelope::Sys(_) => return (Verdict::Handle, &""),
     };
     match intercepts.hook() {
         Some(hook) => (hook.before(delivery), handler),
@@ -146,7 +154,7 @@ pub(crate) async fn before<T: GenServer>(
         }
         (Verdict::Crash(reason), handler) => {
             drop(envelope);
-            Err(Some((reason, handler)))
+            Err(Some((reason, *handler)))
         }
         (Verdict::Drop, _) => Err(None),
     }

@@ -39,7 +39,9 @@ use tokio::time::Instant;
 use crate::exit_reason::ExitReason;
 use crate::id::{MonitorRef, ServerId, TaskId};
 use crate::server::GenServer;
+use crate::server::dead_letters::{self, DeadLetterReason};
 pub(crate) use crate::server::mailbox_config::{Mailbox, Overflow};
+use crate::server::sys_request::SysRequest;
 use crate::table::heir::TableTransfer;
 use crate::throttle::Throttle;
 
@@ -60,6 +62,8 @@ pub(crate) enum Envelope<T: GenServer> {
     Message(T::Message),
     Info(T::Info),
     System(Box<System>),
+    /// A system request (`sys()`), in order with the user's messages.
+    Sys(SysRequest<T>),
 }
 
 impl<T: GenServer> Evict for Envelope<T> {
@@ -68,11 +72,33 @@ impl<T: GenServer> Evict for Envelope<T> {
     fn evictable(&self) -> bool {
         matches!(self, Envelope::Message(_))
     }
+
+    fn dead_on_exit(&self) -> bool {
+        matches!(self, Envelope::Message(_) | Envelope::Info(_))
+    }
+
+    fn suspended_may_take(&self) -> bool {
+        match self {
+            Envelope::Sys(_) => true,
+            Envelope::System(system) => matches!(**system, System::Stop { .. }),
+            _ => false,
+        }
+    }
 }
 
-/// Whether a queued message may be dropped to make room (`DropOldest`).
+/// What kind of message is queued, for the queue's choices.
 pub(crate) trait Evict {
+    /// Whether it may be dropped to make room (`DropOldest`).
     fn evictable(&self) -> bool;
+    /// Whether a suspended server takes it: a system request or a stop.
+    fn suspended_may_take(&self) -> bool {
+        false
+    }
+    /// Whether it is a dead letter when its server exits with it queued:
+    /// a cast or an info (a queued call's caller is told instead).
+    fn dead_on_exit(&self) -> bool {
+        false
+    }
 }
 
 /// Messages from the runtime itself: signals from other servers on the
@@ -148,6 +174,8 @@ struct Queues<E> {
     long: bool,
     /// Dropping messages since the queue was last at the low watermark.
     dropping: u64,
+    /// The most user messages queued at once.
+    high_water: usize,
 }
 
 /// Everything still queued when the mailbox closed, priority lane first.
@@ -167,6 +195,7 @@ impl<E: Evict> Queue<E> {
                 closed: false,
                 long: false,
                 dropping: 0,
+                high_water: 0,
             }),
             config,
             room: Notify::new(),
@@ -206,9 +235,11 @@ impl<E: Evict> Queue<E> {
                     return Err(SendError::Full(message));
                 }
                 queues.user.push_back(message);
-                if queues.user.len() > self.config.high && !queues.long {
+                let len = queues.user.len();
+                queues.high_water = queues.high_water.max(len);
+                if len > self.config.high && !queues.long {
                     queues.long = true;
-                    self.report_long(queues.user.len());
+                    self.report_long(len);
                 }
             }
         }
@@ -256,16 +287,23 @@ impl<E: Evict> Queue<E> {
             },
         };
         self.dropped.fetch_add(1, Ordering::Relaxed);
+        // A dead letter; this server's count is `dropped`, its report the
+        // burst's line below.
+        dead_letters::count(DeadLetterReason::Overflow, None, 1);
         queues.dropping += 1;
         if queues.dropping == 1
             && FULL.allow(|more| {
                 tracing::warn!(
+                    target: "genserver::dead_letters",
+                    reason = "overflow",
                     more,
                     "more mailboxes full in the last second: dropping messages"
                 );
             })
         {
             tracing::warn!(
+                target: "genserver::dead_letters",
+                reason = "overflow",
                 server = self.server,
                 id = %self.id,
                 capacity = self.config.capacity,
@@ -391,6 +429,35 @@ impl<E: Evict> Queue<E> {
         }
     }
 
+    /// The next message a suspended server takes (a system request or a
+    /// stop, priority lane first), leaving the others queued in order;
+    /// `None` once closed. Scans the queue: suspension is rare.
+    pub(crate) fn poll_recv_suspended(&self, cx: &mut TaskContext<'_>) -> Poll<Option<E>> {
+        let mut queues = self.lock();
+        let queues = &mut *queues;
+        for lane in [&mut queues.priority, &mut queues.user] {
+            if let Some(at) = lane.iter().position(Evict::suspended_may_take) {
+                return Poll::Ready(lane.remove(at));
+            }
+        }
+        if queues.closed {
+            return Poll::Ready(None);
+        }
+        queues.waker = Some(cx.waker().clone());
+        queues.parked = true;
+        Poll::Pending
+    }
+
+    /// Waits for the next message a suspended server takes.
+    pub(crate) async fn recv_suspended(&self) -> Option<E> {
+        poll_fn(|cx| self.poll_recv_suspended(cx)).await
+    }
+
+    /// `true` while the server waits for a message.
+    pub(crate) fn receiver_waiting(&self) -> bool {
+        self.lock().parked
+    }
+
     /// Waits for the next message (see [`poll_recv`](Self::poll_recv)).
     pub(crate) async fn recv(&self) -> Option<E> {
         poll_fn(|cx| self.poll_recv(cx)).await
@@ -416,6 +483,11 @@ impl<E: Evict> Queue<E> {
     pub(crate) fn len(&self) -> usize {
         let queues = self.lock();
         queues.priority.len() + queues.user.len()
+    }
+
+    /// The most user messages that were queued at once.
+    pub(crate) fn high_water(&self) -> usize {
+        self.lock().high_water
     }
 
     /// How many messages the overflow policy dropped.

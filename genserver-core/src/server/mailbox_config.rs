@@ -60,7 +60,7 @@ pub struct Mailbox {
 
 /// What a fire-and-forget cast does when a bounded mailbox is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum Overflow {
     /// Drop the message being sent (the default).

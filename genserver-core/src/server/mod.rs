@@ -20,16 +20,24 @@
 //! ```
 
 pub(crate) mod any;
+pub(crate) mod call_graph;
 pub(crate) mod context;
+pub(crate) mod counters;
+pub(crate) mod crashes;
+pub(crate) mod dead_letters;
 pub(crate) mod deadline;
 pub(crate) mod error;
+pub(crate) mod format_status;
 pub(crate) mod gen_server;
 pub(crate) mod handle;
 #[cfg(feature = "testing")]
 pub(crate) mod intercept;
+pub(crate) mod lazy_box;
 pub(crate) mod links;
+pub(crate) mod live;
 pub(crate) mod mailbox;
 pub(crate) mod mailbox_config;
+pub(crate) mod observer;
 pub(crate) mod panics;
 pub(crate) mod process;
 pub(crate) mod reply;
@@ -37,6 +45,7 @@ pub(crate) mod runtime;
 #[cfg(feature = "testing")]
 pub(crate) mod stand_in;
 pub(crate) mod start;
+pub(crate) mod sys_request;
 pub(crate) mod tasks;
 pub(crate) mod timers;
 
@@ -197,7 +206,7 @@ impl<T: GenServer> Server<T> {
         };
         let exited = self
             .handle()
-            .request(Envelope::System(Box::new(stop)), rx)
+            .request(Envelope::System(Box::new(stop)), Lane::Priority, rx)
             .await?;
         if exited == reason {
             Ok(())

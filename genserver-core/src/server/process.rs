@@ -68,10 +68,27 @@ pub(crate) enum HookKey {
     Table(u64),
 }
 
+/// What a name, a registry entry or a table does when its server exits.
+pub(crate) trait Release: Send {
+    /// Frees it (a name, registry entries), or hands it on (a table).
+    fn release(self: Box<Self>);
+
+    /// The names it gives the server, for inspection (`sys().status()`).
+    fn names(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+impl<F: FnOnce() + Send> Release for F {
+    fn release(self: Box<Self>) {
+        (*self)()
+    }
+}
+
 /// What happens when the server exits.
 pub(crate) enum ExitHook {
     /// Frees a name or registry entries; runs before the server counts as gone.
-    Release(Box<dyn FnOnce() + Send>),
+    Release(Box<dyn Release>),
     /// Sends `Down` to the watcher.
     Monitor {
         monitor: MonitorRef,
@@ -81,11 +98,22 @@ pub(crate) enum ExitHook {
     Link(AnyServer),
 }
 
+/// What a server's exit hooks say of it (see [`Process::relations`]).
+#[derive(Debug, Default)]
+pub(crate) struct Relations {
+    pub(crate) names: Vec<String>,
+    /// Each linked server, with its type's name.
+    pub(crate) links: Vec<(ServerId, &'static str)>,
+    pub(crate) monitored_by: Vec<ServerId>,
+}
+
 /// A server's life: shared by every handle, typed or not.
 pub(crate) struct Process {
     id: ServerId,
     status: AtomicU8,
     trap_exit: AtomicBool,
+    /// Suspended by `sys().suspend()`: only system requests and a stop.
+    suspended: AtomicBool,
     exit: Mutex<ExitState>,
     changed: Notify,
     /// What tests install (feature `testing`, `intercept.rs`).
@@ -109,6 +137,7 @@ impl Process {
             id,
             status: AtomicU8::new(Status::Alive as u8),
             trap_exit: AtomicBool::new(false),
+            suspended: AtomicBool::new(false),
             exit: Mutex::new(ExitState::default()),
             changed: Notify::new(),
             #[cfg(feature = "testing")]
@@ -136,6 +165,14 @@ impl Process {
 
     pub(crate) fn set_trap_exit(&self, trap: bool) {
         self.trap_exit.store(trap, Ordering::Release);
+    }
+
+    pub(crate) fn set_suspended(&self, suspended: bool) {
+        self.suspended.store(suspended, Ordering::Release);
+    }
+
+    pub(crate) fn is_suspended(&self) -> bool {
+        self.suspended.load(Ordering::Acquire)
     }
 
     pub(crate) fn traps_exits(&self) -> bool {
@@ -190,6 +227,21 @@ impl Process {
         self.state().hooks.remove(&key)
     }
 
+    /// The names the server holds (a local name, registry keys), and the
+    /// servers it is linked with and watched by, for inspection.
+    pub(crate) fn relations(&self) -> Relations {
+        let state = self.state();
+        let mut relations = Relations::default();
+        for hook in state.hooks.values() {
+            match hook {
+                ExitHook::Release(release) => relations.names.extend(release.names()),
+                ExitHook::Link(other) => relations.links.push((other.id(), other.type_name())),
+                ExitHook::Monitor { watcher, .. } => relations.monitored_by.push(watcher.id()),
+            }
+        }
+        relations
+    }
+
     /// Removes every link, unrun (a failed `init` does not signal its links).
     pub(crate) fn take_links(&self) -> Vec<AnyServer> {
         let mut state = self.state();
@@ -232,7 +284,7 @@ impl Process {
         let mut others = Vec::with_capacity(hooks.len());
         for hook in hooks.into_values() {
             match hook {
-                ExitHook::Release(release) => release(),
+                ExitHook::Release(release) => release.release(),
                 other => others.push(other),
             }
         }
@@ -249,7 +301,7 @@ impl Process {
 
     fn run_hook(&self, hook: ExitHook, reason: ExitReason) {
         match hook {
-            ExitHook::Release(release) => release(),
+            ExitHook::Release(release) => release.release(),
             ExitHook::Monitor { monitor, watcher } => {
                 watcher.deliver_down(monitor, self.id, reason);
             }

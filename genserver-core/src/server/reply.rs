@@ -11,9 +11,33 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::exit_reason::ExitReason;
+use crate::server::dead_letters::{self, Addressee, DeadLetterReason};
 use crate::server::deadline::{self, Membership};
 use crate::server::error::CallError;
+use crate::server::handle::CURRENT_SERVER;
 use crate::server::process::Process;
+
+/// A reply nobody waited for any more: a dead letter, the replying
+/// server's when a server's task sent it.
+#[cold]
+fn late_reply() {
+    let counted = CURRENT_SERVER.try_with(|current| {
+        let counters = current.me.counters();
+        dead_letters::record(
+            DeadLetterReason::LateReply,
+            Some(Addressee {
+                type_name: current.me.type_name(),
+                id: Some(current.id),
+                counts: Some(&counters.dead_letters),
+            }),
+            Some(&counters.activity()),
+            1,
+        );
+    });
+    if counted.is_err() {
+        dead_letters::record(DeadLetterReason::LateReply, None, None, 1);
+    }
+}
 
 /// Where a call's reply goes (OTP's `from`).
 ///
@@ -76,15 +100,20 @@ impl<R> ReplyTo<R> {
         ReplyTo { tx }
     }
 
-    /// Sends the reply. A caller that has timed out or gone away is ignored.
+    /// Sends the reply. A caller that has timed out or gone away is ignored
+    /// (the reply is counted as a dead letter).
     pub fn reply(self, value: R) {
-        let _ = self.tx.send(Ok(value));
+        if self.tx.send(Ok(value)).is_err() {
+            late_reply();
+        }
     }
 
     /// Fails the call: the caller gets [`CallError::TaskFailed`] with
     /// `reason` (the task answering it panicked or was aborted).
     pub(crate) fn fail(self, reason: ExitReason) {
-        let _ = self.tx.send(Err(reason));
+        if self.tx.send(Err(reason)).is_err() {
+            late_reply();
+        }
     }
 
     /// `true` if the caller no longer waits (it timed out or was dropped).

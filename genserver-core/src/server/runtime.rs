@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use tokio::sync::oneshot;
 use tracing::Instrument;
@@ -14,14 +15,21 @@ use crate::info::Info;
 use crate::server::Server;
 use crate::server::any::AnyServer;
 use crate::server::context::Context;
+use crate::server::counters::activity;
+use crate::server::crashes::{self, CrashReport};
+use crate::server::dead_letters::{self, Addressee, DeadLetterReason};
 use crate::server::error::StartError;
+use crate::server::format_status;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Shared;
 #[cfg(feature = "testing")]
 use crate::server::intercept::{self, Verdict};
 use crate::server::links;
-use crate::server::mailbox::{Envelope, System};
+use crate::server::live;
+use crate::server::mailbox::{Envelope, Evict, System};
+use crate::server::observer::{EventKind, Outcome, TraceEvent};
 use crate::server::panics::{CatchUnwind, Panic};
+use crate::server::sys_request::{SysOutcome, SysRequest};
 #[cfg(feature = "testing")]
 use std::time::Duration;
 
@@ -50,9 +58,10 @@ impl<T: GenServer> ExitGuard<T> {
         process.begin_exit(reason);
         let backlog = self.shared.mailbox.close();
         process.finish_exit(reason);
+        live::leave(process.id(), self.shared.counters.slot());
         // Freed last: whoever waits for the exit is told first. Queued
         // callers get `Exited` as it is freed.
-        free_large(backlog.user);
+        free_large(backlog.user, T::NAME, process.id());
     }
 }
 
@@ -141,15 +150,51 @@ impl Exit {
 }
 
 /// One crash report for a panic outside the loop (in `init`).
-fn crash_report<T: GenServer>(id: ServerId, handler: &str, reason: &ExitReason, panic: &Panic) {
+/// One crash report: logged at ERROR, and kept for inspection
+/// (`sys::recent_crashes`).
+fn crash_report<T: GenServer>(
+    id: ServerId,
+    handler: &'static str,
+    reason: &ExitReason,
+    location: Option<Arc<str>>,
+    state: Option<String>,
+    trace: Vec<TraceEvent>,
+) {
+    // A traced server's last messages, as one field: `add(by: 2) → 3; crash() → panicked`.
+    let traced = (!trace.is_empty()).then(|| {
+        trace
+            .iter()
+            .map(|event| {
+                let message = event.message.as_deref().unwrap_or(event.handler);
+                match (&event.outcome, &event.reply) {
+                    (Outcome::Panicked(_), _) => format!("{message} → panicked"),
+                    (_, Some(reply)) => format!("{message} → {reply}"),
+                    (_, None) => message.to_owned(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
     tracing::error!(
         server = T::NAME,
         %id,
         handler,
         %reason,
-        location = panic.location.as_deref(),
+        location = location.as_deref(),
+        state,
+        trace = traced,
         "server crashed"
     );
+    crashes::keep(CrashReport {
+        id,
+        type_name: T::NAME,
+        handler,
+        reason: reason.clone(),
+        location,
+        state,
+        at: SystemTime::now(),
+        trace,
+    });
 }
 
 impl<T: GenServer> Life<T> {
@@ -168,7 +213,7 @@ impl<T: GenServer> Life<T> {
         args: T::Args,
         ack: oneshot::Sender<Result<(), StartError<T>>>,
     ) {
-        self.ctx.handler = "init";
+        self.ctx.handler = &activity::INIT;
         // Boxed, like the exit sequence: a one-off phase must not make the
         // future of every idle server as large as itself.
         let init = Box::pin(
@@ -195,7 +240,8 @@ impl<T: GenServer> Life<T> {
             Ok(Err(err)) => (ExitReason::Normal, StartError::Init(err)),
             Err(panic) => {
                 let reason = ExitReason::Panic(panic.message.clone());
-                crash_report::<T>(self.shared.process.id(), "init", &reason, &panic);
+                let id = self.shared.process.id();
+                crash_report::<T>(id, "init", &reason, panic.location, None, Vec::new());
                 (reason.clone(), StartError::Exited(reason))
             }
         };
@@ -234,7 +280,8 @@ impl<T: GenServer> Life<T> {
                 return Exit::with(reason);
             }
             if let Some(arg) = self.ctx.next.take() {
-                self.ctx.handler = "handle_continue";
+                self.ctx.handler = &activity::CONTINUE;
+                self.shared.counters.set_activity(&activity::CONTINUE);
                 state
                     .__handle_continue(arg, &mut self.ctx)
                     .instrument(tracing::debug_span!("handle_continue"))
@@ -275,14 +322,34 @@ impl<T: GenServer> Life<T> {
                     None => continue,
                 },
             };
+            let call = matches!(next, Next::Envelope(Envelope::Call(_)));
             let info = match next {
+                // One dispatch site for calls and casts: it inlines a large
+                // future, which a second copy would make larger still.
                 Next::Envelope(Envelope::Call(message) | Envelope::Message(message)) => {
-                    self.ctx.handler = T::__message_name(&message);
+                    let handler = T::__message_name(&message);
+                    self.shared.counters.handling(handler, call);
+                    self.ctx.handler = handler;
+                    if self.shared.counters.observing().is_some() {
+                        let kind = if call {
+                            EventKind::Call
+                        } else {
+                            EventKind::Cast
+                        };
+                        Box::pin(self.observed(state, Work::Message(message), kind)).await;
+                        continue;
+                    }
                     state.__dispatch(message, &mut self.ctx).await;
                     continue;
                 }
                 Next::Envelope(Envelope::Info(message)) => Info::Message(message),
-                Next::Envelope(Envelope::System(system)) => match self.system(system) {
+                Next::Envelope(Envelope::Sys(request)) => {
+                    match Box::pin(self.sys(state, request)).await {
+                        Ok(()) => continue,
+                        Err(exit) => return exit,
+                    }
+                }
+                Next::Envelope(Envelope::System(system)) => match self.system(*system) {
                     Ok(info) => info,
                     Err(exit) => return exit,
                 },
@@ -290,7 +357,13 @@ impl<T: GenServer> Life<T> {
                 // Unreachable while the server runs; a normal end.
                 Next::Closed => return Exit::with(ExitReason::Normal),
             };
-            self.ctx.handler = info_handler(&info);
+            let handler = info_handler(&info);
+            self.shared.counters.info(handler);
+            self.ctx.handler = handler;
+            if self.shared.counters.observing().is_some() {
+                Box::pin(self.observed(state, Work::Info(info), EventKind::Info)).await;
+                continue;
+            }
             state
                 .__handle_info(info, &mut self.ctx)
                 .instrument(tracing::debug_span!("handle_info"))
@@ -308,16 +381,83 @@ impl<T: GenServer> Life<T> {
         Some(next)
     }
 
+    /// A message handled while the server's observer records (statistics,
+    /// a trace): timed, and described as the trace asks. Apart from the
+    /// loop, which stays as small as without it.
+    #[cold]
+    async fn observed(&mut self, state: &mut T, work: Work<T>, kind: EventKind) {
+        let shared = self.shared.clone();
+        let Some(observer) = shared.counters.observing() else {
+            return;
+        };
+        let tracing = observer.tracing();
+        let message = match &work {
+            Work::Message(message) if tracing => T::__describe_message(message),
+            Work::Info(info) if tracing => T::__describe_info(info),
+            _ => None,
+        };
+        let states = observer.tracing_state();
+        let before = states
+            .then(|| format_status::shown(&*state, format_status::STATUS_LIMIT))
+            .flatten();
+        observer.begin(kind, self.ctx.handler, message, before);
+        self.ctx.tracing = tracing;
+        match work {
+            Work::Message(message) => state.__dispatch(message, &mut self.ctx).await,
+            Work::Info(info) => {
+                state
+                    .__handle_info(info, &mut self.ctx)
+                    .instrument(tracing::debug_span!("handle_info"))
+                    .await;
+            }
+        }
+        self.ctx.tracing = false;
+        let after = states
+            .then(|| format_status::shown(&*state, format_status::STATUS_LIMIT))
+            .flatten();
+        let outcome = if self.ctx.stop.is_some() {
+            Outcome::Stopped
+        } else {
+            Outcome::Returned
+        };
+        observer.end(outcome, after);
+    }
+
+    /// A system request: run between two messages; after a suspend, only
+    /// system requests and a stop until a resume (`:sys.suspend`).
+    #[cold]
+    async fn sys(&mut self, state: &mut T, request: SysRequest<T>) -> Result<(), Exit> {
+        self.shared.counters.set_activity(&activity::SYS);
+        if request(state, &mut self.ctx) != SysOutcome::Suspend {
+            return Ok(());
+        }
+        self.shared.process.set_suspended(true);
+        let resumed = loop {
+            match self.shared.mailbox.recv_suspended().await {
+                Some(Envelope::Sys(request)) => {
+                    if request(state, &mut self.ctx) == SysOutcome::Resume {
+                        break Ok(());
+                    }
+                }
+                Some(Envelope::System(system)) => {
+                    if let Err(exit) = self.system(*system) {
+                        break Err(exit);
+                    }
+                }
+                // Not taken while suspended; closed: a normal end.
+                Some(_) | None => break Err(Exit::with(ExitReason::Normal)),
+            }
+        };
+        self.shared.process.set_suspended(false);
+        resumed
+    }
+
     /// A message from the runtime: the `Info` it is for `handle_info`, or
     /// the stop that ends the loop. Apart from the loop, which it would
     /// make larger for every message.
     #[cold]
-    #[allow(
-        clippy::boxed_local,
-        reason = "the envelope holds it boxed; unboxing it to call this would copy it for nothing"
-    )]
-    fn system(&mut self, system: Box<System>) -> Result<Info<T::Info>, Exit> {
-        Ok(match *system {
+    fn system(&mut self, system: System) -> Result<Info<T::Info>, Exit> {
+        Ok(match system {
             System::Down {
                 monitor,
                 server,
@@ -369,35 +509,48 @@ impl<T: GenServer> Life<T> {
                 stoppers.push(done);
             }
         }
-        self.ctx.handler = "terminate";
+        self.ctx.handler = &activity::TERMINATE;
+        self.shared.counters.set_activity(&activity::TERMINATE);
         let run = state
             .__terminate(&reason, &mut self.ctx)
             .instrument(tracing::debug_span!("terminate"));
         let mut crashed_in = handler;
         if let Err(caught) = CatchUnwind(AssertUnwindSafe(run)).await {
             reason = ExitReason::Panic(caught.message.clone());
-            crashed_in = "terminate";
+            crashed_in = &activity::TERMINATE;
             panic = Some(caught);
         }
         self.ctx.cancel_timers();
+        // A traced message whose handler panicked ends the trace.
+        if let (Some(observer), ExitReason::Panic(message)) =
+            (self.shared.counters.observer.get(), &reason)
+        {
+            let after = observer
+                .tracing_state()
+                .then(|| format_status::shown(&*state, format_status::STATUS_LIMIT))
+                .flatten();
+            observer.end(Outcome::Panicked(message.to_string()), after);
+        }
         if reason.is_abnormal() {
+            let location = panic.and_then(|panic| panic.location);
             #[cfg(feature = "testing")]
             intercept::crashed(&process.intercepts, || intercept::CrashReport {
                 server: T::NAME,
                 id: process.id(),
                 handler: crashed_in,
                 reason: reason.clone(),
-                location: panic.as_ref().and_then(|panic| panic.location.clone()),
+                location: location.clone(),
             });
-            let location = panic.as_ref().and_then(|panic| panic.location.as_deref());
-            tracing::error!(
-                server = T::NAME,
-                id = %process.id(),
-                handler = crashed_in,
-                %reason,
-                location,
-                "server crashed"
-            );
+            // OTP's crash report shows the state, through `format_status`.
+            let state = format_status::shown(&*state, format_status::CRASH_REPORT_LIMIT);
+            let trace = self
+                .shared
+                .counters
+                .observer
+                .get()
+                .map(|observer| observer.events())
+                .unwrap_or_default();
+            crash_report::<T>(process.id(), crashed_in, &reason, location, state, trace);
         } else {
             tracing::debug!(%reason, "server terminated");
         }
@@ -410,7 +563,7 @@ impl<T: GenServer> Life<T> {
         // calls drops their reply slots: their callers get `Exited(reason)`.
         if !drained.user.is_empty() {
             tokio::task::yield_now().await;
-            free_large(drained.user);
+            free_large(drained.user, T::NAME, self.shared.process.id());
         }
     }
 }
@@ -422,24 +575,45 @@ const LARGE_BACKLOG: usize = 4096;
 
 /// Drops what was left in a dead server's mailbox: a large backlog on the
 /// blocking pool, so that it holds no runtime thread; a small one here.
-pub(crate) fn free_large<E: Send + 'static>(backlog: VecDeque<E>) {
-    if backlog.len() > LARGE_BACKLOG
-        && let Ok(runtime) = tokio::runtime::Handle::try_current()
-    {
-        runtime.spawn_blocking(move || drop(backlog));
-    } else {
+/// Its casts and infos are dead letters, counted as they are freed.
+pub(crate) fn free_large<E: Evict + Send + 'static>(
+    backlog: VecDeque<E>,
+    server: &'static str,
+    id: ServerId,
+) {
+    let large = backlog.len() > LARGE_BACKLOG;
+    let free = move || {
+        let dead = backlog.iter().filter(|e| e.dead_on_exit()).count() as u64;
         drop(backlog);
+        let to = Addressee {
+            type_name: server,
+            id: Some(id),
+            counts: None,
+        };
+        dead_letters::record(DeadLetterReason::Exited, Some(to), None, dead);
+    };
+    if large && let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn_blocking(free);
+    } else {
+        free();
     }
 }
 
-/// The name a crash report gives to the `handle_info` call for `info`.
-fn info_handler<M>(info: &Info<M>) -> &'static str {
+/// What an observed message is: for the dispatch, or for `handle_info`.
+enum Work<T: GenServer> {
+    Message(T::Message),
+    Info(Info<T::Info>),
+}
+
+/// The name a crash report and inspection give to the `handle_info` call
+/// for `info`.
+fn info_handler<M>(info: &Info<M>) -> &'static &'static str {
     match info {
-        Info::Message(_) => "handle_info(Message)",
-        Info::Timeout => "handle_info(Timeout)",
-        Info::Down { .. } => "handle_info(Down)",
-        Info::Exit { .. } => "handle_info(Exit)",
-        Info::TableTransfer(_) => "handle_info(TableTransfer)",
-        Info::TaskFailed { .. } => "handle_info(TaskFailed)",
+        Info::Message(_) => &"handle_info(Message)",
+        Info::Timeout => &"handle_info(Timeout)",
+        Info::Down { .. } => &"handle_info(Down)",
+        Info::Exit { .. } => &"handle_info(Exit)",
+        Info::TableTransfer(_) => &"handle_info(TableTransfer)",
+        Info::TaskFailed { .. } => &"handle_info(TaskFailed)",
     }
 }

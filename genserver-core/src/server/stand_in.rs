@@ -23,9 +23,12 @@ use tokio::sync::oneshot;
 use crate::exit_reason::ExitReason;
 use crate::info::Info;
 use crate::server::Server;
+use crate::server::any::AnyServer;
+use crate::server::call_graph::Current;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::{CURRENT_SERVER, Handle, Shared};
 use crate::server::intercept::{self, CrashReport};
+use crate::server::live;
 use crate::server::mailbox::{Envelope, Mailbox, System};
 use crate::server::panics::CatchUnwind;
 use crate::server::runtime::{ExitGuard, free_large};
@@ -45,9 +48,13 @@ pub(crate) fn start<T: GenServer>(
     let id = shared.process.id();
     let span =
         tracing::info_span!(parent: None, "gen_server", server = T::NAME, id = %id, mock = true);
+    let me = AnyServer::from(&server);
+    // Listed with the other servers (`sys::processes`) until it exits.
+    shared.counters.set_slot(live::enter(&me));
     let run = run(shared.clone(), on_message, on_info);
+    let current = Current { id, me };
     let task = tokio::spawn(tracing::Instrument::instrument(
-        CURRENT_SERVER.scope(id, Box::pin(run)),
+        CURRENT_SERVER.scope(current, Box::pin(run)),
         span,
     ));
     shared.process.set_abort(task.abort_handle());
@@ -80,11 +87,15 @@ async fn run<T: GenServer>(
             };
             let info = match envelope {
                 Envelope::Call(message) | Envelope::Message(message) => {
-                    handler = T::__message_name(&message);
+                    handler = *T::__message_name(&message);
                     on_message(message);
                     continue;
                 }
                 Envelope::Info(message) => Info::Message(message),
+                // A system request (`sys()`) runs on a `T`, which a
+                // stand-in has not: it is dropped unanswered, and the
+                // caller waits out its timeout as for a lost call.
+                Envelope::Sys(_) => continue,
                 Envelope::System(system) => match *system {
                     System::Stop { reason, done } => return (reason, Some(done)),
                     System::Down {
@@ -157,6 +168,6 @@ async fn exit<T: GenServer>(
     }
     if !drained.user.is_empty() {
         tokio::task::yield_now().await;
-        free_large(drained.user);
+        free_large(drained.user, T::NAME, process.id());
     }
 }

@@ -12,10 +12,12 @@ use crate::exit_reason::ExitReason;
 use crate::naming::{self, Name, Taken};
 use crate::server::Server;
 use crate::server::any::AnyServer;
+use crate::server::call_graph::Current;
 use crate::server::error::StartError;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::{CURRENT_SERVER, Handle, Shared};
 use crate::server::links;
+use crate::server::live;
 use crate::server::mailbox::Mailbox;
 use crate::server::runtime::Life;
 
@@ -132,9 +134,15 @@ impl<T: GenServer> Start<T> {
             });
         }
         let me = AnyServer::from(&server);
+        // OTP's parent: whom `start_link` linked first (a supervisor).
+        if let Some(parent) = self.links.first() {
+            shared.counters.set_parent(parent.id());
+        }
         for other in &self.links {
             links::link(&me, other);
         }
+        // Listed until it has exited (`ExitGuard::finish` removes it).
+        shared.counters.set_slot(live::enter(&me));
         let (ack_tx, ack_rx) = oneshot::channel();
         // The server's span has no parent: it outlives whatever started it.
         let span = tracing::info_span!(
@@ -148,9 +156,18 @@ impl<T: GenServer> Start<T> {
         // Boxed once here, so the large server future is not copied again
         // by each layer of the spawn.
         let life = Box::pin(life.run(self.args, ack_tx));
+        shared
+            .counters
+            .set_task_bytes(std::mem::size_of_val(&*life));
         let task = tokio::spawn(
             CURRENT_SERVER
-                .scope(shared.process.id(), life)
+                .scope(
+                    Current {
+                        id: shared.process.id(),
+                        me: me.clone(),
+                    },
+                    life,
+                )
                 .instrument(span),
         );
         shared.process.set_abort(task.abort_handle());

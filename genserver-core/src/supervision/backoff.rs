@@ -15,7 +15,7 @@ use tokio::time::Instant;
 /// exiting starts again from `initial`. Only the time a started child ran
 /// counts: a restart that keeps failing (its `init` returns an error)
 /// keeps growing the delay, however long the waits add up to. While it waits, the child is
-/// listed as [`ChildStatus::Restarting`](crate::ChildStatus::Restarting),
+/// listed as [`ChildStatus::BackingOff`](crate::ChildStatus::BackingOff),
 /// and `terminate_child` ends the wait.
 ///
 /// Each restart still counts against the intensity when it happens; the
@@ -83,6 +83,8 @@ pub(crate) struct Restarts {
     running_since: Option<Instant>,
     /// Restarts since it last ran for `reset_after`.
     in_a_row: u32,
+    /// Restarts that started a server, in all.
+    count: u32,
 }
 
 impl Restarts {
@@ -90,12 +92,19 @@ impl Restarts {
         Restarts {
             running_since: Some(Instant::now()),
             in_a_row: 0,
+            count: 0,
         }
     }
 
-    /// A new server runs.
+    /// A new server runs: restarted.
     pub(crate) fn started(&mut self) {
         self.running_since = Some(Instant::now());
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// How many times a restart started a server.
+    pub(crate) fn count(&self) -> u32 {
+        self.count
     }
 
     /// The wait before the next restart; `ZERO` without a backoff. Only

@@ -21,7 +21,7 @@ use crate::{DynamicSupervisor, Supervisor, TaskSupervisor};
 ///
 /// Exhaustive on purpose, as OTP's three restart types are a closed set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Restart {
     /// Always (the default).
     #[default]
@@ -49,7 +49,7 @@ impl Restart {
 /// Exhaustive on purpose, as OTP's three shutdown forms (a timeout,
 /// `:brutal_kill`, `:infinity`) are a closed set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Shutdown {
     /// Ask it to stop (its `terminate` runs), wait this long, then kill it.
     /// 5 s is the default for workers.
@@ -63,7 +63,7 @@ pub enum Shutdown {
 
 /// Whether a child is a worker or a supervisor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ChildKind {
     /// A server doing work.
     Worker,

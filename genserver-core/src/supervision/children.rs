@@ -18,6 +18,8 @@ pub(crate) struct Child {
     pub(crate) state: State,
     /// Its restarts in a row, for its backoff.
     pub(crate) restarts: Restarts,
+    /// Whether its restart waits out its backoff now.
+    pub(crate) backing_off: bool,
 }
 
 #[derive(Debug)]
@@ -43,11 +45,13 @@ impl Child {
             server: self.server().cloned(),
             status: match self.state {
                 State::Running(_) => ChildStatus::Running,
+                State::Restarting(_) if self.backing_off => ChildStatus::BackingOff,
                 State::Restarting(_) => ChildStatus::Restarting,
                 State::Stopped => ChildStatus::Stopped,
             },
             kind: self.spec.kind,
             restart: self.spec.restart,
+            restarts: self.restarts.count(),
         }
     }
 }
@@ -90,6 +94,7 @@ impl Children {
                 spec,
                 state,
                 restarts: Restarts::new(),
+                backing_off: false,
             },
         );
         seq
@@ -121,13 +126,18 @@ impl Children {
         if matches!(state, State::Running(_)) {
             child.restarts.started();
         }
+        child.backing_off = false;
         child.state = state;
     }
 
     /// The wait before child `seq`'s next restart: its backoff's, or none.
+    /// A non-zero wait is its backoff: listed as backing off until the
+    /// next change of its state.
     pub(crate) fn restart_delay(&mut self, seq: u64) -> Duration {
         self.order.get_mut(&seq).map_or(Duration::ZERO, |child| {
-            child.restarts.next_delay(child.spec.backoff.as_ref())
+            let delay = child.restarts.next_delay(child.spec.backoff.as_ref());
+            child.backing_off = !delay.is_zero();
+            delay
         })
     }
 

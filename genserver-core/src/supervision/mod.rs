@@ -14,6 +14,7 @@ pub(crate) mod restart;
 pub(crate) mod supervisor;
 pub(crate) mod supervisor_spec;
 pub(crate) mod task_supervisor;
+pub(crate) mod tree;
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -85,12 +86,16 @@ impl Intensity {
 
 /// Where a child is in its life, as its supervisor sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum ChildStatus {
     /// Started and running.
     Running,
     /// Its restart failed and is being retried (OTP's `:restarting`).
     Restarting,
+    /// Its restart waits out its [`Backoff`](crate::Backoff) (listed as
+    /// `:restarting` in OTP, which has no backoff).
+    BackingOff,
     /// Not running: stopped with `terminate_child`, or its `init` asked to
     /// be ignored. Only a [`Supervisor`](crate::Supervisor) keeps such children.
     Stopped,
@@ -110,6 +115,9 @@ pub struct ChildInfo {
     pub kind: ChildKind,
     /// Its restart type.
     pub restart: Restart,
+    /// How many times it was restarted (a new server started in its
+    /// place).
+    pub restarts: u32,
 }
 
 /// Counts of a supervisor's children (`count_children`).

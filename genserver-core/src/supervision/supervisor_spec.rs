@@ -13,7 +13,7 @@ use crate::supervision::child_spec::ChildSpec;
 /// [`DynamicSupervisor`](crate::DynamicSupervisor) here), and a `match` on
 /// them should stay total.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Strategy {
     /// Only the child that exited.
     #[default]

@@ -12,7 +12,7 @@ use crate::server::handle::CURRENT_SERVER;
 /// Exhaustive on purpose: these are ETS's three access levels, a closed
 /// set, and a `match` on them should stay total.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "remote", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Access {
     /// Only the owner reads and writes.
     Private,
@@ -67,6 +67,6 @@ impl fmt::Display for Operation {
 /// `ServerId::as_u64`): the same task-local that detects a call to oneself.
 pub(crate) fn running_in(owner: u64) -> bool {
     CURRENT_SERVER
-        .try_with(|current| current.as_u64() == owner)
+        .try_with(|current| current.id.as_u64() == owner)
         .unwrap_or(false)
 }

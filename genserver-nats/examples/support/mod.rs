@@ -22,14 +22,16 @@ impl NatsServer {
     /// waits (10 s at most) until its ports file names its client port.
     pub(crate) fn start() -> Result<NatsServer, Box<dyn Error>> {
         let dir = tempfile::tempdir()?;
-        let child = Command::new("nats-server")
+        let child = Command::new(nats_server())
             .args(["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir"])
             .arg(dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|error| {
-                format!("cannot start nats-server ({error}): apt-get install nats-server")
+                format!(
+                    "cannot start nats-server ({error}): `apt install nats-server`, `brew install nats-server` or `go install github.com/nats-io/nats-server/v2@latest`"
+                )
             })?;
         let ports = dir.path().join(format!("nats-server_{}.ports", child.id()));
         let mut server = NatsServer {
@@ -82,4 +84,15 @@ fn client_url(ports: &str) -> Option<String> {
     let start = client.find("nats://")?;
     let end = start + client[start..].find('"')?;
     Some(client[start..end].to_owned())
+}
+
+/// `nats-server` from the `PATH`, or from `/usr/sbin` or `/usr/local/sbin`
+/// (where Debian puts it, and a user's `PATH` may not look).
+fn nats_server() -> std::path::PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/usr/local/sbin".into()])
+        .map(|dir| dir.join("nats-server"))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| "nats-server".into())
 }

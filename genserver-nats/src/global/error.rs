@@ -21,8 +21,16 @@ pub enum GlobalError {
     },
     /// The name is held by a server of another type than the one asked for.
     Wire(WireError),
+    /// The nats-server has no JetStream, which holds the global names'
+    /// table: it runs without `-js`, or this user's account has no
+    /// JetStream. Says which, and the version of the server.
+    NoJetStream(String),
+    /// The global names' stream is replicated on a nats-server older than
+    /// 2.9.21, where two racing updates can both win: names would not be
+    /// unique.
+    UnsafeReplicas(super::UnsafeReplicas),
     /// The key-value store (JetStream) could not be reached or refused an
-    /// operation; JetStream must be enabled on the NATS server (`-js`).
+    /// operation.
     Store(async_nats::Error),
     /// The name was won, but could not be served.
     Serve(ServeError),
@@ -38,6 +46,11 @@ impl fmt::Display for GlobalError {
                 write!(f, "the global name is registered on the node {node:?}")
             }
             GlobalError::Wire(error) => error.fmt(f),
+            GlobalError::NoJetStream(why) => write!(
+                f,
+                "global names need JetStream, and {why}: start the nats-server with `-js` (or a `jetstream {{}}` block in its configuration) and give the account JetStream"
+            ),
+            GlobalError::UnsafeReplicas(error) => error.fmt(f),
             GlobalError::Store(error) => write!(f, "the global name table failed: {error}"),
             GlobalError::Serve(error) => error.fmt(f),
             GlobalError::Closed => f.write_str("the node is closing"),
@@ -51,8 +64,11 @@ impl std::error::Error for GlobalError {
             GlobalError::InvalidName(error) => Some(error),
             GlobalError::Wire(error) => Some(error),
             GlobalError::Store(error) => Some(&**error),
+            GlobalError::UnsafeReplicas(error) => Some(error),
             GlobalError::Serve(error) => Some(error),
-            GlobalError::AlreadyRegistered { .. } | GlobalError::Closed => None,
+            GlobalError::AlreadyRegistered { .. }
+            | GlobalError::NoJetStream(_)
+            | GlobalError::Closed => None,
         }
     }
 }

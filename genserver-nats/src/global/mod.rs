@@ -20,7 +20,9 @@
 //!
 //! nats-server 2.9 ignores per-key TTL, so a holder keeps its name alive by
 //! itself: every `lease / 3` it rewrites the name at the revision it last
-//! wrote (default lease: [`DEFAULT_LEASE`]). A name whose last write is
+//! wrote, and again within 250 ms of a refresh that failed (default lease:
+//! [`DEFAULT_LEASE`], 5 s, or [`DEFAULT_REPLICATED_LEASE`], 15 s, on a
+//! replicated table, to outlast a JetStream leader election). A name whose last write is
 //! older than its lease belongs to a node that died (or was cut off): the
 //! next [`register_global`](Node::register_global) takes it over with a
 //! write at the revision it read, which again only one contender wins.
@@ -51,30 +53,44 @@
 
 mod error;
 mod lease;
+mod registry;
+pub(crate) mod replicas;
 mod table;
 mod target;
 
-use std::collections::HashMap;
 use std::fmt;
-use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::Subject;
-use genserver_core::{AnyServer, Remote, RemoteServer, Server, WireError};
+use genserver_core::{AnyServer, Remote, RemoteServer, WireError};
 use tokio::sync::{Notify, watch};
 
 pub use error::{GlobalError, NameLost};
+pub use replicas::UnsafeReplicas;
+pub(crate) use table::bucket_name;
 use table::{Holder, Lookup, Table};
 
 use crate::error::{InvalidName, ServeError, check_name};
 use crate::node::{Inner, Node};
+use crate::role::{Servable, Served};
 use crate::target::NatsTarget;
 use target::GlobalTarget;
 
-/// A global name's lease unless [`GlobalOptions::lease`] says otherwise.
+pub(crate) use registry::Registry;
+pub(crate) use registry::release_all;
+use registry::{Held, registry};
+
+/// A global name's lease unless [`GlobalOptions::lease`] says otherwise,
+/// on a table of one replica.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(5);
+
+/// A global name's lease unless [`GlobalOptions::lease`] says otherwise,
+/// on a replicated table (a NATS cluster): longer than a JetStream leader
+/// election (3–6 s measured after the stream's leader was killed), during
+/// which no refresh lands, so that a holder keeps its name through one.
+pub const DEFAULT_REPLICATED_LEASE: Duration = Duration::from_secs(15);
 
 /// How many times a registration re-reads a name that changed under it.
 const ATTEMPTS: usize = 3;
@@ -82,22 +98,25 @@ const ATTEMPTS: usize = 3;
 /// How a global name is held.
 #[derive(Clone, Debug)]
 pub struct GlobalOptions {
-    lease: Duration,
+    lease: Option<Duration>,
 }
 
 impl GlobalOptions {
-    /// The default: a [`DEFAULT_LEASE`] lease.
+    /// The default: a [`DEFAULT_LEASE`] lease (5 s), or
+    /// [`DEFAULT_REPLICATED_LEASE`] (15 s) when the names' table is
+    /// replicated ([`NodeOptions::replicas`](crate::NodeOptions::replicas)).
     pub fn new() -> Self {
-        GlobalOptions {
-            lease: DEFAULT_LEASE,
-        }
+        GlobalOptions { lease: None }
     }
 
     /// How long the name outlives this node's last refresh (at least
     /// 30 ms): another node may take it over that long after this one
-    /// died. Refreshes go every third of it.
+    /// died. Refreshes go every third of it, and again within 250 ms of
+    /// one that failed. On a NATS cluster, keep it longer than a JetStream
+    /// leader election (no refresh lands during one), or the holder lets
+    /// its name go ([`NameLost::LeaseExpired`]) when a server dies.
     pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease.max(Duration::from_millis(30));
+        self.lease = Some(lease.max(Duration::from_millis(30)));
         self
     }
 }
@@ -168,84 +187,6 @@ impl fmt::Debug for GlobalName {
     }
 }
 
-/// A node's global names: the table and the names it holds.
-pub(crate) struct Registry {
-    table: Table,
-    held: Mutex<HashMap<String, Held>>,
-    next: AtomicU64,
-    closing: AtomicBool,
-}
-
-/// A held name, as the node's [`release_all`] sees it.
-struct Held {
-    id: u64,
-    /// The server holding it.
-    server: AnyServer,
-    stop: Arc<Notify>,
-    end: watch::Receiver<Option<NameLost>>,
-}
-
-impl Registry {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Why a stopped name stopped: the node closing, or an unregister.
-    fn stop_reason(&self) -> NameLost {
-        if self.closing.load(Ordering::Acquire) {
-            NameLost::NodeStopped
-        } else {
-            NameLost::Unregistered
-        }
-    }
-
-    /// Forgets the held name `name`, if it is still registration `id`.
-    fn forget(&self, name: &str, id: u64) {
-        let mut held = self.lock();
-        if held.get(name).is_some_and(|h| h.id == id) {
-            held.remove(name);
-        }
-    }
-}
-
-/// The node's registry, the table opened on first use.
-async fn registry(node: &Arc<Inner>) -> Result<Arc<Registry>, GlobalError> {
-    node.global
-        .get_or_try_init(|| async {
-            let table = Table::open(&node.client, &node.prefix)
-                .await
-                .map_err(GlobalError::Store)?;
-            Ok(Arc::new(Registry {
-                table,
-                held: Mutex::new(HashMap::new()),
-                next: AtomicU64::new(1),
-                closing: AtomicBool::new(false),
-            }))
-        })
-        .await
-        .cloned()
-}
-
-/// Releases every name the node holds, for [`Node::close`]: waits for each
-/// (each release is bounded by its lease).
-pub(crate) async fn release_all(node: &Inner) {
-    let Some(registry) = node.global.get() else {
-        return;
-    };
-    registry.closing.store(true, Ordering::Release);
-    let ends: Vec<_> = registry
-        .lock()
-        .values()
-        .map(|held| {
-            held.stop.notify_one();
-            held.end.clone()
-        })
-        .collect();
-    for mut end in ends {
-        let _ = end.wait_for(Option::is_some).await;
-    }
-}
-
 /// A global name's key and subject token: both checked, and not one of
 /// the table's own keys (`_gs.…`).
 fn check_global(name: &str) -> Result<(), InvalidName> {
@@ -260,10 +201,10 @@ fn check_global(name: &str) -> Result<(), InvalidName> {
 impl Node {
     /// Registers `server` under the global `name` with the default lease
     /// ([`DEFAULT_LEASE`]); see [`register_global_with`](Self::register_global_with).
-    pub async fn register_global<T: RemoteServer>(
+    pub async fn register_global<S: Servable>(
         &self,
         name: &str,
-        server: &Server<T>,
+        server: &S,
     ) -> Result<GlobalName, GlobalError> {
         self.register_global_with(name, server, GlobalOptions::new())
             .await
@@ -280,24 +221,43 @@ impl Node {
     /// node died) is taken over. The name is held until the server exits,
     /// [`GlobalName::unregister`], or [`Node::close`].
     ///
+    /// A role ([`Named<T>`](genserver_core::Named), see [`Servable`])
+    /// holds the global name across its server's restarts: while nobody
+    /// holds the local name, calls get `NoProc` at once, and the global
+    /// name stays this node's.
+    ///
     /// The table is a JetStream key-value bucket, `gs_global_<prefix>`,
-    /// created on first use (the NATS server needs JetStream: `-js`).
-    pub async fn register_global_with<T: RemoteServer>(
+    /// created on first use. The NATS server needs JetStream (`-js`):
+    /// without, this is [`GlobalError::NoJetStream`], at once.
+    pub async fn register_global_with<S: Servable>(
         &self,
         name: &str,
-        server: &Server<T>,
+        server: &S,
         options: GlobalOptions,
     ) -> Result<GlobalName, GlobalError> {
         check_global(name).map_err(GlobalError::InvalidName)?;
+        let served = server.served();
+        self.hold_global(name, served, options).await
+    }
+
+    async fn hold_global<T: RemoteServer>(
+        &self,
+        name: &str,
+        served: Served<T>,
+        options: GlobalOptions,
+    ) -> Result<GlobalName, GlobalError> {
         let registry = registry(&self.inner).await?;
         if registry.closing.load(Ordering::Acquire) {
             return Err(GlobalError::Closed);
         }
+        let id = registry.next.fetch_add(1, Ordering::Relaxed);
+        let lease = options.lease.unwrap_or_else(|| registry.default_lease());
         let holder = Holder {
             node: self.inner.name.clone(),
             server: T::NAME.to_owned(),
             schema: T::SCHEMA,
-            lease_ms: u64::try_from(options.lease.as_millis()).unwrap_or(u64::MAX),
+            lease_ms: u64::try_from(lease.as_millis()).unwrap_or(u64::MAX),
+            owner: format!("{}.{id}", self.inner.liveness.me.instance),
         };
         let revision = claim(&registry.table, name, &holder).await?;
         let subscriber = match self.serve_global(name).await {
@@ -309,14 +269,16 @@ impl Node {
                 return Err(GlobalError::Serve(error));
             }
         };
-        let id = registry.next.fetch_add(1, Ordering::Relaxed);
         let stop = Arc::new(Notify::new());
         let (end_tx, end) = watch::channel(None);
         registry.lock().insert(
             name.to_owned(),
             Held {
                 id,
-                server: AnyServer::from(server),
+                holder: {
+                    let served = served.clone();
+                    Arc::new(move || served.holder().map(AnyServer::from))
+                },
                 stop: stop.clone(),
                 end: end.clone(),
             },
@@ -326,7 +288,7 @@ impl Node {
             id,
             value: holder.encode(),
             revision,
-            lease: options.lease,
+            lease,
             stop: stop.clone(),
             end: end_tx,
         };
@@ -334,7 +296,7 @@ impl Node {
             self.inner.clone(),
             registry.clone(),
             lease,
-            server.clone(),
+            served,
             subscriber,
         ));
         Ok(GlobalName {
@@ -355,11 +317,7 @@ impl Node {
         check_global(name)?;
         let target = GlobalTarget::<T> {
             name: name.to_owned(),
-            remote: NatsTarget {
-                subject: global_subject(&self.inner, name),
-                node: self.inner.clone(),
-                server: PhantomData,
-            },
+            remote: NatsTarget::<T>::new(global_subject(&self.inner, name), &self.inner),
         };
         Ok(Remote::__from_target(Arc::new(target)))
     }

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! stream KV_gs_global_<prefix>      subjects $KV.gs_global_<prefix>.>
-//!   $KV.….<name>  →  Holder { node, server, schema, lease_ms }
+//!   $KV.….<name>  →  Holder { node, server, schema, lease_ms, owner }
 //!                    (one message per key: its last revision)
 //! ```
 //!
@@ -39,6 +39,10 @@ pub(crate) struct Holder {
     pub(crate) server: String,
     pub(crate) schema: u64,
     pub(crate) lease_ms: u64,
+    /// This registration: the node's connection and a number, so that a
+    /// holder knows its own entry from another's, even another of its
+    /// node's, or one its node made before.
+    pub(crate) owner: String,
 }
 
 impl Holder {
@@ -83,21 +87,38 @@ pub(crate) const RESERVED: &str = "_gs.";
 /// The bucket of one cluster prefix.
 pub(crate) struct Table {
     kv: Store,
+    /// The stream's replicas, as it has them.
+    pub(crate) replicas: usize,
 }
 
 /// Why a write was refused: someone else wrote the name first.
 pub(crate) struct Taken;
 
+/// Why the table did not open.
+pub(crate) enum Opened {
+    /// JetStream failed or refused.
+    Store(async_nats::Error),
+    /// The stream is replicated where updates are unsafe.
+    Unsafe(super::UnsafeReplicas),
+}
+
 impl Table {
-    /// Opens the bucket of `prefix`, creating its stream if it is missing.
+    /// Opens the bucket of `prefix`, creating its stream with `replicas`
+    /// replicas (`why`, for the log) if it is missing. A stream that
+    /// exists is opened as it is, unless it is replicated on a nats-server
+    /// (`version`) where that is unsafe (`replicas.rs`).
     pub(crate) async fn open(
         client: &async_nats::Client,
         prefix: &str,
-    ) -> Result<Table, async_nats::Error> {
+        replicas: usize,
+        why: &str,
+        version: &str,
+    ) -> Result<Table, Opened> {
         let jetstream = async_nats::jetstream::new(client.clone());
         let bucket = bucket_name(prefix);
+        let stream = format!("KV_{bucket}");
         let config = Config {
-            name: format!("KV_{bucket}"),
+            name: stream.clone(),
             subjects: vec![format!("$KV.{bucket}.>")],
             max_messages_per_subject: 1,
             discard: DiscardPolicy::New,
@@ -106,17 +127,43 @@ impl Table {
             deny_delete: true,
             allow_direct: true,
             storage: StorageType::File,
-            num_replicas: 1,
+            num_replicas: replicas,
             description: Some(format!("genserver global names of the cluster {prefix}")),
             ..Config::default()
         };
         // Two nodes may create it at once: the server accepts the same
         // config twice, and a stream made otherwise is opened as it is.
-        if let Err(error) = jetstream.create_stream(config).await {
-            tracing::debug!(%bucket, %error, "the names' stream was not created; opening it");
+        match jetstream.create_stream(config).await {
+            Ok(_) => tracing::info!(
+                %bucket,
+                replicas,
+                "the global names' stream has {replicas} replica(s): {why}"
+            ),
+            Err(error) => {
+                tracing::debug!(%bucket, %error, "the names' stream was not created; opening it");
+            }
         }
-        let kv = jetstream.get_key_value(bucket).await?;
-        Ok(Table { kv })
+        let kv = jetstream
+            .get_key_value(bucket)
+            .await
+            .map_err(|error| Opened::Store(error.into()))?;
+        let found = jetstream
+            .get_stream(stream)
+            .await
+            .map_err(|error| Opened::Store(error.into()))?
+            .cached_info()
+            .config
+            .num_replicas;
+        if found > 1 && !super::replicas::safe(version) {
+            return Err(Opened::Unsafe(super::UnsafeReplicas {
+                replicas: found,
+                version: version.to_owned(),
+            }));
+        }
+        Ok(Table {
+            kv,
+            replicas: found,
+        })
     }
 
     /// The name's holder, as the table has it now.
@@ -137,6 +184,7 @@ impl Table {
             server: "?".to_owned(),
             schema: 0,
             lease_ms: u64::try_from(super::DEFAULT_LEASE.as_millis()).unwrap_or(u64::MAX),
+            owner: String::new(),
         });
         Ok(Lookup::Held {
             holder,
@@ -186,6 +234,21 @@ impl Table {
         }
     }
 
+    /// The name's revision now, if its value is `value`: a holder's own
+    /// entry, written by a refresh whose answer it never got.
+    pub(crate) async fn revision_of(
+        &self,
+        name: &str,
+        value: &Bytes,
+    ) -> Result<Option<u64>, async_nats::Error> {
+        Ok(self
+            .kv
+            .entry(name)
+            .await?
+            .filter(|entry| entry.operation == Operation::Put && entry.value == *value)
+            .map(|entry| entry.revision))
+    }
+
     /// Releases the name if it is still at `revision` (still ours).
     pub(crate) async fn release(&self, name: &str, revision: u64) -> Result<(), async_nats::Error> {
         self.kv
@@ -198,7 +261,7 @@ impl Table {
 /// `gs_global_<prefix>`, the prefix's characters outside `[A-Za-z0-9_-]`
 /// replaced, with a hash of the prefix when any was, so two prefixes never
 /// share a bucket.
-fn bucket_name(prefix: &str) -> String {
+pub(crate) fn bucket_name(prefix: &str) -> String {
     let clean: String = prefix
         .chars()
         .map(|c| {

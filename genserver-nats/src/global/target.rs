@@ -2,7 +2,11 @@
 //! it, or straight to the server when this node holds it, as OTP's
 //! `{:global, name}` resolves to a local pid then.
 
-use genserver_core::{RemoteCall, RemoteServer, RemoteTarget, Server};
+use std::time::Duration;
+
+use genserver_core::{
+    MailboxFull, RemoteAsk, RemoteCall, RemoteCast, RemoteServer, RemoteTarget, Server,
+};
 
 use crate::target::NatsTarget;
 
@@ -13,7 +17,7 @@ pub(super) struct GlobalTarget<T> {
 }
 
 impl<T: RemoteServer> RemoteTarget<T> for GlobalTarget<T> {
-    fn call(&self, message: T::Message, timeout: std::time::Duration) -> RemoteCall<'_> {
+    fn call(&self, message: T::Message, timeout: Duration) -> RemoteCall<'_> {
         self.remote.call(message, timeout)
     }
 
@@ -21,20 +25,27 @@ impl<T: RemoteServer> RemoteTarget<T> for GlobalTarget<T> {
         self.remote.cast(message);
     }
 
+    fn try_cast(&self, message: T::Message, timeout: Duration) -> Result<(), MailboxFull> {
+        self.remote.try_cast(message, timeout)
+    }
+
+    fn cast_wait(&self, message: T::Message, timeout: Duration) -> RemoteCast<'_> {
+        self.remote.cast_wait(message, timeout)
+    }
+
+    fn mailbox_len(&self, timeout: Duration) -> RemoteAsk<'_, usize> {
+        self.remote.mailbox_len(timeout)
+    }
+
     fn describe(&self) -> String {
         self.remote.describe()
     }
 
-    /// The server this node holds the name for, while it runs: one lock
-    /// of the node's table of held names.
+    /// The server this node holds the name for, while it runs (a role's
+    /// holder of the moment): one lock of the node's table of held names.
     fn local(&self) -> Option<Server<T>> {
         let registry = self.remote.node.global.get()?;
-        let held = registry.lock();
-        let server = &held.get(&self.name)?.server;
-        if server.is_alive() {
-            server.downcast::<T>()
-        } else {
-            None
-        }
+        let holder = registry.lock().get(&self.name)?.holder.clone();
+        holder()?.downcast::<T>()
     }
 }

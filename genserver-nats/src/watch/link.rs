@@ -101,7 +101,7 @@ impl Node {
         // Once the serving node answered, it forgets the link, and the task
         // waiting for the local server's exit is not needed. Before, the
         // task, on the answer, finds the link gone and tells it to forget.
-        if let Some(node) = watch.node.as_deref() {
+        if let Some(node) = watch.node.as_ref() {
             if let WatchKind::Link(Some(task)) = &watch.kind {
                 task.abort();
             }
@@ -122,17 +122,16 @@ async fn tie(node: Weak<Inner>, subject: async_nats::Subject, id: u64, server: A
     let Some(inner) = node.upgrade() else { return };
     let watch = inner.watches.lock_watching().remove(&id);
     let Some(Watch {
-        node: Some(instance),
-        ..
+        node: Some(peer), ..
     }) = watch
     else {
         return;
     };
     let reason = server.exit_reason().unwrap_or(ExitReason::NoProc);
     let exit = Control::LinkedExit {
-        watcher: inner.liveness.instance.clone(),
+        watcher: inner.liveness.me.instance.clone(),
         id,
         reason: (&reason).into(),
     };
-    send_control(&inner, &instance, &exit);
+    send_control(&inner, &peer, &exit);
 }

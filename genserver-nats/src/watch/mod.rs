@@ -5,20 +5,27 @@
 //! server exits, the served one gets the exit signal.
 //!
 //! ```text
-//!  watching node                              serving node
+//!  watching node w                            serving node s
 //!  monitor / link (name, watcher)
-//!    ── request {kind, watcher node, id} ─▶ <prefix>.mon.<name> (one server of the name)
-//!    ◀─ Watching {node} / NoProc ─────────   remembers (watcher node, id)
+//!    ── request {kind, w, instance, id} ─▶ <prefix>.mon.<name> (one server of the name)
+//!    ◀─ Watching {s, instance} / NoProc ──   remembers (w/instance, id)
 //!                                            ... the server exits:
-//!    ◀─ Down {id, reason} ────────────────   <prefix>.ctl.<watcher node>
+//!    ◀─ Down {id, reason} ────────────────   <prefix>.node.s.ctl.w.<instance>
 //!  demonitor, unlink, a monitor's watcher exits:
-//!    ── Forget {id} ──────────────────────▶ <prefix>.ctl.<serving node>
+//!    ── Forget {id} ──────────────────────▶ <prefix>.node.w.ctl.s.<instance>
 //!  a link's watcher exits:
 //!    ── LinkedExit {id, reason} ──────────▶ an exit signal for the served server
 //!
 //!  the other node is declared down (liveness.rs): NoConnection, both ways
 //!  this node's connection is lost:               NoConnection, both ways
 //! ```
+//!
+//! A control message's subject names the node that sends it
+//! (`<prefix>.node.<from>.ctl.…`), so NATS permissions say who may speak
+//! for a node, and a node acts on one only for a watch that is the
+//! sender's: a `Down` for a watch of a server on its sender's node, a
+//! `Forget` or `LinkedExit` for a watch its sender holds. Others are
+//! refused and counted.
 //!
 //! `Down`s and exit signals go through the core's own delivery, on the
 //! priority lane, as a local monitor's and link's do. The other server is
@@ -45,12 +52,16 @@ use serde::{Deserialize, Serialize};
 use tokio::task::AbortHandle;
 
 use crate::codec::Postcard;
+use crate::error::check_name;
 use crate::frame::Reason;
+use crate::liveness::PeerId;
 use crate::node::Inner;
 use crate::outbox::Outgoing;
+use crate::refusals::Kind as Refused;
 
-/// The version of these messages; others are refused.
-const VERSION: u8 = 2;
+/// The version of these messages; others are refused. Never 0 or 1 (see
+/// the heartbeat's version).
+const VERSION: u8 = 3;
 
 /// What a watch is.
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +91,20 @@ enum Answer {
     Watching { node: String, instance: String },
     /// The server has already exited.
     NoProc,
+}
+
+/// A control message, with its version first.
+#[derive(Deserialize)]
+struct ControlMessage {
+    version: u8,
+    control: Control,
+}
+
+/// [`ControlMessage`] as it is sent.
+#[derive(Serialize)]
+struct ControlOut<'a> {
+    version: u8,
+    control: &'a Control,
 }
 
 /// Between two nodes' control subjects.
@@ -115,8 +140,8 @@ struct Watch {
     /// The identity of the remote server, naming its node once it answered.
     server: ServerId,
     watcher: AnyServer,
-    /// The serving node's instance, once it answered.
-    node: Option<String>,
+    /// The serving node, once it answered.
+    node: Option<PeerId>,
 }
 
 enum WatchKind {
@@ -211,18 +236,18 @@ impl Watches {
             .collect()
     }
 
-    /// The node `instance` is down: the monitors and links of its servers
+    /// The node `peer` is down: the monitors and links of its servers
     /// fire with `NoConnection`, its monitors of this node's servers are
     /// forgotten, and its links to them are exit signals with
     /// `NoConnection`. How many fired here.
-    pub(crate) fn node_down(&self, instance: &str) -> usize {
+    pub(crate) fn node_down(&self, peer: &PeerId) -> usize {
         let lost = self
             .lock_watched()
-            .take_if(|(watcher, _), _| watcher == instance);
+            .take_if(|(watcher, _), _| watcher == peer);
         for (_, entry) in lost {
             entry.lost(ExitReason::NoConnection);
         }
-        let fired = self.take(|watch| watch.node.as_deref() == Some(instance));
+        let fired = self.take(|watch| watch.node.as_ref() == Some(peer));
         let count = fired.len();
         for (_, watch) in fired {
             watch.fire(ExitReason::NoConnection);
@@ -246,9 +271,9 @@ impl Watches {
         let fired = self.take(|_| true);
         let count = fired.len();
         for (id, watch) in fired {
-            if let (true, Some(node)) = (watch.is_link(), watch.node.as_deref()) {
+            if let (true, Some(node)) = (watch.is_link(), watch.node.as_ref()) {
                 let exit = Control::LinkedExit {
-                    watcher: inner.liveness.instance.clone(),
+                    watcher: inner.liveness.me.instance.clone(),
                     id,
                     reason: Reason::NoConnection,
                 };
@@ -264,16 +289,16 @@ impl Watches {
     pub(crate) fn sweep(&self, inner: &Inner) {
         let gone = self.take(|watch| !watch.is_link() && !watch.watcher.is_alive());
         for (id, watch) in gone {
-            forget(inner, id, watch.node.as_deref());
+            forget(inner, id, watch.node.as_ref());
         }
     }
 }
 
 /// Tells the serving node `node` that the watch `id` is gone.
-fn forget(inner: &Inner, id: u64, node: Option<&str>) {
+fn forget(inner: &Inner, id: u64, node: Option<&PeerId>) {
     let Some(node) = node else { return };
     let message = Control::Forget {
-        watcher: inner.liveness.instance.clone(),
+        watcher: inner.liveness.me.instance.clone(),
         id,
     };
     send_control(inner, node, &message);
@@ -284,17 +309,31 @@ fn watch_subject(inner: &Inner, name: &str) -> Subject {
     Subject::from(format!("{}.mon.{name}", inner.prefix()))
 }
 
-/// `<prefix>.ctl.<instance>`: where a node hears `Down`, `Forget` and
+/// `<prefix>.node.<from>.ctl.<to>.<instance>`: where `from` tells the
+/// node `to` (its connection `instance`) of a `Down`, `Forget` or
 /// `LinkedExit`.
-pub(crate) fn control_subject(prefix: &str, instance: &str) -> Subject {
-    Subject::from(format!("{prefix}.ctl.{instance}"))
+fn control_subject(prefix: &str, from: &str, to: &PeerId) -> Subject {
+    Subject::from(format!(
+        "{prefix}.node.{from}.ctl.{}.{}",
+        to.node, to.instance
+    ))
 }
 
-fn send_control(inner: &Inner, instance: &str, message: &Control) {
-    match Postcard::encode(message) {
+/// `<prefix>.node.*.ctl.<me>.<instance>`: what this node hears, from any
+/// node.
+pub(crate) fn control_wildcard(prefix: &str, me: &PeerId) -> String {
+    format!("{prefix}.node.*.ctl.{}.{}", me.node, me.instance)
+}
+
+fn send_control(inner: &Inner, to: &PeerId, message: &Control) {
+    let message = ControlOut {
+        version: VERSION,
+        control: message,
+    };
+    match Postcard::encode(&message) {
         Ok(payload) => {
             inner.outbox.send(Outgoing {
-                subject: control_subject(inner.prefix(), instance),
+                subject: control_subject(inner.prefix(), inner.name(), to),
                 reply: None,
                 payload: payload.into(),
             });
@@ -313,7 +352,7 @@ async fn request(node: &Weak<Inner>, subject: Subject, id: u64, kind: Kind) -> b
     let ask = Request {
         version: VERSION,
         kind,
-        watcher: inner.liveness.instance.clone(),
+        watcher: inner.liveness.me.instance.clone(),
         node: inner.name().to_owned(),
         id,
     };
@@ -332,20 +371,23 @@ async fn request(node: &Weak<Inner>, subject: Subject, id: u64, kind: Kind) -> b
         }
     };
     match answer {
-        Ok(Answer::Watching { node, instance }) => {
-            inner.liveness.heard_from(&instance, &node);
+        Ok(Answer::Watching { node, instance })
+            if check_name(&node).is_ok() && check_name(&instance).is_ok() =>
+        {
+            let peer = PeerId::new(node, instance);
+            inner.liveness.heard_from(peer.clone());
             let mut watching = inner.watches.lock_watching();
             match watching.get_mut(&id) {
                 Some(watch) => {
-                    watch.server = ServerId::__remote(&node);
-                    watch.node = Some(instance);
+                    watch.server = ServerId::__remote(&peer.node);
+                    watch.node = Some(peer);
                     true
                 }
                 None => {
                     // Removed (demonitor, unlink) while the answer was on
                     // its way: the serving node forgets it too.
                     drop(watching);
-                    forget(&inner, id, Some(&instance));
+                    forget(&inner, id, Some(&peer));
                     false
                 }
             }
@@ -354,8 +396,21 @@ async fn request(node: &Weak<Inner>, subject: Subject, id: u64, kind: Kind) -> b
             inner.watches.fire(id, ExitReason::NoProc);
             false
         }
+        Ok(Answer::Watching { node, .. }) => {
+            inner.refusals.refuse(
+                Refused::Reply,
+                format_args!(
+                    "a monitor answer named the node {node:?}, which cannot be a subject token"
+                ),
+            );
+            inner.watches.fire(id, ExitReason::NoConnection);
+            false
+        }
         Err(error) => {
-            tracing::warn!(%error, "a malformed monitor answer");
+            inner.refusals.refuse(
+                Refused::Reply,
+                format_args!("a malformed monitor answer: {error}"),
+            );
             inner.watches.fire(id, ExitReason::NoConnection);
             false
         }
@@ -367,22 +422,69 @@ async fn request(node: &Weak<Inner>, subject: Subject, id: u64, kind: Kind) -> b
 pub(crate) async fn run_control(node: Weak<Inner>, mut control: async_nats::Subscriber) {
     while let Some(message) = control.next().await {
         let Some(inner) = node.upgrade() else { break };
-        match Postcard::decode::<Control>(&message.payload) {
-            Ok(Control::Down { id, reason }) => inner.watches.fire(id, reason.into()),
-            Ok(Control::Forget { watcher, id }) => {
-                inner.watches.lock_watched().remove(&(watcher, id));
-            }
-            Ok(Control::LinkedExit {
-                watcher,
-                id,
-                reason,
-            }) => {
-                let entry = inner.watches.lock_watched().remove(&(watcher, id));
-                if let Some(entry) = entry {
-                    entry.lost(reason.into());
-                }
-            }
-            Err(error) => tracing::warn!(%error, "a malformed monitor message was dropped"),
+        // `<prefix>.node.<from>.ctl.<me>.<instance>`.
+        let from = message
+            .subject
+            .as_str()
+            .strip_prefix(inner.prefix())
+            .and_then(|rest| rest.strip_prefix(".node."))
+            .and_then(|rest| rest.split('.').next())
+            .unwrap_or_default();
+        if let Err(why) = heard_control(&inner, from, &message.payload) {
+            inner.refusals.refuse(Refused::Control, why);
         }
     }
+}
+
+/// One control message from the node `from`; why it was refused.
+fn heard_control(inner: &Inner, from: &str, payload: &[u8]) -> Result<(), String> {
+    let message = Postcard::decode::<ControlMessage>(payload)
+        .map_err(|error| format!("a malformed monitor or link message: {error}"))?;
+    if message.version != VERSION {
+        return Err(format!(
+            "a monitor or link message of version {}",
+            message.version
+        ));
+    }
+    let watches = &inner.watches;
+    match message.control {
+        Control::Down { id, reason } => {
+            // Only the node serving the watched server says it is down.
+            let mut watching = watches.lock_watching();
+            match watching.get(&id) {
+                Some(watch) if watch.node.as_ref().is_some_and(|node| node.node == from) => {
+                    let watch = watching.remove(&id);
+                    drop(watching);
+                    if let Some(watch) = watch {
+                        watch.fire(reason.into());
+                    }
+                }
+                Some(_) => {
+                    return Err(format!(
+                        "node {from:?} sent a Down for a watch of a server on another node"
+                    ));
+                }
+                // Fired or removed meanwhile.
+                None => {}
+            }
+        }
+        Control::Forget { watcher, id } => {
+            watches
+                .lock_watched()
+                .remove(&(PeerId::new(from, watcher), id));
+        }
+        Control::LinkedExit {
+            watcher,
+            id,
+            reason,
+        } => {
+            let entry = watches
+                .lock_watched()
+                .remove(&(PeerId::new(from, watcher), id));
+            if let Some(entry) = entry {
+                entry.lost(reason.into());
+            }
+        }
+    }
+    Ok(())
 }

@@ -83,7 +83,7 @@ impl Node {
         let id = monitor.as_u64();
         match inner.watches.remove(id, false) {
             Some(watch) => {
-                forget(inner, id, watch.node.as_deref());
+                forget(inner, id, watch.node.as_ref());
                 true
             }
             None => false,

@@ -3,29 +3,35 @@
 //! they hear when a served server exits.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_nats::Message;
-use futures_util::StreamExt;
-use genserver_core::{AnyServer, Codec, ExitReason, ServerId};
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
+use genserver_core::{AnyServer, Codec, ExitReason, RemoteServer, ServerId};
 
 use super::{Answer, Control, Kind, Request, VERSION, send_control};
 use crate::codec::Postcard;
 use crate::error::check_name;
+use crate::liveness::PeerId;
 use crate::node::Inner;
 use crate::outbox::Outgoing;
+use crate::refusals::Kind as Refused;
+use crate::role::Served;
 
 /// The remote watches of this node's served servers, by (watcher
 /// instance, wire id), and by server, so that a server's exit finds its
 /// own in O(its watches).
 #[derive(Default)]
 pub(super) struct WatchedTable {
-    entries: HashMap<(String, u64), Watched>,
-    by_server: HashMap<ServerId, HashSet<(String, u64)>>,
+    entries: HashMap<(PeerId, u64), Watched>,
+    by_server: HashMap<ServerId, HashSet<(PeerId, u64)>>,
 }
 
 impl WatchedTable {
-    pub(super) fn insert(&mut self, key: (String, u64), entry: Watched) {
+    pub(super) fn insert(&mut self, key: (PeerId, u64), entry: Watched) {
         self.by_server
             .entry(entry.server.id())
             .or_default()
@@ -36,13 +42,13 @@ impl WatchedTable {
         }
     }
 
-    pub(super) fn remove(&mut self, key: &(String, u64)) -> Option<Watched> {
+    pub(super) fn remove(&mut self, key: &(PeerId, u64)) -> Option<Watched> {
         let entry = self.entries.remove(key)?;
         self.unindex(entry.server.id(), key);
         Some(entry)
     }
 
-    fn unindex(&mut self, server: ServerId, key: &(String, u64)) {
+    fn unindex(&mut self, server: ServerId, key: &(PeerId, u64)) {
         if let Some(keys) = self.by_server.get_mut(&server) {
             keys.remove(key);
             if keys.is_empty() {
@@ -52,7 +58,7 @@ impl WatchedTable {
     }
 
     /// Takes out every watch of `server`.
-    pub(super) fn take_server(&mut self, server: ServerId) -> Vec<((String, u64), Watched)> {
+    pub(super) fn take_server(&mut self, server: ServerId) -> Vec<((PeerId, u64), Watched)> {
         let keys = self.by_server.remove(&server).unwrap_or_default();
         keys.into_iter()
             .filter_map(|key| self.entries.remove(&key).map(|entry| (key, entry)))
@@ -63,9 +69,9 @@ impl WatchedTable {
     /// the connection's loss, not per message).
     pub(super) fn take_if(
         &mut self,
-        take: impl Fn(&(String, u64), &Watched) -> bool,
-    ) -> Vec<((String, u64), Watched)> {
-        let keys: Vec<(String, u64)> = self
+        take: impl Fn(&(PeerId, u64), &Watched) -> bool,
+    ) -> Vec<((PeerId, u64), Watched)> {
+        let keys: Vec<(PeerId, u64)> = self
             .entries
             .iter()
             .filter(|(key, entry)| take(key, entry))
@@ -93,51 +99,76 @@ impl Watched {
     }
 }
 
-/// Answers the watch requests for `server`, served under a name, on
-/// `requests`; when it exits, tells its watchers why. Ends then, when the
-/// node closes (its watchers hear it leave), or when the connection closes.
-pub(crate) async fn serve(
+/// Answers the watch requests for `served` (a server, or a role: then the
+/// holder at the time of each request is watched), served under a name,
+/// on `requests`; when a watched server exits, tells its watchers why.
+/// Ends when serving ends (a server's exit), when the node closes (its
+/// watchers hear it leave), or when the connection closes.
+pub(crate) async fn serve<T: RemoteServer>(
     node: Arc<Inner>,
     name: String,
-    server: AnyServer,
+    served: Served<T>,
     mut requests: async_nats::Subscriber,
 ) {
     let serving = node.closing.serving();
-    let exited = server.exited();
-    tokio::pin!(exited);
+    let mut ended = served.ended();
     let stopped = node.closing.stopped();
     tokio::pin!(stopped);
+    // The servers watched here, each until it exits.
+    let mut exits = FuturesUnordered::new();
+    let mut tracked: HashSet<ServerId> = HashSet::new();
+    let mut track = |watched: Option<AnyServer>, exits: &mut FuturesUnordered<_>| {
+        if let Some(watched) = watched
+            && tracked.insert(watched.id())
+        {
+            exits.push(Box::pin(async move {
+                watched.exited().await;
+                watched
+            })
+                as Pin<Box<dyn Future<Output = AnyServer> + Send>>);
+        }
+    };
+    let holder = || served.holder().map(|server| AnyServer::from(&server));
     let finished = loop {
         tokio::select! {
             biased;
-            () = &mut exited => break true,
+            () = &mut ended => break true,
             () = &mut stopped => {
                 let limit = node.closing.timeout;
+                let mut watched = Vec::new();
                 crate::closing::drain(&mut requests, limit, |message| {
-                    answer(&node, &server, message);
+                    watched.push(answer(&node, holder(), message));
                 })
                 .await;
+                for server in watched {
+                    track(server, &mut exits);
+                }
                 break false;
             }
+            Some(gone) = exits.next(), if !exits.is_empty() => {
+                tell_down(&node, &gone);
+            }
             message = requests.next() => match message {
-                Some(message) => answer(&node, &server, message),
+                Some(message) => track(answer(&node, holder(), message), &mut exits),
                 None => break false,
             },
         }
     };
-    let watchers = node.watches.lock_watched().take_server(server.id());
     if finished {
-        let reason = server.exit_reason().unwrap_or(ExitReason::NoProc);
-        for ((watcher, id), _) in watchers {
-            let down = Control::Down {
-                id,
-                reason: (&reason).into(),
-            };
-            send_control(&node, &watcher, &down);
+        // The served server exited: its watchers hear why, as do those of
+        // the servers watched before it that exited meanwhile.
+        while let Some(Some(gone)) = exits.next().now_or_never() {
+            tell_down(&node, &gone);
         }
-    } else {
-        // The node closes or lost its connection: the other sides hear
-        // `NoConnection`, and so does this server from its links.
+        if let Served::Server(server) = &served {
+            tell_down(&node, &AnyServer::from(server));
+        }
+    }
+    // The node closes or lost its connection: the other sides hear
+    // `NoConnection`, and so do these servers from their links.
+    let still: Vec<ServerId> = tracked.iter().copied().collect();
+    for id in still {
+        let watchers = node.watches.lock_watched().take_server(id);
         for (_, entry) in watchers {
             entry.lost(ExitReason::NoConnection);
         }
@@ -148,41 +179,91 @@ pub(crate) async fn serve(
     drop(serving);
 }
 
-/// One watch request: watched when the server is alive, else `NoProc`.
-fn answer(node: &Inner, server: &AnyServer, message: Message) {
-    let Some(reply) = message.reply else { return };
+/// `server` exited: its watchers hear why.
+fn tell_down(node: &Inner, server: &AnyServer) {
+    let watchers = node.watches.lock_watched().take_server(server.id());
+    if watchers.is_empty() {
+        return;
+    }
+    let reason = server.exit_reason().unwrap_or(ExitReason::NoProc);
+    for ((watcher, id), _) in watchers {
+        let down = Control::Down {
+            id,
+            reason: (&reason).into(),
+        };
+        send_control(node, &watcher, &down);
+    }
+}
+
+/// One watch request: watched when `server` (the holder now) is alive,
+/// else `NoProc`. The server watched, if it is.
+fn answer(node: &Inner, server: Option<AnyServer>, message: Message) -> Option<AnyServer> {
+    let Some(reply) = message.reply else {
+        node.refusals.refuse(
+            Refused::Watch,
+            "a monitor or link request without a reply subject",
+        );
+        return None;
+    };
+    if !node.may_reply_to(&reply) {
+        node.refusals.refuse(
+            Refused::Watch,
+            format_args!("a monitor or link request asked for its answer on {reply}, inside the cluster's own subjects"),
+        );
+        return None;
+    }
+    let mut watched = None;
     let answer = match Postcard::decode::<Request>(&message.payload) {
         Ok(request)
             if request.version == VERSION
                 && check_name(&request.watcher).is_ok()
                 && check_name(&request.node).is_ok() =>
         {
+            let watcher = PeerId::new(request.node, request.watcher);
             // The watcher's node is watched for its death from now on.
-            node.liveness.heard_from(&request.watcher, &request.node);
-            let link = (request.kind == Kind::Link).then(|| ServerId::__remote(&request.node));
+            node.liveness.heard_from(watcher.clone());
+            let link = (request.kind == Kind::Link).then(|| ServerId::__remote(&watcher.node));
             // Under the lock: an exit either finds this entry or is seen here.
-            let mut watched = node.watches.lock_watched();
-            if server.is_alive() {
-                let entry = Watched {
-                    server: server.clone(),
-                    link,
-                };
-                watched.insert((request.watcher, request.id), entry);
-                Answer::Watching {
-                    node: node.name().to_owned(),
-                    instance: node.liveness.instance.clone(),
+            let mut table = node.watches.lock_watched();
+            match server.filter(AnyServer::is_alive) {
+                Some(server) => {
+                    let entry = Watched {
+                        server: server.clone(),
+                        link,
+                    };
+                    table.insert((watcher, request.id), entry);
+                    watched = Some(server);
+                    Answer::Watching {
+                        node: node.name().to_owned(),
+                        instance: node.liveness.me.instance.clone(),
+                    }
                 }
-            } else {
-                Answer::NoProc
+                None => Answer::NoProc,
             }
         }
-        Ok(_) => {
-            tracing::warn!("a monitor request of another version was refused");
-            return;
+        Ok(request) if request.version != VERSION => {
+            node.refusals.refuse(
+                Refused::Watch,
+                format_args!("a monitor or link request of version {}", request.version),
+            );
+            return None;
+        }
+        Ok(request) => {
+            node.refusals.refuse(
+                Refused::Watch,
+                format_args!(
+                    "a monitor or link request from {:?}, which cannot be a subject token",
+                    request.node
+                ),
+            );
+            return None;
         }
         Err(error) => {
-            tracing::warn!(%error, "a malformed monitor request was refused");
-            return;
+            node.refusals.refuse(
+                Refused::Watch,
+                format_args!("a malformed monitor or link request: {error}"),
+            );
+            return None;
         }
     };
     match Postcard::encode(&answer) {
@@ -195,4 +276,5 @@ fn answer(node: &Inner, server: &AnyServer, message: Message) {
         }
         Err(error) => tracing::warn!(%error, "a monitor answer could not be encoded"),
     }
+    watched
 }

@@ -55,7 +55,9 @@ impl ChildNode {
         let mut command = match clock {
             None => Command::new(exe),
             Some(offset) => {
-                let mut faked = Command::new("faketime");
+                let faketime = super::tools::find(super::tools::Tool::Faketime)
+                    .expect("faketime is installed: the test asks for it first");
+                let mut faked = Command::new(faketime);
                 // `-m`: the multi-threaded libfaketime, for tokio's threads.
                 faked
                     .args(["-m", "-f", offset])
@@ -73,7 +75,7 @@ impl ChildNode {
             // A child that fails says why, in the test's output.
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("the test binary runs again (under faketime: .ci/run installs it)");
+            .expect("the test binary runs again");
         let stdout = child.stdout.take().expect("piped");
         let ready = tokio::task::spawn_blocking(move || {
             BufReader::new(stdout)

@@ -9,18 +9,21 @@
 )]
 
 pub mod child;
+pub mod cluster;
 pub mod linker;
 pub mod servers;
+pub mod tools;
 pub mod watcher;
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A nats-server process started for one test.
 pub struct NatsServer {
     child: Child,
+    program: PathBuf,
     url: String,
     extra: Vec<String>,
     _dir: tempfile::TempDir,
@@ -28,20 +31,34 @@ pub struct NatsServer {
 
 impl NatsServer {
     /// Starts `nats-server -a 127.0.0.1 -p -1 -js` and waits until its ports
-    /// file names the client port it chose.
-    pub fn start() -> NatsServer {
+    /// file names the client port it chose. `None` when this machine has
+    /// no nats-server and `CI` is not set: the test returns, counted as
+    /// not run (see `tools.rs`).
+    pub fn start() -> Option<NatsServer> {
         NatsServer::start_with(&[])
     }
 
     /// [`start`](Self::start) with more arguments: `["--user", "u",
     /// "--pass", "p"]`, say.
-    pub fn start_with(extra: &[&str]) -> NatsServer {
+    pub fn start_with(extra: &[&str]) -> Option<NatsServer> {
+        let program = tools::need(tools::Tool::NatsServer)?;
+        Some(NatsServer::start_program(program, extra))
+    }
+
+    /// [`start`](Self::start) without JetStream (no `-js`).
+    pub fn start_without_jetstream() -> Option<NatsServer> {
+        NatsServer::start_with(&["--no-js"])
+    }
+
+    /// [`start_with`](Self::start_with) for the nats-server at `program`.
+    pub fn start_program(program: PathBuf, extra: &[&str]) -> NatsServer {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let extra: Vec<String> = extra.iter().map(|arg| (*arg).to_owned()).collect();
-        let child = spawn_nats_server(dir.path(), "-1", &extra);
+        let child = spawn_nats_server(&program, dir.path(), "-1", &extra);
         let ports = dir.path().join(format!("nats-server_{}.ports", child.id()));
         let mut server = NatsServer {
             child,
+            program,
             url: String::new(),
             extra,
             _dir: dir,
@@ -55,7 +72,7 @@ impl NatsServer {
     pub fn restart(&mut self) {
         self.kill();
         let port = self.url.rsplit(':').next().expect("a port").to_owned();
-        self.child = spawn_nats_server(self._dir.path(), &port, &self.extra);
+        self.child = spawn_nats_server(&self.program, self._dir.path(), &port, &self.extra);
         let ports = self
             ._dir
             .path()
@@ -98,18 +115,22 @@ impl Drop for NatsServer {
 
 /// `nats-server -a 127.0.0.1 -p <port> -js <extra>`, its ports file and
 /// store in `dir`.
-fn spawn_nats_server(dir: &Path, port: &str, extra: &[String]) -> Child {
-    Command::new("nats-server")
+fn spawn_nats_server(program: &Path, dir: &Path, port: &str, extra: &[String]) -> Child {
+    let mut command = Command::new(program);
+    command
         .args(["-a", "127.0.0.1", "-p", port, "--ports_file_dir"])
-        .arg(dir)
-        .arg("-js")
-        .arg("-sd")
-        .arg(dir.join("store"))
-        .args(extra)
+        .arg(dir);
+    // `--no-js` in `extra`: without JetStream.
+    let without = extra.iter().any(|arg| arg == "--no-js");
+    if !without {
+        command.arg("-js").arg("-sd").arg(dir.join("store"));
+    }
+    command
+        .args(extra.iter().filter(|arg| *arg != "--no-js"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("nats-server is installed (.ci/run installs it: apt-get install nats-server)")
+        .unwrap_or_else(|error| panic!("{} does not start: {error}", program.display()))
 }
 
 /// Reads the client URL from the ports file: `{"nats":["nats://..."],..}`

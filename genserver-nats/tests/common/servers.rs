@@ -105,3 +105,33 @@ impl Other {
 
     fn handle_info(&mut self, _msg: Info<()>) {}
 }
+
+/// A slow consumer of casts: each `push` holds it `millis`; it records
+/// what it took, in order.
+pub struct Sink {
+    pub millis: u64,
+    pub taken: Vec<u64>,
+}
+
+#[gen_server(remote)]
+impl Sink {
+    #[cast]
+    pub async fn push(&mut self, item: u64) {
+        tokio::time::sleep(Duration::from_millis(self.millis)).await;
+        self.taken.push(item);
+    }
+
+    /// What it took so far.
+    #[call]
+    pub fn taken(&self) -> Vec<u64> {
+        self.taken.clone()
+    }
+
+    /// Makes each `push` take `millis` from now on.
+    #[call]
+    pub fn set_millis(&mut self, millis: u64) {
+        self.millis = millis;
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}

@@ -149,11 +149,34 @@ const _: () = {
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
         }
-        fn __message_name(message: &Self::Message) -> &'static str {
+        fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __JobsMessage(request) = message;
             match request {
-                __JobsRequest::Run(..) => "run",
+                __JobsRequest::Run(..) => &"run",
             }
+        }
+        fn __describe_message(
+            message: &Self::Message,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            let __JobsMessage(request) = message;
+            ::std::option::Option::Some(
+                match request {
+                    __JobsRequest::Run(job, _, ..) => {
+                        ::std::format!(
+                            "run(job: {})", (&& __gs::__private::Describe(job))
+                            .describe().unwrap_or_else(||
+                            ::std::string::String::from("_"))
+                        )
+                    }
+                },
+            )
+        }
+        fn __describe_info(
+            info: &__gs::Info<Self::Info>,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(info)).describe()
         }
         fn __dispatch(
             &mut self,
@@ -183,6 +206,10 @@ const _: () = {
             _: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             async move { Self::handle_continue(self, arg) }
+        }
+        fn __format_status(&self) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(self)).describe()
         }
     }
     /// What crosses into the server's task is `Send`: an error lands

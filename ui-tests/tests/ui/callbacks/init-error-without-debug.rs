@@ -2,6 +2,12 @@ use genserver_core::prelude::*;
 
 pub struct Refused;
 
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("refused")
+    }
+}
+
 pub struct Counter {
     value: i64,
 }
@@ -20,4 +26,7 @@ impl Counter {
     }
 }
 
-fn main() {}
+#[tokio::main]
+async fn main() {
+    let _ = Counter::start(1).await;
+}

@@ -1,13 +1,13 @@
-//! Node liveness: every node publishes a heartbeat on `<prefix>.node.hb`
-//! every interval, with the names it serves, and keeps a table of the
-//! nodes it has heard from. A node not heard from for `down_after` is
-//! down: the calls in flight to the names only it served fail with
-//! `Exited(NoConnection)`, and the monitors of its servers fire with
-//! `NoConnection` (`watch/`).
+//! Node liveness: every node publishes a heartbeat on
+//! `<prefix>.node.<node>.hb` every interval, with the names it serves,
+//! and keeps a table of the nodes it has heard from (`peers.rs`). A node
+//! not heard from for `down_after` is down: the calls in flight to the
+//! names only it served fail with `Exited(NoConnection)`, and the monitors
+//! of its servers fire with `NoConnection` (`watch/`).
 //!
 //! ```text
-//!  node a ── hb {a, served: [counter]} ──▶ <prefix>.node.hb ──▶ every node
-//!            (every interval; at once when it starts serving a name;
+//!  node a ── hb {a, served: [counter]} ──▶ <prefix>.node.a.hb ──▶ every node
+//!            (every interval; at once when it starts serving a name;      (<prefix>.node.*.hb)
 //!             `leaving` when it closes)
 //!
 //!  last heard ───────── down_after ─────────┬─ tick ─┐
@@ -19,7 +19,15 @@
 //! A node that dies (killed, cut off) is declared down at most
 //! `down_after` + [`TICK`] after its last heartbeat, so at most that long
 //! after it died: 3.1 s with the defaults (1 s interval, 3 s). A node that
-//! closes says so and is down at once.
+//! closes says so and is down at once: its `leaving` heartbeat is its last
+//! (no periodic one can follow it), and it is flushed to the nats-server
+//! before the connection drains.
+//!
+//! # Who may speak for a node
+//!
+//! Each node's heartbeats have a subject of their own, so NATS subject
+//! permissions say which user may speak for which node; a heartbeat that
+//! claims another node than its subject's is refused and counted.
 //!
 //! This node's own connection is checked every [`TICK`]: once the NATS
 //! client is not connected (the nats-server died, or its pings went
@@ -29,7 +37,6 @@
 //! While it is disconnected nobody is declared down (nothing can be
 //! heard); once it is back, every known node gets a fresh `down_after`.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
@@ -37,21 +44,24 @@ use std::time::Duration;
 use async_nats::connection::State;
 use async_nats::{Client, Subject};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::codec::Postcard;
 use crate::inbox::End;
 use crate::node::Inner;
+use crate::refusals::Kind;
 use genserver_core::Codec;
+
+mod peers;
+
+pub(crate) use peers::PeerId;
+use peers::{Heard, Heartbeat, Peer, Table, VERSION};
 
 /// How often the table of nodes and this node's connection are checked.
 pub(crate) const TICK: Duration = Duration::from_millis(100);
 /// The shortest heartbeat interval taken; a shorter one is raised to it.
 const MIN_INTERVAL: Duration = Duration::from_millis(10);
-/// The version of the heartbeat message; others are ignored.
-const VERSION: u8 = 1;
 
 /// How often a node says it is alive, and how long a silence makes it down.
 #[derive(Clone, Copy, Debug)]
@@ -78,30 +88,20 @@ impl Default for Timing {
     }
 }
 
-/// What a node says of itself.
-#[derive(Serialize, Deserialize)]
-struct Heartbeat {
-    version: u8,
-    node: String,
-    instance: String,
-    served: Vec<String>,
-    leaving: bool,
+/// `<prefix>.node.<node>.hb`: where `node` speaks.
+pub(crate) fn heartbeat_subject(prefix: &str, node: &str) -> Subject {
+    Subject::from(format!("{prefix}.node.{node}.hb"))
 }
 
-/// What a heartbeat told.
-enum Heard {
-    Nothing,
-    /// The node left (it closed).
-    Left(String, Peer),
-    /// Names nobody serves any more: the node stopped serving them.
-    Unserved(Vec<String>),
+/// `<prefix>.node.*.hb`: every node's heartbeats.
+pub(crate) fn heartbeats_wildcard(prefix: &str) -> String {
+    format!("{prefix}.node.*.hb")
 }
 
 /// This node's view of the cluster.
 pub(crate) struct Liveness {
     subject: Subject,
-    name: String,
-    pub(crate) instance: String,
+    pub(crate) me: PeerId,
     pub(crate) timing: Timing,
     connected: AtomicBool,
     /// Set once the node has closed: as good as disconnected for good.
@@ -112,40 +112,23 @@ pub(crate) struct Liveness {
     state: Mutex<Table>,
     /// Wakes the heartbeat task to beat at once (a name was served).
     beat_now: Notify,
-}
-
-#[derive(Default)]
-struct Table {
-    /// The nodes heard from, by instance.
-    peers: HashMap<String, Peer>,
-    /// The names this node serves, with how many servers serve each.
-    served: HashMap<String, usize>,
-}
-
-struct Peer {
-    name: String,
-    last_heard: Instant,
-    served: Vec<String>,
+    /// Held while a heartbeat is published: the `leaving` one is the last.
+    publishing: tokio::sync::Mutex<()>,
 }
 
 impl Liveness {
     pub(crate) fn new(prefix: &str, name: &str, instance: &str, timing: Timing) -> Liveness {
         Liveness {
-            subject: Subject::from(format!("{prefix}.node.hb")),
-            name: name.to_owned(),
-            instance: instance.to_owned(),
+            subject: heartbeat_subject(prefix, name),
+            me: PeerId::new(name, instance),
             timing,
             connected: AtomicBool::new(true),
             closed: AtomicBool::new(false),
             connects: AtomicU64::new(1),
             state: Mutex::new(Table::default()),
             beat_now: Notify::new(),
+            publishing: tokio::sync::Mutex::new(()),
         }
-    }
-
-    /// The subject every node's heartbeats go to.
-    pub(crate) fn subject(&self) -> &Subject {
-        &self.subject
     }
 
     /// `false` while this node's NATS connection is lost, and once the
@@ -154,37 +137,25 @@ impl Liveness {
         !self.closed.load(Ordering::SeqCst) && self.connected.load(Ordering::SeqCst)
     }
 
-    /// The node has closed: calls through it fail at once from now on.
-    pub(crate) fn closed(&self) {
-        self.closed.store(true, Ordering::SeqCst);
-    }
-
     /// The nodes heard from within `down_after`: their names, sorted.
     pub(crate) fn nodes(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .lock()
             .peers
-            .values()
-            .map(|peer| peer.name.clone())
+            .iter()
+            .filter(|(_, peer)| peer.verified)
+            .map(|(id, _)| id.node.clone())
             .collect();
         names.sort();
         names.dedup();
         names
     }
 
-    /// `instance` answered just now (a monitor's reply): it is alive, and
-    /// its death is noticed even before its first heartbeat arrives.
-    pub(crate) fn heard_from(&self, instance: &str, name: &str) {
-        let now = Instant::now();
-        self.lock()
-            .peers
-            .entry(instance.to_owned())
-            .and_modify(|peer| peer.last_heard = now)
-            .or_insert_with(|| Peer {
-                name: name.to_owned(),
-                last_heard: now,
-                served: Vec::new(),
-            });
+    /// `peer` answered just now (a monitor's answer or request): it is
+    /// alive, and its death is noticed even before its first heartbeat
+    /// arrives.
+    pub(crate) fn heard_from(&self, peer: PeerId) {
+        self.lock().heard_from(peer, Instant::now());
     }
 
     /// This node serves `name` once more; the others hear of it at once.
@@ -207,15 +178,40 @@ impl Liveness {
         }
     }
 
-    /// Publishes this node's heartbeat; `leaving` says it is closing.
-    pub(crate) async fn beat(&self, client: &Client, leaving: bool) {
+    /// Publishes this node's heartbeat. Nothing once the node has left.
+    pub(crate) async fn beat(&self, client: &Client) {
+        let _publishing = self.publishing.lock().await;
         if !self.connected() {
             return; // it would wait in the client's buffer, stale
         }
+        self.publish(client, false).await;
+    }
+
+    /// Publishes the `leaving` heartbeat, the node's last: from now on no
+    /// heartbeat is sent, and calls through the node fail at once. Returns
+    /// once the NATS client has written it.
+    pub(crate) async fn leave(&self, client: &Client) {
+        let publishing = self.publishing.lock().await;
+        let connected = self.connected();
+        self.closed.store(true, Ordering::SeqCst);
+        if connected {
+            self.publish(client, true).await;
+        }
+        drop(publishing);
+        if connected
+            && tokio::time::timeout(self.timing.interval, client.flush())
+                .await
+                .is_err()
+        {
+            tracing::debug!("the leaving heartbeat was not flushed within the interval");
+        }
+    }
+
+    async fn publish(&self, client: &Client, leaving: bool) {
         let heartbeat = Heartbeat {
             version: VERSION,
-            node: self.name.clone(),
-            instance: self.instance.clone(),
+            node: self.me.node.clone(),
+            instance: self.me.instance.clone(),
             served: self.lock().served.keys().cloned().collect(),
             leaving,
         };
@@ -234,72 +230,33 @@ impl Liveness {
         }
     }
 
-    /// A heartbeat arrived; the node, when it says it is leaving and was
-    /// known.
-    fn heard(&self, payload: &[u8]) -> Heard {
-        let heartbeat = match Postcard::decode::<Heartbeat>(payload) {
-            Ok(heartbeat) if heartbeat.version == VERSION => heartbeat,
-            Ok(heartbeat) => {
-                tracing::debug!(
-                    version = heartbeat.version,
-                    "a heartbeat of another version"
-                );
-                return Heard::Nothing;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "a malformed heartbeat was dropped");
-                return Heard::Nothing;
-            }
-        };
-        if heartbeat.instance == self.instance {
-            return Heard::Nothing;
-        }
-        let mut state = self.lock();
-        if heartbeat.leaving {
-            return match state.peers.remove_entry(&heartbeat.instance) {
-                Some((instance, peer)) => Heard::Left(instance, peer),
-                None => Heard::Nothing,
-            };
-        }
-        let peer = Peer {
-            name: heartbeat.node,
-            last_heard: Instant::now(),
-            served: heartbeat.served,
-        };
-        let name = peer.name.clone();
-        let Some(before) = state.peers.insert(heartbeat.instance, peer) else {
-            tracing::debug!(node = %name, "a node is up");
-            return Heard::Nothing;
-        };
-        // The names it no longer serves, that no live node serves either.
-        let unserved: Vec<String> = before
-            .served
-            .into_iter()
-            .filter(|name| {
-                !state.served.contains_key(name)
-                    && !state.peers.values().any(|peer| peer.served.contains(name))
-            })
-            .collect();
-        if unserved.is_empty() {
+    /// A heartbeat arrived on `subject`.
+    fn heard(&self, inner: &Inner, subject: &str, payload: &[u8]) -> Heard {
+        // `<prefix>.node.<node>.hb`: the node is the token before `hb`.
+        let node = subject
+            .strip_suffix(".hb")
+            .and_then(|rest| rest.rsplit('.').next())
+            .unwrap_or_default();
+        let heard = self.lock().heard(node, payload, &self.me, Instant::now());
+        heard.unwrap_or_else(|refused| {
+            inner.refusals.refuse(Kind::Heartbeat, refused);
             Heard::Nothing
-        } else {
-            Heard::Unserved(unserved)
-        }
+        })
     }
 
     /// The nodes not heard from for `down_after`, removed from the table.
-    fn silent(&self, now: Instant) -> Vec<(String, Peer)> {
+    fn silent(&self, now: Instant) -> Vec<(PeerId, Peer)> {
         let down_after = self.timing.down_after;
         let mut state = self.lock();
-        let silent: Vec<String> = state
+        let silent: Vec<PeerId> = state
             .peers
             .iter()
             .filter(|(_, peer)| now.saturating_duration_since(peer.last_heard) > down_after)
-            .map(|(instance, _)| instance.clone())
+            .map(|(id, _)| id.clone())
             .collect();
         silent
             .into_iter()
-            .filter_map(|instance| state.peers.remove_entry(&instance))
+            .filter_map(|id| state.remove(&id).map(|peer| (id, peer)))
             .collect()
     }
 
@@ -309,10 +266,7 @@ impl Liveness {
         let state = self.lock();
         dead.served
             .iter()
-            .filter(|name| {
-                !state.served.contains_key(*name)
-                    && !state.peers.values().any(|peer| peer.served.contains(name))
-            })
+            .filter(|name| !state.is_served(name))
             .cloned()
             .collect()
     }
@@ -368,9 +322,9 @@ pub(crate) async fn run(node: Weak<Inner>, mut heartbeats: async_nats::Subscribe
             () = liveness.beat_now.notified() => next_beat = Instant::now(),
             message = heartbeats.next() => match message {
                 Some(message) => {
-                    match liveness.heard(&message.payload) {
+                    match liveness.heard(&inner, &message.subject, &message.payload) {
                         Heard::Nothing => {}
-                        Heard::Left(instance, peer) => node_down(&inner, &instance, peer),
+                        Heard::Left(id, peer) => node_down(&inner, &id, &peer, Down::Left),
                         Heard::Unserved(names) => {
                             let subjects = names.iter().map(|name| inner.subject(name)).collect();
                             inner.inbox.fail_sent_to(subjects, End::NoProc);
@@ -387,41 +341,64 @@ pub(crate) async fn run(node: Weak<Inner>, mut heartbeats: async_nats::Subscribe
         match liveness.connection_changed(inner.client()) {
             Some(Change::Lost | Change::Blip) => connection_lost(&inner),
             Some(Change::Back) => {
-                tracing::info!(node = %liveness.name, "the connection to NATS is back");
+                tracing::info!(node = %liveness.me.node, "the connection to NATS is back");
             }
             None => {}
         }
         let now = Instant::now();
         if liveness.connected() {
-            for (instance, peer) in liveness.silent(now) {
-                node_down(&inner, &instance, peer);
+            for (id, peer) in liveness.silent(now) {
+                node_down(&inner, &id, &peer, Down::Silent);
             }
         }
         if now >= next_beat {
             next_beat = now + liveness.timing.interval;
-            liveness.beat(inner.client(), false).await;
+            liveness.beat(inner.client()).await;
             inner.watches.sweep(&inner);
         }
     }
 }
 
+/// How a node went down.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Down {
+    /// It closed and said so: a graceful leave.
+    Left,
+    /// It went silent: killed, cut off, or stuck.
+    Silent,
+}
+
 /// `peer` is gone: its calls and monitors end with `NoConnection`.
-fn node_down(inner: &Arc<Inner>, instance: &str, peer: Peer) {
+fn node_down(inner: &Arc<Inner>, id: &PeerId, peer: &Peer, how: Down) {
     let orphaned: Vec<Subject> = inner
         .liveness
-        .orphaned(&peer)
+        .orphaned(peer)
         .iter()
         .map(|name| inner.subject(name))
         .collect();
     let names = orphaned.len();
     inner.inbox.fail_sent_to(orphaned, End::NoConnection);
-    let watches = inner.watches.node_down(instance);
-    tracing::warn!(
-        node = %peer.name,
-        names,
-        watches,
-        "a node is down: its calls in flight to names only it served, its monitors and links end with NoConnection"
-    );
+    let watches = inner.watches.node_down(id);
+    match (how, peer.verified) {
+        (Down::Left, _) => tracing::info!(
+            node = %id.node,
+            names,
+            watches,
+            "a node left: its calls in flight to names only it served, its monitors and links end with NoConnection"
+        ),
+        (Down::Silent, true) => tracing::warn!(
+            node = %id.node,
+            names,
+            watches,
+            "a node is lost (silent for down_after): its calls in flight to names only it served, its monitors and links end with NoConnection"
+        ),
+        // Only heard of through a request, never through a heartbeat.
+        (Down::Silent, false) => tracing::debug!(
+            node = %id.node,
+            watches,
+            "a node heard of through a monitor or link request is silent"
+        ),
+    }
 }
 
 /// This node's connection is lost: every call and remote monitor ends.
@@ -430,14 +407,14 @@ fn connection_lost(inner: &Arc<Inner>) {
     let watches = inner.watches.connection_lost(inner);
     if inner.liveness.closed.load(Ordering::SeqCst) {
         tracing::debug!(
-            node = %inner.liveness.name,
+            node = %inner.liveness.me.node,
             calls,
             watches,
             "the node closed: calls, monitors and links end with NoConnection"
         );
     } else {
         tracing::warn!(
-            node = %inner.liveness.name,
+            node = %inner.liveness.me.node,
             calls,
             watches,
             "the connection to NATS is lost: calls, monitors and links end with NoConnection"
