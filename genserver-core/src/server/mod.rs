@@ -20,6 +20,7 @@
 //! ```
 
 pub(crate) mod any;
+pub(crate) mod backlog;
 pub(crate) mod call_graph;
 pub(crate) mod context;
 pub(crate) mod counters;

@@ -1,23 +1,20 @@
 //! The server loop: `init`, then one message at a time, then the exit
 //! sequence.
 
-use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use crate::exit_reason::ExitReason;
-use crate::id::ServerId;
 use crate::info::Info;
 use crate::server::Server;
 use crate::server::any::AnyServer;
+use crate::server::backlog::free_large;
 use crate::server::context::Context;
 use crate::server::counters::activity;
-use crate::server::crashes::{self, CrashReport};
-use crate::server::dead_letters::{self, Addressee, DeadLetterReason};
+use crate::server::crashes;
 use crate::server::error::StartError;
 use crate::server::format_status;
 use crate::server::gen_server::GenServer;
@@ -26,8 +23,8 @@ use crate::server::handle::Shared;
 use crate::server::intercept::{self, Verdict};
 use crate::server::links;
 use crate::server::live;
-use crate::server::mailbox::{Envelope, Evict, System};
-use crate::server::observer::{EventKind, Outcome, TraceEvent};
+use crate::server::mailbox::{Envelope, System};
+use crate::server::observer::{EventKind, Outcome};
 use crate::server::panics::{CatchUnwind, Panic};
 use crate::server::sys_request::{SysOutcome, SysRequest};
 #[cfg(feature = "testing")]
@@ -149,54 +146,6 @@ impl Exit {
     }
 }
 
-/// One crash report for a panic outside the loop (in `init`).
-/// One crash report: logged at ERROR, and kept for inspection
-/// (`sys::recent_crashes`).
-fn crash_report<T: GenServer>(
-    id: ServerId,
-    handler: &'static str,
-    reason: &ExitReason,
-    location: Option<Arc<str>>,
-    state: Option<String>,
-    trace: Vec<TraceEvent>,
-) {
-    // A traced server's last messages, as one field: `add(by: 2) → 3; crash() → panicked`.
-    let traced = (!trace.is_empty()).then(|| {
-        trace
-            .iter()
-            .map(|event| {
-                let message = event.message.as_deref().unwrap_or(event.handler);
-                match (&event.outcome, &event.reply) {
-                    (Outcome::Panicked(_), _) => format!("{message} → panicked"),
-                    (_, Some(reply)) => format!("{message} → {reply}"),
-                    (_, None) => message.to_owned(),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    });
-    tracing::error!(
-        server = T::NAME,
-        %id,
-        handler,
-        %reason,
-        location = location.as_deref(),
-        state,
-        trace = traced,
-        "server crashed"
-    );
-    crashes::keep(CrashReport {
-        id,
-        type_name: T::NAME,
-        handler,
-        reason: reason.clone(),
-        location,
-        state,
-        at: SystemTime::now(),
-        trace,
-    });
-}
-
 impl<T: GenServer> Life<T> {
     pub(crate) fn new(me: Server<T>, shared: Arc<Shared<T>>) -> Self {
         Life {
@@ -241,7 +190,7 @@ impl<T: GenServer> Life<T> {
             Err(panic) => {
                 let reason = ExitReason::Panic(panic.message.clone());
                 let id = self.shared.process.id();
-                crash_report::<T>(id, "init", &reason, panic.location, None, Vec::new());
+                crashes::report::<T>(id, "init", &reason, panic.location, None, Vec::new());
                 (reason.clone(), StartError::Exited(reason))
             }
         };
@@ -550,7 +499,7 @@ impl<T: GenServer> Life<T> {
                 .get()
                 .map(|observer| observer.events())
                 .unwrap_or_default();
-            crash_report::<T>(process.id(), crashed_in, &reason, location, state, trace);
+            crashes::report::<T>(process.id(), crashed_in, &reason, location, state, trace);
         } else {
             tracing::debug!(%reason, "server terminated");
         }
@@ -565,37 +514,6 @@ impl<T: GenServer> Life<T> {
             tokio::task::yield_now().await;
             free_large(drained.user, T::NAME, self.shared.process.id());
         }
-    }
-}
-
-/// Queued messages above which a dead server's backlog is freed on tokio's
-/// blocking pool rather than on the runtime's thread: freeing a million
-/// queued casts takes tens of milliseconds.
-const LARGE_BACKLOG: usize = 4096;
-
-/// Drops what was left in a dead server's mailbox: a large backlog on the
-/// blocking pool, so that it holds no runtime thread; a small one here.
-/// Its casts and infos are dead letters, counted as they are freed.
-pub(crate) fn free_large<E: Evict + Send + 'static>(
-    backlog: VecDeque<E>,
-    server: &'static str,
-    id: ServerId,
-) {
-    let large = backlog.len() > LARGE_BACKLOG;
-    let free = move || {
-        let dead = backlog.iter().filter(|e| e.dead_on_exit()).count() as u64;
-        drop(backlog);
-        let to = Addressee {
-            type_name: server,
-            id: Some(id),
-            counts: None,
-        };
-        dead_letters::record(DeadLetterReason::Exited, Some(to), None, dead);
-    };
-    if large && let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn_blocking(free);
-    } else {
-        free();
     }
 }
 

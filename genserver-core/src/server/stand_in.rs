@@ -24,6 +24,7 @@ use crate::exit_reason::ExitReason;
 use crate::info::Info;
 use crate::server::Server;
 use crate::server::any::AnyServer;
+use crate::server::backlog::free_large;
 use crate::server::call_graph::Current;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::{CURRENT_SERVER, Handle, Shared};
@@ -31,7 +32,7 @@ use crate::server::intercept::{self, CrashReport};
 use crate::server::live;
 use crate::server::mailbox::{Envelope, Mailbox, System};
 use crate::server::panics::CatchUnwind;
-use crate::server::runtime::{ExitGuard, free_large};
+use crate::server::runtime::ExitGuard;
 
 /// Starts a stand-in for a `T` on the current tokio runtime.
 ///
