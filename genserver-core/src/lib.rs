@@ -142,6 +142,12 @@
 //! - `remote`: `#[gen_server(remote)]` and the traits a transport uses
 //!   (`RemoteServer`, `Codec`; serde for the servers that opt in).
 //!   Turned on by `genserver-nats`; a program on one machine does without.
+//! - `testing`, for `[dev-dependencies]`: the test kit ([`testing`]:
+//!   servers started for one test and stopped after it, probes and
+//!   [`assert_receive!`], injected faults, crash storms) and a typed mock
+//!   of every server, `CounterMock`, which `#[gen_server]` writes only
+//!   with this feature. It adds one flag check per message to the server
+//!   loop; without it, nothing.
 //! - `serde` (turned on by `remote`): `Serialize`/`Deserialize` for
 //!   [`ExitReason`] and the configuration types, `Serialize` for
 //!   [`ServerId`] and what [`sys`] reports, for a dashboard or a log.
@@ -179,6 +185,9 @@ mod server;
 mod supervision;
 pub mod sys;
 mod table;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod throttle;
 
 pub use exit_reason::ExitReason;
@@ -253,3 +262,8 @@ pub mod __private;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/debugging.md")]
 pub struct DebuggingGuide;
+/// The guide to testing servers, `docs/testing.md`: its examples run as
+/// doctests (`cargo test -p genserver-core --features testing --doc`).
+#[cfg(all(doctest, feature = "testing"))]
+#[doc = include_str!("../../docs/testing.md")]
+pub struct TestingGuide;

@@ -8,6 +8,10 @@ pub use crate::remote::wire::{
 };
 pub use crate::server::handle::Handle;
 pub use crate::server::reply::CastToken;
+#[cfg(feature = "testing")]
+pub use crate::testing::mock::{MockCore, Script};
+#[cfg(feature = "testing")]
+pub use crate::testing::{Inbox, Receiver};
 pub use ::core::convert::Infallible;
 pub use ::core::future::Future;
 pub use ::core::marker::PhantomData;

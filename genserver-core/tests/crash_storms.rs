@@ -1,41 +1,24 @@
-//! Property: random crash storms against a supervision tree never leave a
-//! permanent child down while the supervisor lives, never restart a
-//! temporary child, never exceed the restart intensity, and never leave a
-//! caller hanging.
+//! docs/behaviour.md, "Testing (ExUnit)": random crash storms (the test
+//! kit's `CrashStorm`) against a supervision tree never leave a permanent
+//! child down while the supervisor lives, never restart a temporary child,
+//! never exceed the restart intensity, and never leave a caller hanging.
 #![allow(
     unreachable_pub,
     reason = "test servers are `pub` like a user's; the test crate exports nothing"
 )]
 
-mod common;
-
-use common::Log;
 use genserver_core::prelude::*;
+use genserver_core::testing::{CrashStorm, StormReport};
 use proptest::prelude::*;
-use proptest::strategy::Strategy as _;
 use std::time::Duration;
 
+#[derive(Clone)]
 pub struct Child {
     id: usize,
 }
 
 #[gen_server]
 impl Child {
-    fn init(id: usize, log: Log) -> Result<Self, String> {
-        log.push(format!("start:{id}"));
-        Ok(Child { id })
-    }
-
-    #[cast]
-    pub fn crash(&self) {
-        panic!("child {} crashed", self.id)
-    }
-
-    #[call]
-    pub fn exit_with(&mut self, reason: ExitReason, ctx: &mut Context<Self>) {
-        ctx.stop(reason);
-    }
-
     #[call]
     pub async fn ping(&self, delay_ms: u64) -> usize {
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
@@ -43,24 +26,6 @@ impl Child {
     }
 
     fn handle_info(&mut self, _msg: Info<()>) {}
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Action {
-    Crash,
-    Normal,
-    Shutdown,
-    /// A call whose handler may outlive the caller's timeout.
-    Ping(u64),
-}
-
-fn action() -> impl proptest::strategy::Strategy<Value = Action> {
-    prop_oneof![
-        3 => Just(Action::Crash),
-        1 => Just(Action::Normal),
-        1 => Just(Action::Shutdown),
-        2 => (0u64..80).prop_map(Action::Ping),
-    ]
 }
 
 fn restart() -> impl proptest::strategy::Strategy<Value = Restart> {
@@ -79,15 +44,37 @@ fn strategy() -> impl proptest::strategy::Strategy<Value = genserver_core::Strat
     ]
 }
 
+/// Calls random children with a timeout shorter than some of the calls,
+/// until the storm ends: each call must end by its timeout at the latest.
+async fn pester(sup: Server<Supervisor>, seed: u64) -> Result<(), TestCaseError> {
+    let mut n = seed;
+    while sup.is_alive() {
+        n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let Ok(children) = sup.which_children().await else {
+            break;
+        };
+        let live: Vec<_> = children.iter().filter_map(|c| c.server.clone()).collect();
+        if let Some(child) = live.get((n >> 33) as usize % live.len().max(1)) {
+            let child: Server<Child> = child.downcast().unwrap();
+            let quick = child.with_timeout(Duration::from_millis(40));
+            let call = quick.ping((n >> 40) % 80);
+            let ended = tokio::time::timeout(Duration::from_secs(1), call).await;
+            prop_assert!(ended.is_ok(), "a caller was left hanging");
+        }
+        tokio::time::sleep(Duration::from_millis(3)).await;
+    }
+    Ok(())
+}
+
 async fn storm(
     strategy: genserver_core::Strategy,
     restarts: Vec<Restart>,
     max_restarts: usize,
-    actions: Vec<(usize, Action)>,
-) -> Result<(), TestCaseError> {
-    let log = Log::default();
+    seed: u64,
+    crashes: usize,
+) -> Result<StormReport, TestCaseError> {
     let specs = restarts.iter().enumerate().map(|(id, restart)| {
-        Child::child_spec(id, log.clone())
+        Child::child_spec(Child { id })
             .id(id.to_string())
             .restart(*restart)
     });
@@ -98,90 +85,15 @@ async fn storm(
     )
     .await
     .unwrap();
-    let sup = sup.with_timeout(Duration::from_secs(60));
-    let mut triggered = 0usize;
-
-    for (pick, action) in actions {
-        if !sup.is_alive() {
-            break;
-        }
-        let children = sup.which_children().await.unwrap();
-        let Some(info) = children.get(pick % children.len().max(1)) else {
-            continue;
-        };
-        let Some(server) = info.server.clone() else {
-            continue;
-        };
-        let child: Server<Child> = server.downcast().unwrap();
-        let restart = info.restart;
-        let reason = match action {
-            Action::Ping(delay) => {
-                // Never left hanging: the call ends by its own timeout at the latest.
-                let quick = child.with_timeout(Duration::from_millis(40));
-                let call = quick.ping(delay);
-                let outcome = tokio::time::timeout(Duration::from_secs(1), call).await;
-                prop_assert!(outcome.is_ok(), "a caller was left hanging");
-                continue;
-            }
-            Action::Crash => {
-                child.crash();
-                ExitReason::Panic("crash".into())
-            }
-            Action::Normal => {
-                let _ = child.exit_with(ExitReason::Normal).await;
-                ExitReason::Normal
-            }
-            Action::Shutdown => {
-                let _ = child.exit_with(ExitReason::Shutdown).await;
-                ExitReason::Shutdown
-            }
-        };
-        crate::common::gone(&child).await;
-        let restarts_it = match restart {
-            Restart::Permanent => true,
-            Restart::Transient => reason.is_abnormal(),
-            Restart::Temporary => false,
-        };
-        triggered += usize::from(restarts_it);
-
-        // Let the supervisor handle the exit (a call queues behind it).
-        let alive = sup.which_children().await.is_ok();
-        // Never exceed the intensity: past it, the supervisor is gone.
-        prop_assert_eq!(
-            alive,
-            triggered <= max_restarts,
-            "triggered {} of {}",
-            triggered,
-            max_restarts
-        );
-        if !alive {
-            break;
-        }
-        // Never a permanent child down while the supervisor lives.
-        for info in sup.which_children().await.unwrap() {
-            if info.restart == Restart::Permanent {
-                prop_assert!(
-                    info.server.as_ref().is_some_and(AnyServer::is_alive),
-                    "permanent child {} is down",
-                    info.id
-                );
-            }
-        }
-    }
-
-    // Never restart a temporary child.
-    for (id, restart) in restarts.iter().enumerate() {
-        if *restart == Restart::Temporary {
-            let starts = log
-                .entries()
-                .iter()
-                .filter(|e| **e == format!("start:{id}"))
-                .count();
-            prop_assert_eq!(starts, 1, "temporary child {} started {} times", id, starts);
-        }
-    }
+    let pester = tokio::spawn(pester(sup.clone(), seed));
+    let report = CrashStorm::new(seed)
+        .crashes(crashes)
+        .exits(true)
+        .run(&sup)
+        .await;
     let _ = sup.stop(ExitReason::Shutdown).await;
-    Ok(())
+    pester.await.unwrap()?;
+    Ok(report)
 }
 
 proptest! {
@@ -192,13 +104,81 @@ proptest! {
         strategy in strategy(),
         restarts in prop::collection::vec(restart(), 1..5),
         max_restarts in 0usize..6,
-        actions in prop::collection::vec((0usize..8, action()), 1..16),
+        seed in any::<u64>(),
+        crashes in 1usize..16,
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .start_paused(true)
             .build()
             .unwrap();
-        runtime.block_on(storm(strategy, restarts, max_restarts, actions))?;
+        let report = runtime.block_on(storm(strategy, restarts.clone(), max_restarts, seed, crashes))?;
+        // Never exceed the intensity: past it, the supervisor is gone.
+        let triggered = report
+            .crashes()
+            .iter()
+            .filter(|crash| crash.restart.restarts_after(&crash.reason))
+            .count();
+        prop_assert_eq!(report.root_alive(), triggered <= max_restarts, "{}", report);
+        // Never a permanent child down while the supervisor lives.
+        if report.root_alive() {
+            prop_assert!(report.settled(), "{}", report);
+        }
+        // Never restart a temporary child.
+        for (id, restart) in restarts.iter().enumerate() {
+            if *restart == Restart::Temporary {
+                let again = report.restarts().get(&id.to_string()).copied().unwrap_or(0);
+                prop_assert_eq!(again, 0, "temporary child {} restarted: {}", id, report);
+            }
+        }
     }
+}
+
+fn nested_tree() -> SupervisorSpec {
+    let sub = SupervisorSpec::new(genserver_core::Strategy::OneForAll)
+        .intensity(100, Duration::from_secs(1))
+        .child(Child::child_spec(Child { id: 1 }).id("b"))
+        .child(Child::child_spec(Child { id: 2 }).id("c"));
+    SupervisorSpec::new(genserver_core::Strategy::OneForOne)
+        .intensity(100, Duration::from_secs(1))
+        .child(Child::child_spec(Child { id: 0 }).id("a"))
+        .child(ChildSpec::new("sub", move || {
+            Supervisor::start(sub.clone())
+        }))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_storm_reaches_every_depth_reports_restarts_and_repeats_from_its_seed() {
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let root = Supervisor::start(nested_tree()).await.unwrap();
+        let report = CrashStorm::new(11).crashes(12).run(&root).await;
+        report.assert_settled();
+        root.stop(ExitReason::Shutdown).await.unwrap();
+        runs.push(report);
+    }
+    let paths: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| r.crashes().iter().map(|c| c.path.clone()).collect())
+        .collect();
+    // The same seed crashes the same children in the same order.
+    assert_eq!(paths[0], paths[1]);
+    assert!(
+        paths[0].iter().any(|p| p.starts_with("sub/")),
+        "{}",
+        runs[0]
+    );
+    let restarts = runs[0].restarts();
+    // One for all: b and c restart together, whichever of them crashed
+    // (or when `sub` itself did).
+    assert_eq!(restarts["sub/b"], restarts["sub/c"], "{}", runs[0]);
+    let crashed = |path: &str| paths[0].iter().filter(|p| *p == path).count();
+    assert_eq!(restarts["a"], crashed("a"), "{}", runs[0]);
+    assert_eq!(restarts["sub"], crashed("sub"), "{}", runs[0]);
+    assert_eq!(
+        restarts["sub/b"],
+        crashed("sub/b") + crashed("sub/c") + crashed("sub"),
+        "{}",
+        runs[0]
+    );
 }

@@ -37,6 +37,7 @@ ui_folders! {
     ui_cascades => "cascades",
     ui_handlers => "handlers",
     ui_lints => "lints",
+    ui_mocks => "mocks",
     ui_multiple => "multiple",
     ui_privacy => "privacy",
     ui_remote => "remote",

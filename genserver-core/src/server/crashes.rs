@@ -9,7 +9,8 @@ use std::time::SystemTime;
 use crate::exit_reason::ExitReason;
 use crate::id::ServerId;
 use crate::lock::lock;
-use crate::server::observer::TraceEvent;
+use crate::server::gen_server::GenServer;
+use crate::server::observer::{Outcome, TraceEvent};
 
 /// How many crash reports are kept.
 pub const CRASHES_KEPT: usize = 64;
@@ -58,4 +59,53 @@ pub(crate) fn keep(report: CrashReport) {
 /// The crash reports kept, the latest last.
 pub(crate) fn recent() -> Vec<CrashReport> {
     lock(ring()).iter().cloned().collect()
+}
+
+/// One crash report: logged at ERROR, and kept for inspection
+/// (`sys::recent_crashes`).
+pub(crate) fn report<T: GenServer>(
+    id: ServerId,
+    handler: &'static str,
+    reason: &ExitReason,
+    location: Option<Arc<str>>,
+    state: Option<String>,
+    trace: Vec<TraceEvent>,
+) {
+    // A traced server's last messages, as one field: `add(by: 2) → 3; crash() → panicked`.
+    let traced = (!trace.is_empty()).then(|| {
+        trace
+            .iter()
+            .map(|event| {
+                let message = event.message.as_deref().unwrap_or(event.handler);
+                match (&event.outcome, &event.reply) {
+                    (Outcome::Panicked(_), _) => format!("{message} → panicked"),
+                    (_, Some(reply)) => format!("{message} → {reply}"),
+                    (_, None) => message.to_owned(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    tracing::error!(
+        server = T::NAME,
+        %id,
+        handler,
+        %reason,
+        location = location.as_deref(),
+        state,
+        trace = traced,
+        "server crashed"
+    );
+    #[cfg(feature = "metrics")]
+    crate::server::metrics::crashed(T::NAME);
+    keep(CrashReport {
+        id,
+        type_name: T::NAME,
+        handler,
+        reason: reason.clone(),
+        location,
+        state,
+        at: SystemTime::now(),
+        trace,
+    });
 }

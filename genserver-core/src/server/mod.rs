@@ -20,6 +20,7 @@
 //! ```
 
 pub(crate) mod any;
+pub(crate) mod backlog;
 pub(crate) mod call_graph;
 pub(crate) mod context;
 pub(crate) mod counters;
@@ -30,6 +31,8 @@ pub(crate) mod error;
 pub(crate) mod format_status;
 pub(crate) mod gen_server;
 pub(crate) mod handle;
+#[cfg(feature = "testing")]
+pub(crate) mod intercept;
 pub(crate) mod lazy_box;
 pub(crate) mod links;
 pub(crate) mod live;
@@ -42,6 +45,8 @@ pub(crate) mod panics;
 pub(crate) mod process;
 pub(crate) mod reply;
 pub(crate) mod runtime;
+#[cfg(feature = "testing")]
+pub(crate) mod stand_in;
 pub(crate) mod start;
 pub(crate) mod sys_request;
 pub(crate) mod tasks;

@@ -116,6 +116,9 @@ pub(crate) struct Process {
     suspended: AtomicBool,
     exit: Mutex<ExitState>,
     changed: Notify,
+    /// What tests install (feature `testing`, `intercept.rs`).
+    #[cfg(feature = "testing")]
+    pub(crate) intercepts: crate::server::intercept::Intercepts,
 }
 
 #[derive(Default)]
@@ -137,6 +140,8 @@ impl Process {
             suspended: AtomicBool::new(false),
             exit: Mutex::new(ExitState::default()),
             changed: Notify::new(),
+            #[cfg(feature = "testing")]
+            intercepts: Default::default(),
         }
     }
 

@@ -1,44 +1,52 @@
 //! The server loop: `init`, then one message at a time, then the exit
 //! sequence.
 
-use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use crate::exit_reason::ExitReason;
-use crate::id::ServerId;
 use crate::info::Info;
 use crate::server::Server;
 use crate::server::any::AnyServer;
+use crate::server::backlog::free_large;
 use crate::server::context::Context;
 use crate::server::counters::activity;
-use crate::server::crashes::{self, CrashReport};
-use crate::server::dead_letters::{self, Addressee, DeadLetterReason};
+use crate::server::crashes;
 use crate::server::error::StartError;
 use crate::server::format_status;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Shared;
+#[cfg(feature = "testing")]
+use crate::server::intercept::{self, Verdict};
 use crate::server::links;
 use crate::server::live;
-use crate::server::mailbox::{Envelope, Evict, System};
-use crate::server::observer::{EventKind, Outcome, TraceEvent};
+use crate::server::mailbox::{Envelope, System};
+use crate::server::observer::{EventKind, Outcome};
 use crate::server::panics::{CatchUnwind, Panic};
 use crate::server::sys_request::{SysOutcome, SysRequest};
+#[cfg(feature = "testing")]
+use std::time::Duration;
 
 /// Marks the server exited however its task ends, even when it is aborted
 /// or its runtime shuts down: closes the mailbox, frees the names, fires
 /// the monitors and links.
-struct ExitGuard<T: GenServer> {
+pub(crate) struct ExitGuard<T: GenServer> {
     shared: Arc<Shared<T>>,
     done: bool,
 }
 
 impl<T: GenServer> ExitGuard<T> {
-    fn finish(&mut self, reason: &ExitReason) {
+    pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
+        ExitGuard {
+            shared,
+            done: false,
+        }
+    }
+
+    pub(crate) fn finish(&mut self, reason: &ExitReason) {
         if self.done {
             return;
         }
@@ -80,6 +88,37 @@ pub(crate) struct Life<T: GenServer> {
     ctx: Context<T>,
     shared: Arc<Shared<T>>,
     guard: ExitGuard<T>,
+    /// A message a test's interceptor delays, and by how much: handled
+    /// next, after the delay (`intercept.rs`).
+    #[cfg(feature = "testing")]
+    delayed: Option<(Next<T>, Duration)>,
+}
+
+/// The next message, or `Idle` when the idle timeout passes first. A
+/// macro rather than an `async fn`, so it stays inline in the loop: a
+/// nested future per message costs more than the branch.
+macro_rules! next_message {
+    ($ctx:expr, $mailbox:expr) => {{
+        let mailbox = $mailbox;
+        match $ctx.idle.take().or($ctx.sticky_idle) {
+            // A `match`, not `map_or`: its default would be built and
+            // dropped on every message.
+            None => match mailbox.recv().await {
+                Some(envelope) => Next::Envelope(envelope),
+                None => Next::Closed,
+            },
+            Some(after) => {
+                tokio::select! {
+                    biased;
+                    envelope = mailbox.recv() => match envelope {
+                        Some(envelope) => Next::Envelope(envelope),
+                        None => Next::Closed,
+                    },
+                    () = Box::pin(tokio::time::sleep(after)) => Next::Idle,
+                }
+            }
+        }
+    }};
 }
 
 /// What the loop waited for.
@@ -107,65 +146,14 @@ impl Exit {
     }
 }
 
-/// One crash report for a panic outside the loop (in `init`).
-/// One crash report: logged at ERROR, and kept for inspection
-/// (`sys::recent_crashes`).
-fn crash_report<T: GenServer>(
-    id: ServerId,
-    handler: &'static str,
-    reason: &ExitReason,
-    location: Option<Arc<str>>,
-    state: Option<String>,
-    trace: Vec<TraceEvent>,
-) {
-    // A traced server's last messages, as one field: `add(by: 2) → 3; crash() → panicked`.
-    let traced = (!trace.is_empty()).then(|| {
-        trace
-            .iter()
-            .map(|event| {
-                let message = event.message.as_deref().unwrap_or(event.handler);
-                match (&event.outcome, &event.reply) {
-                    (Outcome::Panicked(_), _) => format!("{message} → panicked"),
-                    (_, Some(reply)) => format!("{message} → {reply}"),
-                    (_, None) => message.to_owned(),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    });
-    tracing::error!(
-        server = T::NAME,
-        %id,
-        handler,
-        %reason,
-        location = location.as_deref(),
-        state,
-        trace = traced,
-        "server crashed"
-    );
-    #[cfg(feature = "metrics")]
-    crate::server::metrics::crashed(T::NAME);
-    crashes::keep(CrashReport {
-        id,
-        type_name: T::NAME,
-        handler,
-        reason: reason.clone(),
-        location,
-        state,
-        at: SystemTime::now(),
-        trace,
-    });
-}
-
 impl<T: GenServer> Life<T> {
     pub(crate) fn new(me: Server<T>, shared: Arc<Shared<T>>) -> Self {
         Life {
             ctx: Context::new(me),
-            guard: ExitGuard {
-                shared: shared.clone(),
-                done: false,
-            },
+            guard: ExitGuard::new(shared.clone()),
             shared,
+            #[cfg(feature = "testing")]
+            delayed: None,
         }
     }
 
@@ -223,7 +211,7 @@ impl<T: GenServer> Life<T> {
             Err(panic) => {
                 let reason = ExitReason::Panic(panic.message.clone());
                 let id = self.shared.process.id();
-                crash_report::<T>(id, "init", &reason, panic.location, None, Vec::new());
+                crashes::report::<T>(id, "init", &reason, panic.location, None, Vec::new());
                 (reason.clone(), StartError::Exited(reason))
             }
         };
@@ -281,24 +269,39 @@ impl<T: GenServer> Life<T> {
                     .await;
                 continue;
             }
-            let mailbox = &self.shared.mailbox;
-            let next = match self.ctx.idle.take().or(self.ctx.sticky_idle) {
-                // A `match`, not `map_or`: its default would be built and
-                // dropped on every message.
-                None => match mailbox.recv().await {
-                    Some(envelope) => Next::Envelope(envelope),
-                    None => Next::Closed,
-                },
-                Some(after) => {
-                    tokio::select! {
-                        biased;
-                        envelope = mailbox.recv() => match envelope {
-                            Some(envelope) => Next::Envelope(envelope),
-                            None => Next::Closed,
-                        },
-                        () = Box::pin(tokio::time::sleep(after)) => Next::Idle,
+            #[cfg(not(feature = "testing"))]
+            let next = next_message!(self.ctx, &self.shared.mailbox);
+            #[cfg(feature = "testing")]
+            let next = match self.delayed.is_some() {
+                false => {
+                    let next = next_message!(self.ctx, &self.shared.mailbox);
+                    // The one check on the hot path: a test's interceptor
+                    // decides what becomes of the message (`intercept.rs`).
+                    if self.shared.process.intercepts.armed()
+                        && let Next::Envelope(envelope) = &next
+                    {
+                        match intercept::decide(&self.shared.process.intercepts, envelope) {
+                            (Verdict::Handle, _) => {}
+                            (Verdict::Drop, _) => continue,
+                            (Verdict::Crash(reason), handler) => {
+                                self.ctx.handler = handler;
+                                return Exit::with(reason);
+                            }
+                            (Verdict::Delay(delay), _) => {
+                                self.delayed = Some((next, delay));
+                                continue;
+                            }
+                        }
                     }
+                    next
                 }
+                // A delayed message was decided on already: it is not
+                // shown to the hook again (that would spend the next
+                // fault on it).
+                true => match Box::pin(self.delayed()).await {
+                    Some(next) => next,
+                    None => continue,
+                },
             };
             let call = matches!(next, Next::Envelope(Envelope::Call(_)));
             let info = match next {
@@ -347,6 +350,16 @@ impl<T: GenServer> Life<T> {
                 .instrument(tracing::debug_span!("handle_info"))
                 .await;
         }
+    }
+
+    /// The message a test's interceptor delayed, once its delay has
+    /// passed: the server handles nothing meanwhile.
+    #[cfg(feature = "testing")]
+    #[cold]
+    async fn delayed(&mut self) -> Option<Next<T>> {
+        let (next, delay) = self.delayed.take()?;
+        tokio::time::sleep(delay).await;
+        Some(next)
     }
 
     /// A message handled while the server's observer records (statistics,
@@ -501,6 +514,14 @@ impl<T: GenServer> Life<T> {
         }
         if reason.is_abnormal() {
             let location = panic.and_then(|panic| panic.location);
+            #[cfg(feature = "testing")]
+            intercept::crashed(&process.intercepts, || intercept::CrashReport {
+                server: T::NAME,
+                id: process.id(),
+                handler: crashed_in,
+                reason: reason.clone(),
+                location: location.clone(),
+            });
             // OTP's crash report shows the state, through `format_status`.
             let state = format_status::shown(&*state, format_status::CRASH_REPORT_LIMIT);
             let trace = self
@@ -510,7 +531,7 @@ impl<T: GenServer> Life<T> {
                 .get()
                 .map(|observer| observer.events())
                 .unwrap_or_default();
-            crash_report::<T>(process.id(), crashed_in, &reason, location, state, trace);
+            crashes::report::<T>(process.id(), crashed_in, &reason, location, state, trace);
         } else {
             tracing::debug!(%reason, "server terminated");
         }
@@ -525,33 +546,6 @@ impl<T: GenServer> Life<T> {
             tokio::task::yield_now().await;
             free_large(drained.user, T::NAME, self.shared.process.id());
         }
-    }
-}
-
-/// Queued messages above which a dead server's backlog is freed on tokio's
-/// blocking pool rather than on the runtime's thread: freeing a million
-/// queued casts takes tens of milliseconds.
-const LARGE_BACKLOG: usize = 4096;
-
-/// Drops what was left in a dead server's mailbox: a large backlog on the
-/// blocking pool, so that it holds no runtime thread; a small one here.
-/// Its casts and infos are dead letters, counted as they are freed.
-fn free_large<E: Evict + Send + 'static>(backlog: VecDeque<E>, server: &'static str, id: ServerId) {
-    let large = backlog.len() > LARGE_BACKLOG;
-    let free = move || {
-        let dead = backlog.iter().filter(|e| e.dead_on_exit()).count() as u64;
-        drop(backlog);
-        let to = Addressee {
-            type_name: server,
-            id: Some(id),
-            counts: None,
-        };
-        dead_letters::record(DeadLetterReason::Exited, Some(to), None, dead);
-    };
-    if large && let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn_blocking(free);
-    } else {
-        free();
     }
 }
 

@@ -56,7 +56,7 @@ impl Expander<'_, '_> {
     /// The impl's where clause plus `State: GenServer`, for the client
     /// struct's definition only: on an impl, that bound would shadow the
     /// `GenServer` impl itself and hide its associated types.
-    fn client_where(&self) -> TokenStream {
+    pub(crate) fn client_where(&self) -> TokenStream {
         let krate = &self.server.options.krate;
         let self_ty = &self.server.item.self_ty;
         let predicates = self

@@ -58,12 +58,16 @@ pub(crate) struct Plan {
     /// of the handlers that were not rejected; left out for a generic
     /// state, which cannot be remote (reported).
     pub(crate) remote: bool,
+    /// The typed mock (`CounterMock`, `CounterCast`): with genserver-core's
+    /// `testing` feature; beside an error too, so a test that uses it sees
+    /// the one error (a rejected call keeps a stub `on_..`).
+    pub(crate) mock: bool,
 }
 
 impl Plan {
     /// `None` when nothing can be written: the state type cannot be named
     /// (not a path) or has lifetimes (reported).
-    pub(crate) fn new(server: &Server<'_>, has_errors: bool) -> Option<Plan> {
+    pub(crate) fn new(server: &Server<'_>, has_errors: bool, mocks: super::Mocks) -> Option<Plan> {
         let nameable = matches!(&*server.item.self_ty, Type::Path(p) if p.qself.is_none());
         let lifetimes = server.item.generics.lifetimes().next().is_some();
         if has_errors && (!nameable || lifetimes) {
@@ -78,6 +82,7 @@ impl Plan {
             checks: !has_errors,
             user_impl_bounds: !has_errors && names_the_runtime(server.item),
             remote: server.options.remote.is_some() && server.item.generics.params.is_empty(),
+            mock: mocks == super::Mocks::Write,
         })
     }
 }
@@ -338,7 +343,7 @@ impl Expander<'_, '_> {
     }
 }
 
-fn has_impl_trait(ty: &Type) -> bool {
+pub(crate) fn has_impl_trait(ty: &Type) -> bool {
     ty.to_token_stream()
         .into_iter()
         .any(|tree| mentions_impl(&tree))

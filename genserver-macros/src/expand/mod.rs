@@ -15,13 +15,15 @@
 //!     fn __checks() { .. }            // checks.rs: errors on the user's tokens
 //!     enum __CounterWire ..           // remote.rs, for `remote` only: the
 //!     impl __gs::RemoteServer ..      //   wire form, for other nodes
-//! };
+//!     impl CounterMock { .. }         // mock.rs, with `testing` only: the
+//! };                                  //   mock (`CounterMock`, `CounterCast` outside)
 //! ```
 
 mod checks;
 mod client;
 mod fallback;
 mod message;
+mod mock;
 mod remote;
 mod server_impl;
 mod start;
@@ -38,7 +40,30 @@ use crate::{parse, validate};
 
 pub(crate) use fallback::Plan;
 
+/// Whether to write a typed mock beside the client (genserver-core's
+/// `testing` feature, which turns on this crate's).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Mocks {
+    Write,
+    Skip,
+}
+
+impl Mocks {
+    /// As this crate was built: with the `testing` feature, mocks.
+    pub(crate) fn as_built() -> Self {
+        if cfg!(feature = "testing") {
+            Mocks::Write
+        } else {
+            Mocks::Skip
+        }
+    }
+}
+
 pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
+    gen_server_with(args, input, Mocks::as_built())
+}
+
+pub(crate) fn gen_server_with(args: TokenStream, input: TokenStream, mocks: Mocks) -> TokenStream {
     let mut cx = Ctxt::default();
     let options = attr::parse_options(args, &mut cx);
     let item = match syn::parse2::<syn::Item>(input.clone()) {
@@ -66,7 +91,7 @@ pub(crate) fn gen_server(args: TokenStream, input: TokenStream) -> TokenStream {
     let server = parse::parse(options, &item, &mut cx);
     validate::validate(&server, &mut cx);
     let mut user_impl = fallback::user_impl(&item);
-    let plan = Plan::new(&server, cx.has_errors());
+    let plan = Plan::new(&server, cx.has_errors(), mocks);
     let errors = cx.into_compile_errors();
     let generated = plan.map(|plan| {
         let expander = Expander::new(&server, plan);
@@ -134,8 +159,11 @@ impl<'s, 'a> Expander<'s, 'a> {
         let gen_server = self.gen_server_impl();
         let checks = self.checks();
         let remote = self.remote();
+        let mock_items = self.mock_items();
+        let mock_impls = self.mock_impls();
         quote! {
             #client_struct
+            #mock_items
 
             #allows
             const _: () = {
@@ -147,6 +175,7 @@ impl<'s, 'a> Expander<'s, 'a> {
                 #gen_server
                 #checks
                 #remote
+                #mock_impls
             };
         }
     }
