@@ -88,8 +88,8 @@ async fn storm(
     let log = Log::default();
     let specs = restarts.iter().enumerate().map(|(id, restart)| {
         Child::child_spec(id, log.clone())
-            .id(id.to_string())
-            .restart(*restart)
+            .with_id(id.to_string())
+            .with_restart(*restart)
     });
     let sup = Supervisor::start(
         SupervisorSpec::new(strategy)
