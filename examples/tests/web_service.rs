@@ -185,3 +185,37 @@ async fn many_concurrent_clients_are_all_answered() {
     assert_eq!(total, 16 * 25);
     stop(service, stopper).await;
 }
+
+/// A Prometheus line's value: `name{labels} value`, the labels in any order.
+fn metric(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .find(|line| {
+            line.split(['{', ' ']).next() == Some(name) && labels.iter().all(|l| line.contains(l))
+        })
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_as_prometheus_text() {
+    let (service, stopper) = service(&[("carol", 100)]).await;
+    let addr = service.addr;
+    for _ in 0..3 {
+        assert_eq!(get(addr, "/api/hello", Some("carol")).await.status, 200);
+    }
+    let reply = get(addr, "/metrics", None).await;
+    assert_eq!(reply.status, 200);
+    let text = reply.body;
+    // Each request called the key's rate limiter: counted by type and kind.
+    let calls = metric(
+        &text,
+        "genserver_messages_total",
+        &["type=\"RateLimiter\"", "kind=\"call\""],
+    );
+    assert!(calls.is_some_and(|n| n >= 3.0), "{text}");
+    // The gauges were sampled for the scrape: the key store runs.
+    let stores = metric(&text, "genserver_servers", &["type=\"KeyStore\""]);
+    assert!(stores.is_some_and(|n| n >= 1.0), "{text}");
+    assert!(text.contains("genserver_call_duration_seconds"), "{text}");
+    stop(service, stopper).await;
+}

@@ -197,6 +197,9 @@ mod exit_reason;
 mod id;
 mod info;
 mod lock;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
 mod naming;
 mod private_support;
 mod remote;
@@ -272,3 +275,9 @@ pub mod prelude {
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// The guide to seeing inside a running program, `docs/debugging.md`: its
+/// examples run as doctests (`cargo test -p genserver-core --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/debugging.md")]
+pub struct DebuggingGuide;

@@ -6,13 +6,17 @@
 //! - `PUT /keys/{key}?limit=N`: adds or changes a key.
 //! - `POST /debug/crash/{key}`: crashes the key's rate limiter (a demo of
 //!   recovery; a real service would not have it).
+//! - `GET /metrics`: Prometheus text: the runtime's metrics
+//!   (`genserver_core::metrics`), its gauges sampled at each scrape.
 
 use axum::Router;
 use axum::extract::{Path, Query, State as Shared};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Deserialize;
+use std::sync::OnceLock;
 
 use crate::web_service::State;
 use crate::web_service::keys::Plan;
@@ -20,12 +24,48 @@ use crate::web_service::limiter::Decision;
 
 /// The service's routes over `state`.
 pub fn router(state: State) -> Router {
+    prometheus();
     Router::new()
         .route("/api/hello", get(hello))
         .route("/stats/{key}", get(stats))
         .route("/keys/{key}", put(put_key))
         .route("/debug/crash/{key}", post(crash))
+        .route("/metrics", get(metrics))
         .with_state(state)
+}
+
+/// The process's Prometheus recorder: installed at the first router, with
+/// the runtime's metrics enabled (a recorder is global, one per process).
+fn prometheus() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| match PrometheusBuilder::new().install_recorder() {
+            Ok(handle) => {
+                genserver_core::metrics::enable();
+                Some(handle)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "no Prometheus recorder: /metrics is off");
+                None
+            }
+        })
+        .as_ref()
+}
+
+/// Prometheus text; the gauges (servers, mailboxes) are sampled now, so a
+/// scrape every few seconds costs the runtime nothing in between.
+async fn metrics() -> Response {
+    match prometheus() {
+        Some(handle) => {
+            genserver_core::metrics::sample();
+            (
+                [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                handle.render(),
+            )
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "metrics are off\n").into_response(),
+    }
 }
 
 fn unavailable(what: &str, error: impl std::fmt::Display) -> Response {

@@ -32,6 +32,8 @@ pub(crate) trait Control: Send + Sync + 'static {
     fn mailbox_len(&self) -> usize;
     /// The mailbox's length, bound and drops.
     fn mailbox_numbers(&self) -> (usize, Option<usize>, u64);
+    /// The most user messages queued at once.
+    fn mailbox_high_water(&self) -> usize;
     /// `true` while the server waits for a message.
     fn receiver_waiting(&self) -> bool;
     /// Asks the server, between two messages, for its state as
@@ -74,6 +76,10 @@ impl<T: GenServer> Control for Shared<T> {
             self.mailbox.config().capacity(),
             self.mailbox.dropped(),
         )
+    }
+
+    fn mailbox_high_water(&self) -> usize {
+        self.mailbox.high_water()
     }
 
     fn receiver_waiting(&self) -> bool {

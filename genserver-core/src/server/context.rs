@@ -263,6 +263,8 @@ pub struct Context<T: GenServer> {
     pub(crate) timers: Option<JoinSet<()>>,
     /// Monitors not yet fired, and the servers they watch.
     monitors: HashMap<MonitorRef, AnyServer>,
+    /// Whether the message being handled is traced (its reply is kept).
+    pub(crate) tracing: bool,
 }
 
 impl<T: GenServer> Context<T> {
@@ -276,6 +278,23 @@ impl<T: GenServer> Context<T> {
             handler: &activity::INIT,
             timers: None,
             monitors: HashMap::new(),
+            tracing: false,
+        }
+    }
+
+    /// Whether the message being handled is traced: then the generated
+    /// dispatch hands its reply's `Debug` to [`__trace_reply`](Self::__trace_reply).
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn __tracing(&self) -> bool {
+        self.tracing
+    }
+
+    /// The traced call's reply, as its `Debug` shows it.
+    #[doc(hidden)]
+    pub fn __trace_reply(&self, reply: Option<String>) {
+        if let Some(observer) = self.me.handle().shared().counters.observer.get() {
+            observer.reply(reply);
         }
     }
 

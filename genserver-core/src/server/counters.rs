@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use crate::id::ServerId;
 use crate::server::dead_letters::ServerDeadLetters;
+use crate::server::lazy_box::LazyBox;
+use crate::server::observer::Observer;
 
 /// The clock's zero for start times: the first time anything asked.
 fn epoch() -> Instant {
@@ -60,6 +62,8 @@ pub(crate) struct Counters {
     task_bytes: AtomicU32,
     /// The messages dropped that were for it, by reason (`dead_letters.rs`).
     pub(crate) dead_letters: ServerDeadLetters,
+    /// What it records of its messages when asked to (`observer.rs`).
+    pub(crate) observer: LazyBox<Observer>,
 }
 
 /// The pointer an activity is stored as.
@@ -90,6 +94,7 @@ impl Counters {
             waiting_on: AtomicU64::new(0),
             waiting_slot: AtomicU32::new(u32::MAX),
             dead_letters: ServerDeadLetters::default(),
+            observer: LazyBox::default(),
             task_bytes: AtomicU32::new(0),
         }
     }
@@ -131,6 +136,12 @@ impl Counters {
                 self.waiting_slot.load(Ordering::Relaxed),
             )),
         }
+    }
+
+    /// Its observer, when it records something now: one load when not.
+    #[inline(always)]
+    pub(crate) fn observing(&self) -> Option<&Observer> {
+        self.observer.get().filter(|observer| observer.active())
     }
 
     /// A call (or a cast) is being handled, by `handler`.

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use crate::exit_reason::ExitReason;
 use crate::id::ServerId;
 use crate::lock::lock;
+use crate::server::observer::TraceEvent;
 
 /// How many crash reports are kept.
 pub const CRASHES_KEPT: usize = 64;
@@ -34,6 +35,10 @@ pub struct CrashReport {
     pub state: Option<String>,
     /// When it crashed.
     pub at: SystemTime,
+    /// Its last messages, when it was traced
+    /// ([`Sys::trace`](crate::sys::Sys::trace)), the crashing one last
+    /// (OTP's crash report shows its `sys` log too).
+    pub trace: Vec<TraceEvent>,
 }
 
 fn ring() -> &'static Mutex<VecDeque<CrashReport>> {

@@ -15,9 +15,10 @@
 //!
 //! Only the dropping path pays: a message that is delivered costs nothing.
 
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::id::ServerId;
+use crate::server::lazy_box::LazyBox;
 use crate::throttle::Throttle;
 
 /// Why a message was dropped (see [`DeadLetters`]).
@@ -139,57 +140,29 @@ pub(crate) fn total() -> DeadLetters {
 /// every server, the counts only in those that drop something.
 #[derive(Debug, Default)]
 pub(crate) struct ServerDeadLetters {
-    counts: AtomicPtr<Counts>,
+    counts: LazyBox<CountsBox>,
+}
+
+/// The counts, as a `LazyBox` makes them.
+#[derive(Debug)]
+struct CountsBox(Counts);
+
+impl Default for CountsBox {
+    fn default() -> Self {
+        CountsBox(new_counts())
+    }
 }
 
 impl ServerDeadLetters {
-    fn counts(&self) -> &Counts {
-        let current = self.counts.load(Ordering::Acquire);
-        if !current.is_null() {
-            // SAFETY: set once below from a leaked box, freed only in drop.
-            return unsafe { &*current };
-        }
-        let fresh = Box::into_raw(Box::new(new_counts()));
-        match self.counts.compare_exchange(
-            std::ptr::null_mut(),
-            fresh,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            // SAFETY: just stored; freed only in drop.
-            Ok(_) => unsafe { &*fresh },
-            Err(theirs) => {
-                // SAFETY: `fresh` was never shared.
-                drop(unsafe { Box::from_raw(fresh) });
-                // SAFETY: as above.
-                unsafe { &*theirs }
-            }
-        }
-    }
-
     /// This server's counts so far.
     pub(crate) fn read(&self) -> DeadLetters {
-        let current = self.counts.load(Ordering::Acquire);
-        if current.is_null() {
-            DeadLetters::default()
-        } else {
-            // SAFETY: as in `counts`.
-            read(unsafe { &*current })
-        }
+        self.counts
+            .get()
+            .map_or_else(DeadLetters::default, |counts| read(&counts.0))
     }
 
     fn add(&self, reason: DeadLetterReason, count: u64) {
-        self.counts()[reason.index()].fetch_add(count, Ordering::Relaxed);
-    }
-}
-
-impl Drop for ServerDeadLetters {
-    fn drop(&mut self) {
-        let current = *self.counts.get_mut();
-        if !current.is_null() {
-            // SAFETY: allocated by `counts` from a box, and no longer shared.
-            drop(unsafe { Box::from_raw(current) });
-        }
+        self.counts.get_or_make().0[reason.index()].fetch_add(count, Ordering::Relaxed);
     }
 }
 
@@ -254,6 +227,8 @@ pub(crate) fn record(
         return;
     }
     self::count(reason, to.and_then(|to| to.counts), count);
+    #[cfg(feature = "metrics")]
+    crate::server::metrics::dropped(reason.as_str(), to.map(|to| to.type_name), count);
     if THROTTLES[reason.index()].allow(SUMMARIES[reason.index()]) {
         tracing::info!(
             target: "genserver::dead_letters",
@@ -275,7 +250,7 @@ mod tests {
     fn a_server_allocates_its_counts_at_its_first_dead_letter_only() {
         let counts = ServerDeadLetters::default();
         assert_eq!(counts.read(), DeadLetters::default());
-        assert!(counts.counts.load(Ordering::Relaxed).is_null());
+        assert!(counts.counts.get().is_none());
         counts.add(DeadLetterReason::LateReply, 2);
         counts.add(DeadLetterReason::Overflow, 1);
         let read = counts.read();

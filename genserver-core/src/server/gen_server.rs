@@ -45,6 +45,21 @@ pub trait GenServer: Sized + Send + 'static {
         None
     }
 
+    /// A message as a trace shows it: `increment(by: 5)`, each argument
+    /// by its `Debug` (`_` without one).
+    #[doc(hidden)]
+    fn __describe_message(message: &Self::Message) -> Option<String> {
+        let _ = message;
+        None
+    }
+
+    /// An info as a trace shows it: its `Debug`, when it has one.
+    #[doc(hidden)]
+    fn __describe_info(info: &Info<Self::Info>) -> Option<String> {
+        let _ = info;
+        None
+    }
+
     /// Runs the user's `init`.
     #[doc(hidden)]
     fn __init(

@@ -208,6 +208,9 @@ impl<T: GenServer> Handle<T> {
             },
         };
         let _waiting = call_graph::enter(shared)?;
+        // Timed only while metrics are on.
+        #[cfg(feature = "metrics")]
+        let sent = crate::server::metrics::enabled().then(Instant::now);
         let (tx, rx) = oneshot::channel();
         let message = Envelope::Call(build(ReplyTo::new(tx)));
         let timeout = match shared.mailbox.try_send(message, Lane::User) {
@@ -230,9 +233,15 @@ impl<T: GenServer> Handle<T> {
             }
         };
         // `Err` inside: the task answering it failed (`tasks.rs`).
-        reply::wait(rx, &shared.process, timeout)
-            .await?
-            .map_err(CallError::TaskFailed)
+        let reply = reply::wait(rx, &shared.process, timeout).await?;
+        #[cfg(feature = "metrics")]
+        if let (Some(sent), Some(metrics)) = (
+            sent,
+            shared.counters.observer.get().and_then(|o| o.metrics()),
+        ) {
+            metrics.answered(sent.elapsed());
+        }
+        reply.map_err(CallError::TaskFailed)
     }
 
     /// Queues a cast; never fails, never blocks. On a full mailbox, the

@@ -92,3 +92,12 @@ pub(crate) fn get(id: ServerId, slot: u32) -> Option<AnyServer> {
         .filter(|server| server.id() == id)
         .cloned()
 }
+
+/// Calls `f` with every live server, one shard at a time, holding only
+/// that shard's lock (nothing is cloned).
+pub(crate) fn for_each(mut f: impl FnMut(&AnyServer)) {
+    for shard in shards() {
+        let shard = lock(shard);
+        shard.slots.iter().flatten().for_each(&mut f);
+    }
+}

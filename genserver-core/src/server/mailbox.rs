@@ -174,6 +174,8 @@ struct Queues<E> {
     long: bool,
     /// Dropping messages since the queue was last at the low watermark.
     dropping: u64,
+    /// The most user messages queued at once.
+    high_water: usize,
 }
 
 /// Everything still queued when the mailbox closed, priority lane first.
@@ -193,6 +195,7 @@ impl<E: Evict> Queue<E> {
                 closed: false,
                 long: false,
                 dropping: 0,
+                high_water: 0,
             }),
             config,
             room: Notify::new(),
@@ -232,9 +235,11 @@ impl<E: Evict> Queue<E> {
                     return Err(SendError::Full(message));
                 }
                 queues.user.push_back(message);
-                if queues.user.len() > self.config.high && !queues.long {
+                let len = queues.user.len();
+                queues.high_water = queues.high_water.max(len);
+                if len > self.config.high && !queues.long {
                     queues.long = true;
-                    self.report_long(queues.user.len());
+                    self.report_long(len);
                 }
             }
         }
@@ -285,6 +290,8 @@ impl<E: Evict> Queue<E> {
         // A dead letter; this server's count is `dropped`, its report the
         // burst's line below.
         dead_letters::count(DeadLetterReason::Overflow, None, 1);
+        #[cfg(feature = "metrics")]
+        crate::server::metrics::dropped("overflow", Some(self.server), 1);
         queues.dropping += 1;
         if queues.dropping == 1
             && FULL.allow(|more| {
@@ -478,6 +485,11 @@ impl<E: Evict> Queue<E> {
     pub(crate) fn len(&self) -> usize {
         let queues = self.lock();
         queues.priority.len() + queues.user.len()
+    }
+
+    /// The most user messages that were queued at once.
+    pub(crate) fn high_water(&self) -> usize {
+        self.lock().high_water
     }
 
     /// How many messages the overflow policy dropped.

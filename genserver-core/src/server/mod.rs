@@ -30,10 +30,14 @@ pub(crate) mod error;
 pub(crate) mod format_status;
 pub(crate) mod gen_server;
 pub(crate) mod handle;
+pub(crate) mod lazy_box;
 pub(crate) mod links;
 pub(crate) mod live;
 pub(crate) mod mailbox;
 pub(crate) mod mailbox_config;
+#[cfg(feature = "metrics")]
+pub(crate) mod metrics;
+pub(crate) mod observer;
 pub(crate) mod panics;
 pub(crate) mod process;
 pub(crate) mod reply;

@@ -25,6 +25,7 @@ use crate::server::handle::Shared;
 use crate::server::links;
 use crate::server::live;
 use crate::server::mailbox::{Envelope, Evict, System};
+use crate::server::observer::{EventKind, Outcome, TraceEvent};
 use crate::server::panics::{CatchUnwind, Panic};
 use crate::server::sys_request::{SysOutcome, SysRequest};
 
@@ -115,7 +116,23 @@ fn crash_report<T: GenServer>(
     reason: &ExitReason,
     location: Option<Arc<str>>,
     state: Option<String>,
+    trace: Vec<TraceEvent>,
 ) {
+    // A traced server's last messages, as one field: `add(by: 2) → 3; crash() → panicked`.
+    let traced = (!trace.is_empty()).then(|| {
+        trace
+            .iter()
+            .map(|event| {
+                let message = event.message.as_deref().unwrap_or(event.handler);
+                match (&event.outcome, &event.reply) {
+                    (Outcome::Panicked(_), _) => format!("{message} → panicked"),
+                    (_, Some(reply)) => format!("{message} → {reply}"),
+                    (_, None) => message.to_owned(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
     tracing::error!(
         server = T::NAME,
         %id,
@@ -123,8 +140,11 @@ fn crash_report<T: GenServer>(
         %reason,
         location = location.as_deref(),
         state,
+        trace = traced,
         "server crashed"
     );
+    #[cfg(feature = "metrics")]
+    crate::server::metrics::crashed(T::NAME);
     crashes::keep(CrashReport {
         id,
         type_name: T::NAME,
@@ -133,6 +153,7 @@ fn crash_report<T: GenServer>(
         location,
         state,
         at: SystemTime::now(),
+        trace,
     });
 }
 
@@ -181,7 +202,7 @@ impl<T: GenServer> Life<T> {
             Err(panic) => {
                 let reason = ExitReason::Panic(panic.message.clone());
                 let id = self.shared.process.id();
-                crash_report::<T>(id, "init", &reason, panic.location, None);
+                crash_report::<T>(id, "init", &reason, panic.location, None, Vec::new());
                 (reason.clone(), StartError::Exited(reason))
             }
         };
@@ -191,6 +212,14 @@ impl<T: GenServer> Life<T> {
     }
 
     async fn serve_until_exit(mut self, mut state: T) {
+        #[cfg(feature = "metrics")]
+        if crate::server::metrics::enabled() {
+            self.shared
+                .counters
+                .observer
+                .get_or_make()
+                .record_metrics(T::NAME);
+        }
         // One catch around the whole loop rather than one per message: a
         // panic ends the server anyway, and once the loop has unwound the
         // state and the context are free again for `terminate`.
@@ -255,6 +284,15 @@ impl<T: GenServer> Life<T> {
                     let handler = T::__message_name(&message);
                     self.shared.counters.handling(handler, call);
                     self.ctx.handler = handler;
+                    if self.shared.counters.observing().is_some() {
+                        let kind = if call {
+                            EventKind::Call
+                        } else {
+                            EventKind::Cast
+                        };
+                        Box::pin(self.observed(state, Work::Message(message), kind)).await;
+                        continue;
+                    }
                     state.__dispatch(message, &mut self.ctx).await;
                     continue;
                 }
@@ -276,11 +314,57 @@ impl<T: GenServer> Life<T> {
             let handler = info_handler(&info);
             self.shared.counters.info(handler);
             self.ctx.handler = handler;
+            if self.shared.counters.observing().is_some() {
+                Box::pin(self.observed(state, Work::Info(info), EventKind::Info)).await;
+                continue;
+            }
             state
                 .__handle_info(info, &mut self.ctx)
                 .instrument(tracing::debug_span!("handle_info"))
                 .await;
         }
+    }
+
+    /// A message handled while the server's observer records (statistics,
+    /// a trace): timed, and described as the trace asks. Apart from the
+    /// loop, which stays as small as without it.
+    #[cold]
+    async fn observed(&mut self, state: &mut T, work: Work<T>, kind: EventKind) {
+        let shared = self.shared.clone();
+        let Some(observer) = shared.counters.observing() else {
+            return;
+        };
+        let tracing = observer.tracing();
+        let message = match &work {
+            Work::Message(message) if tracing => T::__describe_message(message),
+            Work::Info(info) if tracing => T::__describe_info(info),
+            _ => None,
+        };
+        let states = observer.tracing_state();
+        let before = states
+            .then(|| format_status::shown(&*state, format_status::STATUS_LIMIT))
+            .flatten();
+        observer.begin(kind, self.ctx.handler, message, before);
+        self.ctx.tracing = tracing;
+        match work {
+            Work::Message(message) => state.__dispatch(message, &mut self.ctx).await,
+            Work::Info(info) => {
+                state
+                    .__handle_info(info, &mut self.ctx)
+                    .instrument(tracing::debug_span!("handle_info"))
+                    .await;
+            }
+        }
+        self.ctx.tracing = false;
+        let after = states
+            .then(|| format_status::shown(&*state, format_status::STATUS_LIMIT))
+            .flatten();
+        let outcome = if self.ctx.stop.is_some() {
+            Outcome::Stopped
+        } else {
+            Outcome::Returned
+        };
+        observer.end(outcome, after);
     }
 
     /// A system request: run between two messages; after a suspend, only
@@ -381,11 +465,28 @@ impl<T: GenServer> Life<T> {
             panic = Some(caught);
         }
         self.ctx.cancel_timers();
+        // A traced message whose handler panicked ends the trace.
+        if let (Some(observer), ExitReason::Panic(message)) =
+            (self.shared.counters.observer.get(), &reason)
+        {
+            let after = observer
+                .tracing_state()
+                .then(|| format_status::shown(&*state, format_status::STATUS_LIMIT))
+                .flatten();
+            observer.end(Outcome::Panicked(message.to_string()), after);
+        }
         if reason.is_abnormal() {
             let location = panic.and_then(|panic| panic.location);
             // OTP's crash report shows the state, through `format_status`.
             let state = format_status::shown(&*state, format_status::CRASH_REPORT_LIMIT);
-            crash_report::<T>(process.id(), crashed_in, &reason, location, state);
+            let trace = self
+                .shared
+                .counters
+                .observer
+                .get()
+                .map(|observer| observer.events())
+                .unwrap_or_default();
+            crash_report::<T>(process.id(), crashed_in, &reason, location, state, trace);
         } else {
             tracing::debug!(%reason, "server terminated");
         }
@@ -428,6 +529,12 @@ fn free_large<E: Evict + Send + 'static>(backlog: VecDeque<E>, server: &'static 
     } else {
         free();
     }
+}
+
+/// What an observed message is: for the dispatch, or for `handle_info`.
+enum Work<T: GenServer> {
+    Message(T::Message),
+    Info(Info<T::Info>),
 }
 
 /// The name a crash report and inspection give to the `handle_info` call

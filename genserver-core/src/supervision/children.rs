@@ -123,8 +123,10 @@ impl Children {
         };
         unindex(&mut self.by_server, &child.state);
         index(&mut self.by_server, seq, &state);
-        if matches!(state, State::Running(_)) {
+        if let State::Running(_server) = &state {
             child.restarts.started();
+            #[cfg(feature = "metrics")]
+            crate::server::metrics::restarted(_server.type_name());
         }
         child.backing_off = false;
         child.state = state;

@@ -18,6 +18,7 @@ use crate::server::handle::Handle;
 use crate::server::mailbox::{Envelope, Lane};
 use crate::server::reply;
 use crate::server::sys_request::{SysOutcome, SysRequest};
+use crate::sys::statistics::{self, Statistics, TraceEvent};
 use crate::sys::status::{self, Status};
 
 /// How long `status` waits for the server's own part (its state): it
@@ -209,6 +210,69 @@ impl<'a, T: GenServer> Sys<'a, T> {
     }
 }
 
+impl<T: GenServer> Sys<'_, T> {
+    /// The server without its type, as the handle reaches it now.
+    fn any(&self) -> Result<AnyServer, CallError> {
+        let shared = self.handle.resolve().ok_or(CallError::NoProc)?;
+        Ok(AnyServer::from_shared(shared))
+    }
+
+    /// The server's [`Statistics`] (`:sys.statistics(pid, :get)`): read at
+    /// once from what it publishes.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the server is not running.
+    pub fn statistics(&self) -> Result<Statistics, CallError> {
+        AnySys::new(&self.any()?).statistics()
+    }
+
+    /// Turns the timing of its handlers on, from now (forgetting earlier
+    /// timings), or off (`:sys.statistics(pid, true | false)`). While on,
+    /// each message costs two clock reads and a short lock.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the server is not running.
+    pub fn collect_statistics(&self, on: bool) -> Result<(), CallError> {
+        AnySys::new(&self.any()?).collect_statistics(on)
+    }
+
+    /// Keeps a ring of the server's last `capacity` [`TraceEvent`]s, from
+    /// its next message on: each message's handler, arguments and reply
+    /// (by their `Debug`, where they have one), duration and outcome;
+    /// `0` turns the trace off (`:sys.log`). Off by default: then it costs
+    /// the server one branch a message.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the server is not running.
+    pub fn trace(&self, capacity: usize) -> Result<(), CallError> {
+        AnySys::new(&self.any()?).trace(capacity)
+    }
+
+    /// As [`trace`](Self::trace), and each event also has the state
+    /// before and after, through `format_status` (the "previous state,
+    /// message, next state" of ractor#274). Formats the state twice a
+    /// message: for debugging.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the server is not running.
+    pub fn trace_with_state(&self, capacity: usize) -> Result<(), CallError> {
+        AnySys::new(&self.any()?).trace_with_state(capacity)
+    }
+
+    /// The events the trace kept, the oldest first.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the server is not running.
+    pub fn traced(&self) -> Result<Vec<TraceEvent>, CallError> {
+        AnySys::new(&self.any()?).traced()
+    }
+}
+
 impl<T: GenServer> fmt::Debug for Sys<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Sys").field(self.handle).finish()
@@ -259,6 +323,83 @@ impl<'a> AnySys<'a> {
             return Err(CallError::NoProc);
         };
         reply::wait(rx, self.server.process(), crate::DEFAULT_CALL_TIMEOUT).await
+    }
+
+    fn running(&self) -> Result<&AnyServer, CallError> {
+        if self.server.is_alive() {
+            Ok(self.server)
+        } else {
+            Err(CallError::NoProc)
+        }
+    }
+
+    /// The server's [`Statistics`] (see [`Sys::statistics`]).
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the server is not running.
+    pub fn statistics(&self) -> Result<Statistics, CallError> {
+        Ok(statistics::of(self.running()?))
+    }
+
+    /// Timing on or off (see [`Sys::collect_statistics`]).
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the server is not running.
+    pub fn collect_statistics(&self, on: bool) -> Result<(), CallError> {
+        let server = self.running()?;
+        server
+            .counters()
+            .observer
+            .get_or_make()
+            .collect_statistics(on);
+        Ok(())
+    }
+
+    /// A trace of the last `capacity` events (see [`Sys::trace`]).
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the server is not running.
+    pub fn trace(&self, capacity: usize) -> Result<(), CallError> {
+        let server = self.running()?;
+        server
+            .counters()
+            .observer
+            .get_or_make()
+            .trace(capacity, false);
+        Ok(())
+    }
+
+    /// A trace with states (see [`Sys::trace_with_state`]).
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the server is not running.
+    pub fn trace_with_state(&self, capacity: usize) -> Result<(), CallError> {
+        let server = self.running()?;
+        server
+            .counters()
+            .observer
+            .get_or_make()
+            .trace(capacity, true);
+        Ok(())
+    }
+
+    /// The events the trace kept (see [`Sys::traced`]).
+    ///
+    /// # Errors
+    ///
+    /// [`CallError::NoProc`] when the server is not running.
+    pub fn traced(&self) -> Result<Vec<TraceEvent>, CallError> {
+        let server = self.running()?;
+        Ok(server
+            .counters()
+            .observer
+            .get()
+            .map(|observer| observer.events())
+            .unwrap_or_default())
     }
 
     /// Suspends the server (see [`Sys::suspend`]).

@@ -19,11 +19,15 @@ mod crashes;
 mod dead_letters;
 mod handle;
 mod processes;
+mod statistics;
 mod status;
+mod watch;
 
 pub use crate::supervision::tree::trees;
 pub use crashes::{CRASHES_KEPT, CrashReport, recent_crashes};
 pub use dead_letters::{DeadLetterReason, DeadLetters, dead_letters, report_dead_letter};
 pub use handle::{AnySys, Sys};
 pub use processes::{ProcessInfo, process_count, processes, servers};
+pub use statistics::{EventKind, HandlerTime, Outcome, Statistics, Timing, TraceEvent};
 pub use status::{Handled, MailboxStatus, RunState, Status};
+pub use watch::watch_long_handlers;

@@ -86,6 +86,16 @@ pub(crate) fn current(server: &AnyServer) -> Option<&'static str> {
     (!server.receiver_waiting()).then(|| server.counters().activity())
 }
 
+/// How long the handler running now has run, when known: from the
+/// server's observer, or the long-handler watch.
+pub(crate) fn running_for(server: &AnyServer) -> Option<std::time::Duration> {
+    server
+        .counters()
+        .observing()
+        .and_then(|observer| observer.running_for())
+        .or_else(|| crate::sys::watch::busy_for(server.id()))
+}
+
 /// Every live server of the program, with what it publishes
 /// ([`ProcessInfo`]), in no particular order. Nothing is asked of the
 /// servers: a stuck one is listed like the others.

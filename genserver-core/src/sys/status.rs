@@ -95,6 +95,11 @@ pub struct Status {
     /// The handler running now (`"increment"`, `"handle_info(Down)"`,
     /// `"init"`, ..); `None` while it waits for a message.
     pub current: Option<&'static str>,
+    /// How long the handler running now has run, when that is known: while
+    /// statistics or a trace are on, or once the long-handler watch
+    /// ([`sys::watch_long_handlers`](crate::sys::watch_long_handlers)) has
+    /// seen it run past its threshold.
+    pub current_for: Option<Duration>,
     /// The servers it is linked with.
     pub links: Vec<ServerId>,
     /// The servers monitoring it.
@@ -134,6 +139,7 @@ pub(crate) fn status(server: &AnyServer) -> Status {
             infos,
         },
         current,
+        current_for: current.and_then(|_| processes::running_for(server)),
         links: relations.links.into_iter().map(|(id, _)| id).collect(),
         monitored_by: relations.monitored_by,
         monitors: None,

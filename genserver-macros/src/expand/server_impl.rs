@@ -58,6 +58,7 @@ impl Expander<'_, '_> {
         let (init_types, init) = self.init();
         let dispatch = self.dispatch();
         let message_name = self.message_name();
+        let describe = self.describe();
         let mailbox = self.server.options.mailbox.as_ref().map(|mailbox| {
             quote! {
                 fn __default_mailbox() -> #gs::Mailbox {
@@ -83,6 +84,7 @@ impl Expander<'_, '_> {
                 #init
                 #mailbox
                 #message_name
+                #describe
                 #dispatch
                 #handle_info
                 #handle_continue
@@ -200,7 +202,13 @@ impl Expander<'_, '_> {
         let gs = &self.gs;
         let (message, request) = (&self.message, &self.request);
         let (msg, req) = (local("message"), local("request"));
-        let uses_ctx = self.server.handlers.iter().any(|h| h.sig.takes_ctx);
+        // The context is named when a handler takes it, or a call's reply
+        // may be traced.
+        let uses_ctx = self
+            .server
+            .handlers
+            .iter()
+            .any(|h| h.sig.takes_ctx || (h.kind == Kind::Call && h.reply_to.is_none()));
         let ctx = self.ctx_param(uses_ctx);
         let arms = self.server.handlers.iter().map(|handler| {
             let variant = &handler.variant;
@@ -228,12 +236,17 @@ impl Expander<'_, '_> {
             };
             match (handler.kind, &handler.reply_to) {
                 (Kind::Call, None) => {
-                    let reply = local("reply");
+                    let (reply, value, ctx) = (local("reply"), local("value"), local("ctx"));
                     quote! {
                         #(#cfgs)*
                         #request::#variant(#(#names,)* #reply) => {
                             #open
-                            #reply.reply(#run);
+                            let #value = #run;
+                            if #ctx.__tracing() {
+                                use #gs::__private::{DescribeDebug as _, DescribeNothing as _};
+                                #ctx.__trace_reply((&&#gs::__private::Describe(&#value)).describe());
+                            }
+                            #reply.reply(#value);
                         }
                     }
                 }
@@ -267,6 +280,66 @@ impl Expander<'_, '_> {
                     }
                 }
             }
+        }
+    }
+
+    /// `fn __describe_message`: `increment(by: 5)` for a trace, each
+    /// argument by its `Debug` (autoref: `_` for one without), and
+    /// `fn __describe_info`: the info's `Debug`. Not written for a server
+    /// without handlers (the trait's default).
+    fn describe(&self) -> TokenStream {
+        let gs = &self.gs;
+        let info = local("info");
+        let describe_info = quote! {
+            fn __describe_info(#info: &#gs::Info<Self::Info>) -> ::std::option::Option<::std::string::String> {
+                use #gs::__private::{DescribeDebug as _, DescribeNothing as _};
+                (&&#gs::__private::Describe(#info)).describe()
+            }
+        };
+        if self.server.handlers.is_empty() {
+            return describe_info;
+        }
+        let (message, request) = (&self.message, &self.request);
+        let msg = local("message");
+        let arms = self.server.handlers.iter().map(|handler| {
+            let variant = &handler.variant;
+            let cfgs = handler.cfgs();
+            let name = handler.ident().unraw().to_string();
+            let mut patterns = Vec::new();
+            let mut shown = Vec::new();
+            let mut labels = Vec::new();
+            for (index, arg) in handler.sig.args.iter().enumerate() {
+                if matches!(handler.reply_to, Some((at, _)) if at == index) {
+                    patterns.push(quote!(_));
+                    continue;
+                }
+                let local_name = &arg.name;
+                patterns.push(local_name.to_token_stream());
+                labels.push(format!("{}: {{}}", local_name.unraw()));
+                shown.push(quote! {
+                    (&&#gs::__private::Describe(#local_name))
+                        .describe()
+                        .unwrap_or_else(|| ::std::string::String::from("_"))
+                });
+            }
+            let format = format!("{name}({})", labels.join(", "));
+            quote! {
+                #(#cfgs)*
+                #request::#variant(#(#patterns,)* ..) => ::std::format!(#format, #(#shown),*),
+            }
+        });
+        let phantom = (!self.server.item.generics.params.is_empty())
+            .then(|| quote!(#request::__Phantom(..) => ::std::string::String::new(),));
+        quote! {
+            fn __describe_message(#msg: &Self::Message) -> ::std::option::Option<::std::string::String> {
+                use #gs::__private::{DescribeDebug as _, DescribeNothing as _};
+                let #message(request) = #msg;
+                ::std::option::Option::Some(match request {
+                    #(#arms)*
+                    #phantom
+                })
+            }
+            #describe_info
         }
     }
 

@@ -182,22 +182,54 @@ const _: () = {
                 __FetcherRequest::WarmUp(..) => &"warm_up",
             }
         }
+        fn __describe_message(
+            message: &Self::Message,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            let __FetcherMessage(request) = message;
+            ::std::option::Option::Some(
+                match request {
+                    __FetcherRequest::Fetch(ms, ..) => {
+                        ::std::format!(
+                            "fetch(ms: {})", (&& __gs::__private::Describe(ms))
+                            .describe().unwrap_or_else(||
+                            ::std::string::String::from("_"))
+                        )
+                    }
+                    __FetcherRequest::WarmUp(..) => ::std::format!("warm_up()",),
+                },
+            )
+        }
+        fn __describe_info(
+            info: &__gs::Info<Self::Info>,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(info)).describe()
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,
-            _: &mut __gs::Context<Self>,
+            ctx: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             let __FetcherMessage(request) = message;
             async move {
                 match request {
                     __FetcherRequest::Fetch(ms, reply) => {
                         let span = __gs::__private::call_span("fetch");
-                        reply
-                            .reply(
-                                __gs::__private::handler_future(Self::fetch(self, ms))
-                                    .in_span(span)
-                                    .await,
+                        let value = __gs::__private::handler_future(
+                                Self::fetch(self, ms),
+                            )
+                            .in_span(span)
+                            .await;
+                        if ctx.__tracing() {
+                            use __gs::__private::{
+                                DescribeDebug as _, DescribeNothing as _,
+                            };
+                            ctx.__trace_reply(
+                                (&&__gs::__private::Describe(&value)).describe(),
                             );
+                        }
+                        reply.reply(value);
                     }
                     __FetcherRequest::WarmUp(_) => {
                         let span = __gs::__private::cast_span("warm_up");

@@ -224,17 +224,52 @@ const _: () = {
                 __SwitchRequest::IsOn(..) => &"is_on",
             }
         }
+        fn __describe_message(
+            message: &Self::Message,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            let __SwitchMessage(request) = message;
+            ::std::option::Option::Some(
+                match request {
+                    __SwitchRequest::TurnOn(..) => ::std::format!("turn_on()",),
+                    #[cfg(any())]
+                    __SwitchRequest::Extra(x, ..) => {
+                        ::std::format!(
+                            "extra(x: {})", (&& __gs::__private::Describe(x)).describe()
+                            .unwrap_or_else(|| ::std::string::String::from("_"))
+                        )
+                    }
+                    __SwitchRequest::Flip(..) => ::std::format!("flip()",),
+                    __SwitchRequest::IsOn(..) => ::std::format!("is_on()",),
+                },
+            )
+        }
+        fn __describe_info(
+            info: &__gs::Info<Self::Info>,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(info)).describe()
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,
-            _: &mut __gs::Context<Self>,
+            ctx: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             let __SwitchMessage(request) = message;
             async move {
                 match request {
                     __SwitchRequest::TurnOn(reply) => {
                         let _span = __gs::__private::call_span("turn_on").entered();
-                        reply.reply(Self::turn_on(self));
+                        let value = Self::turn_on(self);
+                        if ctx.__tracing() {
+                            use __gs::__private::{
+                                DescribeDebug as _, DescribeNothing as _,
+                            };
+                            ctx.__trace_reply(
+                                (&&__gs::__private::Describe(&value)).describe(),
+                            );
+                        }
+                        reply.reply(value);
                     }
                     #[cfg(any())]
                     __SwitchRequest::Extra(x, _) => {
@@ -247,7 +282,16 @@ const _: () = {
                     }
                     __SwitchRequest::IsOn(reply) => {
                         let _span = __gs::__private::call_span("is_on").entered();
-                        reply.reply(Self::is_on(self));
+                        let value = Self::is_on(self);
+                        if ctx.__tracing() {
+                            use __gs::__private::{
+                                DescribeDebug as _, DescribeNothing as _,
+                            };
+                            ctx.__trace_reply(
+                                (&&__gs::__private::Describe(&value)).describe(),
+                            );
+                        }
+                        reply.reply(value);
                     }
                 }
             }

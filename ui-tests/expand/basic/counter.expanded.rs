@@ -215,26 +215,68 @@ const _: () = {
                 __CounterRequest::Reset(..) => &"reset",
             }
         }
+        fn __describe_message(
+            message: &Self::Message,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            let __CounterMessage(request) = message;
+            ::std::option::Option::Some(
+                match request {
+                    __CounterRequest::Increment(by, ..) => {
+                        ::std::format!(
+                            "increment(by: {})", (&& __gs::__private::Describe(by))
+                            .describe().unwrap_or_else(||
+                            ::std::string::String::from("_"))
+                        )
+                    }
+                    __CounterRequest::Value(..) => ::std::format!("value()",),
+                    __CounterRequest::Reset(..) => ::std::format!("reset()",),
+                },
+            )
+        }
+        fn __describe_info(
+            info: &__gs::Info<Self::Info>,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(info)).describe()
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,
-            _: &mut __gs::Context<Self>,
+            ctx: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             let __CounterMessage(request) = message;
             async move {
                 match request {
                     __CounterRequest::Increment(by, reply) => {
                         let span = __gs::__private::call_span("increment");
-                        reply
-                            .reply(
-                                __gs::__private::handler_future(Self::increment(self, by))
-                                    .in_span(span)
-                                    .await,
+                        let value = __gs::__private::handler_future(
+                                Self::increment(self, by),
+                            )
+                            .in_span(span)
+                            .await;
+                        if ctx.__tracing() {
+                            use __gs::__private::{
+                                DescribeDebug as _, DescribeNothing as _,
+                            };
+                            ctx.__trace_reply(
+                                (&&__gs::__private::Describe(&value)).describe(),
                             );
+                        }
+                        reply.reply(value);
                     }
                     __CounterRequest::Value(reply) => {
                         let _span = __gs::__private::call_span("value").entered();
-                        reply.reply(Self::value(self));
+                        let value = Self::value(self);
+                        if ctx.__tracing() {
+                            use __gs::__private::{
+                                DescribeDebug as _, DescribeNothing as _,
+                            };
+                            ctx.__trace_reply(
+                                (&&__gs::__private::Describe(&value)).describe(),
+                            );
+                        }
+                        reply.reply(value);
                     }
                     __CounterRequest::Reset(_) => {
                         let _span = __gs::__private::cast_span("reset").entered();

@@ -163,10 +163,28 @@ const _: () = {
                 __FlagRequest::IsUp(..) => &"is_up",
             }
         }
+        fn __describe_message(
+            message: &Self::Message,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            let __FlagMessage(request) = message;
+            ::std::option::Option::Some(
+                match request {
+                    __FlagRequest::Raise(..) => ::std::format!("raise()",),
+                    __FlagRequest::IsUp(..) => ::std::format!("is_up()",),
+                },
+            )
+        }
+        fn __describe_info(
+            info: &__gs::Info<Self::Info>,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(info)).describe()
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,
-            _: &mut __gs::Context<Self>,
+            ctx: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             let __FlagMessage(request) = message;
             async move {
@@ -177,7 +195,16 @@ const _: () = {
                     }
                     __FlagRequest::IsUp(reply) => {
                         let _span = __gs::__private::call_span("is_up").entered();
-                        reply.reply(Self::is_up(self));
+                        let value = Self::is_up(self);
+                        if ctx.__tracing() {
+                            use __gs::__private::{
+                                DescribeDebug as _, DescribeNothing as _,
+                            };
+                            ctx.__trace_reply(
+                                (&&__gs::__private::Describe(&value)).describe(),
+                            );
+                        }
+                        reply.reply(value);
                     }
                 }
             }

@@ -229,17 +229,59 @@ const _: () = {
                 __CacheRequest::__Phantom(..) => &"",
             }
         }
+        fn __describe_message(
+            message: &Self::Message,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            let __CacheMessage(request) = message;
+            ::std::option::Option::Some(
+                match request {
+                    __CacheRequest::Get(key, ..) => {
+                        ::std::format!(
+                            "get(key: {})", (&& __gs::__private::Describe(key))
+                            .describe().unwrap_or_else(||
+                            ::std::string::String::from("_"))
+                        )
+                    }
+                    __CacheRequest::Put(key, value, ..) => {
+                        ::std::format!(
+                            "put(key: {}, value: {})", (&&
+                            __gs::__private::Describe(key)).describe().unwrap_or_else(||
+                            ::std::string::String::from("_")), (&&
+                            __gs::__private::Describe(value)).describe()
+                            .unwrap_or_else(|| ::std::string::String::from("_"))
+                        )
+                    }
+                    __CacheRequest::__Phantom(..) => ::std::string::String::new(),
+                },
+            )
+        }
+        fn __describe_info(
+            info: &__gs::Info<Self::Info>,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(info)).describe()
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,
-            _: &mut __gs::Context<Self>,
+            ctx: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             let __CacheMessage(request) = message;
             async move {
                 match request {
                     __CacheRequest::Get(key, reply) => {
                         let _span = __gs::__private::call_span("get").entered();
-                        reply.reply(Self::get(self, key));
+                        let value = Self::get(self, key);
+                        if ctx.__tracing() {
+                            use __gs::__private::{
+                                DescribeDebug as _, DescribeNothing as _,
+                            };
+                            ctx.__trace_reply(
+                                (&&__gs::__private::Describe(&value)).describe(),
+                            );
+                        }
+                        reply.reply(value);
                     }
                     __CacheRequest::Put(key, value, _) => {
                         let _span = __gs::__private::cast_span("put").entered();

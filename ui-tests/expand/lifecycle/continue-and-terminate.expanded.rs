@@ -179,17 +179,43 @@ const _: () = {
                 __LoaderRequest::Rows(..) => &"rows",
             }
         }
+        fn __describe_message(
+            message: &Self::Message,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            let __LoaderMessage(request) = message;
+            ::std::option::Option::Some(
+                match request {
+                    __LoaderRequest::Rows(..) => ::std::format!("rows()",),
+                },
+            )
+        }
+        fn __describe_info(
+            info: &__gs::Info<Self::Info>,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(info)).describe()
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,
-            _: &mut __gs::Context<Self>,
+            ctx: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             let __LoaderMessage(request) = message;
             async move {
                 match request {
                     __LoaderRequest::Rows(reply) => {
                         let _span = __gs::__private::call_span("rows").entered();
-                        reply.reply(Self::rows(self));
+                        let value = Self::rows(self);
+                        if ctx.__tracing() {
+                            use __gs::__private::{
+                                DescribeDebug as _, DescribeNothing as _,
+                            };
+                            ctx.__trace_reply(
+                                (&&__gs::__private::Describe(&value)).describe(),
+                            );
+                        }
+                        reply.reply(value);
                     }
                 }
             }

@@ -181,10 +181,42 @@ const _: () = {
                 __GridRequest::Type(..) => &"type",
             }
         }
+        fn __describe_message(
+            message: &Self::Message,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            let __GridMessage(request) = message;
+            ::std::option::Option::Some(
+                match request {
+                    __GridRequest::Move(arg0, arg1, ..) => {
+                        ::std::format!(
+                            "move(arg0: {}, arg1: {})", (&&
+                            __gs::__private::Describe(arg0)).describe().unwrap_or_else(||
+                            ::std::string::String::from("_")), (&&
+                            __gs::__private::Describe(arg1)).describe().unwrap_or_else(||
+                            ::std::string::String::from("_"))
+                        )
+                    }
+                    __GridRequest::Type(r#in, ..) => {
+                        ::std::format!(
+                            "type(in: {})", (&& __gs::__private::Describe(r#in))
+                            .describe().unwrap_or_else(||
+                            ::std::string::String::from("_"))
+                        )
+                    }
+                },
+            )
+        }
+        fn __describe_info(
+            info: &__gs::Info<Self::Info>,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(info)).describe()
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,
-            _: &mut __gs::Context<Self>,
+            ctx: &mut __gs::Context<Self>,
         ) -> impl __gs::__private::Future<Output = ()> {
             let __GridMessage(request) = message;
             async move {
@@ -195,7 +227,16 @@ const _: () = {
                     }
                     __GridRequest::Type(r#in, reply) => {
                         let _span = __gs::__private::call_span("type").entered();
-                        reply.reply(Self::r#type(self, r#in));
+                        let value = Self::r#type(self, r#in);
+                        if ctx.__tracing() {
+                            use __gs::__private::{
+                                DescribeDebug as _, DescribeNothing as _,
+                            };
+                            ctx.__trace_reply(
+                                (&&__gs::__private::Describe(&value)).describe(),
+                            );
+                        }
+                        reply.reply(value);
                     }
                 }
             }

@@ -155,6 +155,29 @@ const _: () = {
                 __JobsRequest::Run(..) => &"run",
             }
         }
+        fn __describe_message(
+            message: &Self::Message,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            let __JobsMessage(request) = message;
+            ::std::option::Option::Some(
+                match request {
+                    __JobsRequest::Run(job, _, ..) => {
+                        ::std::format!(
+                            "run(job: {})", (&& __gs::__private::Describe(job))
+                            .describe().unwrap_or_else(||
+                            ::std::string::String::from("_"))
+                        )
+                    }
+                },
+            )
+        }
+        fn __describe_info(
+            info: &__gs::Info<Self::Info>,
+        ) -> ::std::option::Option<::std::string::String> {
+            use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+            (&&__gs::__private::Describe(info)).describe()
+        }
         fn __dispatch(
             &mut self,
             message: Self::Message,

@@ -207,17 +207,51 @@ mod bank {
                     __AccountRequest::Audit(..) => &"audit",
                 }
             }
+            fn __describe_message(
+                message: &Self::Message,
+            ) -> ::std::option::Option<::std::string::String> {
+                use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+                let __AccountMessage(request) = message;
+                ::std::option::Option::Some(
+                    match request {
+                        __AccountRequest::Balance(..) => ::std::format!("balance()",),
+                        __AccountRequest::Deposit(amount, ..) => {
+                            ::std::format!(
+                                "deposit(amount: {})", (&&
+                                __gs::__private::Describe(amount)).describe()
+                                .unwrap_or_else(|| ::std::string::String::from("_"))
+                            )
+                        }
+                        __AccountRequest::Audit(..) => ::std::format!("audit()",),
+                    },
+                )
+            }
+            fn __describe_info(
+                info: &__gs::Info<Self::Info>,
+            ) -> ::std::option::Option<::std::string::String> {
+                use __gs::__private::{DescribeDebug as _, DescribeNothing as _};
+                (&&__gs::__private::Describe(info)).describe()
+            }
             fn __dispatch(
                 &mut self,
                 message: Self::Message,
-                _: &mut __gs::Context<Self>,
+                ctx: &mut __gs::Context<Self>,
             ) -> impl __gs::__private::Future<Output = ()> {
                 let __AccountMessage(request) = message;
                 async move {
                     match request {
                         __AccountRequest::Balance(reply) => {
                             let _span = __gs::__private::call_span("balance").entered();
-                            reply.reply(Self::balance(self));
+                            let value = Self::balance(self);
+                            if ctx.__tracing() {
+                                use __gs::__private::{
+                                    DescribeDebug as _, DescribeNothing as _,
+                                };
+                                ctx.__trace_reply(
+                                    (&&__gs::__private::Describe(&value)).describe(),
+                                );
+                            }
+                            reply.reply(value);
                         }
                         __AccountRequest::Deposit(amount, _) => {
                             let _span = __gs::__private::cast_span("deposit").entered();
@@ -225,7 +259,16 @@ mod bank {
                         }
                         __AccountRequest::Audit(reply) => {
                             let _span = __gs::__private::call_span("audit").entered();
-                            reply.reply(Self::audit(self));
+                            let value = Self::audit(self);
+                            if ctx.__tracing() {
+                                use __gs::__private::{
+                                    DescribeDebug as _, DescribeNothing as _,
+                                };
+                                ctx.__trace_reply(
+                                    (&&__gs::__private::Describe(&value)).describe(),
+                                );
+                            }
+                            reply.reply(value);
                         }
                     }
                 }
