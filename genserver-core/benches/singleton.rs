@@ -144,7 +144,7 @@ async fn measure(design: &Design, rounds: u64) -> f64 {
 
 async fn run(workers: usize, rounds: u64) -> Vec<(&'static str, f64)> {
     let one = Store::start(false).await.expect("store starts");
-    let partitions = PartitionSupervisor::new(|_| Store::start(false)).partitions(workers);
+    let partitions = PartitionSupervisor::new(|_| Store::start(false)).with_partitions(workers);
     let supervisor = partitions.start().await.expect("partitions start");
     let owner = Store::start(true).await.expect("store starts");
     let table = owner

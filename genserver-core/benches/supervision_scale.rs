@@ -44,7 +44,7 @@ async fn dynamic(n: usize) -> (Duration, Duration, Duration) {
     let temporary: Vec<Server<Child>> = {
         let mut all = Vec::with_capacity(n);
         for _ in 0..n {
-            let spec = Child::child_spec(Child).restart(Restart::Temporary);
+            let spec = Child::child_spec(Child).with_restart(Restart::Temporary);
             let child = sup.start_child(spec).await.unwrap().unwrap();
             all.push(child.downcast().unwrap());
         }
@@ -65,7 +65,7 @@ async fn dynamic(n: usize) -> (Duration, Duration, Duration) {
 
 async fn static_supervisor(n: usize) -> (Duration, Duration) {
     let spec = SupervisorSpec::new(Strategy::OneForOne)
-        .children((0..n).map(|i| Child::child_spec(Child).id(i.to_string())));
+        .children((0..n).map(|i| Child::child_spec(Child).with_id(i.to_string())));
     let started = Instant::now();
     let sup = Supervisor::start(spec)
         .await

@@ -160,6 +160,34 @@
 //! publishes (mailbox, messages handled, the handler running now), read
 //! without asking the servers anything.
 //!
+//! # Naming conventions
+//!
+//! One rule for every public type (the whole of it, with the reasons, is
+//! `docs/api.md` in the repository):
+//!
+//! - A getter is the plain noun, without `get_`: [`ChildSpec::id`],
+//!   [`Mailbox::overflow`], [`Server::timeout`], [`Server::dropped`].
+//! - A type that reads back what it sets (a value kept after it is
+//!   configured, or a handle) sets with `with_*`, returning the changed
+//!   value: [`ChildSpec::with_id`], [`Mailbox::with_overflow`],
+//!   [`PartitionSupervisor::with_partitions`], [`Server::with_timeout`].
+//!   One type uses one form for all its setters.
+//! - A builder used once, consumed by the call that ends it, and with
+//!   nothing to read back, names its setters by the bare noun, as std's
+//!   `Command::arg` and `thread::Builder::name`: [`Start`]
+//!   (`T::start(..).name("x")`, awaited), [`SupervisorSpec::child`],
+//!   [`DynamicSupervisorSpec`], [`TaskSupervisorSpec`], [`TableBuilder`],
+//!   [`Application`]; so does [`Backoff::reset_after`].
+//! - `with_*` without `self` is a constructor, as `Vec::with_capacity`:
+//!   [`Registry::with_partitions`]. `set_*` changes shared state in place
+//!   through `&self`: [`Table::set_heir`], [`Context::set_idle_timeout`].
+//! - Casts: for a `#[cast] fn x`, the client has `x(..)`
+//!   (fire-and-forget, never waits; a full mailbox follows its
+//!   [`Overflow`] policy), `try_x(..)` and `x_wait(..)`. The prefix `try_`
+//!   means it does not wait: [`MailboxFull`] at once on a full mailbox. The
+//!   suffix `_wait` means it waits for room, up to the handle's timeout.
+//!   Any later variant follows the same two affixes.
+//!
 //! # Behaviour reference
 //!
 //! `docs/behaviour.md` in the repository lists every OTP behaviour this

@@ -52,7 +52,7 @@ impl Part {
 
 fn part(id: &'static str, log: &Log) -> ChildSpec {
     let log = log.clone();
-    ChildSpec::new(id, move || Part::start(id, log.clone(), false)).id(id)
+    ChildSpec::new(id, move || Part::start(id, log.clone(), false)).with_id(id)
 }
 
 fn tree(log: &Log) -> SupervisorSpec {
@@ -238,7 +238,7 @@ async fn a_tree_that_does_not_stop_in_time_is_killed() {
     let hanging = {
         let log = log.clone();
         ChildSpec::new("hangs", move || Part::start("hangs", log.clone(), true))
-            .shutdown(Shutdown::Infinity)
+            .with_shutdown(Shutdown::Infinity)
     };
     let app = Application::new(
         "stuck",

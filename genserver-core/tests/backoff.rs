@@ -67,7 +67,7 @@ async fn each_restart_in_a_row_waits_twice_as_long_up_to_the_cap() {
     let starts = Starts::default();
     let spec = SupervisorSpec::new(Strategy::OneForOne)
         .intensity(100, Duration::from_secs(60))
-        .child(flaky(&starts, Duration::ZERO).backoff(backoff()));
+        .child(flaky(&starts, Duration::ZERO).with_backoff(backoff()));
     let supervisor = Supervisor::start(spec).await.unwrap();
     eventually(LIMIT, "seven starts", || starts.len() >= 7).await;
     assert_eq!(starts.gaps_ms()[..6], [100, 200, 400, 800, 1000, 1000]);
@@ -81,7 +81,7 @@ async fn a_child_that_ran_long_enough_starts_again_from_the_initial_delay() {
     // is the first in a row.
     let spec = SupervisorSpec::new(Strategy::OneForOne)
         .intensity(100, Duration::from_secs(60))
-        .child(flaky(&starts, Duration::from_millis(1500)).backoff(backoff()));
+        .child(flaky(&starts, Duration::from_millis(1500)).with_backoff(backoff()));
     let supervisor = Supervisor::start(spec).await.unwrap();
     eventually(LIMIT, "four starts", || starts.len() >= 4).await;
     assert_eq!(starts.gaps_ms()[..3], [1600, 1600, 1600]);
@@ -107,7 +107,7 @@ async fn backoff_keeps_a_crash_loop_within_the_default_intensity() {
     let starts = Starts::default();
     let slow = Backoff::exponential(Duration::from_secs(1), Duration::from_secs(8));
     let spec = SupervisorSpec::new(Strategy::OneForOne)
-        .child(flaky(&starts, Duration::ZERO).backoff(slow));
+        .child(flaky(&starts, Duration::ZERO).with_backoff(slow));
     let supervisor = Supervisor::start(spec).await.unwrap();
     tokio::time::sleep(Duration::from_secs(60)).await;
     assert!(supervisor.is_alive(), "the supervisor did not give up");
@@ -121,7 +121,7 @@ async fn a_child_waiting_for_its_restart_is_listed_as_restarting_and_terminate_e
     let starts = Starts::default();
     let long = Backoff::exponential(Duration::from_secs(30), Duration::from_secs(30));
     let spec = SupervisorSpec::new(Strategy::OneForOne)
-        .child(flaky(&starts, Duration::from_millis(10)).backoff(long));
+        .child(flaky(&starts, Duration::from_millis(10)).with_backoff(long));
     let supervisor = Supervisor::start(spec).await.unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let children = supervisor.which_children().await.unwrap();
@@ -144,7 +144,7 @@ async fn a_dynamic_supervisor_backs_off_its_children_too() {
     .await
     .unwrap();
     supervisor
-        .start_child(flaky(&starts, Duration::ZERO).backoff(backoff()))
+        .start_child(flaky(&starts, Duration::ZERO).with_backoff(backoff()))
         .await
         .unwrap()
         .unwrap();
@@ -192,7 +192,7 @@ async fn failed_restarts_keep_growing_the_delay_up_to_the_cap() {
     let backoff = Backoff::exponential(Duration::from_millis(50), Duration::from_millis(300));
     let spec = SupervisorSpec::new(Strategy::OneForOne)
         .intensity(100, Duration::from_secs(60))
-        .child(child.backoff(backoff));
+        .child(child.with_backoff(backoff));
     let supervisor = Supervisor::start(spec).await.unwrap();
     eventually(LIMIT, "eight start attempts", || starts.len() >= 8).await;
     // 10 ms of running, then 50; then 100, 200, and the cap.

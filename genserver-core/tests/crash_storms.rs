@@ -75,8 +75,8 @@ async fn storm(
 ) -> Result<StormReport, TestCaseError> {
     let specs = restarts.iter().enumerate().map(|(id, restart)| {
         Child::child_spec(Child { id })
-            .id(id.to_string())
-            .restart(*restart)
+            .with_id(id.to_string())
+            .with_restart(*restart)
     });
     let sup = Supervisor::start(
         SupervisorSpec::new(strategy)
@@ -137,11 +137,11 @@ proptest! {
 fn nested_tree() -> SupervisorSpec {
     let sub = SupervisorSpec::new(genserver_core::Strategy::OneForAll)
         .intensity(100, Duration::from_secs(1))
-        .child(Child::child_spec(Child { id: 1 }).id("b"))
-        .child(Child::child_spec(Child { id: 2 }).id("c"));
+        .child(Child::child_spec(Child { id: 1 }).with_id("b"))
+        .child(Child::child_spec(Child { id: 2 }).with_id("c"));
     SupervisorSpec::new(genserver_core::Strategy::OneForOne)
         .intensity(100, Duration::from_secs(1))
-        .child(Child::child_spec(Child { id: 0 }).id("a"))
+        .child(Child::child_spec(Child { id: 0 }).with_id("a"))
         .child(ChildSpec::new("sub", move || {
             Supervisor::start(sub.clone())
         }))

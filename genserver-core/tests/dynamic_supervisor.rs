@@ -113,7 +113,7 @@ async fn temporary_children_are_not_restarted() {
         .await
         .unwrap();
     let a = sup
-        .start_child(session("a", &log).restart(Restart::Temporary))
+        .start_child(session("a", &log).with_restart(Restart::Temporary))
         .await
         .unwrap()
         .unwrap();

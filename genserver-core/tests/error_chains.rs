@@ -149,7 +149,7 @@ impl Part {
 
 #[tokio::test]
 async fn resize_error() {
-    let partitions = PartitionSupervisor::new(Part::start).partitions(2);
+    let partitions = PartitionSupervisor::new(Part::start).with_partitions(2);
     let tree =
         Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(partitions.child_spec()))
             .await

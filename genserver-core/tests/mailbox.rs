@@ -97,7 +97,7 @@ async fn a_full_mailbox_drops_the_newest_casts_by_default_and_counts_them() {
 
 #[tokio::test]
 async fn drop_oldest_keeps_the_latest_casts() {
-    let server = sink(Mailbox::bounded(3).overflow(Overflow::DropOldest)).await;
+    let server = sink(Mailbox::bounded(3).with_overflow(Overflow::DropOldest)).await;
     hold(&server, Duration::from_millis(100)).await;
     for n in 1..=10 {
         server.record(n);
@@ -111,7 +111,7 @@ async fn drop_oldest_keeps_the_latest_casts() {
 
 #[tokio::test]
 async fn drop_oldest_never_drops_a_waiting_call() {
-    let server = sink(Mailbox::bounded(2).overflow(Overflow::DropOldest)).await;
+    let server = sink(Mailbox::bounded(2).with_overflow(Overflow::DropOldest)).await;
     hold(&server, Duration::from_millis(100)).await;
     let call = tokio::spawn({
         let server = server.clone();
@@ -158,7 +158,7 @@ async fn a_stop_reaches_a_server_behind_a_million_queued_casts() {
 
 #[tokio::test]
 async fn debug_shows_a_bounded_mailbox_and_its_policy() {
-    let bounded = sink(Mailbox::bounded(8).overflow(Overflow::DropOldest)).await;
+    let bounded = sink(Mailbox::bounded(8).with_overflow(Overflow::DropOldest)).await;
     let text = format!("{bounded:?}");
     assert!(
         text.starts_with("Server<Sink>(<0.")
@@ -172,7 +172,7 @@ async fn debug_shows_a_bounded_mailbox_and_its_policy() {
 
 #[tokio::test]
 async fn a_child_spec_sets_the_mailbox_of_every_start() {
-    let spec = Sink::child_spec(Sink { seen: Vec::new() }).mailbox(Mailbox::bounded(4));
+    let spec = Sink::child_spec(Sink { seen: Vec::new() }).with_mailbox(Mailbox::bounded(4));
     let sup = DynamicSupervisor::start(DynamicSupervisorSpec::new())
         .await
         .unwrap();
@@ -211,7 +211,7 @@ async fn try_cast_fails_fast_on_a_full_mailbox_and_wait_cast_waits_for_room() {
 /// A server whose mailbox is bounded unless its start says otherwise.
 pub struct Buffered;
 
-#[gen_server(mailbox = Mailbox::bounded(16).overflow(Overflow::DropOldest))]
+#[gen_server(mailbox = Mailbox::bounded(16).with_overflow(Overflow::DropOldest))]
 impl Buffered {
     #[cast]
     pub fn noop(&self) {}
@@ -224,7 +224,7 @@ async fn gen_server_sets_a_default_mailbox_that_a_start_can_override() {
     let by_default = Buffered::start(Buffered).await.unwrap();
     assert_eq!(
         by_default.mailbox(),
-        Mailbox::bounded(16).overflow(Overflow::DropOldest)
+        Mailbox::bounded(16).with_overflow(Overflow::DropOldest)
     );
     let overridden = Buffered::start(Buffered)
         .mailbox(Mailbox::unbounded())

@@ -64,7 +64,7 @@ async fn watermarks_and_overflow_are_reported_once_per_burst() {
     let subscriber = tracing_subscriber::registry().with(warnings.clone());
     tracing::subscriber::set_global_default(subscriber).unwrap();
     let server = Sink::start(Sink)
-        .mailbox(Mailbox::bounded(8).watermarks(4, 1))
+        .mailbox(Mailbox::bounded(8).with_watermarks(4, 1))
         .await
         .unwrap();
     server.hold(Duration::from_millis(50));
@@ -93,7 +93,7 @@ async fn watermarks_and_overflow_are_reported_once_per_burst() {
     let mut servers = Vec::new();
     for _ in 0..500 {
         let server = Sink::start(Sink)
-            .mailbox(Mailbox::bounded(8).watermarks(4, 1))
+            .mailbox(Mailbox::bounded(8).with_watermarks(4, 1))
             .await
             .unwrap();
         server.hold(Duration::from_millis(100));

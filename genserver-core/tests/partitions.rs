@@ -46,7 +46,7 @@ impl Shard {
 }
 
 fn shards(count: usize) -> PartitionSupervisor<Shard> {
-    PartitionSupervisor::new(Shard::start).partitions(count)
+    PartitionSupervisor::new(Shard::start).with_partitions(count)
 }
 
 /// Waits until `key`'s partition answers again after a restart.
@@ -91,7 +91,7 @@ async fn starts_n_partitions_each_given_its_index() {
 async fn the_default_is_one_partition_per_available_core() {
     let partitions = PartitionSupervisor::new(Shard::start);
     let cores = std::thread::available_parallelism().unwrap().get();
-    assert_eq!(partitions.partition_count(), cores);
+    assert_eq!(partitions.partitions(), cores);
 }
 
 #[tokio::test]
@@ -158,7 +158,7 @@ async fn nothing_routes_before_the_start() {
 async fn nests_in_a_supervision_tree_and_routes_after_the_tree_restarts_it() {
     let partitions = shards(2);
     let tree = Supervisor::start(
-        SupervisorSpec::new(Strategy::OneForOne).child(partitions.child_spec().id("shards")),
+        SupervisorSpec::new(Strategy::OneForOne).child(partitions.child_spec().with_id("shards")),
     )
     .await
     .unwrap();
@@ -192,7 +192,7 @@ async fn resize_grows_and_shrinks_the_partitions() {
     let supervisor = partitions.start().await.unwrap();
     let kept = partitions.named(&"some key");
     partitions.resize(5).await.unwrap();
-    assert_eq!(partitions.partition_count(), 5);
+    assert_eq!(partitions.partitions(), 5);
     assert_eq!(partitions.count_children().await.unwrap().active, 5);
     assert_eq!(partitions.get_partition(4).unwrap().index().await, Ok(4));
     // A handle made before the resize routes by the new count.
@@ -201,14 +201,14 @@ async fn resize_grows_and_shrinks_the_partitions() {
 
     let removed = partitions.get_partition(4).unwrap();
     partitions.resize(1).await.unwrap();
-    assert_eq!(partitions.partition_count(), 1);
+    assert_eq!(partitions.partitions(), 1);
     gone(&removed).await;
     let children = partitions.which_children().await.unwrap();
     assert_eq!(children.len(), 1);
     assert_eq!(children[0].status, ChildStatus::Running);
     assert_eq!(kept.index().await, Ok(0));
     assert_eq!(partitions.resize(0).await, Ok(()), "at least one partition");
-    assert_eq!(partitions.partition_count(), 1);
+    assert_eq!(partitions.partitions(), 1);
     supervisor.stop(ExitReason::Shutdown).await.unwrap();
 }
 
@@ -218,7 +218,7 @@ async fn resize_grows_and_shrinks_the_partitions() {
 async fn partitions_of_dynamic_supervisors_spread_children() {
     let supervisors =
         PartitionSupervisor::new(|_| DynamicSupervisor::start(DynamicSupervisorSpec::new()))
-            .partitions(4);
+            .with_partitions(4);
     let top = supervisors.start().await.unwrap();
     for key in 0..40usize {
         let supervisor = supervisors.get(&key).unwrap();
@@ -268,5 +268,5 @@ async fn a_resize_of_stopped_partitions_fails_and_changes_nothing() {
     supervisor.stop(ExitReason::Shutdown).await.unwrap();
     assert_eq!(partitions.resize(1).await, Err(ResizeError::NotStarted));
     assert_eq!(partitions.resize(4).await, Err(ResizeError::NotStarted));
-    assert_eq!(partitions.partition_count(), 2);
+    assert_eq!(partitions.partitions(), 2);
 }

@@ -185,7 +185,7 @@ impl Worker {
 async fn a_full_bounded_mailbox_neither_drops_nor_refuses_a_down() {
     for overflow in [Overflow::DropNewest, Overflow::DropOldest] {
         let hub = Hub::start(false)
-            .mailbox(Mailbox::bounded(2).overflow(overflow))
+            .mailbox(Mailbox::bounded(2).with_overflow(overflow))
             .await
             .unwrap();
         let worker = Worker::start(Worker).await.unwrap();
@@ -225,7 +225,7 @@ async fn a_full_bounded_mailbox_neither_drops_nor_refuses_a_down() {
 #[tokio::test]
 async fn drop_oldest_evicts_casts_only_never_a_task_result_or_a_down() {
     let hub = Hub::start(false)
-        .mailbox(Mailbox::bounded(3).overflow(Overflow::DropOldest))
+        .mailbox(Mailbox::bounded(3).with_overflow(Overflow::DropOldest))
         .await
         .unwrap();
     let worker = Worker::start(Worker).await.unwrap();

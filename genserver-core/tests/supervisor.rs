@@ -69,7 +69,7 @@ impl Worker {
 }
 
 fn worker(id: &'static str, log: &Log) -> ChildSpec {
-    Worker::child_spec(id, log.clone(), Mode::Ok).id(id)
+    Worker::child_spec(id, log.clone(), Mode::Ok).with_id(id)
 }
 
 async fn supervise(strategy: Strategy, children: Vec<ChildSpec>) -> Server<Supervisor> {
@@ -124,7 +124,7 @@ async fn wait_for(log: &Log, entry: &str) {
 async fn child_spec_defaults_permanent_worker_5000_ms_and_supervisor_infinity() {
     let log = Log::default();
     let spec = worker("a", &log);
-    assert_eq!(spec.child_id(), "a");
+    assert_eq!(spec.id(), "a");
     let text = format!("{spec:?}");
     assert!(
         text.contains("Permanent") && text.contains("Timeout(5s)") && text.contains("Worker"),
@@ -133,9 +133,7 @@ async fn child_spec_defaults_permanent_worker_5000_ms_and_supervisor_infinity() 
     let nested = Supervisor::child_spec(SupervisorSpec::new(Strategy::OneForOne));
     let text = format!("{nested:?}");
     assert!(
-        nested.child_id() == "Supervisor"
-            && text.contains("Infinity")
-            && text.contains("Supervisor"),
+        nested.id() == "Supervisor" && text.contains("Infinity") && text.contains("Supervisor"),
         "{text}"
     );
 }
@@ -162,7 +160,7 @@ async fn children_start_in_order_each_init_acknowledged_before_the_next() {
 #[tokio::test]
 async fn a_child_failing_to_start_stops_those_started_and_fails_the_supervisor() {
     let log = Log::default();
-    let failing = Worker::child_spec("b", log.clone(), Mode::FailInit).id("b");
+    let failing = Worker::child_spec("b", log.clone(), Mode::FailInit).with_id("b");
     let err = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).children([
         worker("a", &log),
         failing,
@@ -240,7 +238,7 @@ async fn rest_for_one_restarts_the_failed_child_and_those_after_it() {
 #[tokio::test]
 async fn transient_child_is_restarted_after_a_crash_not_after_normal_or_shutdown() {
     let log = Log::default();
-    let spec = worker("t", &log).restart(Restart::Transient);
+    let spec = worker("t", &log).with_restart(Restart::Transient);
     let sup = supervise(Strategy::OneForOne, vec![spec]).await;
     crash_and_wait(&sup, "t").await;
     let t = child(&sup, "t").await;
@@ -258,7 +256,7 @@ async fn transient_child_is_restarted_after_a_crash_not_after_normal_or_shutdown
 #[tokio::test]
 async fn temporary_child_is_never_restarted_and_its_spec_is_dropped() {
     let log = Log::default();
-    let spec = worker("tmp", &log).restart(Restart::Temporary);
+    let spec = worker("tmp", &log).with_restart(Restart::Temporary);
     let sup = supervise(Strategy::OneForOne, vec![spec, worker("p", &log)]).await;
     let tmp = child(&sup, "tmp").await;
     tmp.crash();
@@ -337,8 +335,8 @@ async fn shutdown_stops_children_in_reverse_order_running_terminate() {
 async fn shutdown_waits_the_childs_timeout_then_kills_it() {
     let log = Log::default();
     let slow = Worker::child_spec("slow", log.clone(), Mode::SlowStop(Duration::from_secs(60)))
-        .id("slow")
-        .shutdown(Shutdown::Timeout(Duration::from_millis(100)));
+        .with_id("slow")
+        .with_shutdown(Shutdown::Timeout(Duration::from_millis(100)));
     let sup = supervise(Strategy::OneForOne, vec![slow]).await;
     let started = tokio::time::Instant::now();
     sup.with_timeout(Duration::from_secs(10))
@@ -359,7 +357,7 @@ async fn shutdown_waits_the_childs_timeout_then_kills_it() {
 #[tokio::test]
 async fn brutal_kill_stops_a_child_without_terminate() {
     let log = Log::default();
-    let spec = worker("k", &log).shutdown(Shutdown::BrutalKill);
+    let spec = worker("k", &log).with_shutdown(Shutdown::BrutalKill);
     let sup = supervise(Strategy::OneForOne, vec![spec]).await;
     let k = child(&sup, "k").await;
     sup.stop(ExitReason::Shutdown).await.unwrap();
@@ -371,7 +369,7 @@ async fn brutal_kill_stops_a_child_without_terminate() {
 async fn which_count_start_terminate_restart_delete_child() {
     let log = Log::default();
     let sup = supervise(Strategy::OneForOne, vec![worker("a", &log)]).await;
-    let nested = Supervisor::child_spec(SupervisorSpec::new(Strategy::OneForOne)).id("sub");
+    let nested = Supervisor::child_spec(SupervisorSpec::new(Strategy::OneForOne)).with_id("sub");
     sup.start_child(nested).await.unwrap();
     let b = sup.start_child(worker("b", &log)).await.unwrap().unwrap();
     assert_eq!(
@@ -422,7 +420,7 @@ async fn supervisors_nest_and_an_inner_one_past_its_intensity_is_restarted_by_th
             .child(worker("leaf", &log))
             .intensity(0, Duration::from_secs(5)),
     )
-    .id("inner");
+    .with_id("inner");
     let outer = supervise(Strategy::OneForOne, vec![inner]).await;
     let first_inner: Server<Supervisor> = outer.which_children().await.unwrap()[0]
         .server
@@ -490,7 +488,7 @@ impl Watcher {
 #[tokio::test]
 async fn init_ignore_keeps_the_spec_without_a_running_child() {
     let log = Log::default();
-    let ignored = Worker::child_spec("i", log.clone(), Mode::Ignore).id("i");
+    let ignored = Worker::child_spec("i", log.clone(), Mode::Ignore).with_id("i");
     let sup = supervise(
         Strategy::OneForOne,
         vec![worker("a", &log), ignored, worker("b", &log)],
@@ -508,7 +506,7 @@ async fn init_ignore_keeps_the_spec_without_a_running_child() {
     assert_eq!(sup.restart_child("i").await, Ok(None));
 }
 
-/// `ChildSpec::name`: every start and restart of the child takes the name,
+/// `ChildSpec::with_name`: every start and restart of the child takes the name,
 /// with no start closure of the user's own.
 #[tokio::test]
 async fn a_child_spec_name_names_every_start_of_the_child() {
@@ -517,13 +515,13 @@ async fn a_child_spec_name_names_every_start_of_the_child() {
     let spec = SupervisorSpec::new(Strategy::OneForOne)
         .child(
             Worker::child_spec("local", log.clone(), Mode::Ok)
-                .name("child-spec-name-local")
-                .id("local"),
+                .with_name("child-spec-name-local")
+                .with_id("local"),
         )
         .child(
             Worker::child_spec("via", log.clone(), Mode::Ok)
-                .name(names.via("via"))
-                .id("via"),
+                .with_name(names.via("via"))
+                .with_id("via"),
         );
     let sup = Supervisor::start(spec).await.unwrap();
     let local: Named<Worker> = Named::new("child-spec-name-local");

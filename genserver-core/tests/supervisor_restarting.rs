@@ -80,7 +80,7 @@ impl Ignorer {
 }
 
 fn gated(id: &'static str, log: &Log, refusals: &Refusals) -> ChildSpec {
-    Gated::child_spec(id, log.clone(), refusals.clone()).id(id)
+    Gated::child_spec(id, log.clone(), refusals.clone()).with_id(id)
 }
 
 async fn running(sup: &Server<Supervisor>, id: &str) -> Option<Server<Gated>> {
@@ -122,7 +122,7 @@ async fn all_running(sup: &Server<Supervisor>, ids: &[&str]) {
 
 #[tokio::test]
 async fn a_temporary_child_whose_start_is_ignored_is_not_kept() {
-    let ignored = || ChildSpec::new("ignored", Ignorer::start).restart(Restart::Temporary);
+    let ignored = || ChildSpec::new("ignored", Ignorer::start).with_restart(Restart::Temporary);
     let kept = || ChildSpec::new("kept", Ignorer::start);
     // At supervisor start...
     let sup = Supervisor::start(

@@ -325,7 +325,7 @@ impl Worker {
 #[tokio::test]
 async fn the_process_list_shows_live_servers_with_names_parents_and_counts() {
     let spec = SupervisorSpec::new(Strategy::OneForOne)
-        .child(Worker::child_spec(Worker).name("sys-listed-worker"));
+        .child(Worker::child_spec(Worker).with_name("sys-listed-worker"));
     let sup = Supervisor::start(spec).await.unwrap();
     let worker = whereis::<Worker>("sys-listed-worker").unwrap();
     worker.ping().await.unwrap();

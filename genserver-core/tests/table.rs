@@ -706,7 +706,7 @@ impl NamedOwner {
 async fn a_named_table_is_found_again_after_its_owner_restarts() {
     let spec = SupervisorSpec::new(Strategy::OneForOne)
         .intensity(10, Duration::from_secs(5))
-        .child(NamedOwner::child_spec("named-table-restarts").name("named-table-owner"));
+        .child(NamedOwner::child_spec("named-table-restarts").with_name("named-table-owner"));
     let sup = Supervisor::start(spec).await.unwrap();
     let readers: NamedTable<String, u64> = NamedTable::new("named-table-restarts");
     let owner: Named<NamedOwner> = Named::new("named-table-owner");

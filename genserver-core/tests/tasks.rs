@@ -191,7 +191,7 @@ async fn task_result_queues_behind_messages_already_waiting() {
 async fn task_result_waits_for_room_in_a_full_bounded_mailbox() {
     let log = Log::default();
     let server = Boss::start(Boss { log: log.clone() })
-        .mailbox(Mailbox::bounded(1).overflow(Overflow::DropNewest))
+        .mailbox(Mailbox::bounded(1).with_overflow(Overflow::DropNewest))
         .await
         .unwrap();
     server.work(4, Duration::from_millis(10)).await.unwrap();

@@ -212,8 +212,8 @@ async fn a_childs_next_start_fails_at_the_first_start() {
 async fn a_failed_restart_is_retried_within_the_intensity() {
     let log = Log::default();
     let starts = StartFaults::new();
-    let tree =
-        SupervisorSpec::new(Strategy::OneForOne).child(Store::child_spec(log.clone()).id("store"));
+    let tree = SupervisorSpec::new(Strategy::OneForOne)
+        .child(Store::child_spec(log.clone()).with_id("store"));
     let tree = starts.wrap_child(tree, "store");
     let kit = TestKit::new();
     let sup = kit.start(Supervisor::start(tree)).await;
@@ -245,7 +245,7 @@ async fn a_failed_restart_is_retried_within_the_intensity() {
 )]
 fn wrapping_a_child_the_tree_does_not_have_names_those_it_has() {
     let tree = SupervisorSpec::new(Strategy::OneForOne)
-        .child(Store::child_spec(Log::default()).id("store"));
+        .child(Store::child_spec(Log::default()).with_id("store"));
     let _ = StartFaults::new().wrap_child(tree, "cache");
 }
 

@@ -28,18 +28,18 @@ impl Worker {
 }
 
 fn worker(id: &str) -> ChildSpec {
-    Worker::child_spec(Worker).id(id)
+    Worker::child_spec(Worker).with_id(id)
 }
 
 #[tokio::test]
 async fn a_nested_tree_shows_every_child_with_its_restart_type_status_and_restarts() {
     let inner = SupervisorSpec::new(Strategy::OneForOne)
         .child(worker("a"))
-        .child(worker("b").restart(Restart::Transient));
+        .child(worker("b").with_restart(Restart::Transient));
     let spec = SupervisorSpec::new(Strategy::OneForAll)
         .child(worker("first"))
-        .child(Supervisor::child_spec(inner).id("inner"))
-        .child(DynamicSupervisor::child_spec(DynamicSupervisorSpec::new()).id("pool"));
+        .child(Supervisor::child_spec(inner).with_id("inner"))
+        .child(DynamicSupervisor::child_spec(DynamicSupervisorSpec::new()).with_id("pool"));
     let root = Supervisor::start(spec).await.unwrap();
     let children = root.which_children().await.unwrap();
     let inner = children[1]
@@ -128,7 +128,7 @@ async fn a_nested_tree_shows_every_child_with_its_restart_type_status_and_restar
 
 #[tokio::test(start_paused = true)]
 async fn a_child_waiting_out_its_backoff_is_backing_off() {
-    let spec = SupervisorSpec::new(Strategy::OneForOne).child(worker("slow").backoff(
+    let spec = SupervisorSpec::new(Strategy::OneForOne).child(worker("slow").with_backoff(
         Backoff::exponential(Duration::from_secs(30), Duration::from_secs(60)),
     ));
     let root = Supervisor::start(spec).await.unwrap();
@@ -154,8 +154,8 @@ async fn a_child_waiting_out_its_backoff_is_backing_off() {
 #[tokio::test(start_paused = true)]
 async fn a_supervisor_that_does_not_answer_is_shown_without_its_children() {
     let inner = SupervisorSpec::new(Strategy::OneForOne).child(worker("a"));
-    let spec =
-        SupervisorSpec::new(Strategy::OneForOne).child(Supervisor::child_spec(inner).id("inner"));
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(Supervisor::child_spec(inner).with_id("inner"));
     let root = Supervisor::start(spec).await.unwrap();
     let inner = root.which_children().await.unwrap()[0]
         .server

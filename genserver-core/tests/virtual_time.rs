@@ -199,7 +199,7 @@ fn a_supervisor_kills_a_child_stuck_in_terminate_after_its_shutdown_timeout() {
         let child = ChildSpec::new("stuck", || {
             Clocked::start((Setup::StuckTerminate, Seen::default()))
         })
-        .shutdown(Shutdown::Timeout(Duration::from_secs(30)));
+        .with_shutdown(Shutdown::Timeout(Duration::from_secs(30)));
         let sup = Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(child))
             .await
             .unwrap();
@@ -226,7 +226,7 @@ fn a_restart_backoff_waits_on_the_paused_clock() {
     let took = paused(|| async {
         let starts = StartFaults::new();
         let child = Clocked::child_spec((Setup::Idle(HOUR * 24), Seen::default()))
-            .backoff(Backoff::exponential(Duration::from_secs(60), HOUR));
+            .with_backoff(Backoff::exponential(Duration::from_secs(60), HOUR));
         let sup =
             Supervisor::start(SupervisorSpec::new(Strategy::OneForOne).child(starts.wrap(child)))
                 .await

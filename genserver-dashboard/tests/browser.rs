@@ -58,20 +58,20 @@ async fn the_page_shows_the_servers_their_backlog_and_state_as_text() {
     let tree = SupervisorSpec::new(Strategy::OneForOne)
         .child(
             Worker::child_spec(Worker { seen: 0 })
-                .name("browser-worker")
-                .id("worker"),
+                .with_name("browser-worker")
+                .with_id("worker"),
         )
         .child(
             Worker::child_spec(Worker { seen: 0 })
-                .name("browser-backlog")
-                .id("backlog"),
+                .with_name("browser-backlog")
+                .with_id("backlog"),
         )
         .child(
             Holder::child_spec(Holder {
                 text: MARKUP.to_string(),
             })
-            .name("browser-holder")
-            .id("holder"),
+            .with_name("browser-holder")
+            .with_id("holder"),
         );
     let root = within(
         "the tree starts",

@@ -35,17 +35,17 @@ async fn the_trees_json_nests_each_supervisor_with_its_childrens_policy_status_a
     let app = mounted();
     let inner = SupervisorSpec::new(Strategy::OneForOne).child(
         Worker::child_spec(Worker { seen: 0 })
-            .name("tree-inner-worker")
-            .id("inner-worker")
-            .restart(Restart::Transient),
+            .with_name("tree-inner-worker")
+            .with_id("inner-worker")
+            .with_restart(Restart::Transient),
     );
     let spec = SupervisorSpec::new(Strategy::OneForOne)
         .child(
             Worker::child_spec(Worker { seen: 0 })
-                .name("tree-worker")
-                .id("worker"),
+                .with_name("tree-worker")
+                .with_id("worker"),
         )
-        .child(Supervisor::child_spec(inner).id("inner"));
+        .child(Supervisor::child_spec(inner).with_id("inner"));
     let root = within("the tree starts", Supervisor::start(spec))
         .await
         .unwrap();
@@ -116,7 +116,7 @@ async fn a_supervisor_of_many_children_shows_the_first_200_and_its_total() {
     for i in 0..250 {
         within(
             "a child starts",
-            pool.start_child(Worker::child_spec(Worker { seen: 0 }).id(format!("job-{i}"))),
+            pool.start_child(Worker::child_spec(Worker { seen: 0 }).with_id(format!("job-{i}"))),
         )
         .await
         .unwrap();

@@ -8,7 +8,23 @@ use crate::global::UnsafeReplicas;
 /// A node or server name that cannot be part of a NATS subject: empty,
 /// or with whitespace or a wildcard (`*`, `>`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidName(pub String);
+pub struct InvalidName(pub(crate) String);
+
+impl InvalidName {
+    /// The name that was refused, as it was given.
+    ///
+    /// ```
+    /// use genserver_nats::InvalidName;
+    ///
+    /// fn refused(error: &InvalidName) -> String {
+    ///     format!("pick another name than {:?}", error.name())
+    /// }
+    /// # let _ = refused;
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
 
 impl fmt::Display for InvalidName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -59,7 +59,7 @@
 //! connection, or when its outgoing queue holds
 //! [`max_queued_bytes`](NodeOptions::max_queued_bytes) (64 MiB): a flood
 //! of casts towards a connection that cannot keep up is bounded, and
-//! counted ([`Node::dropped_casts`]).
+//! counted ([`Node::dropped`]).
 //!
 //! # Casts over the wire
 //!
@@ -69,7 +69,7 @@
 //!
 //! | sent through a `Remote<T>` | what happens |
 //! |---|---|
-//! | `x(..)` | fire-and-forget: published, never waits. Dropped, and counted on this node ([`Node::dropped_casts`]), without a connection or with a full outgoing queue; dropped and counted on the serving node when its mailbox is full (the overflow policy, `Server::dropped`) or nobody holds a served role's name ([`Refusals::casts_dropped`]) |
+//! | `x(..)` | fire-and-forget: published, never waits. Dropped, and counted on this node ([`Node::dropped`]), without a connection or with a full outgoing queue; dropped and counted on the serving node when its mailbox is full (the overflow policy, `Server::dropped`) or nobody holds a served role's name ([`Refusals::casts_dropped`]) |
 //! | `x_wait(..).await` | the serving node answers once the cast is queued, waiting for room at most the handle's timeout: `Ok(())` only then; `Err(MailboxFull)` when the mailbox stayed full, no answer came within the timeout, or there is no connection. A name nobody serves: `Ok(())`, dropped as a cast to a dead server is |
 //! | `try_x(..)` | never waits: `Err(MailboxFull)` at once when this handle already has as many acknowledged casts unanswered as the serving node last said its mailbox had room for (one, until it has said), or without a connection; else sent, and the serving node queues it, waiting for room at most the handle's timeout. So `Ok(())` is never said of a cast the remote mailbox refused at once; one that found it full for a whole timeout is dropped and counted there ([`Refusals::casts_dropped`]) |
 //! | `remote.mailbox_len().await` | the serving node's answer: how many messages wait in the mailbox now |

@@ -201,12 +201,20 @@ impl Node {
         self.inner.refusals.counts()
     }
 
-    /// The casts through this node dropped since it started: its
-    /// connection was lost, its outgoing queue was full
-    /// ([`NodeOptions::max_queued_bytes`]), or the cast was larger than
-    /// the nats-server takes.
-    pub fn dropped_casts(&self) -> u64 {
+    /// The messages this node dropped since it started, all of them casts
+    /// (a call fails with an error instead): its connection was lost, its
+    /// outgoing queue was full ([`NodeOptions::max_queued_bytes`]), or the
+    /// cast was larger than the nats-server takes. Named as
+    /// [`Server::dropped`](genserver_core::Server::dropped), which counts
+    /// what a server's mailbox dropped.
+    pub fn dropped(&self) -> u64 {
         self.inner.outbox.dropped_casts()
+    }
+
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed to `dropped`")]
+    pub fn dropped_casts(&self) -> u64 {
+        self.dropped()
     }
 
     /// Serves `server` under `name` to every node of the cluster: one

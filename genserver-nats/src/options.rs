@@ -84,7 +84,7 @@ impl NodeOptions {
     /// casts are dropped: 64 MiB by default. The queue grows while the
     /// NATS client cannot keep up (a slow or silent connection); calls
     /// wait for their replies and cannot flood it, casts could. A dropped
-    /// cast is counted ([`Node::dropped_casts`](crate::Node::dropped_casts)) and logged.
+    /// cast is counted ([`Node::dropped`](crate::Node::dropped)) and logged.
     pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
         self.max_queued_bytes = bytes;
         self

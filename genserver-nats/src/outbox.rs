@@ -13,7 +13,7 @@
 //! its timeout), casts can: a cast that would take the bytes held past
 //! the node's limit ([`NodeOptions::max_queued_bytes`], 64 MiB) is
 //! dropped, as a cast to a server that cannot be reached is, counted
-//! ([`Node::dropped_casts`]) and logged at 1, 2, 4, 8, … drops.
+//! ([`Node::dropped`]) and logged at 1, 2, 4, 8, … drops.
 //!
 //! The bytes held are those queued here and those handed to the NATS
 //! client but not known to be written: the client takes up to 2 048
@@ -24,7 +24,7 @@
 //! and the casts behind it find the node full.
 //!
 //! [`NodeOptions::max_queued_bytes`]: crate::NodeOptions::max_queued_bytes
-//! [`Node::dropped_casts`]: crate::Node::dropped_casts
+//! [`Node::dropped`]: crate::Node::dropped
 
 use genserver_core::sys::{self, DeadLetterReason};
 use std::future::Future;

@@ -111,6 +111,7 @@ impl Node {
 
 /// Why [`Node::partitioned`] refused a pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PoolError {
     /// The pool's name cannot be a subject token.
     InvalidName(InvalidName),

@@ -54,7 +54,7 @@ async fn a_flood_of_casts_to_a_stalled_connection_stays_within_the_bound() {
     // Let the outbox task push what it can.
     tokio::time::sleep(Duration::from_millis(200)).await;
     highest = highest.max(b.queued_bytes());
-    let dropped = b.dropped_casts();
+    let dropped = b.dropped();
     eprintln!(
         "{sent} casts of {CAST} B into a stalled connection: at most {highest} B queued (bound {BOUND} B), {dropped} dropped"
     );
@@ -119,7 +119,7 @@ async fn casts_through_a_node_without_a_connection_are_dropped_at_once() {
         before,
         "nothing queued without a connection"
     );
-    assert_eq!(b.dropped_casts(), 10_000);
+    assert_eq!(b.dropped(), 10_000);
 }
 
 #[tokio::test]
@@ -139,7 +139,7 @@ async fn large_casts_count_what_the_nats_client_holds_too() {
         tokio::task::yield_now().await;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let accepted = sent - b.dropped_casts();
+    let accepted = sent - b.dropped();
     let held = accepted as usize * LARGE;
     eprintln!(
         "{sent} casts of {LARGE} B into a stalled connection: {accepted} accepted ({held} B)"

@@ -100,8 +100,8 @@ fn tree(
     SupervisorSpec::new(Strategy::OneForOne)
         .child(
             KeyStore::child_spec(keys_table.to_string(), config.keys.clone())
-                .name(store)
-                .id("keys"),
+                .with_name(store)
+                .with_id("keys"),
         )
         .child(ChildSpec::new("limiters", move || {
             // One server per key: a few keys failing must not reset every
@@ -111,7 +111,7 @@ fn tree(
             )
             .name(limiters.clone())
         }))
-        .child(stats.child_spec().id("stats"))
+        .child(stats.child_spec().with_id("stats"))
 }
 
 /// Starts the application and the HTTP server; the HTTP server stops when
@@ -129,7 +129,7 @@ pub async fn start(
         "api-keys-{}",
         SERVICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
-    let stats = PartitionSupervisor::new(Stats::start).partitions(config.stats_partitions);
+    let stats = PartitionSupervisor::new(Stats::start).with_partitions(config.stats_partitions);
     let running = app(tree(&config, &keys_table, &names, &stats))
         .start()
         .await

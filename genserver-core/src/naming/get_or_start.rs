@@ -130,7 +130,7 @@ where
         }
         let name = self.via(key.clone());
         let spec = ChildSpec::new(format!("{key:?}"), move || start().name(name.clone()))
-            .restart(Restart::Transient);
+            .with_restart(Restart::Transient);
         let server = match supervisor.start_child(spec).await {
             Ok(Some(server)) => server,
             Err(DynamicSupervisorError::Call(error)) => {

@@ -266,9 +266,17 @@ where
         }
     }
 
-    /// Whether keys are unique or duplicate.
-    pub fn keys_kind(&self) -> Keys {
+    /// Whether keys are unique or duplicate: the [`Keys`] it was made with.
+    /// (Not `keys()`: [`keys(server)`](Self::keys) is Elixir's
+    /// `Registry.keys/2`.)
+    pub fn kind(&self) -> Keys {
         self.inner.keys
+    }
+
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed to `kind`")]
+    pub fn keys_kind(&self) -> Keys {
+        self.kind()
     }
 
     /// Registers `server` under `key` with `value` (`Registry.register/3`,

@@ -11,8 +11,10 @@ use std::fmt;
 /// ```
 /// use genserver_core::{Mailbox, Overflow};
 ///
-/// let mailbox = Mailbox::bounded(1024).overflow(Overflow::DropOldest);
+/// let mailbox = Mailbox::bounded(1024).with_overflow(Overflow::DropOldest);
 /// assert_eq!(mailbox.capacity(), Some(1024));
+/// assert_eq!(mailbox.overflow(), Overflow::DropOldest);
+/// assert_eq!(mailbox.watermarks(), (768, 256));
 /// assert_eq!(format!("{mailbox:?}"), "Mailbox(bounded 1024, drop oldest)");
 /// assert_eq!(format!("{:?}", Mailbox::unbounded()), "Mailbox(unbounded)");
 /// ```
@@ -98,15 +100,17 @@ impl Mailbox {
         }
     }
 
-    /// What a fire-and-forget cast does when the mailbox is full.
-    pub const fn overflow(mut self, overflow: Overflow) -> Self {
+    /// The same mailbox, with what a fire-and-forget cast does when it is
+    /// full.
+    pub const fn with_overflow(mut self, overflow: Overflow) -> Self {
         self.overflow = overflow;
         self
     }
 
-    /// Logs a warning when more than `high` messages wait, and an info line
-    /// once they fall to `low`.
-    pub const fn watermarks(mut self, high: usize, low: usize) -> Self {
+    /// The same mailbox, logging a warning when more than `high` messages
+    /// wait, and an info line once they fall to `low` (`high` is at least
+    /// 1, and `low` below it).
+    pub const fn with_watermarks(mut self, high: usize, low: usize) -> Self {
         self.high = if high == 0 { 1 } else { high };
         self.low = if low < self.high { low } else { self.high - 1 };
         self
@@ -117,9 +121,21 @@ impl Mailbox {
         self.capacity
     }
 
-    /// The overflow policy.
+    /// What a fire-and-forget cast does when the mailbox is full.
+    pub const fn overflow(&self) -> Overflow {
+        self.overflow
+    }
+
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed to `overflow`")]
     pub const fn overflow_policy(&self) -> Overflow {
         self.overflow
+    }
+
+    /// The high and low watermarks: a warning past the first, an info line
+    /// back at the second.
+    pub const fn watermarks(&self) -> (usize, usize) {
+        (self.high, self.low)
     }
 }
 

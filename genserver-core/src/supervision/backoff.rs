@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// Exponential restart backoff for one child (opt-in, with
-/// [`ChildSpec::backoff`](crate::ChildSpec::backoff)).
+/// [`ChildSpec::with_backoff`](crate::ChildSpec::with_backoff)).
 ///
 /// Without it, a supervisor restarts a child at once, as OTP does, and
 /// only the restart intensity stops a crash loop. With it, the child's
@@ -36,7 +36,7 @@ use tokio::time::Instant;
 /// # }
 /// // An upstream feed that may be down for minutes: retry after 100 ms,
 /// // 200 ms, 400 ms, … at most every 30 s.
-/// let spec = Feed::child_spec(Feed).backoff(Backoff::exponential(
+/// let spec = Feed::child_spec(Feed).with_backoff(Backoff::exponential(
 ///     Duration::from_millis(100),
 ///     Duration::from_secs(30),
 /// ));

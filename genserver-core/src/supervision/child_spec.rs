@@ -111,12 +111,15 @@ pub(crate) struct Overrides {
 /// }
 ///
 /// let by_type = Counter::child_spec(Counter { value: 0 });
-/// assert_eq!(by_type.child_id(), "Counter");
+/// assert_eq!(by_type.id(), "Counter");
+/// assert_eq!(by_type.restart(), Restart::Permanent);
 ///
 /// let named = ChildSpec::new("counter", || Counter::start(Counter { value: 0 }).name("counter"))
-///     .restart(Restart::Transient)
-///     .shutdown(Shutdown::Timeout(Duration::from_secs(1)));
-/// assert_eq!(named.child_id(), "counter");
+///     .with_restart(Restart::Transient)
+///     .with_shutdown(Shutdown::Timeout(Duration::from_secs(1)));
+/// assert_eq!(named.id(), "counter");
+/// assert_eq!(named.restart(), Restart::Transient);
+/// assert_eq!(named.shutdown(), Shutdown::Timeout(Duration::from_secs(1)));
 /// ```
 #[derive(Clone)]
 pub struct ChildSpec {
@@ -215,27 +218,28 @@ impl ChildSpec {
         }
     }
 
-    /// The child's id, unique among its supervisor's children.
-    pub fn id(mut self, id: impl Into<String>) -> Self {
+    /// The same spec with another id, unique among its supervisor's
+    /// children.
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
         self.id = id.into();
         self
     }
 
-    /// When to restart it.
-    pub fn restart(mut self, restart: Restart) -> Self {
+    /// The same spec with another restart type: when to restart the child.
+    pub fn with_restart(mut self, restart: Restart) -> Self {
         self.restart = restart;
         self
     }
 
-    /// How to stop it.
-    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+    /// The same spec with another way to stop the child.
+    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Self {
         self.shutdown = shutdown;
         self
     }
 
-    /// Marks it a worker or a supervisor (a supervisor also gets an
-    /// unlimited shutdown).
-    pub fn kind(mut self, kind: ChildKind) -> Self {
+    /// The same spec, marking the child a worker or a supervisor (a
+    /// supervisor also gets an unlimited shutdown).
+    pub fn with_kind(mut self, kind: ChildKind) -> Self {
         if kind == ChildKind::Supervisor && self.kind == ChildKind::Worker {
             self.shutdown = Shutdown::Infinity;
         }
@@ -243,18 +247,19 @@ impl ChildSpec {
         self
     }
 
-    /// The child's mailbox, overriding what its start function sets (see
-    /// [`Mailbox`]); it applies to every restart.
-    pub fn mailbox(mut self, mailbox: Mailbox) -> Self {
+    /// The same spec with the child's mailbox, overriding what its start
+    /// function sets (see [`Mailbox`]); it applies to every restart.
+    pub fn with_mailbox(mut self, mailbox: Mailbox) -> Self {
         self.overrides.mailbox = Some(mailbox);
         self
     }
 
-    /// Starts the child under `name` (a local name, or a registry key with
-    /// `registry.via(key)`), on every start and restart, over a name its
-    /// start function sets: `Cache::child_spec(1024).name("cache")` needs
-    /// no closure of its own. The id stays the spec's; give two children of
-    /// one type ids of their own with [`id`](Self::id).
+    /// The same spec, starting the child under `name` (a local name, or a
+    /// registry key with `registry.via(key)`), on every start and restart,
+    /// over a name its start function sets:
+    /// `Cache::child_spec(1024).with_name("cache")` needs no closure of its
+    /// own. The id stays the spec's; give two children of one type ids of
+    /// their own with [`with_id`](Self::with_id).
     ///
     /// ```
     /// use genserver_core::prelude::*;
@@ -281,8 +286,8 @@ impl ChildSpec {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let tree = Supervisor::start(
     ///     SupervisorSpec::new(Strategy::OneForOne)
-    ///         .child(Cache::child_spec(1024).name("hot").id("hot"))
-    ///         .child(Cache::child_spec(64).name("cold").id("cold")),
+    ///         .child(Cache::child_spec(1024).with_name("hot").with_id("hot"))
+    ///         .child(Cache::child_spec(64).with_name("cold").with_id("cold")),
     /// )
     /// .await?;
     /// let hot: Named<Cache> = Named::new("hot");
@@ -291,21 +296,60 @@ impl ChildSpec {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn name(mut self, name: impl Into<Name>) -> Self {
+    pub fn with_name(mut self, name: impl Into<Name>) -> Self {
         self.overrides.name = Some(name.into());
         self
     }
 
-    /// Waits before each restart, longer for each restart in a row (see
-    /// [`Backoff`]); without it, the child restarts at once, as in OTP.
-    pub fn backoff(mut self, backoff: Backoff) -> Self {
+    /// The same spec, waiting before each restart, longer for each restart
+    /// in a row (see [`Backoff`]); without it, the child restarts at once,
+    /// as in OTP.
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = Some(backoff);
         self
     }
 
     /// The child's id.
-    pub fn child_id(&self) -> &str {
+    pub fn id(&self) -> &str {
         &self.id
+    }
+
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed to `id`")]
+    pub fn child_id(&self) -> &str {
+        self.id()
+    }
+
+    /// When the child is restarted ([`Restart::Permanent`] unless
+    /// [`with_restart`](Self::with_restart) says otherwise).
+    pub fn restart(&self) -> Restart {
+        self.restart
+    }
+
+    /// How the child is stopped.
+    pub fn shutdown(&self) -> Shutdown {
+        self.shutdown
+    }
+
+    /// Whether the child is a worker or a supervisor.
+    pub fn kind(&self) -> ChildKind {
+        self.kind
+    }
+
+    /// The mailbox the spec sets on every start, if it sets one (its start
+    /// function's otherwise).
+    pub fn mailbox(&self) -> Option<Mailbox> {
+        self.overrides.mailbox
+    }
+
+    /// The name the spec starts the child under, if it sets one.
+    pub fn name(&self) -> Option<&Name> {
+        self.overrides.name.as_ref()
+    }
+
+    /// The wait before each restart, if any.
+    pub fn backoff(&self) -> Option<Backoff> {
+        self.backoff
     }
 
     pub(crate) async fn start_linked(

@@ -173,7 +173,7 @@ impl std::error::Error for DynamicSupervisorError {
 ///   of dynamic supervisors (Elixir's own advice) gives each partition its
 ///   own intensity, so a burst of failures resets one partition, not all.
 /// - **Back off** children whose failures come from outside (a database, an
-///   upstream API): [`ChildSpec::backoff`](crate::ChildSpec::backoff)
+///   upstream API): [`ChildSpec::with_backoff`](crate::ChildSpec::with_backoff)
 ///   spreads their restarts over time instead of using the intensity up
 ///   in a moment.
 #[derive(Debug)]

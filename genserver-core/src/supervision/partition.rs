@@ -100,7 +100,7 @@ struct Partitions<T: GenServer> {
 /// let stats = PartitionSupervisor::new(|partition| {
 ///     Stats::start(Stats { partition, hits: HashMap::new() })
 /// })
-/// .partitions(4);
+/// .with_partitions(4);
 /// let supervisor = stats.start().await?;
 ///
 /// // One key, one partition: its counts live in one place.
@@ -141,16 +141,17 @@ impl<T: GenServer> PartitionSupervisor<T> {
         }
     }
 
-    /// The number of partitions (at least 1), before the start; after it,
-    /// use [`resize`](Self::resize).
-    pub fn partitions(self, count: usize) -> Self {
+    /// The same handle with `count` partitions (at least 1), before the
+    /// start; after it, use [`resize`](Self::resize).
+    pub fn with_partitions(self, count: usize) -> Self {
         self.inner.set_count(count.max(1));
         self
     }
 
-    /// The partitions' supervisor restarts at most `max_restarts` times in
-    /// `period` (3 in 5 s by default), as [`SupervisorSpec::intensity`].
-    pub fn intensity(self, max_restarts: usize, period: Duration) -> Self {
+    /// The same handle, whose partitions' supervisor restarts at most
+    /// `max_restarts` times in `period` (3 in 5 s by default), as
+    /// [`SupervisorSpec::intensity`].
+    pub fn with_intensity(self, max_restarts: usize, period: Duration) -> Self {
         *lock(&self.inner.intensity) = IntensityLimit {
             max_restarts,
             period,
@@ -159,15 +160,21 @@ impl<T: GenServer> PartitionSupervisor<T> {
     }
 
     /// How many partitions route keys now.
-    pub fn partition_count(&self) -> usize {
+    pub fn partitions(&self) -> usize {
         self.inner.count.load(Ordering::Acquire)
+    }
+
+    #[doc(hidden)]
+    #[deprecated(since = "0.1.0", note = "renamed to `partitions`")]
+    pub fn partition_count(&self) -> usize {
+        self.partitions()
     }
 
     /// The partition `key` routes to: `hash(key) % partitions`. The hash
     /// is fixed (not seeded per process), so a key maps to the same index
     /// in every run of the same build.
     pub fn partition_of<K: Hash + ?Sized>(&self, key: &K) -> usize {
-        index(hash(key), self.partition_count())
+        index(hash(key), self.partitions())
     }
 
     /// The running server of `key`'s partition; `None` while it restarts
@@ -215,7 +222,7 @@ impl<T: GenServer> PartitionSupervisor<T> {
     }
 
     /// The partitions as a child of another supervisor, with id
-    /// `"PartitionSupervisor"`; rename it with [`ChildSpec::id`]. When that
+    /// `"PartitionSupervisor"`; rename it with [`ChildSpec::with_id`]. When that
     /// supervisor restarts it, this handle routes to the new partitions.
     /// One set of partitions runs per handle: a start while another runs
     /// fails with [`ChildStartError::AlreadyStarted`](crate::ChildStartError::AlreadyStarted).
@@ -284,7 +291,7 @@ impl<T: GenServer> PartitionSupervisor<T> {
         let _one_at_a_time = self.inner.control.lock().await;
         let supervisor = self.inner.running().ok_or(ResizeError::NotStarted)?;
         let count = count.max(1);
-        let old = self.partition_count();
+        let old = self.partitions();
         for index in old..count {
             if let Err(error) = supervisor
                 .start_child(self.inner.partition_spec(index))
@@ -437,7 +444,7 @@ impl<T: GenServer> fmt::Debug for PartitionSupervisor<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PartitionSupervisor")
             .field("server", &T::NAME)
-            .field("partitions", &self.partition_count())
+            .field("partitions", &self.partitions())
             .field("supervisor", &self.supervisor())
             .finish()
     }

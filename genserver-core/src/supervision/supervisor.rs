@@ -68,7 +68,7 @@ impl std::error::Error for SupervisorError {
 /// A supervisor (OTP's `Supervisor`): starts children in order, restarts
 /// them when they exit, stops them in reverse order. Start one with
 /// `Supervisor::start(SupervisorSpec::new(strategy).child(..))`; nest one
-/// under another with `Supervisor::child_spec(spec).id("name")`.
+/// under another with `Supervisor::child_spec(spec).with_id("name")`.
 ///
 /// ```
 /// use genserver_core::prelude::*;
@@ -101,7 +101,7 @@ impl std::error::Error for SupervisorError {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let spec = SupervisorSpec::new(Strategy::OneForOne)
-///     .child(Cache::child_spec(()).id("cache"))
+///     .child(Cache::child_spec(()).with_id("cache"))
 ///     .intensity(3, Duration::from_secs(5));
 /// let sup = Supervisor::start(spec).await?;
 ///

@@ -37,8 +37,8 @@ pub enum Strategy {
 /// // The cache first; if it restarts, the poller that depends on it
 /// // restarts too (started after it): rest_for_one.
 /// let spec = SupervisorSpec::new(Strategy::RestForOne)
-///     .child(Cache::child_spec(Cache).name("cache"))
-///     .child(Poller::child_spec(Poller).restart(Restart::Transient))
+///     .child(Cache::child_spec(Cache).with_name("cache"))
+///     .child(Poller::child_spec(Poller).with_restart(Restart::Transient))
 ///     .intensity(5, Duration::from_secs(10));
 /// # let _ = spec;
 /// ```

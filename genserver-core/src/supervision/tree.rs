@@ -47,10 +47,10 @@ use crate::supervision::{ChildInfo, ChildStatus};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let inner = SupervisorSpec::new(Strategy::OneForOne)
-///     .child(Worker::child_spec(Worker).id("a"));
+///     .child(Worker::child_spec(Worker).with_id("a"));
 /// let spec = SupervisorSpec::new(Strategy::OneForAll)
-///     .child(Worker::child_spec(Worker).id("b"))
-///     .child(Supervisor::child_spec(inner).id("inner"));
+///     .child(Worker::child_spec(Worker).with_id("b"))
+///     .child(Supervisor::child_spec(inner).with_id("inner"));
 /// let root = Supervisor::start(spec).await?;
 ///
 /// let tree = root.tree().await?;

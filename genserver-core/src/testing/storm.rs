@@ -49,8 +49,8 @@ use crate::{CallError, DynamicSupervisor, Supervisor};
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let tree = SupervisorSpec::new(Strategy::OneForOne)
 ///     .intensity(100, std::time::Duration::from_secs(1))
-///     .child(Worker::child_spec(Worker).id("a"))
-///     .child(Worker::child_spec(Worker).id("b"));
+///     .child(Worker::child_spec(Worker).with_id("a"))
+///     .child(Worker::child_spec(Worker).with_id("b"));
 /// let root = Supervisor::start(tree).await?;
 /// let report = CrashStorm::new(7).crashes(10).run(&root).await;
 /// report.assert_settled();

@@ -62,7 +62,7 @@ impl Expander<'_, '_> {
         };
         let doc = docs(&doc);
         let spec_doc = docs(&format!(
-            "A child spec for a supervisor: starts a `{name}` with these arguments, and\nagain with clones of them on every restart. Its id is `{name}`; change it\nwith `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`."
+            "A child spec for a supervisor: starts a `{name}` with these arguments, and\nagain with clones of them on every restart. Its id is `{name}`; change it\nwith `.with_id(..)`, and the restart and shutdown with `.with_restart(..)`, `.with_shutdown(..)`."
         ));
         quote! {
             #[automatically_derived]

@@ -141,7 +141,7 @@ const _: () = {
         }
         /// A child spec for a supervisor: starts a `Fetcher` with these arguments, and
         /// again with clones of them on every restart. Its id is `Fetcher`; change it
-        /// with `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`.
+        /// with `.with_id(..)`, and the restart and shutdown with `.with_restart(..)`, `.with_shutdown(..)`.
         pub fn child_spec(fetched: u32) -> __gs::ChildSpec
         where
             for<'__c> u32: ::core::clone::Clone + ::core::marker::Sync,

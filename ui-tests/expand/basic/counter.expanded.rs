@@ -171,7 +171,7 @@ const _: () = {
         }
         /// A child spec for a supervisor: starts a `Counter` with these arguments, and
         /// again with clones of them on every restart. Its id is `Counter`; change it
-        /// with `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`.
+        /// with `.with_id(..)`, and the restart and shutdown with `.with_restart(..)`, `.with_shutdown(..)`.
         pub fn child_spec(start: i64) -> __gs::ChildSpec
         where
             for<'__c> i64: ::core::clone::Clone + ::core::marker::Sync,

@@ -107,7 +107,7 @@ const _: () = {
         }
         /// A child spec for a supervisor: starts a `Session` with these arguments, and
         /// again with clones of them on every restart. Its id is `Session`; change it
-        /// with `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`.
+        /// with `.with_id(..)`, and the restart and shutdown with `.with_restart(..)`, `.with_shutdown(..)`.
         pub fn child_spec(state: Session) -> __gs::ChildSpec
         where
             for<'__c> Self: ::core::clone::Clone + ::core::marker::Sync,

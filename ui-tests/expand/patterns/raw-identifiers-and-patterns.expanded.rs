@@ -140,7 +140,7 @@ const _: () = {
         }
         /// A child spec for a supervisor: starts a `Grid` with these arguments, and
         /// again with clones of them on every restart. Its id is `Grid`; change it
-        /// with `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`.
+        /// with `.with_id(..)`, and the restart and shutdown with `.with_restart(..)`, `.with_shutdown(..)`.
         pub fn child_spec(arg0: (u8, u8)) -> __gs::ChildSpec
         where
             for<'__c> (u8, u8): ::core::clone::Clone + ::core::marker::Sync,

@@ -166,7 +166,7 @@ mod bank {
             }
             /// A child spec for a supervisor: starts a `Account` with these arguments, and
             /// again with clones of them on every restart. Its id is `Account`; change it
-            /// with `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`.
+            /// with `.with_id(..)`, and the restart and shutdown with `.with_restart(..)`, `.with_shutdown(..)`.
             pub fn child_spec(state: Account) -> __gs::ChildSpec
             where
                 for<'__c> Self: ::core::clone::Clone + ::core::marker::Sync,
