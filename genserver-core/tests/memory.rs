@@ -177,3 +177,67 @@ async fn a_server_keeps_nothing_of_its_finished_tasks() {
     let per_task = (live() - before) / 20_000;
     assert!(per_task < 8, "{per_task} bytes kept per finished task");
 }
+
+/// The peer benchmark's counter: the smallest server a user writes.
+pub struct Idle {
+    count: u64,
+}
+
+#[gen_server]
+impl Idle {
+    #[call]
+    pub fn add(&mut self, by: u64) -> u64 {
+        self.count += by;
+        self.count
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+/// What an idle server costs on the heap: its task, its mailbox and its
+/// shared parts, as `benchmarks/peers` measures it (10 000 servers on a
+/// current-thread runtime). A regression past the bound fails here; the
+/// margin over the measured figure is for allocator noise.
+#[test]
+fn an_idle_server_costs_at_most_its_budget_in_heap_bytes() {
+    const SERVERS: usize = 10_000;
+    // Measured: 1 453 B in a release build (`benchmarks/peers`), 1 503 B
+    // in a debug build, whose futures are larger.
+    const BUDGET: isize = if cfg!(debug_assertions) { 1_600 } else { 1_550 };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _serial = SERIAL.blocking_lock();
+    runtime.block_on(async {
+        // Warm up: the runtime's and the process table's first allocations.
+        let warm = Idle::start(Idle { count: 0 }).await.unwrap();
+        warm.add(0).await.unwrap();
+        let settle = || async {
+            for _ in 0..3 {
+                tokio::task::yield_now().await;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        settle().await;
+        let before = live();
+        let mut servers = Vec::with_capacity(SERVERS);
+        for _ in 0..SERVERS {
+            servers.push(Idle::start(Idle { count: 0 }).await.unwrap());
+        }
+        settle().await;
+        let per_server = (live() - before) / SERVERS as isize;
+        // Each one runs (a server not started yet would fail here).
+        for server in &servers {
+            assert_eq!(server.add(0).await.unwrap(), 0);
+        }
+        for server in servers {
+            server.stop(ExitReason::Normal).await.unwrap();
+        }
+        println!("{per_server} bytes per idle server");
+        assert!(
+            per_server <= BUDGET,
+            "{per_server} bytes per idle server (budget {BUDGET})"
+        );
+    });
+}
