@@ -82,11 +82,21 @@ impl fmt::Debug for Membership {
 }
 
 /// One member of a group, as [`Node::members`] found it.
+#[non_exhaustive]
 pub struct Member<T: RemoteServer> {
     /// The member's node.
     pub node: String,
     /// A handle to that member alone.
     pub remote: Remote<T>,
+}
+
+impl<T: RemoteServer> Clone for Member<T> {
+    fn clone(&self) -> Self {
+        Member {
+            node: self.node.clone(),
+            remote: self.remote.clone(),
+        }
+    }
 }
 
 impl<T: RemoteServer> fmt::Debug for Member<T> {

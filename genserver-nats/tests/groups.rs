@@ -23,7 +23,9 @@ async fn members(on: &Node, group: &str) -> Vec<(String, i64)> {
         .expect("asks");
     let mut seen = Vec::new();
     for member in members {
-        let value = within(LIMIT, member.remote.value()).await.expect("answers");
+        // A member is `Clone` whatever its server is: kept and handed on.
+        let kept = member.clone();
+        let value = within(LIMIT, kept.remote.value()).await.expect("answers");
         seen.push((member.node, value));
     }
     seen.sort();
