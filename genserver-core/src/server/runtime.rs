@@ -1,6 +1,7 @@
 //! The server loop: `init`, then one message at a time, then the exit
 //! sequence.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -158,25 +159,31 @@ impl<T: GenServer> Life<T> {
     }
 
     /// A server with an `init`: runs it, answers the start (`ack`), then
-    /// lives. `args` stays in this future's first slot; the state, the
-    /// context and the handles are held once.
-    pub(crate) async fn run_init(
-        mut self,
+    /// lives. Not an `async fn`: an `async fn` keeps each argument twice
+    /// (its slot and the local it is moved to); this block keeps the
+    /// context and the handles once, and borrows them.
+    pub(crate) fn run_init(
+        self,
         args: T::Args,
         ack: oneshot::Sender<Result<(), StartError<T>>>,
-    ) {
-        // Boxed, like the exit sequence: a one-off phase must not make the
-        // future of every idle server as large as itself.
-        let Some(mut state) = Box::pin(self.init(args, ack)).await else {
-            return;
-        };
-        self.live(&mut state).await;
+    ) -> impl Future<Output = ()> + Send {
+        let mut life = self;
+        async move {
+            // Boxed, like the exit sequence: a one-off phase must not make
+            // the future of every idle server as large as itself.
+            let Some(mut state) = Box::pin(life.init(args, ack)).await else {
+                return;
+            };
+            life.live(&mut state).await;
+        }
     }
 
     /// A server without an `init`: its arguments are its state, and its
-    /// start did not wait for this task.
-    pub(crate) async fn run(mut self, mut state: T) {
-        self.live(&mut state).await;
+    /// start did not wait for this task. Held once, as in `run_init`.
+    pub(crate) fn run(self, state: T) -> impl Future<Output = ()> + Send {
+        let mut life = self;
+        let mut state = state;
+        async move { life.live(&mut state).await }
     }
 
     /// `init`, and the answer to the start: the state when the server runs

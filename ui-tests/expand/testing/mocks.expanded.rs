@@ -220,7 +220,7 @@ const _: () = {
         }
         /// A child spec for a supervisor: starts a `Counter` with these arguments, and
         /// again with clones of them on every restart. Its id is `Counter`; change it
-        /// with `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`.
+        /// with `.with_id(..)`, and the restart and shutdown with `.with_restart(..)`, `.with_shutdown(..)`.
         pub fn child_spec(state: Counter) -> __gs::ChildSpec
         where
             for<'__c> Self: ::core::clone::Clone + ::core::marker::Sync,
@@ -252,6 +252,9 @@ const _: () = {
             ::core::future::ready(
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
+        }
+        fn __state_without_init(state: Self) -> __gs::__private::Result<Self, Self> {
+            __gs::__private::Ok(state)
         }
         fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __CounterMessage(request) = message;
@@ -761,7 +764,7 @@ const _: () = {
         }
         /// A child spec for a supervisor: starts a `Cache` with these arguments, and
         /// again with clones of them on every restart. Its id is `Cache`; change it
-        /// with `.id(..)`, and the restart and shutdown with `.restart(..)`, `.shutdown(..)`.
+        /// with `.with_id(..)`, and the restart and shutdown with `.with_restart(..)`, `.with_shutdown(..)`.
         pub fn child_spec(state: Cache<K, V>) -> __gs::ChildSpec
         where
             for<'__c> Self: ::core::clone::Clone + ::core::marker::Sync,
@@ -797,6 +800,9 @@ const _: () = {
             ::core::future::ready(
                 __gs::__private::Ok(::core::option::Option::Some(state)),
             )
+        }
+        fn __state_without_init(state: Self) -> __gs::__private::Result<Self, Self> {
+            __gs::__private::Ok(state)
         }
         fn __message_name(message: &Self::Message) -> &'static &'static str {
             let __CacheMessage(request) = message;
