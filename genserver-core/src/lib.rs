@@ -242,7 +242,7 @@ pub use server::handle::DEFAULT_CALL_TIMEOUT;
 pub use server::mailbox_config::{Mailbox, Overflow};
 pub use server::panics::install_panic_hook;
 pub use server::reply::ReplyTo;
-pub use server::start::Start;
+pub use server::start::{Start, StartFuture};
 pub use server::tasks::TaskRef;
 pub use server::timers::TimerRef;
 pub use supervision::application::{Application, ApplicationError, Exit, Running};

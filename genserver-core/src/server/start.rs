@@ -48,7 +48,9 @@ use crate::server::runtime::Life;
 /// `start` resolves once `init` has returned (OTP's acknowledged start):
 /// with the handle, or with the reason the server did not start. Dropping
 /// the start before it resolves (a `select!`, a `timeout`) kills the new
-/// server and frees its name.
+/// server and frees its name. A server without `init` cannot fail to start
+/// once its name is taken: its start resolves at once, before its task
+/// first runs, and a call to it is answered as soon as the task runs.
 #[must_use = "a server starts only when its `Start` is awaited"]
 pub struct Start<T: GenServer> {
     args: T::Args,
@@ -121,17 +123,20 @@ impl<T: GenServer> Start<T> {
         self
     }
 
-    async fn run(self) -> Result<Server<T>, StartError<T>> {
+    /// The start up to the spawn of the server's task, done at the first
+    /// poll: a server without `init` is done then; one with an `init` is
+    /// left to wait for its answer.
+    fn launch(self) -> Launch<T> {
         let shared: Arc<Shared<T>> = Handle::new_shared(self.mailbox);
         let server = Server::from_handle(Handle::new(shared.clone()));
         if let Some(name) = &self.name
             && let Err(taken) = naming::register(name, &server)
         {
-            return Err(match taken {
+            return Launch::Done(Err(match taken {
                 Taken::SameType(holder) => StartError::AlreadyStarted(holder),
                 Taken::OtherType { name, holder } => StartError::NameTaken { name, holder },
                 Taken::Invalid { name, reason } => StartError::InvalidName { name, reason },
-            });
+            }));
         }
         let me = AnyServer::from(&server);
         // OTP's parent: whom `start_link` linked first (a supervisor).
@@ -169,7 +174,7 @@ impl<T: GenServer> Start<T> {
                     .set_task_bytes(std::mem::size_of_val(&*life));
                 let task = tokio::spawn(CURRENT_SERVER.scope(current, life).instrument(span));
                 shared.process.set_abort(task.abort_handle());
-                return Ok(server);
+                return Launch::Done(Ok(server));
             }
             Err(args) => args,
         };
@@ -180,57 +185,125 @@ impl<T: GenServer> Start<T> {
             .set_task_bytes(std::mem::size_of_val(&*life));
         let task = tokio::spawn(CURRENT_SERVER.scope(current, life).instrument(span));
         shared.process.set_abort(task.abort_handle());
-        // From here, dropping this future kills the server and frees its name.
+        // From here, dropping the start kills the server and frees its
+        // name, even before the wait below is first polled.
         let mut cancel = Cancel {
             server: Some(me),
-            name: self.name.as_ref(),
+            name: self.name,
         };
-        let ack = match self.init_timeout {
-            None => ack_rx.await,
-            Some(limit) => match tokio::time::timeout(limit, ack_rx).await {
-                Ok(ack) => ack,
-                // `cancel` kills the server and frees its name as it drops.
-                Err(_) => return Err(StartError::Timeout),
-            },
-        };
-        cancel.server = None;
-        match ack {
-            Ok(Ok(())) => Ok(server),
-            Ok(Err(err)) => {
-                server.exited().await;
-                Err(err)
+        let init_timeout = self.init_timeout;
+        Launch::Wait(Box::pin(async move {
+            let ack = match init_timeout {
+                None => ack_rx.await,
+                Some(limit) => match tokio::time::timeout(limit, ack_rx).await {
+                    Ok(ack) => ack,
+                    // `cancel` kills the server and frees its name as it drops.
+                    Err(_) => return Err(StartError::Timeout),
+                },
+            };
+            cancel.disarm();
+            match ack {
+                Ok(Ok(())) => Ok(server),
+                Ok(Err(err)) => {
+                    server.exited().await;
+                    Err(err)
+                }
+                Err(_) => {
+                    // The task ended before `init` answered: it was killed.
+                    server.exited().await;
+                    let reason = shared.process.reason().unwrap_or(ExitReason::Killed);
+                    Err(StartError::Exited(reason))
+                }
             }
-            Err(_) => {
-                // The task ended before `init` answered: it was killed.
-                server.exited().await;
-                let reason = shared.process.reason().unwrap_or(ExitReason::Killed);
-                Err(StartError::Exited(reason))
+        }))
+    }
+}
+
+/// What a start's first poll leaves.
+enum Launch<T: GenServer> {
+    Done(Result<Server<T>, StartError<T>>),
+    Wait(Pin<Box<dyn Future<Output = Result<Server<T>, StartError<T>>> + Send>>),
+}
+
+/// The future of a [`Start`] (what `.await` on it runs). A server without
+/// `init` is started in its first poll, without an allocation of its own;
+/// one with an `init` then waits for its answer.
+#[must_use = "a server starts only when its `Start` is awaited"]
+pub struct StartFuture<T: GenServer> {
+    state: StartState<T>,
+}
+
+enum StartState<T: GenServer> {
+    Begin(Option<Start<T>>),
+    Wait(Pin<Box<dyn Future<Output = Result<Server<T>, StartError<T>>> + Send>>),
+}
+
+impl<T: GenServer> std::fmt::Debug for StartFuture<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartFuture")
+            .field("server", &T::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+// Nothing in it is pinned: the `Start` is moved out at the first poll, and
+// the wait is boxed.
+impl<T: GenServer> Unpin for StartFuture<T> {}
+
+impl<T: GenServer> Future for StartFuture<T> {
+    type Output = Result<Server<T>, StartError<T>>;
+
+    fn poll(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.get_mut();
+        if let StartState::Begin(start) = &mut this.state {
+            let start = start
+                .take()
+                .expect("a StartFuture polled after it completed");
+            match start.launch() {
+                Launch::Done(result) => return std::task::Poll::Ready(result),
+                Launch::Wait(wait) => this.state = StartState::Wait(wait),
             }
+        }
+        match &mut this.state {
+            StartState::Wait(wait) => wait.as_mut().poll(cx),
+            StartState::Begin(_) => unreachable!("launched above"),
         }
     }
 }
 
 impl<T: GenServer> IntoFuture for Start<T> {
     type Output = Result<Server<T>, StartError<T>>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+    type IntoFuture = StartFuture<T>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
+        StartFuture {
+            state: StartState::Begin(Some(self)),
+        }
     }
 }
 
 /// Kills a server whose start was given up, and frees its name at once
 /// (its task may take a moment to end, or longer if `init` blocks).
-struct Cancel<'a> {
+struct Cancel {
     server: Option<AnyServer>,
-    name: Option<&'a Name>,
+    name: Option<Name>,
 }
 
-impl Drop for Cancel<'_> {
+impl Cancel {
+    /// The start was answered: nothing to undo.
+    fn disarm(&mut self) {
+        self.server = None;
+    }
+}
+
+impl Drop for Cancel {
     fn drop(&mut self) {
         if let Some(server) = self.server.take() {
             server.process().kill(ExitReason::Killed);
-            if let Some(name) = self.name {
+            if let Some(name) = &self.name {
                 naming::unregister(name, &server);
             }
         }
