@@ -219,10 +219,13 @@ impl<T: GenServer> Start<T> {
     }
 }
 
+/// A started server's wait for the answer of its `init`.
+type Waiting<T> = Pin<Box<dyn Future<Output = Result<Server<T>, StartError<T>>> + Send>>;
+
 /// What a start's first poll leaves.
 enum Launch<T: GenServer> {
     Done(Result<Server<T>, StartError<T>>),
-    Wait(Pin<Box<dyn Future<Output = Result<Server<T>, StartError<T>>> + Send>>),
+    Wait(Waiting<T>),
 }
 
 /// The future of a [`Start`] (what `.await` on it runs). A server without
@@ -235,7 +238,7 @@ pub struct StartFuture<T: GenServer> {
 
 enum StartState<T: GenServer> {
     Begin(Option<Start<T>>),
-    Wait(Pin<Box<dyn Future<Output = Result<Server<T>, StartError<T>>> + Send>>),
+    Wait(Waiting<T>),
 }
 
 impl<T: GenServer> std::fmt::Debug for StartFuture<T> {
