@@ -123,6 +123,13 @@ async fn an_unscripted_call_crashes_the_mock_with_the_script_it_lacks() {
         "CounterMock: `increment` was called, but no reply is scripted: call `on_increment(..)` first"
     );
     within(Duration::from_secs(1), "the mock exits", counter.exited()).await;
+    // Kept with the program's crash reports, as a server's crash is.
+    assert!(
+        genserver_core::sys::recent_crashes()
+            .iter()
+            .any(|crash| crash.id == counter.id() && crash.handler == "increment"),
+        "the mock's crash is not in sys::recent_crashes"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -153,14 +153,15 @@ async fn exit<T: GenServer>(
             reason: reason.clone(),
             location: location.clone(),
         });
-        tracing::error!(
-            server = T::NAME,
-            id = %process.id(),
+        // Logged and kept like a server's (`sys::recent_crashes`); a mock
+        // has no state to show.
+        crate::server::crashes::report::<T>(
+            process.id(),
             handler,
-            %reason,
-            location = location.as_deref(),
-            mock = true,
-            "server crashed"
+            &reason,
+            location.clone(),
+            None,
+            Vec::new(),
         );
     }
     guard.finish(&reason);
