@@ -269,6 +269,10 @@ async fn the_server_json_has_its_statistics_and_handler_time_once_collected() {
     // Five casts waited at once, then were handled.
     let worker = backlogged("statistics-worker", 5).await;
     within("resume", worker.sys().resume()).await.unwrap();
+    // The call goes in once the casts are out of the mailbox: sent at
+    // once, it could find them all still queued, and six at once would be
+    // the high-water mark.
+    eventually("the backlog is handled", || worker.mailbox_len() == 0).await;
     assert_eq!(within("ping", worker.ping()).await, Ok(6));
     let uri = format!("/genserver/api/servers/{}", id_in_url(worker.id()));
     let detail = get(&app, &uri).await.json();
