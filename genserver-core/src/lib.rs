@@ -142,12 +142,15 @@
 //! - `remote`: `#[gen_server(remote)]` and the traits a transport uses
 //!   (`RemoteServer`, `Codec`; serde for the servers that opt in).
 //!   Turned on by `genserver-nats`; a program on one machine does without.
-//! - `testing`, for `[dev-dependencies]`: the test kit ([`testing`]:
-//!   servers started for one test and stopped after it, probes and
-//!   [`assert_receive!`], injected faults, crash storms) and a typed mock
+//! - `testing`, for `[dev-dependencies]`: the test kit (the `testing`
+//!   module: servers started for one test and stopped after it, probes and
+//!   `assert_receive!`, injected faults, crash storms) and a typed mock
 //!   of every server, `CounterMock`, which `#[gen_server]` writes only
 //!   with this feature. It adds one flag check per message to the server
 //!   loop; without it, nothing.
+//! - `metrics`: counters, gauges and histograms through the `metrics`
+//!   crate's facade, once `metrics::enable()` is called (the `metrics`
+//!   module lists the names and labels); nothing per message until then.
 //! - `serde` (turned on by `remote`): `Serialize`/`Deserialize` for
 //!   [`ExitReason`] and the configuration types, `Serialize` for
 //!   [`ServerId`] and what [`sys`] reports, for a dashboard or a log.
@@ -263,7 +266,7 @@ pub use supervision::{AnyInitError, ChildCount, ChildInfo, ChildStartError, Chil
 pub use table::Table;
 pub use table::access::{Access, Operation};
 pub use table::builder::TableBuilder;
-pub use table::counter::Counter;
+pub use table::counter::TableCounter;
 pub use table::error::TableError;
 pub use table::heir::{AnyTable, TableTransfer};
 pub use table::id::TableId;

@@ -1,8 +1,8 @@
-//! [`Counter`]: the value types of [`Table::update_counter`](crate::Table::update_counter).
+//! [`TableCounter`]: the value types of [`Table::update_counter`](crate::Table::update_counter).
 
 /// An integer a table can count with: every primitive integer type.
 /// Sealed: the runtime relies on `checked_add` being exact.
-pub trait Counter: Copy + private::Sealed {
+pub trait TableCounter: Copy + private::Sealed {
     /// `self + delta`, or `None` past the type's bounds.
     fn checked_add(self, delta: Self) -> Option<Self>;
 }
@@ -14,7 +14,7 @@ mod private {
 macro_rules! counters {
     ($($t:ty)*) => {$(
         impl private::Sealed for $t {}
-        impl Counter for $t {
+        impl TableCounter for $t {
             fn checked_add(self, delta: Self) -> Option<Self> {
                 <$t>::checked_add(self, delta)
             }

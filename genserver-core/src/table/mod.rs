@@ -39,7 +39,7 @@ use crate::server::context::Context;
 use crate::server::gen_server::GenServer;
 use access::{Access, Operation};
 use builder::TableBuilder;
-use counter::Counter;
+use counter::TableCounter;
 use error::TableError;
 use id::TableId;
 
@@ -316,7 +316,7 @@ where
     /// bounds (the counter is unchanged).
     pub fn update_counter(&self, key: K, delta: V, default: V) -> Result<V, TableError>
     where
-        V: Counter,
+        V: TableCounter,
     {
         self.core.with_map(Operation::Write, |map| {
             let mut last = None;

@@ -25,7 +25,7 @@ use arc_swap::ArcSwapOption;
 
 use crate::table::Table;
 use crate::table::core::Core;
-use crate::table::counter::Counter;
+use crate::table::counter::TableCounter;
 use crate::table::error::TableError;
 use crate::table::id::TableId;
 
@@ -264,7 +264,7 @@ where
     /// otherwise as [`Table`]'s.
     pub fn update_counter(&self, key: K, delta: V, default: V) -> Result<V, TableError>
     where
-        V: Counter,
+        V: TableCounter,
     {
         self.current()?.update_counter(key, delta, default)
     }
