@@ -205,13 +205,23 @@ fn summary(reason: DeadLetterReason, more: u64) {
     );
 }
 
-/// `count` messages were dropped for `reason`: counted, for the program
-/// and for the server they were for; not reported (see [`record`]).
-pub(crate) fn count(reason: DeadLetterReason, counts: Option<&ServerDeadLetters>, count: u64) {
+/// `count` messages were dropped for `reason`: counted, for the program,
+/// for the server they were for and, with the `metrics` feature, by the
+/// server's type; not reported (see [`record`]).
+pub(crate) fn count(
+    reason: DeadLetterReason,
+    type_name: Option<&'static str>,
+    counts: Option<&ServerDeadLetters>,
+    count: u64,
+) {
     program()[reason.index()].fetch_add(count, Ordering::Relaxed);
     if let Some(counts) = counts {
         counts.add(reason, count);
     }
+    #[cfg(feature = "metrics")]
+    crate::server::metrics::dropped(reason.as_str(), type_name, count);
+    #[cfg(not(feature = "metrics"))]
+    let _ = type_name;
 }
 
 /// `count` messages were dropped for `reason`: counted, and reported at
@@ -226,9 +236,12 @@ pub(crate) fn record(
     if count == 0 {
         return;
     }
-    self::count(reason, to.and_then(|to| to.counts), count);
-    #[cfg(feature = "metrics")]
-    crate::server::metrics::dropped(reason.as_str(), to.map(|to| to.type_name), count);
+    self::count(
+        reason,
+        to.map(|to| to.type_name),
+        to.and_then(|to| to.counts),
+        count,
+    );
     if THROTTLES[reason.index()].allow(SUMMARIES[reason.index()]) {
         tracing::info!(
             target: "genserver::dead_letters",

@@ -289,9 +289,7 @@ impl<E: Evict> Queue<E> {
         self.dropped.fetch_add(1, Ordering::Relaxed);
         // A dead letter; this server's count is `dropped`, its report the
         // burst's line below.
-        dead_letters::count(DeadLetterReason::Overflow, None, 1);
-        #[cfg(feature = "metrics")]
-        crate::server::metrics::dropped("overflow", Some(self.server), 1);
+        dead_letters::count(DeadLetterReason::Overflow, Some(self.server), None, 1);
         queues.dropping += 1;
         if queues.dropping == 1
             && FULL.allow(|more| {

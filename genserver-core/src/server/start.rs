@@ -166,25 +166,13 @@ impl<T: GenServer> Start<T> {
             // now; a call queues behind nothing and is answered once its
             // task first runs.
             Ok(state) => {
-                // Boxed once here, so the large server future is not
-                // copied again by each layer of the spawn.
-                let life = Box::pin(life.run(state));
-                shared
-                    .counters
-                    .set_task_bytes(std::mem::size_of_val(&*life));
-                let task = tokio::spawn(CURRENT_SERVER.scope(current, life).instrument(span));
-                shared.process.set_abort(task.abort_handle());
+                spawn(&shared, current, span, life.run(state));
                 return Launch::Done(Ok(server));
             }
             Err(args) => args,
         };
         let (ack_tx, ack_rx) = oneshot::channel();
-        let life = Box::pin(life.run_init(args, ack_tx));
-        shared
-            .counters
-            .set_task_bytes(std::mem::size_of_val(&*life));
-        let task = tokio::spawn(CURRENT_SERVER.scope(current, life).instrument(span));
-        shared.process.set_abort(task.abort_handle());
+        spawn(&shared, current, span, life.run_init(args, ack_tx));
         // From here, dropping the start kills the server and frees its
         // name, even before the wait below is first polled.
         let mut cancel = Cancel {
@@ -217,6 +205,23 @@ impl<T: GenServer> Start<T> {
             }
         }))
     }
+}
+
+/// Spawns the server's task: its future boxed once here, so that the large
+/// future is not copied again by each layer of the spawn, and its size
+/// published for the process list.
+fn spawn<T: GenServer>(
+    shared: &Shared<T>,
+    current: Current,
+    span: tracing::Span,
+    life: impl Future<Output = ()> + Send + 'static,
+) {
+    let life = Box::pin(life);
+    shared
+        .counters
+        .set_task_bytes(std::mem::size_of_val(&*life));
+    let task = tokio::spawn(CURRENT_SERVER.scope(current, life).instrument(span));
+    shared.process.set_abort(task.abort_handle());
 }
 
 /// A started server's wait for the answer of its `init`.
