@@ -4,6 +4,7 @@
 //! `cargo run --example counter`
 
 use genserver_core::prelude::*;
+use genserver_core::whereis;
 
 pub struct Counter {
     value: i64,

@@ -6,6 +6,7 @@
 //! `cargo run --example sessions`
 
 use genserver_core::prelude::*;
+use genserver_core::{DynamicSupervisor, DynamicSupervisorSpec, Keys, Registry};
 use std::collections::HashMap;
 use std::time::Duration;
 

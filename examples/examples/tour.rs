@@ -7,6 +7,7 @@
 //! with the error its callers get.
 
 use genserver_core::prelude::*;
+use genserver_core::whereis;
 use std::collections::HashMap;
 use std::time::Duration;
 

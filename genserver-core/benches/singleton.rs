@@ -26,6 +26,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use genserver_core::PartitionSupervisor;
 use genserver_core::Table;
 use genserver_core::prelude::*;
 

@@ -11,6 +11,10 @@
 )]
 
 use genserver_core::prelude::*;
+use genserver_core::{
+    DynamicSupervisor, DynamicSupervisorSpec, Keys, Registry, Restart, Strategy, Supervisor,
+    SupervisorSpec,
+};
 use std::time::{Duration, Instant};
 
 #[derive(Clone)]

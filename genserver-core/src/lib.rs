@@ -272,15 +272,18 @@ pub use table::heir::{AnyTable, TableTransfer};
 pub use table::id::TableId;
 pub use table::named::NamedTable;
 
-/// Everything a server's module needs: `use genserver_core::prelude::*;`.
+/// What a server's module needs: `use genserver_core::prelude::*;`.
+///
+/// The macro and its attributes, the trait, the handler's context and the
+/// types its callbacks take and return, and the handle with its errors.
+/// Supervisors, registries, tables and the application runner live at the
+/// crate root (`use genserver_core::{Supervisor, SupervisorSpec};`): a
+/// program names them in the one place it builds its tree.
 pub mod prelude {
     pub use crate::{
-        Access, AnyServer, Application, Backoff, CallError, ChildSpec, ChildStartError, Context,
-        DynamicSupervisor, DynamicSupervisorSpec, Exit, ExitReason, GenServer, GetOrStartError,
-        Info, Keys, Mailbox, MailboxFull, MonitorRef, Named, Overflow, PartitionSupervisor,
-        Registry, ReplyTo, Restart, Server, ServerId, Shutdown, StartError, Strategy, Supervisor,
-        SupervisorSpec, Table, TableError, TableTransfer, TaskError, TaskRef, TaskSupervisor,
-        TaskSupervisorSpec, TimerRef, call, cast, gen_server, whereis,
+        CallError, Context, ExitReason, GenServer, Info, Mailbox, MailboxFull, MonitorRef,
+        Overflow, ReplyTo, Server, ServerId, StartError, TaskError, TaskRef, TimerRef, call, cast,
+        gen_server,
     };
 }
 

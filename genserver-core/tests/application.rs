@@ -11,6 +11,7 @@ mod common;
 use common::{Log, within};
 use genserver_core::prelude::*;
 use genserver_core::{Application, Exit};
+use genserver_core::{ChildSpec, Shutdown, Strategy, SupervisorSpec};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -11,6 +11,9 @@ mod common;
 use common::{eventually, within};
 use genserver_core::prelude::*;
 use genserver_core::{Backoff, ChildStatus};
+use genserver_core::{
+    ChildSpec, DynamicSupervisor, DynamicSupervisorSpec, Strategy, Supervisor, SupervisorSpec,
+};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;

@@ -4,6 +4,7 @@ mod common;
 
 use common::probe;
 use genserver_core::prelude::*;
+use genserver_core::whereis;
 use std::time::Duration;
 
 #[tokio::test(start_paused = true)]

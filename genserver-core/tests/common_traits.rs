@@ -8,6 +8,7 @@
 )]
 
 use genserver_core::prelude::*;
+use genserver_core::{Restart, Shutdown, Strategy, Supervisor, SupervisorSpec};
 use std::collections::HashSet;
 use std::time::Duration;
 

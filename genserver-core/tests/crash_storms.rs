@@ -9,6 +9,7 @@
 
 use genserver_core::prelude::*;
 use genserver_core::testing::{CrashStorm, StormReport};
+use genserver_core::{ChildSpec, Restart, Supervisor, SupervisorSpec};
 use proptest::prelude::*;
 use std::time::Duration;
 

@@ -12,6 +12,7 @@ mod common;
 use common::{eventually, within};
 use genserver_core::prelude::*;
 use genserver_core::sys::{self, DeadLetterReason};
+use genserver_core::{AnyServer, Named};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tracing::{Event, Subscriber};

@@ -9,6 +9,7 @@ mod common;
 use common::Log;
 use genserver_core::DynamicSupervisorError;
 use genserver_core::prelude::*;
+use genserver_core::{ChildSpec, DynamicSupervisor, DynamicSupervisorSpec, Restart};
 use std::time::Duration;
 
 pub struct Session {

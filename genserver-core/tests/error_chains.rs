@@ -8,6 +8,10 @@
 )]
 
 use genserver_core::prelude::*;
+use genserver_core::{
+    Application, DynamicSupervisor, DynamicSupervisorSpec, Keys, PartitionSupervisor, Registry,
+    Strategy, Supervisor, SupervisorSpec,
+};
 use genserver_core::{DynamicSupervisorError, ResizeError};
 use std::error::Error;
 

@@ -9,6 +9,7 @@ mod common;
 use common::{Init, Log, Probe, probe};
 use common::{eventually, within};
 use genserver_core::prelude::*;
+use genserver_core::whereis;
 use std::time::Duration;
 
 #[tokio::test]

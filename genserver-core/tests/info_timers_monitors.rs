@@ -9,6 +9,7 @@ mod common;
 
 use common::{Init, Log, Note, Probe, probe};
 use genserver_core::prelude::*;
+use genserver_core::whereis;
 use std::time::Duration;
 
 pub struct Watcher {

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{Init, Log, Probe};
+use genserver_core::AnyServer;
 use genserver_core::prelude::*;
 use std::time::Duration;
 

@@ -10,6 +10,7 @@ mod common;
 
 use common::{eventually, within};
 use genserver_core::prelude::*;
+use genserver_core::{DynamicSupervisor, DynamicSupervisorSpec};
 use genserver_core::{Mailbox, Overflow};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

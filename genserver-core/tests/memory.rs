@@ -10,6 +10,7 @@ mod common;
 
 use common::within;
 use genserver_core::prelude::*;
+use genserver_core::{AnyServer, Keys, Registry};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;

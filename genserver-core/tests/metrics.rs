@@ -10,6 +10,7 @@ mod common;
 
 use common::{eventually, within};
 use genserver_core::prelude::*;
+use genserver_core::{Strategy, Supervisor, SupervisorSpec};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use std::collections::HashMap;
 use std::future::IntoFuture;

@@ -9,6 +9,7 @@ mod common;
 
 use common::{Init, Log, Probe, gone, within};
 use genserver_core::prelude::*;
+use genserver_core::{ChildSpec, Keys, Named, Registry, Strategy, Supervisor, SupervisorSpec};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(5);

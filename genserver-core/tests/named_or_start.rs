@@ -10,6 +10,7 @@ mod common;
 
 use common::{eventually, within};
 use genserver_core::prelude::*;
+use genserver_core::{AnyServer, DynamicSupervisor, DynamicSupervisorSpec, Keys, Named, Registry};
 use std::error::Error as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -8,6 +8,10 @@ mod common;
 
 use common::{gone, within};
 use genserver_core::prelude::*;
+use genserver_core::{
+    AnyServer, DynamicSupervisor, DynamicSupervisorSpec, PartitionSupervisor, Strategy, Supervisor,
+    SupervisorSpec,
+};
 use genserver_core::{ChildStatus, ResizeError};
 use std::collections::HashSet;
 use std::time::Duration;

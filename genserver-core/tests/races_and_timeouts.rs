@@ -11,6 +11,7 @@ mod common;
 
 use common::{Init, Log, Probe, within};
 use genserver_core::prelude::*;
+use genserver_core::whereis;
 use std::future::IntoFuture;
 use std::time::Duration;
 

@@ -4,6 +4,7 @@ mod common;
 
 use common::{Init, Log, Note, Probe, probe};
 use genserver_core::prelude::*;
+use genserver_core::{AnyServer, DynamicSupervisor, DynamicSupervisorSpec};
 use genserver_core::{Keys, RegisterError, Registry};
 
 #[tokio::test]
@@ -225,6 +226,7 @@ async fn keys_on_a_duplicate_registry_lists_a_key_once_per_registration() {
 
 mod get_or_start {
     use genserver_core::prelude::*;
+    use genserver_core::{AnyServer, DynamicSupervisor, DynamicSupervisorSpec, Keys, Registry};
     use genserver_core::{ChildStartError, DynamicSupervisorError, GetOrStartError};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};

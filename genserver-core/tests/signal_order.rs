@@ -11,6 +11,7 @@
 mod common;
 
 use common::{eventually, gone, within};
+use genserver_core::AnyServer;
 use genserver_core::prelude::*;
 use genserver_core::{Mailbox, Overflow};
 use std::sync::Arc;

@@ -9,6 +9,7 @@
 mod common;
 
 use common::{eventually, within};
+use genserver_core::AnyServer;
 use genserver_core::prelude::*;
 use genserver_core::sys::{self, EventKind, Outcome};
 use std::sync::Arc;

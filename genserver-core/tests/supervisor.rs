@@ -8,6 +8,10 @@ mod common;
 
 use common::Log;
 use genserver_core::prelude::*;
+use genserver_core::{
+    AnyServer, ChildSpec, Keys, Named, Registry, Restart, Shutdown, Strategy, Supervisor,
+    SupervisorSpec,
+};
 use genserver_core::{ChildKind, ChildStartError, SupervisorError};
 use std::time::Duration;
 

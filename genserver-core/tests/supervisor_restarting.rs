@@ -11,6 +11,10 @@ mod common;
 
 use common::{Log, within};
 use genserver_core::prelude::*;
+use genserver_core::{
+    AnyServer, ChildSpec, DynamicSupervisor, DynamicSupervisorSpec, Restart, Strategy, Supervisor,
+    SupervisorSpec,
+};
 use genserver_core::{ChildStatus, DynamicSupervisorError, SupervisorError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

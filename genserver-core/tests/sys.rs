@@ -11,6 +11,7 @@ mod common;
 use common::{eventually, within};
 use genserver_core::prelude::*;
 use genserver_core::sys::{self, RunState};
+use genserver_core::{AnyServer, Named, Strategy, Supervisor, SupervisorSpec, whereis};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -5,6 +5,7 @@ mod common;
 use common::{gone, within};
 use genserver_core::prelude::*;
 use genserver_core::{Access, AnyTable, NamedTable, Operation, TableTransfer};
+use genserver_core::{AnyServer, Named, Strategy, Supervisor, SupervisorSpec, Table, TableError};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -9,6 +9,9 @@ mod common;
 
 use common::{Log, eventually, gone, within};
 use genserver_core::prelude::*;
+use genserver_core::{
+    AnyServer, ChildSpec, Shutdown, Strategy, Supervisor, SupervisorSpec, whereis,
+};
 use genserver_core::{ChildKind, TaskError, TaskId, TaskRef, TaskSupervisor, TaskSupervisorSpec};
 use std::future::pending;
 use std::time::Duration;

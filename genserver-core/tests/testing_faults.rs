@@ -12,6 +12,7 @@ use common::{Log, gone, within};
 use genserver_core::SupervisorError;
 use genserver_core::prelude::*;
 use genserver_core::testing::{Faults, StartFault, StartFaults, TestKit, injected_crash};
+use genserver_core::{AnyServer, ChildStartError, Strategy, Supervisor, SupervisorSpec};
 use std::time::Duration;
 use tokio::time::Instant;
 

@@ -10,6 +10,7 @@
 mod common;
 
 use common::{Log, gone, within};
+use genserver_core::AnyServer;
 use genserver_core::assert_receive;
 use genserver_core::prelude::*;
 use genserver_core::testing::{Probe, TestKit};

@@ -11,6 +11,7 @@ mod common;
 use common::within;
 use genserver_core::prelude::*;
 use genserver_core::testing::{Faults, TestKit};
+use genserver_core::{Named, whereis};
 use genserver_core::{assert_no_receive, assert_receive};
 use std::time::Duration;
 

@@ -209,6 +209,7 @@ async fn normal_and_shutdown_exits_are_not_logged_as_errors() {
 mod supervision {
     use super::Recorder;
     use genserver_core::prelude::*;
+    use genserver_core::{AnyServer, Strategy, Supervisor, SupervisorSpec};
     use std::time::Duration;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::registry::Registry;

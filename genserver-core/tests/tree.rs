@@ -9,6 +9,10 @@ mod common;
 
 use common::within;
 use genserver_core::prelude::*;
+use genserver_core::{
+    Backoff, ChildSpec, DynamicSupervisor, DynamicSupervisorSpec, Restart, Strategy, Supervisor,
+    SupervisorSpec,
+};
 use genserver_core::{ChildStatus, sys};
 use std::time::Duration;
 

@@ -14,6 +14,9 @@ use common::{gone, within};
 use genserver_core::assert_receive;
 use genserver_core::prelude::*;
 use genserver_core::testing::{Probe, StartFaults, TestKit};
+use genserver_core::{
+    AnyServer, Backoff, ChildSpec, Shutdown, Strategy, Supervisor, SupervisorSpec,
+};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;

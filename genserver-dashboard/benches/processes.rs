@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use genserver_core::AnyServer;
 use genserver_core::prelude::*;
 use genserver_dashboard::{DashboardOptions, router};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

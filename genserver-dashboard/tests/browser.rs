@@ -17,6 +17,7 @@ use common::chromium::Chromium;
 use common::dom;
 use common::*;
 use genserver_core::prelude::*;
+use genserver_core::{Strategy, Supervisor, SupervisorSpec, whereis};
 use genserver_dashboard::{DashboardOptions, router};
 
 /// How much of the page's time Chromium lets pass before it prints or

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use axum::Router;
 use common::*;
+use genserver_core::AnyServer;
 use genserver_core::prelude::*;
 use genserver_dashboard::{DashboardOptions, router};
 use serde_json::Value;

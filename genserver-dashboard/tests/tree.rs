@@ -8,6 +8,10 @@ mod common;
 use axum::Router;
 use common::*;
 use genserver_core::prelude::*;
+use genserver_core::{
+    DynamicSupervisor, DynamicSupervisorSpec, Restart, Strategy, Supervisor, SupervisorSpec,
+    whereis,
+};
 use genserver_dashboard::{DashboardOptions, router};
 use serde_json::Value;
 

@@ -30,6 +30,7 @@ use genserver_core::{ClientHandle, GenServer, Named, RemoteServer, Server};
 ///
 /// ```no_run
 /// # use genserver_core::prelude::*;
+/// # use genserver_core::Named;
 /// # use genserver_nats::Node;
 /// # pub struct Stats;
 /// # #[gen_server(remote)]

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use common::linker::{self, Linker};
 use common::servers::Counter;
 use common::{NatsServer, node, within};
+use genserver_core::AnyServer;
 use genserver_core::ServerId;
 use genserver_core::prelude::*;
 use genserver_nats::{Node, RemoteLink};

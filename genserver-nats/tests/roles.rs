@@ -13,6 +13,7 @@ use common::servers::Counter;
 use common::{NatsServer, node, within};
 use genserver_core::Remote;
 use genserver_core::prelude::*;
+use genserver_core::{ChildSpec, Named, Strategy, Supervisor, SupervisorSpec};
 
 const LIMIT: Duration = Duration::from_secs(20);
 /// "At once": a round trip on a loaded machine, never a timeout.

@@ -3,6 +3,7 @@
 //! the readers find the one a restarted store creates.
 
 use genserver_core::prelude::*;
+use genserver_core::{Named, Table};
 use genserver_core::{NamedTable, TableError};
 
 /// What a key may do: `limit` requests per window.

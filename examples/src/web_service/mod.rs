@@ -22,8 +22,11 @@ pub mod stats;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use genserver_core::prelude::*;
 use genserver_core::{Application, Exit, NamedTable, Running};
+use genserver_core::{
+    ChildSpec, DynamicSupervisor, DynamicSupervisorSpec, Named, PartitionSupervisor, Registry,
+    Strategy, SupervisorSpec,
+};
 
 use keys::{KeyStore, KeyTable, Plan};
 use limiter::RateLimiter;

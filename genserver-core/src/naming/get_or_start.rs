@@ -76,6 +76,7 @@ where
     ///
     /// ```
     /// use genserver_core::prelude::*;
+    /// use genserver_core::{DynamicSupervisor, DynamicSupervisorSpec, Keys, Registry};
     ///
     /// pub struct Limiter {
     ///     hits: u32,

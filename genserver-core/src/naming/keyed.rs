@@ -263,6 +263,7 @@ where
     ///
     /// ```
     /// use genserver_core::prelude::*;
+    /// use genserver_core::{DynamicSupervisor, DynamicSupervisorSpec, Keys, Registry};
     /// use std::time::Duration;
     ///
     /// pub struct Limiter {

@@ -133,6 +133,7 @@ impl<T: GenServer> Resolver<T> {
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::Named;
 ///
 /// #[derive(Default)]
 /// pub struct Stats {

@@ -165,6 +165,7 @@ impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> Inner<K, V> {
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{Keys, Registry};
 ///
 /// pub struct Room;
 ///

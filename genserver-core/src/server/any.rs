@@ -135,6 +135,7 @@ impl<T: GenServer> Control for Shared<T> {
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::AnyServer;
 ///
 /// pub struct Cache;
 ///

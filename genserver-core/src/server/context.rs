@@ -129,6 +129,7 @@ use crate::server::process::HookKey;
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::AnyServer;
 /// use std::time::Duration;
 ///
 /// #[derive(Debug, Clone)]
@@ -197,6 +198,7 @@ use crate::server::process::HookKey;
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::AnyServer;
 ///
 /// pub struct Parent {
 ///     exits: Vec<String>,

@@ -25,6 +25,7 @@ use crate::server::runtime::Life;
 ///
 /// ```
 /// # use genserver_core::prelude::*;
+/// # use genserver_core::whereis;
 /// # use std::time::Duration;
 /// # pub struct Counter { value: i64 }
 /// # #[gen_server]

@@ -51,6 +51,7 @@ type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 ///
 /// ```no_run
 /// use genserver_core::prelude::*;
+/// use genserver_core::{ChildSpec, Strategy, SupervisorSpec};
 /// use genserver_core::{Application, Exit};
 ///
 /// pub struct Cache;
@@ -78,6 +79,7 @@ type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{ChildSpec, Strategy, SupervisorSpec};
 /// use genserver_core::{Application, Exit};
 ///
 /// # pub struct Cache;

@@ -94,6 +94,7 @@ pub(crate) struct Overrides {
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{ChildSpec, Restart, Shutdown};
 /// use std::time::Duration;
 ///
 /// #[derive(Clone)]
@@ -263,6 +264,7 @@ impl ChildSpec {
     ///
     /// ```
     /// use genserver_core::prelude::*;
+    /// use genserver_core::{Named, Strategy, Supervisor, SupervisorSpec};
     ///
     /// pub struct Cache {
     ///     size: usize,

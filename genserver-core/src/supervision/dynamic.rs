@@ -105,6 +105,7 @@ impl std::error::Error for DynamicSupervisorError {
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{DynamicSupervisor, DynamicSupervisorSpec, Keys, Registry};
 ///
 /// pub struct Session {
 ///     user: String,

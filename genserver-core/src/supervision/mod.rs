@@ -152,6 +152,7 @@ impl ChildCount {
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{ChildStartError, Strategy, Supervisor, SupervisorSpec};
 /// use genserver_core::{AnyInitError, SupervisorError};
 ///
 /// pub struct Db;

@@ -77,6 +77,7 @@ struct Partitions<T: GenServer> {
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::PartitionSupervisor;
 /// use std::collections::HashMap;
 ///
 /// pub struct Stats {

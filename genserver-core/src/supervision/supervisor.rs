@@ -72,6 +72,7 @@ impl std::error::Error for SupervisorError {
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{Strategy, Supervisor, SupervisorSpec};
 /// use std::time::Duration;
 ///
 /// pub struct Cache {

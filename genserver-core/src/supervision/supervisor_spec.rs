@@ -28,6 +28,7 @@ pub enum Strategy {
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{Restart, Strategy, SupervisorSpec};
 /// use std::time::Duration;
 ///
 /// # #[derive(Clone)] pub struct Cache;

@@ -177,6 +177,7 @@ type BoxTask = Pin<Box<dyn Future<Output = ()> + Send>>;
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{ChildSpec, Strategy, Supervisor, SupervisorSpec, whereis};
 /// use genserver_core::{TaskError, TaskSupervisor, TaskSupervisorSpec};
 ///
 /// # #[tokio::main(flavor = "current_thread")]

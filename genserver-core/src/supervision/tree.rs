@@ -35,6 +35,7 @@ use crate::supervision::{ChildInfo, ChildStatus};
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{Strategy, Supervisor, SupervisorSpec};
 ///
 /// #[derive(Clone)]
 /// pub struct Worker;

@@ -53,6 +53,7 @@ use id::TableId;
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{Table, TableError};
 ///
 /// pub struct Prices {
 ///     table: Table<String, u64>,

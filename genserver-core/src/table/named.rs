@@ -97,6 +97,7 @@ where
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{Strategy, Supervisor, SupervisorSpec, Table};
 /// use genserver_core::NamedTable;
 ///
 /// pub struct Prices;

@@ -168,6 +168,7 @@ impl std::error::Error for StartFault {}
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{Strategy, Supervisor, SupervisorSpec};
 /// use genserver_core::testing::{Faults, StartFaults};
 ///
 /// #[derive(Clone)]

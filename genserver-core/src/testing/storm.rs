@@ -35,6 +35,7 @@ use crate::{CallError, DynamicSupervisor, Supervisor};
 ///
 /// ```
 /// use genserver_core::prelude::*;
+/// use genserver_core::{Strategy, Supervisor, SupervisorSpec};
 /// use genserver_core::testing::CrashStorm;
 ///
 /// #[derive(Clone)]

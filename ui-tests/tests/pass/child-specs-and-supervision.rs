@@ -2,6 +2,7 @@
 //! `child_spec` is generated for every server; its `Clone` requirement on
 //! the init arguments only applies where it is called.
 use genserver_core::prelude::*;
+use genserver_core::{Strategy, Supervisor, SupervisorSpec};
 
 /// Not `Clone`: fine, as long as `Client::child_spec` is never called.
 pub struct Connection;

@@ -1,6 +1,7 @@
 //! `#[gen_server]`, the library under test.
 
 use genserver_core::prelude::*;
+use genserver_core::Named;
 
 use super::Counter;
 

@@ -1,6 +1,7 @@
 //! `init` rejected: `start` and `child_spec` still take its arguments, so
 //! `main` has nothing more to report than the one mistake.
 use genserver_core::prelude::*;
+use genserver_core::{Strategy, Supervisor, SupervisorSpec};
 
 pub struct Store {
     limit: u64,

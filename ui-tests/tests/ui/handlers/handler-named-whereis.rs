@@ -1,6 +1,7 @@
 //! `Named::whereis` would hide a handler named `whereis`: `by_name.whereis()`
 //! would call the built-in, silently.
 use genserver_core::prelude::*;
+use genserver_core::Named;
 
 pub struct Directory {
     entries: Vec<String>,
