@@ -204,6 +204,7 @@ mod chain;
 pub mod checks;
 mod exit_reason;
 mod id;
+mod id_map;
 mod info;
 mod lock;
 #[cfg(feature = "metrics")]

@@ -1,6 +1,6 @@
 //! What a callback can do besides changing the state.
 
-use std::collections::HashMap;
+use crate::id_map::IdMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -264,7 +264,7 @@ pub struct Context<T: GenServer> {
     /// Timers and tasks, made at the first one: most servers never set one.
     pub(crate) timers: Option<JoinSet<()>>,
     /// Monitors not yet fired, and the servers they watch.
-    monitors: HashMap<MonitorRef, AnyServer>,
+    monitors: IdMap<MonitorRef, AnyServer>,
     /// Whether the message being handled is traced (its reply is kept).
     pub(crate) tracing: bool,
 }
@@ -279,7 +279,7 @@ impl<T: GenServer> Context<T> {
             sticky_idle: None,
             handler: &activity::INIT,
             timers: None,
-            monitors: HashMap::new(),
+            monitors: IdMap::default(),
             tracing: false,
         }
     }

@@ -120,7 +120,7 @@ impl<T: GenServer> Handle<T> {
         let id = ServerId::next();
         Arc::new(Shared {
             process: Process::new(id),
-            mailbox: Queue::new(mailbox, T::NAME, id),
+            mailbox: Queue::new(mailbox, id),
             counters: Counters::new(),
         })
     }

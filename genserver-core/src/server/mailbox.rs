@@ -67,6 +67,8 @@ pub(crate) enum Envelope<T: GenServer> {
 }
 
 impl<T: GenServer> Evict for Envelope<T> {
+    const SERVER: &'static str = T::NAME;
+
     /// Only casts: calls wait for room, and a task's result, an info
     /// message and a signal, once queued, are never dropped.
     fn evictable(&self) -> bool {
@@ -99,6 +101,9 @@ pub(crate) trait Evict {
     fn dead_on_exit(&self) -> bool {
         false
     }
+    /// The server's type name, for the queue's reports (a constant of the
+    /// type, so each mailbox need not hold it).
+    const SERVER: &'static str = "server";
 }
 
 /// Messages from the runtime itself: signals from other servers on the
@@ -151,14 +156,19 @@ pub(crate) enum SendError<E> {
 pub(crate) struct Queue<E> {
     queues: Mutex<Queues<E>>,
     config: Mailbox,
-    /// Senders waiting for room in a bounded mailbox.
-    room: Notify,
-    /// How many senders wait for room: the receiver wakes one only then.
-    waiting: AtomicUsize,
+    /// Senders waiting for room: a bounded mailbox's only (most mailboxes
+    /// are unbounded, and an idle server's bytes count).
+    room: Option<Box<Room>>,
     dropped: AtomicU64,
     /// Who owns it, for the watermark and overflow reports.
-    server: &'static str,
     id: ServerId,
+}
+
+/// Where senders to a full bounded mailbox wait.
+struct Room {
+    notify: Notify,
+    /// How many senders wait: the receiver wakes one only then.
+    waiting: AtomicUsize,
 }
 
 struct Queues<E> {
@@ -185,7 +195,7 @@ pub(crate) struct Drained<E> {
 }
 
 impl<E: Evict> Queue<E> {
-    pub(crate) fn new(config: Mailbox, server: &'static str, id: ServerId) -> Self {
+    pub(crate) fn new(config: Mailbox, id: ServerId) -> Self {
         Queue {
             queues: Mutex::new(Queues {
                 priority: VecDeque::new(),
@@ -198,10 +208,13 @@ impl<E: Evict> Queue<E> {
                 high_water: 0,
             }),
             config,
-            room: Notify::new(),
-            waiting: AtomicUsize::new(0),
+            room: config.capacity.map(|_| {
+                Box::new(Room {
+                    notify: Notify::new(),
+                    waiting: AtomicUsize::new(0),
+                })
+            }),
             dropped: AtomicU64::new(0),
-            server,
             id,
         }
     }
@@ -289,7 +302,7 @@ impl<E: Evict> Queue<E> {
         self.dropped.fetch_add(1, Ordering::Relaxed);
         // A dead letter; this server's count is `dropped`, its report the
         // burst's line below.
-        dead_letters::count(DeadLetterReason::Overflow, Some(self.server), None, 1);
+        dead_letters::count(DeadLetterReason::Overflow, Some(E::SERVER), None, 1);
         queues.dropping += 1;
         if queues.dropping == 1
             && FULL.allow(|more| {
@@ -304,7 +317,7 @@ impl<E: Evict> Queue<E> {
             tracing::warn!(
                 target: "genserver::dead_letters",
                 reason = "overflow",
-                server = self.server,
+                server = E::SERVER,
                 id = %self.id,
                 capacity = self.config.capacity,
                 policy = ?self.config.overflow,
@@ -323,21 +336,26 @@ impl<E: Evict> Queue<E> {
         message: E,
         deadline: Option<Instant>,
     ) -> Result<(), SendError<E>> {
+        let Some(room) = &self.room else {
+            // Unbounded: never full.
+            return self.try_send(message, Lane::User);
+        };
         // Counted before it first looks for room, so a receiver making room
         // after that look sees it (both under the queue's lock).
-        self.waiting.fetch_add(1, Ordering::AcqRel);
-        let sent = self.wait_for_room(message, deadline).await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        room.waiting.fetch_add(1, Ordering::AcqRel);
+        let sent = self.wait_for_room(room, message, deadline).await;
+        room.waiting.fetch_sub(1, Ordering::AcqRel);
         sent
     }
 
     async fn wait_for_room(
         &self,
+        room: &Room,
         mut message: E,
         deadline: Option<Instant>,
     ) -> Result<(), SendError<E>> {
         loop {
-            let room = self.room.notified();
+            let room = room.notify.notified();
             tokio::pin!(room);
             room.as_mut().enable();
             match self.try_send(message, Lane::User) {
@@ -362,8 +380,10 @@ impl<E: Evict> Queue<E> {
             return Poll::Ready(Some(message));
         }
         if let Some(message) = queues.user.pop_front() {
-            if self.config.capacity.is_some() && self.waiting.load(Ordering::Acquire) > 0 {
-                self.room.notify_one();
+            if let Some(room) = &self.room
+                && room.waiting.load(Ordering::Acquire) > 0
+            {
+                room.notify.notify_one();
             }
             let len = queues.user.len();
             if len <= self.config.low && (queues.long || queues.dropping > 0) {
@@ -386,7 +406,7 @@ impl<E: Evict> Queue<E> {
     fn report_long(&self, len: usize) {
         if LONG.allow(|more| tracing::warn!(more, "more long message queues in the last second")) {
             tracing::warn!(
-                server = self.server,
+                server = E::SERVER,
                 id = %self.id,
                 len,
                 high = self.config.high,
@@ -406,7 +426,7 @@ impl<E: Evict> Queue<E> {
                 );
             }) {
                 tracing::info!(
-                    server = self.server,
+                    server = E::SERVER,
                     id = %self.id,
                     len,
                     low = self.config.low,
@@ -419,7 +439,7 @@ impl<E: Evict> Queue<E> {
                 .allow(|more| tracing::info!(more, "more mailbox bursts over in the last second"))
             {
                 tracing::info!(
-                    server = self.server,
+                    server = E::SERVER,
                     id = %self.id,
                     dropped = queues.dropping,
                     "mailbox burst over"
@@ -475,7 +495,9 @@ impl<E: Evict> Queue<E> {
                 user: std::mem::take(&mut queues.user),
             }
         };
-        self.room.notify_waiters();
+        if let Some(room) = &self.room {
+            room.notify.notify_waiters();
+        }
         drained
     }
 
@@ -509,7 +531,7 @@ mod tests {
 
     #[tokio::test]
     async fn priority_overtakes_user_messages_and_keeps_its_own_order() {
-        let mailbox = Queue::new(Mailbox::unbounded(), "test", ServerId::next());
+        let mailbox = Queue::new(Mailbox::unbounded(), ServerId::next());
         for i in 0..3u64 {
             mailbox.send(i, Lane::User).unwrap();
         }
@@ -524,7 +546,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_closed_mailbox_refuses_and_hands_back_what_was_queued() {
-        let mailbox = Queue::new(Mailbox::unbounded(), "test", ServerId::next());
+        let mailbox = Queue::new(Mailbox::unbounded(), ServerId::next());
         mailbox.send(1u64, Lane::User).unwrap();
         mailbox.send(2, Lane::Priority).unwrap();
         let drained = mailbox.close();
@@ -536,7 +558,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_parked_receiver_is_woken_by_a_sender_on_another_thread() {
-        let mailbox = Arc::new(Queue::new(Mailbox::unbounded(), "test", ServerId::next()));
+        let mailbox = Arc::new(Queue::new(Mailbox::unbounded(), ServerId::next()));
         let receiver = {
             let mailbox = mailbox.clone();
             tokio::spawn(async move {

@@ -15,7 +15,7 @@
 //! links get exit signals. Each hook has a key, so adding and removing one
 //! is O(1) whatever the number of links, monitors or registrations.
 
-use std::collections::HashMap;
+use crate::id_map::IdMap;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -124,7 +124,7 @@ pub(crate) struct Process {
 #[derive(Default)]
 struct ExitState {
     reason: Option<ExitReason>,
-    hooks: HashMap<HookKey, ExitHook>,
+    hooks: IdMap<HookKey, ExitHook>,
     /// The server's task, to kill it.
     abort: Option<AbortHandle>,
     /// Why it was killed, for the exit that follows the abort.
