@@ -8,7 +8,7 @@
 )]
 
 use genserver_core::prelude::*;
-use genserver_core::{Restart, Shutdown, Strategy, Supervisor, SupervisorSpec};
+use genserver_core::{Supervisor, SupervisorSpec};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -59,7 +59,7 @@ async fn a_default_supervisor_spec_is_one_for_one_with_no_children() {
 #[cfg(feature = "serde")]
 #[test]
 fn exit_reasons_and_configuration_enums_cross_the_wire() {
-    use genserver_core::{Access, ChildKind, Keys, Overflow};
+    use genserver_core::{Access, ChildKind, Keys, Overflow, Restart, Shutdown, Strategy};
     fn round_trip<T>(value: T)
     where
         T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
