@@ -220,6 +220,9 @@ mod table;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod throttle;
+#[cfg(feature = "remote")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
+pub mod transport;
 
 pub use exit_reason::ExitReason;
 #[doc = include_str!("../docs/gen_server.md")]
@@ -234,7 +237,7 @@ pub use naming::{Name, whereis};
 #[cfg(feature = "remote")]
 #[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
 pub use remote::{Codec, RemoteServer};
-pub use remote::{Remote, RemoteAsk, RemoteCall, RemoteCast, RemoteTarget, WireError};
+pub use remote::{Remote, WireError};
 pub use server::Server;
 pub use server::any::AnyServer;
 pub use server::call_graph::CallCycle;

@@ -27,9 +27,12 @@
 //! `Forget` or `LinkedExit` for a watch its sender holds. Others are
 //! refused and counted.
 //!
-//! `Down`s and exit signals go through the core's own delivery, on the
-//! priority lane, as a local monitor's and link's do. The other server is
-//! named by a [`ServerId`] that names its node ([`ServerId::node`]).
+//! `Down`s and exit signals go through the core's own delivery, as a
+//! local monitor's and link's do, and only through the ends of the
+//! monitors and links that the watching servers asked for
+//! ([`MonitorEnd`], [`LinkEnd`]): each delivers once, to its own server.
+//! The other server is named by a [`ServerId`](genserver_core::ServerId)
+//! that names its node ([`ServerId::node`](genserver_core::ServerId::node)).
 //!
 //! [`Node::monitor`]: crate::Node::monitor
 //! [`Node::link`]: crate::Node::link
@@ -47,7 +50,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError, Weak};
 
 use async_nats::{RequestErrorKind, Subject};
 use futures_util::StreamExt;
-use genserver_core::{AnyServer, Codec, ExitReason, MonitorRef, ServerId};
+use genserver_core::transport::{LinkEnd, MonitorEnd, RemoteNode};
+use genserver_core::{AnyServer, Codec, ExitReason};
 use serde::{Deserialize, Serialize};
 use tokio::task::AbortHandle;
 
@@ -136,48 +140,61 @@ pub(crate) struct Watches {
 
 /// A local server watching a remote one.
 struct Watch {
-    kind: WatchKind,
-    /// The identity of the remote server, naming its node once it answered.
-    server: ServerId,
-    watcher: AnyServer,
+    /// The core's end of the monitor or link: the watcher, and the identity
+    /// of the remote server, naming its node once it answered.
+    end: End,
+    /// A link's task that tells the other node when the watcher exits.
+    task: Option<AbortHandle>,
     /// The serving node, once it answered.
     node: Option<PeerId>,
 }
 
-enum WatchKind {
-    Monitor(MonitorRef),
-    /// A link, and the task that tells the other node when the watcher
-    /// exits.
-    Link(Option<AbortHandle>),
+enum End {
+    Monitor(MonitorEnd),
+    Link(LinkEnd),
 }
 
 impl Watch {
-    fn new(kind: WatchKind, watcher: AnyServer) -> Watch {
+    fn new(end: End) -> Watch {
         Watch {
-            kind,
-            server: ServerId::__fresh(),
-            watcher,
+            end,
+            task: None,
             node: None,
         }
     }
 
     fn is_link(&self) -> bool {
-        matches!(self.kind, WatchKind::Link(_))
+        matches!(self.end, End::Link(_))
+    }
+
+    fn watcher(&self) -> &AnyServer {
+        match &self.end {
+            End::Monitor(end) => end.watcher(),
+            End::Link(end) => end.local(),
+        }
+    }
+
+    /// The remote server answered from `node`.
+    fn locate(&mut self, node: PeerId) {
+        let remote = RemoteNode::named(&node.node);
+        match &mut self.end {
+            End::Monitor(end) => end.locate(&remote),
+            End::Link(end) => end.locate(&remote),
+        }
+        self.node = Some(node);
     }
 
     /// The remote server exited, or cannot be reached: a `Down`, or an
     /// exit signal.
     fn fire(self, reason: ExitReason) {
-        match self.kind {
-            WatchKind::Monitor(monitor) => {
-                self.watcher.__deliver_down(monitor, self.server, reason);
+        if let Some(task) = self.task {
+            task.abort();
+        }
+        match self.end {
+            End::Monitor(end) => {
+                end.down(reason);
             }
-            WatchKind::Link(task) => {
-                if let Some(task) = task {
-                    task.abort();
-                }
-                self.watcher.__exit_signal(self.server, reason);
-            }
+            End::Link(end) => end.exit(reason),
         }
     }
 }
@@ -287,7 +304,7 @@ impl Watches {
     /// Forgets the monitors whose watcher has exited, and tells their
     /// serving nodes. (A link's own task tells its exit.)
     pub(crate) fn sweep(&self, inner: &Inner) {
-        let gone = self.take(|watch| !watch.is_link() && !watch.watcher.is_alive());
+        let gone = self.take(|watch| !watch.is_link() && !watch.watcher().is_alive());
         for (id, watch) in gone {
             forget(inner, id, watch.node.as_ref());
         }
@@ -379,8 +396,7 @@ async fn request(node: &Weak<Inner>, subject: Subject, id: u64, kind: Kind) -> b
             let mut watching = inner.watches.lock_watching();
             match watching.get_mut(&id) {
                 Some(watch) => {
-                    watch.server = ServerId::__remote(&peer.node);
-                    watch.node = Some(peer);
+                    watch.locate(peer);
                     true
                 }
                 None => {
