@@ -38,7 +38,8 @@ use crate::transport::node::RemoteNode;
 /// // with its reason, without `terminate`.
 /// end.exit(ExitReason::error("lost the disk"));
 /// worker.exited().await;
-/// assert_eq!(worker.exit_reason(), Some(ExitReason::error("lost the disk")));
+/// let reason = AnyServer::from(&worker).exit_reason();
+/// assert_eq!(reason, Some(ExitReason::error("lost the disk")));
 /// # Ok(())
 /// # }
 /// ```
