@@ -37,9 +37,12 @@
 //! [`Node::monitor`]: crate::Node::monitor
 //! [`Node::link`]: crate::Node::link
 
+mod entry;
 mod link;
 mod monitor;
 mod served;
+
+use entry::{End, Watch};
 
 pub use link::RemoteLink;
 use served::WatchedTable;
@@ -50,10 +53,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError, Weak};
 
 use async_nats::{RequestErrorKind, Subject};
 use futures_util::StreamExt;
-use genserver_core::transport::{LinkEnd, MonitorEnd, RemoteNode};
-use genserver_core::{AnyServer, Codec, ExitReason};
+use genserver_core::{Codec, ExitReason};
 use serde::{Deserialize, Serialize};
-use tokio::task::AbortHandle;
 
 use crate::codec::Postcard;
 use crate::error::check_name;
@@ -136,67 +137,6 @@ pub(crate) struct Watches {
     watching: Mutex<HashMap<u64, Watch>>,
     /// Remote watches of served servers.
     watched: Mutex<WatchedTable>,
-}
-
-/// A local server watching a remote one.
-struct Watch {
-    /// The core's end of the monitor or link: the watcher, and the identity
-    /// of the remote server, naming its node once it answered.
-    end: End,
-    /// A link's task that tells the other node when the watcher exits.
-    task: Option<AbortHandle>,
-    /// The serving node, once it answered.
-    node: Option<PeerId>,
-}
-
-enum End {
-    Monitor(MonitorEnd),
-    Link(LinkEnd),
-}
-
-impl Watch {
-    fn new(end: End) -> Watch {
-        Watch {
-            end,
-            task: None,
-            node: None,
-        }
-    }
-
-    fn is_link(&self) -> bool {
-        matches!(self.end, End::Link(_))
-    }
-
-    fn watcher(&self) -> &AnyServer {
-        match &self.end {
-            End::Monitor(end) => end.watcher(),
-            End::Link(end) => end.local(),
-        }
-    }
-
-    /// The remote server answered from `node`.
-    fn locate(&mut self, node: PeerId) {
-        let remote = RemoteNode::named(&node.node);
-        match &mut self.end {
-            End::Monitor(end) => end.locate(&remote),
-            End::Link(end) => end.locate(&remote),
-        }
-        self.node = Some(node);
-    }
-
-    /// The remote server exited, or cannot be reached: a `Down`, or an
-    /// exit signal.
-    fn fire(self, reason: ExitReason) {
-        if let Some(task) = self.task {
-            task.abort();
-        }
-        match self.end {
-            End::Monitor(end) => {
-                end.down(reason);
-            }
-            End::Link(end) => end.exit(reason),
-        }
-    }
 }
 
 impl Watches {
