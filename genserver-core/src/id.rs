@@ -25,10 +25,14 @@ pub struct ServerId(u64);
 const NODE_SHIFT: u32 = 48;
 const NUMBER_MASK: u64 = (1 << NODE_SHIFT) - 1;
 /// The most other nodes named; any more share the last index, named `?`.
+#[cfg_attr(not(feature = "remote"), allow(dead_code))]
 const MAX_NODES: usize = (1 << (64 - NODE_SHIFT)) - 1;
 
-/// The other nodes' names, by index (1-based in a `ServerId`).
+/// The other nodes' names, by index (1-based in a `ServerId`): named by
+/// a transport ([`RemoteNode`](crate::transport::RemoteNode), feature
+/// `remote`); empty without one.
 #[derive(Default)]
+#[cfg_attr(not(feature = "remote"), allow(dead_code))]
 struct Nodes {
     names: Vec<Arc<str>>,
     indices: HashMap<Arc<str>, u64>,
@@ -49,43 +53,46 @@ impl ServerId {
         ServerId(raw)
     }
 
-    /// A fresh identity that no local server has: a transport's stand-in
-    /// for a server on another node whose node is not known.
-    #[doc(hidden)]
-    pub fn __fresh() -> Self {
-        ServerId::next()
+    /// The index of the node `node` among the other nodes this program
+    /// has heard of (1-based), registering it when it is new; past
+    /// `MAX_NODES`, the shared index of `?`.
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    pub(crate) fn node_index(node: &str) -> u64 {
+        let mut nodes = lock(nodes());
+        match nodes.indices.get(node) {
+            Some(&index) => index,
+            None if nodes.names.len() < MAX_NODES => {
+                let name: Arc<str> = Arc::from(node);
+                nodes.names.push(name.clone());
+                let index = nodes.names.len() as u64;
+                nodes.indices.insert(name, index);
+                index
+            }
+            None => {
+                if nodes.names.len() == MAX_NODES {
+                    nodes.names.push(Arc::from("?"));
+                }
+                MAX_NODES as u64 + 1
+            }
+        }
     }
 
-    /// A fresh identity standing for a server on the node `node`: a
-    /// transport's, carried by exit signals and `Down`s from that server.
-    #[doc(hidden)]
-    pub fn __remote(node: &str) -> Self {
-        let index = {
-            let mut nodes = lock(nodes());
-            match nodes.indices.get(node) {
-                Some(&index) => index,
-                None if nodes.names.len() < MAX_NODES => {
-                    let name: Arc<str> = Arc::from(node);
-                    nodes.names.push(name.clone());
-                    let index = nodes.names.len() as u64;
-                    nodes.indices.insert(name, index);
-                    index
-                }
-                None => {
-                    if nodes.names.len() == MAX_NODES {
-                        nodes.names.push(Arc::from("?"));
-                    }
-                    MAX_NODES as u64 + 1
-                }
-            }
-        };
+    /// A fresh identity standing for a server on the node of index
+    /// `index` (from [`node_index`](Self::node_index)).
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    pub(crate) fn on_node(index: u64) -> Self {
         ServerId(index << NODE_SHIFT | next_number())
     }
 
     /// The node this server runs on: `None` here, its node's name for a
     /// server on another node (known through a transport).
     pub fn node(self) -> Option<Arc<str>> {
-        match self.0 >> NODE_SHIFT {
+        ServerId::node_name(self.0 >> NODE_SHIFT)
+    }
+
+    /// The name of the node of index `index`; `None` for 0, this program.
+    pub(crate) fn node_name(index: u64) -> Option<Arc<str>> {
+        match index {
             0 => None,
             index => lock(nodes()).names.get(index as usize - 1).cloned(),
         }
@@ -139,13 +146,6 @@ impl MonitorRef {
     pub(crate) fn next() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         MonitorRef(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-
-    /// A fresh monitor reference, for a transport's monitor of a server
-    /// on another node.
-    #[doc(hidden)]
-    pub fn __fresh() -> Self {
-        MonitorRef::next()
     }
 
     /// The number inside, for logs and metrics: unique for the life of
@@ -212,9 +212,10 @@ mod tests {
 
     #[test]
     fn a_remote_id_names_its_node_and_is_unique() {
-        let a1 = ServerId::__remote("node-a-of-id-test");
-        let a2 = ServerId::__remote("node-a-of-id-test");
-        let b = ServerId::__remote("node-b-of-id-test");
+        let remote = |node: &str| ServerId::on_node(ServerId::node_index(node));
+        let a1 = remote("node-a-of-id-test");
+        let a2 = remote("node-a-of-id-test");
+        let b = remote("node-b-of-id-test");
         assert_ne!(a1, a2);
         assert!(!a1.is_local());
         assert_eq!(a1.node().as_deref(), Some("node-a-of-id-test"));

@@ -133,6 +133,12 @@
 //! transport (the `genserver-nats` crate) serves it to other nodes, where a
 //! [`Remote<T>`](Remote) handle dereferences to the same generated client.
 //! Only opted-in servers carry serde bounds; the others compile as before.
+//! A transport plugs in through one module, `transport` (feature
+//! `remote`), for transport crates only: it reaches remote servers through
+//! a `RemoteTarget`, and tells a local server that a remote one exited
+//! only through the end of a monitor or link that the core handed out
+//! (`MonitorEnd`, `LinkEnd`); no handle delivers an exit signal or a
+//! `Down` by itself.
 //!
 //! # Feature flags
 //!
@@ -140,8 +146,10 @@
 //!   (tokio's `signal`). Without it, an application stops only through
 //!   [`Application::shutdown_on`] or when its tree gives up.
 //! - `remote`: `#[gen_server(remote)]` and the traits a transport uses
-//!   (`RemoteServer`, `Codec`; serde for the servers that opt in).
-//!   Turned on by `genserver-nats`; a program on one machine does without.
+//!   (`RemoteServer`, `Codec`; serde for the servers that opt in), and the
+//!   `transport` module, the seam for transport crates (it may change in
+//!   minor releases). Turned on by `genserver-nats`; a program on one
+//!   machine does without.
 //! - `testing`, for `[dev-dependencies]`: the test kit (the `testing`
 //!   module: servers started for one test and stopped after it, probes and
 //!   `assert_receive!`, injected faults, crash storms) and a typed mock
@@ -221,6 +229,9 @@ mod table;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod throttle;
+#[cfg(feature = "remote")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
+pub mod transport;
 
 pub use exit_reason::ExitReason;
 #[doc = include_str!("../docs/gen_server.md")]
@@ -235,7 +246,7 @@ pub use naming::{Name, whereis};
 #[cfg(feature = "remote")]
 #[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
 pub use remote::{Codec, RemoteServer};
-pub use remote::{Remote, RemoteAsk, RemoteCall, RemoteCast, RemoteTarget, WireError};
+pub use remote::{Remote, WireError};
 pub use server::Server;
 pub use server::any::AnyServer;
 pub use server::call_graph::CallCycle;

@@ -31,7 +31,8 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use async_nats::{Message, Subject};
-use genserver_core::{CallError, Codec, GenServer, Remote, RemoteCall, RemoteServer, RemoteTarget};
+use genserver_core::transport::{self, RemoteCall, RemoteTarget};
+use genserver_core::{CallError, Codec, GenServer, RemoteServer};
 
 use crate::codec::Postcard;
 use crate::frame::{self, Ack};
@@ -116,7 +117,7 @@ pub(crate) fn accept<T: RemoteServer>(
     timeout: Duration,
 ) -> Option<Queued> {
     let capture = Arc::new(Capture::<T>(Mutex::new(None)));
-    let caught = Remote::<T>::__from_target(capture.clone());
+    let caught = transport::remote::<T>(capture.clone());
     let handle = genserver_core::ClientHandle::__handle(&*caught);
     if T::__serve::<Postcard>(handle, request).is_some() {
         node.refusals.refuse(

@@ -24,9 +24,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_nats::{Message, Subject};
 use futures_util::StreamExt;
-use genserver_core::{
-    CallError, Remote, RemoteAsk, RemoteCall, RemoteServer, RemoteTarget, WireError,
-};
+use genserver_core::transport::{self, RemoteAsk, RemoteCall, RemoteTarget};
+use genserver_core::{CallError, Remote, RemoteServer, WireError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 
@@ -205,7 +204,7 @@ impl Node {
             .filter(|answer| answer.subject.starts_with(&members_prefix))
             .map(|answer| Member {
                 node: answer.node,
-                remote: Remote::__from_target(Arc::new(NatsTarget::<T>::new(
+                remote: transport::remote(Arc::new(NatsTarget::<T>::new(
                     Subject::from(answer.subject),
                     &self.inner,
                 ))),
@@ -226,7 +225,7 @@ impl Node {
             Subject::from(format!("{}.all", group_subject(&self.inner, group))),
             &self.inner,
         ));
-        Ok(Remote::__from_target(Arc::new(target)))
+        Ok(transport::remote(Arc::new(target)))
     }
 }
 

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use async_nats::{Message, Subject};
 use futures_util::StreamExt;
+use genserver_core::transport;
 use genserver_core::{CallError, Remote, RemoteServer};
 
 use crate::error::{InvalidName, ServeError, check_name};
@@ -125,7 +126,7 @@ impl Node {
         check_name(on)?;
         check_name(name)?;
         let target = NatsTarget::<T>::new(node_subject(&self.inner, on, name), &self.inner);
-        Ok(Remote::__from_target(Arc::new(target)))
+        Ok(transport::remote(Arc::new(target)))
     }
 
     /// The nodes serving `name` now, each once, sorted (OTP's `nodes()`

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_nats::{Subject, ToServerAddrs};
+use genserver_core::transport;
 use genserver_core::{Remote, RemoteServer};
 
 use crate::closing::Closing;
@@ -290,7 +291,7 @@ impl Node {
     pub fn remote<T: RemoteServer>(&self, name: &str) -> Result<Remote<T>, InvalidName> {
         check_name(name)?;
         let target = NatsTarget::<T>::new(self.inner.subject(name), &self.inner);
-        Ok(Remote::__from_target(Arc::new(target)))
+        Ok(transport::remote(Arc::new(target)))
     }
 
     /// Leaves the cluster gracefully, as an OTP node stops: it stops

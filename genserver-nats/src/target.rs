@@ -14,10 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::{Message, StatusCode, Subject};
-use genserver_core::{
-    CallError, Codec, ExitReason, MailboxFull, RemoteAsk, RemoteCall, RemoteCast, RemoteServer,
-    RemoteTarget, WireError,
-};
+use genserver_core::transport::{RemoteAsk, RemoteCall, RemoteCast, RemoteTarget};
+use genserver_core::{CallError, Codec, ExitReason, MailboxFull, RemoteServer, WireError};
 
 use crate::acked::{Window, read_ack};
 use crate::codec::Postcard;

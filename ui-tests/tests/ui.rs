@@ -42,6 +42,7 @@ ui_folders! {
     ui_privacy => "privacy",
     ui_remote => "remote",
     ui_send => "send",
+    ui_signals => "signals",
 }
 
 /// Every supported shape compiles without a warning and runs: `tests/pass`

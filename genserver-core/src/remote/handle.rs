@@ -14,7 +14,8 @@ use crate::server::handle::{Handle, Target};
 /// generated client as [`Server<T>`](crate::Server), so a remote server is
 /// called exactly as a local one.
 ///
-/// A transport makes one (`genserver_nats::Node::remote`). Calls wait 5 s
+/// A transport makes one (`genserver_nats::Node::remote`, through
+/// `genserver_core::transport::remote`). Calls wait 5 s
 /// ([`DEFAULT_CALL_TIMEOUT`](crate::DEFAULT_CALL_TIMEOUT)) unless
 /// [`with_timeout`](Self::with_timeout) says otherwise; a cast is
 /// fire-and-forget. Messages sent through one handle (and its clones)
@@ -66,9 +67,10 @@ pub struct Remote<T: GenServer> {
 }
 
 impl<T: GenServer> Remote<T> {
-    /// A handle whose messages go through `target`. For transports.
-    #[doc(hidden)]
-    pub fn __from_target(target: Arc<dyn RemoteTarget<T>>) -> Self {
+    /// A handle whose messages go through `target`: a transport's, made
+    /// public by [`transport::remote`](crate::transport::remote).
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    pub(crate) fn from_target(target: Arc<dyn RemoteTarget<T>>) -> Self {
         Remote {
             client: T::Client::__from_handle(Handle::remote(target)),
         }

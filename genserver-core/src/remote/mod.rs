@@ -1,6 +1,7 @@
 //! Servers on other nodes: the seam a transport (`genserver-nats`) plugs
 //! into. This crate knows no network; it only lets the same generated
-//! client reach a server through a [`RemoteTarget`].
+//! client reach a server through a `RemoteTarget`
+//! ([`transport`](crate::transport), feature `remote`).
 //!
 //! ```text
 //!  Remote<T> ──▶ TClient ──▶ Handle<T> (Target::Remote)
@@ -33,6 +34,7 @@ pub(crate) mod wire;
 
 pub use error::WireError;
 pub use handle::Remote;
+#[cfg(feature = "remote")]
 pub use target::{RemoteAsk, RemoteCall, RemoteCast, RemoteTarget};
 #[cfg(feature = "remote")]
 pub use wire::{Codec, RemoteServer};

@@ -2,6 +2,10 @@
 //! server on another node.
 //!
 //! [`Handle`]: crate::__private::Handle
+//!
+//! Public as `genserver_core::transport`'s, with the feature `remote`;
+//! without it, only the core's own handles name them.
+#![cfg_attr(not(feature = "remote"), allow(unreachable_pub))]
 
 use std::future::Future;
 use std::pin::Pin;

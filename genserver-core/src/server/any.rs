@@ -284,26 +284,15 @@ impl AnyServer {
         }
     }
 
-    /// Delivers an exit signal from `from`, as a transport's link to a
-    /// server on another node does: [`Info::Exit`](crate::Info::Exit) for
-    /// a server that traps exits; otherwise ignored when `reason` is
-    /// normal, and fatal (with `reason`, without `terminate`) when not.
-    #[doc(hidden)]
-    pub fn __exit_signal(&self, from: ServerId, reason: ExitReason) {
-        self.exit_signal(from, reason);
-    }
-
     /// Tells an heir that it owns a table now; `false` if it is exiting.
     pub(crate) fn deliver_table_transfer(&self, transfer: TableTransfer) -> bool {
         self.control
             .send_system(System::TableTransfer(transfer), Lane::Signal)
     }
 
-    /// Delivers [`Info::Down`](crate::Info::Down) to this server, as a
-    /// transport's monitor of a server on another node does; `false` if
-    /// it has exited.
-    #[doc(hidden)]
-    pub fn __deliver_down(
+    /// Tells a watcher that the server it monitors exited; `false` if the
+    /// watcher is exiting or gone.
+    pub(crate) fn deliver_down(
         &self,
         monitor: MonitorRef,
         server: ServerId,
@@ -317,18 +306,6 @@ impl AnyServer {
             },
             Lane::Signal,
         )
-    }
-
-    /// Tells a watcher that the server it monitors exited.
-    pub(crate) fn deliver_down(&self, monitor: MonitorRef, server: ServerId, reason: ExitReason) {
-        self.control.send_system(
-            System::Down {
-                monitor,
-                server,
-                reason,
-            },
-            Lane::Signal,
-        );
     }
 }
 

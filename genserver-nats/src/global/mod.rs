@@ -64,6 +64,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::Subject;
+use genserver_core::transport;
 use genserver_core::{AnyServer, Remote, RemoteServer, WireError};
 use tokio::sync::{Notify, watch};
 
@@ -319,7 +320,7 @@ impl Node {
             name: name.to_owned(),
             remote: NatsTarget::<T>::new(global_subject(&self.inner, name), &self.inner),
         };
-        Ok(Remote::__from_target(Arc::new(target)))
+        Ok(transport::remote(Arc::new(target)))
     }
 
     /// Who holds the global `name` now, OTP's `:global.whereis_name/1`:

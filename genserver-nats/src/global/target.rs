@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use genserver_core::{
-    MailboxFull, RemoteAsk, RemoteCall, RemoteCast, RemoteServer, RemoteTarget, Server,
-};
+use genserver_core::transport::{RemoteAsk, RemoteCall, RemoteCast, RemoteTarget};
+use genserver_core::{MailboxFull, RemoteServer, Server};
 
 use crate::target::NatsTarget;
 

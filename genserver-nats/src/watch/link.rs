@@ -3,9 +3,10 @@
 use std::fmt;
 use std::sync::{Arc, Weak};
 
-use genserver_core::{AnyServer, ExitReason, MonitorRef};
+use genserver_core::transport::LinkEnd;
+use genserver_core::{AnyServer, ExitReason};
 
-use super::{Control, Kind, Watch, WatchKind, forget, request, send_control};
+use super::{Control, End, Kind, Watch, forget, request, send_control};
 use crate::error::{InvalidName, check_name};
 use crate::node::{Inner, Node};
 
@@ -77,15 +78,16 @@ impl Node {
     ) -> Result<RemoteLink, InvalidName> {
         check_name(name)?;
         let inner = &self.inner;
-        let id = MonitorRef::__fresh().as_u64();
         let server = server.into();
-        let watch = Watch::new(WatchKind::Link(None), server.clone());
+        let end = LinkEnd::open(&server);
+        let id = end.id();
+        let watch = Watch::new(End::Link(end));
         let Some(subject) = inner.watches.open(inner, id, watch, name) else {
             return Ok(RemoteLink { id });
         };
         let task = tokio::spawn(tie(Arc::downgrade(inner), subject, id, server));
         if let Some(watch) = inner.watches.lock_watching().get_mut(&id) {
-            watch.kind = WatchKind::Link(Some(task.abort_handle()));
+            watch.task = Some(task.abort_handle());
         }
         Ok(RemoteLink { id })
     }
@@ -102,7 +104,7 @@ impl Node {
         // waiting for the local server's exit is not needed. Before, the
         // task, on the answer, finds the link gone and tells it to forget.
         if let Some(node) = watch.node.as_ref() {
-            if let WatchKind::Link(Some(task)) = &watch.kind {
+            if let Some(task) = &watch.task {
                 task.abort();
             }
             forget(inner, link.id, Some(node));

@@ -27,16 +27,22 @@
 //! `Forget` or `LinkedExit` for a watch its sender holds. Others are
 //! refused and counted.
 //!
-//! `Down`s and exit signals go through the core's own delivery, on the
-//! priority lane, as a local monitor's and link's do. The other server is
-//! named by a [`ServerId`] that names its node ([`ServerId::node`]).
+//! `Down`s and exit signals go through the core's own delivery, as a
+//! local monitor's and link's do, and only through the ends of the
+//! monitors and links that the watching servers asked for
+//! ([`MonitorEnd`], [`LinkEnd`]): each delivers once, to its own server.
+//! The other server is named by a [`ServerId`](genserver_core::ServerId)
+//! that names its node ([`ServerId::node`](genserver_core::ServerId::node)).
 //!
 //! [`Node::monitor`]: crate::Node::monitor
 //! [`Node::link`]: crate::Node::link
 
+mod entry;
 mod link;
 mod monitor;
 mod served;
+
+use entry::{End, Watch};
 
 pub use link::RemoteLink;
 use served::WatchedTable;
@@ -47,9 +53,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError, Weak};
 
 use async_nats::{RequestErrorKind, Subject};
 use futures_util::StreamExt;
-use genserver_core::{AnyServer, Codec, ExitReason, MonitorRef, ServerId};
+use genserver_core::{Codec, ExitReason};
 use serde::{Deserialize, Serialize};
-use tokio::task::AbortHandle;
 
 use crate::codec::Postcard;
 use crate::error::check_name;
@@ -132,54 +137,6 @@ pub(crate) struct Watches {
     watching: Mutex<HashMap<u64, Watch>>,
     /// Remote watches of served servers.
     watched: Mutex<WatchedTable>,
-}
-
-/// A local server watching a remote one.
-struct Watch {
-    kind: WatchKind,
-    /// The identity of the remote server, naming its node once it answered.
-    server: ServerId,
-    watcher: AnyServer,
-    /// The serving node, once it answered.
-    node: Option<PeerId>,
-}
-
-enum WatchKind {
-    Monitor(MonitorRef),
-    /// A link, and the task that tells the other node when the watcher
-    /// exits.
-    Link(Option<AbortHandle>),
-}
-
-impl Watch {
-    fn new(kind: WatchKind, watcher: AnyServer) -> Watch {
-        Watch {
-            kind,
-            server: ServerId::__fresh(),
-            watcher,
-            node: None,
-        }
-    }
-
-    fn is_link(&self) -> bool {
-        matches!(self.kind, WatchKind::Link(_))
-    }
-
-    /// The remote server exited, or cannot be reached: a `Down`, or an
-    /// exit signal.
-    fn fire(self, reason: ExitReason) {
-        match self.kind {
-            WatchKind::Monitor(monitor) => {
-                self.watcher.__deliver_down(monitor, self.server, reason);
-            }
-            WatchKind::Link(task) => {
-                if let Some(task) = task {
-                    task.abort();
-                }
-                self.watcher.__exit_signal(self.server, reason);
-            }
-        }
-    }
 }
 
 impl Watches {
@@ -287,7 +244,7 @@ impl Watches {
     /// Forgets the monitors whose watcher has exited, and tells their
     /// serving nodes. (A link's own task tells its exit.)
     pub(crate) fn sweep(&self, inner: &Inner) {
-        let gone = self.take(|watch| !watch.is_link() && !watch.watcher.is_alive());
+        let gone = self.take(|watch| !watch.is_link() && !watch.watcher().is_alive());
         for (id, watch) in gone {
             forget(inner, id, watch.node.as_ref());
         }
@@ -379,8 +336,7 @@ async fn request(node: &Weak<Inner>, subject: Subject, id: u64, kind: Kind) -> b
             let mut watching = inner.watches.lock_watching();
             match watching.get_mut(&id) {
                 Some(watch) => {
-                    watch.server = ServerId::__remote(&peer.node);
-                    watch.node = Some(peer);
+                    watch.locate(peer);
                     true
                 }
                 None => {

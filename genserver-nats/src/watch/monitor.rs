@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use genserver_core::transport::MonitorEnd;
 use genserver_core::{AnyServer, MonitorRef};
 
-use super::{Kind, Watch, WatchKind, forget, request};
+use super::{End, Kind, Watch, forget, request};
 use crate::error::{InvalidName, check_name};
 use crate::node::Node;
 
@@ -64,9 +65,10 @@ impl Node {
     ) -> Result<MonitorRef, InvalidName> {
         check_name(name)?;
         let inner = &self.inner;
-        let monitor = MonitorRef::__fresh();
+        let end = MonitorEnd::open(watcher);
+        let monitor = end.monitor();
         let id = monitor.as_u64();
-        let watch = Watch::new(WatchKind::Monitor(monitor), watcher.into());
+        let watch = Watch::new(End::Monitor(end));
         let Some(subject) = inner.watches.open(inner, id, watch, name) else {
             return Ok(monitor);
         };

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use async_nats::Message;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
+use genserver_core::transport::{LinkEnd, RemoteNode};
 use genserver_core::{AnyServer, Codec, ExitReason, RemoteServer, ServerId};
 
 use super::{Answer, Control, Kind, Request, VERSION, send_control};
@@ -86,15 +87,16 @@ impl WatchedTable {
 /// A served server watched from another node.
 pub(super) struct Watched {
     pub(super) server: AnyServer,
-    /// For a link: the identity of the linked server on the other node.
-    pub(super) link: Option<ServerId>,
+    /// For a link: the core's end of it, bound to the served server and
+    /// to the identity of the linked server on the other node.
+    pub(super) link: Option<LinkEnd>,
 }
 
 impl Watched {
     /// The other side is gone: a link's exit signal, with `reason`.
     pub(super) fn lost(self, reason: ExitReason) {
-        if let Some(from) = self.link {
-            self.server.__exit_signal(from, reason);
+        if let Some(end) = self.link {
+            end.exit(reason);
         }
     }
 }
@@ -222,11 +224,16 @@ fn answer(node: &Inner, server: Option<AnyServer>, message: Message) -> Option<A
             let watcher = PeerId::new(request.node, request.watcher);
             // The watcher's node is watched for its death from now on.
             node.liveness.heard_from(watcher.clone());
-            let link = (request.kind == Kind::Link).then(|| ServerId::__remote(&watcher.node));
+            let remote = RemoteNode::named(&watcher.node);
             // Under the lock: an exit either finds this entry or is seen here.
             let mut table = node.watches.lock_watched();
             match server.filter(AnyServer::is_alive) {
                 Some(server) => {
+                    let link = (request.kind == Kind::Link).then(|| {
+                        let mut end = LinkEnd::open(&server);
+                        end.locate(&remote);
+                        end
+                    });
                     let entry = Watched {
                         server: server.clone(),
                         link,
