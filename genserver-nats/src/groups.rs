@@ -147,7 +147,7 @@ impl Node {
             client
                 .subscribe(subject)
                 .await
-                .map_err(ServeError::Subscribe)
+                .map_err(crate::error::serving)
         };
         let subjects = [format!("{base}.all"), format!("{base}.who"), direct.clone()];
         let all = subscribe(subjects[0].clone()).await?;
@@ -196,7 +196,7 @@ impl Node {
             ASK,
         )
         .await
-        .map_err(GatherError::Nats)?;
+        .map_err(crate::gather::asking)?;
         let members_prefix = format!("{base}.m.");
         Ok(replies
             .iter()

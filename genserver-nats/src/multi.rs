@@ -50,12 +50,12 @@ pub(crate) async fn subscribe(
     let own = client
         .queue_subscribe(own_subject.clone(), "genserver".to_owned())
         .await
-        .map_err(ServeError::Subscribe)?;
+        .map_err(crate::error::serving)?;
     let who_subject = who_subject(node, name);
     let who = client
         .subscribe(who_subject.clone())
         .await
-        .map_err(ServeError::Subscribe)?;
+        .map_err(crate::error::serving)?;
     Ok(OwnSubscriptions {
         own,
         who,
@@ -140,7 +140,7 @@ impl Node {
             ASK,
         )
         .await
-        .map_err(GatherError::Nats)?;
+        .map_err(crate::gather::asking)?;
         let mut nodes: Vec<String> = replies
             .iter()
             .filter_map(|reply| std::str::from_utf8(&reply.payload).ok())

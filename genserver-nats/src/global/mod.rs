@@ -67,6 +67,7 @@ use async_nats::Subject;
 use genserver_core::{AnyServer, Remote, RemoteServer, WireError};
 use tokio::sync::{Notify, watch};
 
+use error::store;
 pub use error::{GlobalError, NameLost};
 pub use replicas::UnsafeReplicas;
 pub(crate) use table::bucket_name;
@@ -327,11 +328,7 @@ impl Node {
     pub async fn global_holder(&self, name: &str) -> Result<Option<GlobalHolder>, GlobalError> {
         check_global(name).map_err(GlobalError::InvalidName)?;
         let registry = registry(&self.inner).await?;
-        let lookup = registry
-            .table
-            .lookup(name)
-            .await
-            .map_err(GlobalError::Store)?;
+        let lookup = registry.table.lookup(name).await.map_err(store)?;
         Ok(lookup.live().map(|holder| GlobalHolder {
             lease: holder.lease(),
             node: holder.node,
@@ -369,7 +366,7 @@ impl Node {
             .client
             .queue_subscribe(global_subject(&self.inner, name), "genserver".to_owned())
             .await
-            .map_err(ServeError::Subscribe)?;
+            .map_err(crate::error::serving)?;
         self.inner.confirm().await.map_err(ServeError::Confirm)?;
         Ok(subscriber)
     }
@@ -385,14 +382,10 @@ fn global_subject(node: &Inner, name: &str) -> Subject {
 async fn claim(table: &Table, name: &str, holder: &Holder) -> Result<u64, GlobalError> {
     let mut last = None;
     for _ in 0..ATTEMPTS {
-        if let Ok(revision) = table
-            .create(name, holder)
-            .await
-            .map_err(GlobalError::Store)?
-        {
+        if let Ok(revision) = table.create(name, holder).await.map_err(store)? {
             return Ok(revision);
         }
-        match table.lookup(name).await.map_err(GlobalError::Store)? {
+        match table.lookup(name).await.map_err(store)? {
             // Released since: create again.
             Lookup::Free => {}
             Lookup::Held {
@@ -410,7 +403,7 @@ async fn claim(table: &Table, name: &str, holder: &Holder) -> Result<u64, Global
                 let taken = table
                     .update(name, holder.encode(), revision)
                     .await
-                    .map_err(GlobalError::Store)?;
+                    .map_err(store)?;
                 if let Ok(revision) = taken {
                     tracing::info!(name, from = %expired.node, ?age, "took over a global name whose lease ran out");
                     return Ok(revision);
