@@ -50,7 +50,7 @@
 //! # The NATS client
 //!
 //! The client is [async-nats](https://docs.rs/async-nats), re-exported
-//! as [`genserver_nats::async_nats`](async_nats): its types are in this
+//! as `genserver_nats::async_nats`: its types are in this
 //! crate's API only where a program hands the node a client's settings or
 //! uses the client itself ([`NodeOptions::connect_options`] takes its
 //! `ConnectOptions`, [`Node::connect`] its `ToServerAddrs`, [`Node::client`]

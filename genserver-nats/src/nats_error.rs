@@ -59,7 +59,7 @@ impl fmt::Display for NatsErrorKind {
 /// Its `Display` says what this crate was doing ("cannot connect to
 /// NATS"); [`kind`](Self::kind) says what went wrong, to branch on; the
 /// async-nats error itself is its [`source`](Error::source), to log or to
-/// downcast (with the version [`async_nats`](crate::async_nats) names).
+/// downcast (with the version [`async_nats`](crate#the-nats-client) names).
 ///
 /// ```no_run
 /// use genserver_nats::{ConnectError, NatsErrorKind, Node, NodeOptions};

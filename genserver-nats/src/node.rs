@@ -72,7 +72,7 @@ impl Node {
     ///
     /// `addrs` is anything async-nats takes as server addresses (a URL,
     /// a list of them): [`ToServerAddrs`] of the re-exported
-    /// [`async_nats`](crate::async_nats).
+    /// [`async_nats`](crate#the-nats-client).
     ///
     /// # Errors
     ///
@@ -197,7 +197,7 @@ impl Node {
 
     /// The NATS client underneath, for what this crate does not do: a
     /// client of the async-nats this crate re-exports
-    /// ([`async_nats`](crate::async_nats)). Closing it (`drain`) takes
+    /// ([`async_nats`](crate#the-nats-client)). Closing it (`drain`) takes
     /// the node off NATS without a graceful [`close`](Self::close).
     pub fn client(&self) -> &async_nats::Client {
         &self.inner.client

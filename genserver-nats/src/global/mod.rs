@@ -202,6 +202,10 @@ fn check_global(name: &str) -> Result<(), InvalidName> {
 impl Node {
     /// Registers `server` under the global `name` with the default lease
     /// ([`DEFAULT_LEASE`]); see [`register_global_with`](Self::register_global_with).
+    ///
+    /// # Errors
+    ///
+    /// As [`register_global_with`](Self::register_global_with).
     pub async fn register_global<S: Servable>(
         &self,
         name: &str,
@@ -230,6 +234,23 @@ impl Node {
     /// The table is a JetStream key-value bucket, `gs_global_<prefix>`,
     /// created on first use. The NATS server needs JetStream (`-js`):
     /// without, this is [`GlobalError::NoJetStream`], at once.
+    ///
+    /// # Errors
+    ///
+    /// - [`GlobalError::InvalidName`]: the name cannot be a subject token
+    ///   and a key-value key.
+    /// - [`GlobalError::AlreadyRegistered`]: a live holder has the name.
+    /// - [`GlobalError::NoJetStream`]: the nats-server or this user's
+    ///   account has no JetStream, at once.
+    /// - [`GlobalError::UnsafeReplicas`]: the names' stream is replicated
+    ///   on a nats-server where that is unsafe.
+    /// - [`GlobalError::Store`]: JetStream failed or did not answer; its
+    ///   [`kind`](crate::NatsError::kind) says how
+    ///   ([`Timeout`](crate::NatsErrorKind::Timeout) during a JetStream
+    ///   leader election, say).
+    /// - [`GlobalError::Serve`]: the name was won but could not be served
+    ///   (its source, a [`ServeError`], says why); it is released again.
+    /// - [`GlobalError::Closed`]: the node is closing.
     pub async fn register_global_with<S: Servable>(
         &self,
         name: &str,
@@ -325,6 +346,19 @@ impl Node {
 
     /// Who holds the global `name` now, OTP's `:global.whereis_name/1`:
     /// `None` when nobody does, or its holder's lease ran out.
+    ///
+    /// # Errors
+    ///
+    /// - [`GlobalError::InvalidName`]: the name cannot be a subject token
+    ///   and a key-value key.
+    /// - [`GlobalError::NoJetStream`]: the nats-server or this user's
+    ///   account has no JetStream, at once.
+    /// - [`GlobalError::UnsafeReplicas`]: the names' stream is replicated
+    ///   on a nats-server where that is unsafe.
+    /// - [`GlobalError::Store`]: JetStream failed or did not answer; its
+    ///   [`kind`](crate::NatsError::kind) says how
+    ///   ([`Timeout`](crate::NatsErrorKind::Timeout) during a JetStream
+    ///   leader election, say).
     pub async fn global_holder(&self, name: &str) -> Result<Option<GlobalHolder>, GlobalError> {
         check_global(name).map_err(GlobalError::InvalidName)?;
         let registry = registry(&self.inner).await?;
@@ -340,6 +374,12 @@ impl Node {
     /// nobody does: [`global_holder`](Self::global_holder) and
     /// [`global`](Self::global) together. A holder of another type is
     /// [`GlobalError::Wire`].
+    ///
+    /// # Errors
+    ///
+    /// As [`global_holder`](Self::global_holder), and
+    /// [`GlobalError::Wire`]`(`[`WrongServer`](genserver_core::WireError::WrongServer)`)`
+    /// when the holder is of another type than `T`.
     pub async fn whereis_global<T: RemoteServer>(
         &self,
         name: &str,
