@@ -142,7 +142,7 @@ pub(crate) fn serving(error: async_nats::SubscribeError) -> ServeError {
 
 /// Why [`Node::close`](crate::Node::close) failed: the connection to NATS
 /// could not be drained, as it was closed already (a close after the
-/// connection was lost for good, or closed through
+/// client gave up reconnecting, or it was closed through
 /// [`Node::client`](crate::Node::client)). The node has left the cluster
 /// all the same.
 #[derive(Debug)]

@@ -354,8 +354,8 @@ impl Node {
     ///
     /// [`CloseError::Nats`] when the NATS client refuses the drain: its
     /// connection was closed already (through [`client`](Self::client), or
-    /// lost for good). Steps 1 to 3 have run all the same: the node has
-    /// left.
+    /// the client gave up reconnecting). Steps 1 to 3 have run all the
+    /// same: the node has left.
     pub async fn close(&self) -> Result<(), CloseError> {
         let inner = &self.inner;
         let started = tokio::time::Instant::now();
