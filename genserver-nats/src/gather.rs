@@ -58,15 +58,16 @@ pub(crate) async fn gather(
 pub enum GatherError {
     /// The name cannot be part of a subject.
     InvalidName(crate::InvalidName),
-    /// The question could not be sent, or its answers received.
-    Nats(async_nats::Error),
+    /// The question could not be sent, or its answers received;
+    /// [`NatsError::kind`](crate::NatsError::kind) says how.
+    Nats(crate::NatsError),
 }
 
 impl std::fmt::Display for GatherError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             GatherError::InvalidName(error) => error.fmt(f),
-            GatherError::Nats(error) => write!(f, "cannot ask the other nodes: {error}"),
+            GatherError::Nats(error) => error.fmt(f),
         }
     }
 }
@@ -74,8 +75,14 @@ impl std::fmt::Display for GatherError {
 impl std::error::Error for GatherError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            GatherError::InvalidName(error) => Some(error),
-            GatherError::Nats(error) => Some(&**error),
+            // Each variant only wraps: its error's cause is the next layer.
+            GatherError::InvalidName(error) => error.source(),
+            GatherError::Nats(error) => error.source(),
         }
     }
+}
+
+/// [`GatherError::Nats`]: the question or its answers.
+pub(crate) fn asking(error: async_nats::Error) -> GatherError {
+    GatherError::Nats(crate::NatsError::new("cannot ask the other nodes", error))
 }

@@ -123,6 +123,14 @@ impl Node {
     /// A role ([`Named<T>`](genserver_core::Named), see [`Servable`]) stays
     /// a member across its server's restarts: while nobody holds the name,
     /// a cast to the member is dropped and a call gets `NoProc`.
+    ///
+    /// # Errors
+    ///
+    /// - [`ServeError::InvalidName`]: the group's name cannot be a subject
+    ///   token.
+    /// - [`ServeError::Subscribe`]: the connection closed meanwhile.
+    /// - [`ServeError::Confirm`]`(`[`Unconfirmed::Denied`](crate::Unconfirmed::Denied)`)`:
+    ///   the nats-server refused this node's user the group's subjects.
     pub async fn join<S: Servable>(
         &self,
         group: &str,
@@ -146,7 +154,7 @@ impl Node {
             client
                 .subscribe(subject)
                 .await
-                .map_err(ServeError::Subscribe)
+                .map_err(crate::error::serving)
         };
         let subjects = [format!("{base}.all"), format!("{base}.who"), direct.clone()];
         let all = subscribe(subjects[0].clone()).await?;
@@ -182,6 +190,13 @@ impl Node {
     /// The members of `group` on every node, OTP's `:pg.get_members`: each
     /// a handle to that member alone. Members of another server type are
     /// listed too; calling them is a `Wire(WrongServer)` error.
+    ///
+    /// # Errors
+    ///
+    /// - [`GatherError::InvalidName`]: the group's name cannot be a subject token.
+    /// - [`GatherError::Nats`]: the question could not be sent or its
+    ///   answers received (the connection is closed:
+    ///   [`NatsErrorKind::Disconnected`](crate::NatsErrorKind::Disconnected)).
     pub async fn members<T: RemoteServer>(
         &self,
         group: &str,
@@ -195,7 +210,7 @@ impl Node {
             ASK,
         )
         .await
-        .map_err(GatherError::Nats)?;
+        .map_err(crate::gather::asking)?;
         let members_prefix = format!("{base}.m.");
         Ok(replies
             .iter()

@@ -47,6 +47,41 @@
 //! # }
 //! ```
 //!
+//! # The NATS client
+//!
+//! The client is [async-nats](https://docs.rs/async-nats), re-exported
+//! as `genserver_nats::async_nats`: its types are in this
+//! crate's API only where a program hands the node a client's settings or
+//! uses the client itself ([`NodeOptions::connect_options`] takes its
+//! `ConnectOptions`, [`Node::connect`] its `ToServerAddrs`, [`Node::client`]
+//! gives its `Client`). Name them through the re-export, so they are always
+//! of the version this crate was built with:
+//!
+//! ```no_run
+//! use genserver_nats::{Node, NodeOptions, async_nats};
+//!
+//! # async fn run() -> Result<(), genserver_nats::ConnectError> {
+//! let options = NodeOptions::new("a")
+//!     .connect_options(async_nats::ConnectOptions::with_user_and_password(
+//!         "a".into(),
+//!         "secret".into(),
+//!     ));
+//! let node = Node::connect("nats://127.0.0.1:4222", options).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! No error of this crate names an async-nats type: a failure of the
+//! client is a [`NatsError`], whose [`kind`](NatsError::kind) (a
+//! [`NatsErrorKind`]: denied, timeout, unreachable, disconnected) is for a
+//! program to branch on, and whose [`source`](std::error::Error::source)
+//! is the async-nats error, to log or downcast. Each error's `Display`
+//! says only its own layer and `source()` carries the cause, so a
+//! reporter (`anyhow`'s `{:#}`) prints the chain once:
+//! `cannot connect to NATS: authorization violation: …` (async-nats' own
+//! errors print their cause in `Display` too, so their last words may come
+//! twice).
+//!
 //! # Calls, casts and order
 //!
 //! A call is a NATS request with the handle's timeout (5 s unless
@@ -289,6 +324,7 @@ mod groups;
 mod inbox;
 mod liveness;
 mod multi;
+mod nats_error;
 mod node;
 mod options;
 mod outbox;
@@ -302,15 +338,20 @@ mod target;
 mod template;
 mod watch;
 
+/// The NATS client this crate is built on, so that a program names the
+/// very version the node takes (`ConnectOptions`, `Client`): see "The
+/// NATS client" above.
+pub use async_nats;
 pub use codec::Postcard;
 pub use confirm::Unconfirmed;
-pub use error::{ConnectError, InvalidName, ServeError};
+pub use error::{CloseError, ConnectError, InvalidName, ServeError};
 pub use gather::GatherError;
 pub use global::{
     DEFAULT_LEASE, DEFAULT_REPLICATED_LEASE, GlobalError, GlobalHolder, GlobalName, GlobalOptions,
     NameLost, UnsafeReplicas,
 };
 pub use groups::{Member, Membership};
+pub use nats_error::{NatsError, NatsErrorKind};
 pub use node::{Node, NodeOptions};
 pub use pool::{PartitionKey, PoolError, RemotePartitions};
 pub use refusals::Refusals;

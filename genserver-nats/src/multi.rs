@@ -51,12 +51,12 @@ pub(crate) async fn subscribe(
     let own = client
         .queue_subscribe(own_subject.clone(), "genserver".to_owned())
         .await
-        .map_err(ServeError::Subscribe)?;
+        .map_err(crate::error::serving)?;
     let who_subject = who_subject(node, name);
     let who = client
         .subscribe(who_subject.clone())
         .await
-        .map_err(ServeError::Subscribe)?;
+        .map_err(crate::error::serving)?;
     Ok(OwnSubscriptions {
         own,
         who,
@@ -132,6 +132,13 @@ impl Node {
     /// The nodes serving `name` now, each once, sorted (OTP's `nodes()`
     /// filtered by who has the name). Costs a round trip, plus 50 ms of
     /// quiet after the last answer.
+    ///
+    /// # Errors
+    ///
+    /// - [`GatherError::InvalidName`]: the name cannot be a subject token.
+    /// - [`GatherError::Nats`]: the question could not be sent or its
+    ///   answers received (the connection is closed:
+    ///   [`NatsErrorKind::Disconnected`](crate::NatsErrorKind::Disconnected)).
     pub async fn nodes_serving(&self, name: &str) -> Result<Vec<String>, GatherError> {
         check_name(name).map_err(GatherError::InvalidName)?;
         let replies = gather(
@@ -141,7 +148,7 @@ impl Node {
             ASK,
         )
         .await
-        .map_err(GatherError::Nats)?;
+        .map_err(crate::gather::asking)?;
         let mut nodes: Vec<String> = replies
             .iter()
             .filter_map(|reply| std::str::from_utf8(&reply.payload).ok())
@@ -161,6 +168,16 @@ impl Node {
     /// `Timeout` (OTP's bad nodes). Returns within the discovery (see
     /// [`nodes_serving`](Self::nodes_serving)) plus `timeout`, as long as
     /// `call` makes only calls through the handle.
+    ///
+    /// # Errors
+    ///
+    /// - [`GatherError::InvalidName`]: the name cannot be a subject token.
+    /// - [`GatherError::Nats`]: the question could not be sent or its
+    ///   answers received (the connection is closed:
+    ///   [`NatsErrorKind::Disconnected`](crate::NatsErrorKind::Disconnected)).
+    ///
+    /// A node's own failure is not an error of `multi_call`: it is that
+    /// node's `Err(CallError)` in the result.
     pub async fn multi_call<T, R, F, Fut>(
         &self,
         name: &str,
@@ -194,6 +211,13 @@ impl Node {
     /// Casts to `name` on every node serving it, OTP's
     /// `GenServer.abcast/3`: `cast` gets a handle to each node's server.
     /// Returns the nodes it was sent to.
+    ///
+    /// # Errors
+    ///
+    /// - [`GatherError::InvalidName`]: the name cannot be a subject token.
+    /// - [`GatherError::Nats`]: the question could not be sent or its
+    ///   answers received (the connection is closed:
+    ///   [`NatsErrorKind::Disconnected`](crate::NatsErrorKind::Disconnected)).
     pub async fn abcast<T, F>(&self, name: &str, cast: F) -> Result<Vec<String>, GatherError>
     where
         T: RemoteServer,

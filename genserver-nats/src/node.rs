@@ -9,7 +9,7 @@ use genserver_core::transport;
 use genserver_core::{Remote, RemoteServer};
 
 use crate::closing::Closing;
-use crate::error::{ConnectError, InvalidName, ServeError, check_name};
+use crate::error::{CloseError, ConnectError, InvalidName, ServeError, check_name};
 use crate::global::replicas;
 use crate::inbox::Inbox;
 use crate::liveness::{self, Liveness};
@@ -71,13 +71,27 @@ impl Node {
     /// subscriptions (its inbox, the heartbeats, its monitor messages) by
     /// a round trip through its inbox.
     ///
-    /// Errors: a name or prefix that cannot be a subject token
-    /// ([`ConnectError::InvalidName`], before connecting); the connection
-    /// refused ([`ConnectError::Nats`]); a subscription the node needs
-    /// refused by its user's permissions
-    /// ([`ConnectError::Confirm`]`(`[`Unconfirmed::Denied`](crate::Unconfirmed::Denied)`)`,
-    /// at once); replicas asked for where they are unsafe
-    /// ([`ConnectError::UnsafeReplicas`]).
+    /// `addrs` is anything async-nats takes as server addresses (a URL,
+    /// a list of them): [`ToServerAddrs`] of the re-exported
+    /// [`async_nats`](crate#the-nats-client).
+    ///
+    /// # Errors
+    ///
+    /// - [`ConnectError::InvalidName`]: a name or prefix that cannot be a
+    ///   subject token, before connecting.
+    /// - [`ConnectError::Nats`]: the connection failed; its
+    ///   [`kind`](crate::NatsError::kind) is
+    ///   [`Denied`](crate::NatsErrorKind::Denied) for refused credentials,
+    ///   [`Unreachable`](crate::NatsErrorKind::Unreachable) or
+    ///   [`Timeout`](crate::NatsErrorKind::Timeout) for a nats-server out
+    ///   of reach.
+    /// - [`ConnectError::Subscribe`]: the connection closed while the node
+    ///   subscribed.
+    /// - [`ConnectError::Confirm`]`(`[`Unconfirmed::Denied`](crate::Unconfirmed::Denied)`)`:
+    ///   a subscription the node needs refused by its user's permissions,
+    ///   at once.
+    /// - [`ConnectError::UnsafeReplicas`]: replicas asked for where they
+    ///   are unsafe.
     pub async fn connect(
         addrs: impl ToServerAddrs,
         options: NodeOptions,
@@ -107,7 +121,7 @@ impl Node {
             })
             .connect(addrs)
             .await
-            .map_err(ConnectError::Nats)?;
+            .map_err(crate::error::connecting)?;
         if let Some(replicas) = options.replicas {
             let version = client.server_info().version;
             replicas::decide(Some(replicas), &version, 1).map_err(ConnectError::UnsafeReplicas)?;
@@ -115,7 +129,7 @@ impl Node {
         let subscriber = client
             .subscribe(inbox.wildcard())
             .await
-            .map_err(ConnectError::Subscribe)?;
+            .map_err(crate::error::subscribing)?;
         tokio::spawn(inbox.clone().run(subscriber, orphans));
         let max_payload = match client.server_info().max_payload {
             0 => DEFAULT_MAX_PAYLOAD,
@@ -132,19 +146,19 @@ impl Node {
                 client
                     .subscribe(subject)
                     .await
-                    .map_err(ConnectError::Subscribe)?,
+                    .map_err(crate::error::subscribing)?,
             );
         }
         let heard = liveness::heartbeats_wildcard(&options.prefix);
         let heartbeats = client
             .subscribe(heard.clone())
             .await
-            .map_err(ConnectError::Subscribe)?;
+            .map_err(crate::error::subscribing)?;
         let told = watch::control_wildcard(&options.prefix, &liveness.me);
         let control = client
             .subscribe(told.clone())
             .await
-            .map_err(ConnectError::Subscribe)?;
+            .map_err(crate::error::subscribing)?;
         let inner = Arc::new(Inner {
             name: options.name,
             prefix: options.prefix,
@@ -182,7 +196,10 @@ impl Node {
         &self.inner.name
     }
 
-    /// The NATS client underneath, for what this crate does not do.
+    /// The NATS client underneath, for what this crate does not do: a
+    /// client of the async-nats this crate re-exports
+    /// ([`async_nats`](crate#the-nats-client)). Closing it (`drain`) takes
+    /// the node off NATS without a graceful [`close`](Self::close).
     pub fn client(&self) -> &async_nats::Client {
         &self.inner.client
     }
@@ -238,9 +255,13 @@ impl Node {
     /// call queued at a server that crashes gets `Exited(reason)`, as a
     /// local one does.
     ///
-    /// Errors: the name cannot be a subject token; the nats-server refused
-    /// this node's user the name's subjects
-    /// ([`ServeError::Confirm`]`(`[`Unconfirmed::Denied`](crate::Unconfirmed::Denied)`)`).
+    /// # Errors
+    ///
+    /// - [`ServeError::InvalidName`]: the name cannot be a subject token.
+    /// - [`ServeError::Subscribe`]: the connection closed meanwhile.
+    /// - [`ServeError::Confirm`]`(`[`Unconfirmed::Denied`](crate::Unconfirmed::Denied)`)`:
+    ///   the nats-server refused this node's user the name's subjects;
+    ///   `Confirm(Timeout)` or `Confirm(Closed)` when it did not answer.
     pub async fn serve<S: Servable>(&self, name: &str, server: &S) -> Result<(), ServeError> {
         check_name(name).map_err(ServeError::InvalidName)?;
         let served = server.served();
@@ -250,13 +271,13 @@ impl Node {
             .client
             .queue_subscribe(subject.clone(), "genserver".to_owned())
             .await
-            .map_err(ServeError::Subscribe)?;
+            .map_err(crate::error::serving)?;
         let watched = format!("{}.mon.{name}", inner.prefix);
         let monitors = inner
             .client
             .queue_subscribe(watched.clone(), "genserver".to_owned())
             .await
-            .map_err(ServeError::Subscribe)?;
+            .map_err(crate::error::serving)?;
         let own = crate::multi::subscribe(inner, name).await?;
         // Before the confirmation: the others hear of the name at once.
         inner.liveness.serving(name);
@@ -329,7 +350,14 @@ impl Node {
     /// after the UNSUB is written, not once the nats-server has answered;
     /// a request already on the wire to this node in that instant (well
     /// under a millisecond on loopback) is lost, and its caller times out.
-    pub async fn close(&self) -> Result<(), async_nats::client::DrainError> {
+    ///
+    /// # Errors
+    ///
+    /// [`CloseError::Nats`] when the NATS client refuses the drain: its
+    /// connection was closed already (through [`client`](Self::client), or
+    /// the client gave up reconnecting). Steps 1 to 3 have run all the
+    /// same: the node has left.
+    pub async fn close(&self) -> Result<(), CloseError> {
         let inner = &self.inner;
         let started = tokio::time::Instant::now();
         let deadline = started + inner.closing.timeout;
@@ -369,7 +397,7 @@ impl Node {
         // The last heartbeat, written before the drain: the others hear
         // this node leave at once, never only once it is silent.
         inner.liveness.leave(&inner.client).await;
-        inner.client.drain().await
+        inner.client.drain().await.map_err(crate::error::draining)
     }
 }
 

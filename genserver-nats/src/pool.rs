@@ -44,6 +44,10 @@ impl Node {
     /// with [`remote`](Node::remote).
     /// A role ([`Named<T>`](genserver_core::Named), see [`Servable`])
     /// stays a member across its server's restarts.
+    ///
+    /// # Errors
+    ///
+    /// As [`serve`](Node::serve).
     pub async fn serve_pool<S: Servable>(&self, pool: &str, server: &S) -> Result<(), ServeError> {
         self.serve(pool, server).await
     }
@@ -56,6 +60,11 @@ impl Node {
     /// serves the partition across its server's restarts: a
     /// `PartitionSupervisor`'s partition, say
     /// (`PartitionSupervisor::named`).
+    ///
+    /// # Errors
+    ///
+    /// As [`serve`](Node::serve); [`ServeError::InvalidName`] when `pool`
+    /// cannot be a subject token.
     pub async fn serve_partition<S: Servable>(
         &self,
         pool: &str,

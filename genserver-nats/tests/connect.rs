@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::servers::Counter;
 use common::{NatsServer, within};
-use genserver_nats::{ConnectError, Node, NodeOptions};
+use genserver_nats::{ConnectError, NatsErrorKind, Node, NodeOptions, async_nats};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -50,19 +50,39 @@ async fn a_refused_connection_is_a_connect_error() {
         .connect_options(with_password("wrong"));
     match within(LIMIT, Node::connect(nats.url(), wrong)).await {
         Err(ConnectError::Nats(error)) => {
+            // Our kind, to branch on; async-nats' own behind `source()`.
+            assert_eq!(error.kind(), NatsErrorKind::Denied, "{error}");
+            let nats = std::error::Error::source(&error)
+                .and_then(|source| source.downcast_ref::<async_nats::ConnectError>())
+                .expect("the async-nats error is the source");
             assert_eq!(
-                error.kind(),
-                async_nats::ConnectErrorKind::AuthorizationViolation,
-                "{error}"
+                nats.kind(),
+                async_nats::ConnectErrorKind::AuthorizationViolation
             );
         }
         other => panic!("expected a refused connection, got {other:?}"),
     }
     let none = NodeOptions::new("a").prefix("c");
-    assert!(matches!(
-        within(LIMIT, Node::connect(nats.url(), none)).await,
-        Err(ConnectError::Nats(_))
-    ));
+    match within(LIMIT, Node::connect(nats.url(), none)).await {
+        Err(ConnectError::Nats(error)) => assert_eq!(error.kind(), NatsErrorKind::Denied),
+        other => panic!("expected a refused connection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_nats_server_out_of_reach_is_unreachable_at_once() {
+    // A port nothing listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("nats://127.0.0.1:{port}");
+    match within(LIMIT, Node::connect(url, NodeOptions::new("a").prefix("c"))).await {
+        Err(ConnectError::Nats(error)) => {
+            assert_eq!(error.kind(), NatsErrorKind::Unreachable, "{error:?}");
+        }
+        other => panic!("expected an unreachable nats-server, got {other:?}"),
+    }
 }
 
 #[tokio::test]

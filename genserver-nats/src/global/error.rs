@@ -1,10 +1,12 @@
 //! [`GlobalError`] and [`NameLost`].
 
+use std::error::Error;
 use std::fmt;
 
 use genserver_core::WireError;
 
 use crate::error::{InvalidName, ServeError};
+use crate::nats_error::NatsError;
 
 /// Why a global name could not be registered or looked up.
 #[derive(Debug)]
@@ -30,8 +32,8 @@ pub enum GlobalError {
     /// unique.
     UnsafeReplicas(super::UnsafeReplicas),
     /// The key-value store (JetStream) could not be reached or refused an
-    /// operation.
-    Store(async_nats::Error),
+    /// operation; [`NatsError::kind`] says how.
+    Store(NatsError),
     /// The name was won, but could not be served.
     Serve(ServeError),
     /// The node is closing.
@@ -51,26 +53,33 @@ impl fmt::Display for GlobalError {
                 "global names need JetStream, and {why}: start the nats-server with `-js` (or a `jetstream {{}}` block in its configuration) and give the account JetStream"
             ),
             GlobalError::UnsafeReplicas(error) => error.fmt(f),
-            GlobalError::Store(error) => write!(f, "the global name table failed: {error}"),
-            GlobalError::Serve(error) => error.fmt(f),
+            GlobalError::Store(error) => error.fmt(f),
+            GlobalError::Serve(_) => f.write_str("the global name was won, but not served"),
             GlobalError::Closed => f.write_str("the node is closing"),
         }
     }
 }
 
-impl std::error::Error for GlobalError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl Error for GlobalError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        // A variant that only wraps prints its error as its own, and hands
+        // on that error's cause: no layer twice.
         match self {
-            GlobalError::InvalidName(error) => Some(error),
-            GlobalError::Wire(error) => Some(error),
-            GlobalError::Store(error) => Some(&**error),
-            GlobalError::UnsafeReplicas(error) => Some(error),
+            GlobalError::InvalidName(error) => error.source(),
+            GlobalError::Wire(error) => error.source(),
+            GlobalError::Store(error) => error.source(),
+            GlobalError::UnsafeReplicas(error) => error.source(),
             GlobalError::Serve(error) => Some(error),
             GlobalError::AlreadyRegistered { .. }
             | GlobalError::NoJetStream(_)
             | GlobalError::Closed => None,
         }
     }
+}
+
+/// [`GlobalError::Store`]: the names' table failed.
+pub(crate) fn store(error: async_nats::Error) -> GlobalError {
+    GlobalError::Store(NatsError::new("the global name table failed", error))
 }
 
 /// Why a node stopped holding a global name; see

@@ -68,6 +68,7 @@ use genserver_core::transport;
 use genserver_core::{AnyServer, Remote, RemoteServer, WireError};
 use tokio::sync::{Notify, watch};
 
+use error::store;
 pub use error::{GlobalError, NameLost};
 pub use replicas::UnsafeReplicas;
 pub(crate) use table::bucket_name;
@@ -202,6 +203,10 @@ fn check_global(name: &str) -> Result<(), InvalidName> {
 impl Node {
     /// Registers `server` under the global `name` with the default lease
     /// ([`DEFAULT_LEASE`]); see [`register_global_with`](Self::register_global_with).
+    ///
+    /// # Errors
+    ///
+    /// As [`register_global_with`](Self::register_global_with).
     pub async fn register_global<S: Servable>(
         &self,
         name: &str,
@@ -230,6 +235,23 @@ impl Node {
     /// The table is a JetStream key-value bucket, `gs_global_<prefix>`,
     /// created on first use. The NATS server needs JetStream (`-js`):
     /// without, this is [`GlobalError::NoJetStream`], at once.
+    ///
+    /// # Errors
+    ///
+    /// - [`GlobalError::InvalidName`]: the name cannot be a subject token
+    ///   and a key-value key.
+    /// - [`GlobalError::AlreadyRegistered`]: a live holder has the name.
+    /// - [`GlobalError::NoJetStream`]: the nats-server or this user's
+    ///   account has no JetStream, at once.
+    /// - [`GlobalError::UnsafeReplicas`]: the names' stream is replicated
+    ///   on a nats-server where that is unsafe.
+    /// - [`GlobalError::Store`]: JetStream failed or did not answer; its
+    ///   [`kind`](crate::NatsError::kind) says how
+    ///   ([`Timeout`](crate::NatsErrorKind::Timeout) during a JetStream
+    ///   leader election, say).
+    /// - [`GlobalError::Serve`]: the name was won but could not be served
+    ///   (its source, a [`ServeError`], says why); it is released again.
+    /// - [`GlobalError::Closed`]: the node is closing.
     pub async fn register_global_with<S: Servable>(
         &self,
         name: &str,
@@ -325,14 +347,23 @@ impl Node {
 
     /// Who holds the global `name` now, OTP's `:global.whereis_name/1`:
     /// `None` when nobody does, or its holder's lease ran out.
+    ///
+    /// # Errors
+    ///
+    /// - [`GlobalError::InvalidName`]: the name cannot be a subject token
+    ///   and a key-value key.
+    /// - [`GlobalError::NoJetStream`]: the nats-server or this user's
+    ///   account has no JetStream, at once.
+    /// - [`GlobalError::UnsafeReplicas`]: the names' stream is replicated
+    ///   on a nats-server where that is unsafe.
+    /// - [`GlobalError::Store`]: JetStream failed or did not answer; its
+    ///   [`kind`](crate::NatsError::kind) says how
+    ///   ([`Timeout`](crate::NatsErrorKind::Timeout) during a JetStream
+    ///   leader election, say).
     pub async fn global_holder(&self, name: &str) -> Result<Option<GlobalHolder>, GlobalError> {
         check_global(name).map_err(GlobalError::InvalidName)?;
         let registry = registry(&self.inner).await?;
-        let lookup = registry
-            .table
-            .lookup(name)
-            .await
-            .map_err(GlobalError::Store)?;
+        let lookup = registry.table.lookup(name).await.map_err(store)?;
         Ok(lookup.live().map(|holder| GlobalHolder {
             lease: holder.lease(),
             node: holder.node,
@@ -344,6 +375,12 @@ impl Node {
     /// nobody does: [`global_holder`](Self::global_holder) and
     /// [`global`](Self::global) together. A holder of another type is
     /// [`GlobalError::Wire`].
+    ///
+    /// # Errors
+    ///
+    /// As [`global_holder`](Self::global_holder), and
+    /// [`GlobalError::Wire`]`(`[`WrongServer`](genserver_core::WireError::WrongServer)`)`
+    /// when the holder is of another type than `T`.
     pub async fn whereis_global<T: RemoteServer>(
         &self,
         name: &str,
@@ -370,7 +407,7 @@ impl Node {
             .client
             .queue_subscribe(global_subject(&self.inner, name), "genserver".to_owned())
             .await
-            .map_err(ServeError::Subscribe)?;
+            .map_err(crate::error::serving)?;
         self.inner.confirm().await.map_err(ServeError::Confirm)?;
         Ok(subscriber)
     }
@@ -386,14 +423,10 @@ fn global_subject(node: &Inner, name: &str) -> Subject {
 async fn claim(table: &Table, name: &str, holder: &Holder) -> Result<u64, GlobalError> {
     let mut last = None;
     for _ in 0..ATTEMPTS {
-        if let Ok(revision) = table
-            .create(name, holder)
-            .await
-            .map_err(GlobalError::Store)?
-        {
+        if let Ok(revision) = table.create(name, holder).await.map_err(store)? {
             return Ok(revision);
         }
-        match table.lookup(name).await.map_err(GlobalError::Store)? {
+        match table.lookup(name).await.map_err(store)? {
             // Released since: create again.
             Lookup::Free => {}
             Lookup::Held {
@@ -411,7 +444,7 @@ async fn claim(table: &Table, name: &str, holder: &Holder) -> Result<u64, Global
                 let taken = table
                     .update(name, holder.encode(), revision)
                     .await
-                    .map_err(GlobalError::Store)?;
+                    .map_err(store)?;
                 if let Ok(revision) = taken {
                     tracing::info!(name, from = %expired.node, ?age, "took over a global name whose lease ran out");
                     return Ok(revision);

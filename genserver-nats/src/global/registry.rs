@@ -86,7 +86,7 @@ pub(super) async fn registry(node: &Arc<Inner>) -> Result<Arc<Registry>, GlobalE
                         "nothing answered JetStream's API on the nats-server at {}:{} ({}): this user's account has no JetStream",
                         info.host, info.port, info.version
                     )),
-                    Opened::Store(error) => GlobalError::Store(error),
+                    Opened::Store(error) => super::error::store(error),
                 })?;
             Ok(Arc::new(Registry {
                 table,
