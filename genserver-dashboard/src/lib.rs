@@ -139,6 +139,8 @@
 #![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
 mod failures;
+#[cfg(feature = "nats")]
+mod nodes;
 mod options;
 mod query;
 mod rates;

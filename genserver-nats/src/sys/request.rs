@@ -54,8 +54,21 @@ pub enum SysRequest {
 }
 
 /// The process table's query: which column, which order, which rows.
+///
+/// ```
+/// use genserver_nats::sys::{ProcessesRequest, SysOrder};
+/// use genserver_nats::{SysRequest, SysSort};
+///
+/// let mut query = ProcessesRequest::default(); // the top 100 by mailbox
+/// query.sort = SysSort::Uptime;
+/// query.order = Some(SysOrder::Asc);
+/// query.filter = Some("worker".into());
+/// let request = SysRequest::Processes(query);
+/// # let _ = request;
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ProcessesRequest {
     /// The column the rows are sorted by.
     #[serde(default)]
@@ -74,6 +87,19 @@ pub struct ProcessesRequest {
     /// Only servers of this type (exact).
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_name: Option<String>,
+}
+
+impl Default for ProcessesRequest {
+    /// The top 100 by mailbox, the biggest first, unfiltered.
+    fn default() -> Self {
+        ProcessesRequest {
+            sort: SysSort::Mailbox,
+            order: None,
+            limit: DEFAULT_ROWS,
+            filter: None,
+            type_name: None,
+        }
+    }
 }
 
 fn default_rows() -> usize {
