@@ -60,7 +60,14 @@
     const [processes, trees] = await Promise.all([getJson(base + 'processes?' + q), getJson(base + 'trees')]);
     const page = processes.value;
     const link = linkOn(node);
-    $('node-processes').tBodies[0].replaceChildren(...page.rows.map((row) => ui.processRow(row, link)));
+    $('node-processes').tBodies[0].replaceChildren(...page.rows.map((row) => {
+      const tr = ui.processRow(row, link);
+      // A node keeps no rates between questions: none to show.
+      const rate = tr.querySelector('.rate');
+      rate.textContent = '–';
+      rate.title = 'a node keeps no rates: its own dashboard has them';
+      return tr;
+    }));
     drawHeaders(node, page);
     $('node-matched').textContent = 'showing ' + count(page.rows.length) + ' of ' + count(page.matched) +
       (page.matched === page.total ? '' : ' matching') + ' servers of node ' + page.node +
