@@ -155,7 +155,7 @@
     const started = performance.now();
     const got = await getJson('processes?' + tableQuery());
     const page = got.value;
-    $('processes').tBodies[0].replaceChildren(...page.rows.map(processRow));
+    $('processes').tBodies[0].replaceChildren(...page.rows.map((row) => processRow(row)));
     drawTypes(page.types);
     drawHeaders(page);
     $('matched').textContent = 'showing ' + count(page.rows.length) + ' of ' + count(page.matched) +
