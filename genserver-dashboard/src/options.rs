@@ -94,6 +94,13 @@ impl DashboardOptions {
     /// Whether the Nodes view has a node to read the cluster through
     /// (`DashboardOptions::node`, with the `nats` feature); never without
     /// that feature.
+    ///
+    /// ```
+    /// use genserver_dashboard::DashboardOptions;
+    ///
+    /// // Without a node the Nodes view says it has none.
+    /// assert!(!DashboardOptions::new().has_node());
+    /// ```
     pub fn has_node(&self) -> bool {
         #[cfg(feature = "nats")]
         return self.node.is_some();

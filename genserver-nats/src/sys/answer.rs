@@ -90,6 +90,32 @@ fn holds(haystack: &str, needle: &str) -> bool {
 struct Filter<'q> {
     type_name: Option<&'q str>,
     text: Option<String>,
+    /// The local id the text is, if it reads as one.
+    id: Option<u64>,
+}
+
+/// The number of a local server's id as it is shown, `<0.12.0>` (the
+/// brackets optional); `None` for anything else.
+fn local_id(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let inner = text
+        .strip_prefix('<')
+        .and_then(|t| t.strip_suffix('>'))
+        .unwrap_or(text);
+    let mut parts = inner.split('.');
+    let (node, number, last) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || node != "0" || last != "0" {
+        return None;
+    }
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number.parse().ok()
+}
+
+/// Whether `id` is the local server numbered `number`.
+fn is_local_id(id: ServerId, number: u64) -> bool {
+    id.is_local() && id.as_u64() == number
 }
 
 impl Filter<'_> {
@@ -98,9 +124,10 @@ impl Filter<'_> {
             return false;
         }
         let Some(text) = &self.text else { return true };
-        holds(info.type_name, text)
-            || info.names.iter().any(|name| holds(name, text))
-            || info.id.to_string() == *text
+        if let Some(number) = self.id {
+            return is_local_id(info.id, number);
+        }
+        holds(info.type_name, text) || info.names.iter().any(|name| holds(name, text))
     }
 }
 
@@ -108,14 +135,15 @@ impl Filter<'_> {
 fn processes<'n>(node: &'n str, query: &ProcessesRequest) -> ProcessPage<'n> {
     let started = Instant::now();
     let servers = sys::servers();
+    let text = query
+        .filter
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
     let filter = Filter {
         type_name: query.type_name.as_deref().filter(|t| !t.is_empty()),
-        text: query
-            .filter
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_lowercase),
+        text: text.map(str::to_lowercase),
+        id: text.and_then(local_id),
     };
     let order = query.order();
     let mut types: HashMap<&'static str, usize> = HashMap::new();
@@ -265,12 +293,13 @@ pub(crate) fn error(text: &str) -> Vec<u8> {
     json(&ErrorAnswer { error: text })
 }
 
-/// The live local server shown as `text` (`<0.12.0>`).
+/// The live local server shown as `text` (`<0.12.0>`): one pass over the
+/// live servers' handles.
 fn find(text: &str) -> Option<AnyServer> {
-    let text = text.trim();
+    let number = local_id(text)?;
     sys::servers()
         .into_iter()
-        .find(|server| server.id().is_local() && server.id().to_string() == text)
+        .find(|server| is_local_id(server.id(), number))
 }
 
 /// Cuts `text` to at most `max` bytes and a `…`, on a character boundary.
@@ -327,5 +356,100 @@ pub(crate) async fn answer(node: &str, request: SysRequest) -> Result<Vec<u8>, S
                 Err(failed) => Err(format!("{shown} did not answer: {failed}")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_read_as_they_are_shown() {
+        assert_eq!(local_id("<0.12.0>"), Some(12));
+        assert_eq!(local_id(" 0.7.0 "), Some(7));
+        for bad in [
+            "<1.12.0>",
+            "<0.12.1>",
+            "<0..0>",
+            "<0.1e3.0>",
+            "12",
+            "",
+            "<0.1.0.0>",
+            "<0.99999999999999999999999.0>",
+        ] {
+            assert_eq!(local_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ties_go_to_the_oldest_and_order_flips_only_the_key() {
+        let mut rows = vec![(5, 3), (9, 2), (5, 1), (0, 4)];
+        rows.sort_by(|a, b| compare(SysOrder::Desc, *a, *b));
+        assert_eq!(rows, [(9, 2), (5, 1), (5, 3), (0, 4)]);
+        rows.sort_by(|a, b| compare(SysOrder::Asc, *a, *b));
+        assert_eq!(rows, [(0, 4), (5, 1), (5, 3), (9, 2)]);
+    }
+
+    #[test]
+    fn the_filter_ignores_case() {
+        assert!(holds("RateLimiter", "limit"));
+        assert!(holds("RateLimiter", ""));
+        assert!(!holds("Stats", "limit"));
+        assert!(holds("Ünïcode-Server", "ünï"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_answers_are_the_dashboards_shapes_and_bounded() {
+        let page = answer("n", SysRequest::processes(SysSort::Id, 5).unwrap())
+            .await
+            .expect("a page");
+        let page: serde_json::Value = serde_json::from_slice(&page).unwrap();
+        let mut keys: Vec<&str> = page
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "limit",
+                "matched",
+                "node",
+                "order",
+                "rate_window_ms",
+                "rows",
+                "sort",
+                "took_ms",
+                "total",
+                "types"
+            ]
+        );
+        assert_eq!(
+            (&page["node"], &page["sort"], &page["order"]),
+            (&"n".into(), &"id".into(), &"asc".into())
+        );
+        assert!(page["rows"].as_array().unwrap().len() <= 5);
+        let trees: serde_json::Value =
+            serde_json::from_slice(&answer("n", SysRequest::Trees).await.unwrap()).unwrap();
+        assert!(
+            trees["trees"].is_array() && trees["total"].is_u64(),
+            "{trees}"
+        );
+        let missing = answer("n", SysRequest::status("<0.999999999.0>")).await;
+        assert_eq!(
+            missing.unwrap_err(),
+            r#"no live server "<0.999999999.0>" on this node"#
+        );
+        let junk = answer("n", SysRequest::status("<script>"))
+            .await
+            .unwrap_err();
+        assert!(junk.contains("no live server"), "{junk}");
+        let error: serde_json::Value = serde_json::from_slice(&error("a \"quoted\" <b>")).unwrap();
+        assert_eq!(error["error"], "a \"quoted\" <b>");
+        let mut long = "é".repeat(10);
+        cut(&mut long, 5);
+        assert_eq!(long, "éé…");
     }
 }

@@ -57,6 +57,18 @@ pub(crate) fn sys_subject(prefix: &str, node: &str) -> String {
 }
 
 /// Why [`Node::sys`] got no answer, or an error answer.
+///
+/// ```no_run
+/// use genserver_nats::{Node, SysError, SysRequest};
+///
+/// # async fn run(node: Node) {
+/// match node.sys("b", &SysRequest::Trees).await {
+///     Ok(trees) => println!("{} trees on b", trees["total"]),
+///     Err(SysError::NoNode(name)) => println!("{name} is not up"),
+///     Err(other) => println!("cannot read b: {other}"),
+/// }
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SysError {
