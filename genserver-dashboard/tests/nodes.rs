@@ -346,3 +346,46 @@ async fn the_nodes_view_lists_two_nodes_started_as_two_processes() {
     let problem = dom::text(dom::inside(&dump, "p", r#"id="node-problem""#).unwrap());
     assert!(problem.starts_with("Could not read node b"), "{problem}");
 }
+
+/// The Nodes view's table of a node running 1 000 servers: the top 100 by
+/// mailbox through the router, read over NATS. Prints its size and time;
+/// asserts a bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nodes_table_of_a_thousand_servers_is_bounded() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = connect(nats.url(), "a").await;
+    let _b = connect(nats.url(), "b").await;
+    let app = mounted(&a);
+    let mut workers = Vec::with_capacity(1000);
+    for _ in 0..1000 {
+        workers.push(
+            within("start", Worker::start(Worker { seen: 0 }).into_future())
+                .await
+                .unwrap(),
+        );
+    }
+    let uri = "/genserver/api/nodes/b/processes?sort=mailbox&limit=100";
+    assert_eq!(get(&app, uri).await.status, 200);
+    let mut took = Vec::new();
+    let mut size = 0;
+    for _ in 0..20 {
+        let started = std::time::Instant::now();
+        let answer = get(&app, uri).await;
+        took.push(started.elapsed());
+        assert_eq!(answer.status, 200);
+        size = answer.body.len();
+        let page = answer.json();
+        assert_eq!(page["rows"].as_array().unwrap().len(), 100);
+        assert!(page["total"].as_u64().unwrap() >= 1000);
+    }
+    took.sort();
+    let median = took[took.len() / 2];
+    println!(
+        "the Nodes view's table, 1 000 servers, top 100 through the router over NATS: {size} bytes of JSON, median {median:?}, max {:?}",
+        took[took.len() - 1]
+    );
+    assert!(size < 64 * 1024, "{size} bytes");
+    assert!(median < Duration::from_secs(1), "{median:?}");
+}
