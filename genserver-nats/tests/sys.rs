@@ -325,3 +325,56 @@ async fn a_thousand_servers_answer_the_top_hundred_in_bounded_size_and_time() {
     assert!(median < Duration::from_secs(1), "{median:?}");
     drop(servers);
 }
+
+/// A flood of junk questions: each gets its error answer, none crashes or
+/// blocks the node, and a good question after them is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_junk_questions_is_answered_and_the_node_keeps_serving() {
+    const FLOOD: usize = 5_000;
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "a").await;
+    let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
+    within(LIMIT, a.serve("counter", &counter))
+        .await
+        .expect("serves");
+    let hostile = within(LIMIT, async_nats::connect(nats.url()))
+        .await
+        .expect("connects");
+    let inbox = hostile.new_inbox();
+    let mut answers = within(LIMIT, hostile.subscribe(format!("{inbox}.>")))
+        .await
+        .expect("subscribes");
+    let started = Instant::now();
+    for i in 0..FLOOD {
+        let junk = bytes::Bytes::from(vec![b'{'; 1 + i % 40]);
+        within(
+            LIMIT,
+            hostile.publish_with_reply("t.node.a.sys", format!("{inbox}.{i}"), junk),
+        )
+        .await
+        .expect("publishes");
+    }
+    let mut errors = 0;
+    while errors < FLOOD {
+        let answer = within(LIMIT, futures_util::StreamExt::next(&mut answers))
+            .await
+            .expect("an answer");
+        let json: Value = serde_json::from_slice(&answer.payload).expect("JSON");
+        assert!(json["error"].is_string(), "{json}");
+        errors += 1;
+    }
+    println!(
+        "{FLOOD} junk sys questions answered with errors in {:?}",
+        started.elapsed()
+    );
+    // Still answering, and still serving.
+    let b = node(&nats, "b").await;
+    let page = within(LIMIT, b.sys("a", &SysRequest::Trees))
+        .await
+        .expect("trees");
+    assert_eq!(page["node"], "a");
+    let remote: genserver_core::Remote<Counter> = b.remote("counter").expect("a valid name");
+    assert_eq!(within(LIMIT, remote.increment(1)).await, Ok(1));
+}
