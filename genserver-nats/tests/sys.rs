@@ -378,3 +378,39 @@ async fn a_flood_of_junk_questions_is_answered_and_the_node_keeps_serving() {
     let remote: genserver_core::Remote<Counter> = b.remote("counter").expect("a valid name");
     assert_eq!(within(LIMIT, remote.increment(1)).await, Ok(1));
 }
+
+/// The same at 1 000 000 servers (release, about 1.5 GB):
+/// `cargo test --release -p genserver-nats --test sys a_million -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a million servers: run it alone, in release"]
+async fn a_million_servers_answer_the_top_hundred_within_the_timeout() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let _a = node(&nats, "a").await;
+    let b = node(&nats, "b").await;
+    let mut servers = Vec::with_capacity(1_000_000);
+    for _ in 0..1_000_000 {
+        servers.push(Leaf::start(Leaf { seen: 0 }).await.expect("starts"));
+    }
+    let request = SysRequest::processes(SysSort::Mailbox, 100).unwrap();
+    let mut took = Vec::new();
+    let mut size = 0;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let page = within(LIMIT, b.sys("a", &request))
+            .await
+            .expect("an answer");
+        took.push(started.elapsed());
+        size = serde_json::to_vec(&page).unwrap().len();
+        assert_eq!(page["rows"].as_array().unwrap().len(), 100);
+        assert!(page["total"].as_u64().unwrap() >= 1_000_000);
+    }
+    took.sort();
+    println!(
+        "sys processes over NATS, 1 000 000 servers, top 100: {size} bytes of JSON, median {:?}, max {:?}",
+        took[2], took[4]
+    );
+    assert!(size < 64 * 1024, "{size} bytes");
+    assert!(took[4] < genserver_nats::sys::SYS_TIMEOUT, "{took:?}");
+}
