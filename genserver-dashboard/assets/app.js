@@ -79,7 +79,9 @@
     const [path, search] = hash.split('?');
     const params = new URLSearchParams(search || '');
     if (path.startsWith('server/')) return { view: 'server', id: decodeURIComponent(path.slice(7)) };
-    const view = ['tree', 'crashes', 'nodes'].includes(path) ? path : 'processes';
+    // `#/nodes`, `#/nodes/<node>`, `#/nodes/<node>/server/<id>`: nodes.js reads the rest.
+    if (path === 'nodes' || path.startsWith('nodes/')) return { view: 'nodes', path: path.slice(6), params };
+    const view = ['tree', 'crashes'].includes(path) ? path : 'processes';
     return { view, params };
   }
 
@@ -108,11 +110,13 @@
     return cell;
   }
 
-  function processRow(row) {
+  // `link` makes a server's id a link: to this program's server view by
+  // default, to a node's in the Nodes view.
+  function processRow(row, link = serverLink) {
     const handled = row.handled.calls + row.handled.casts + row.handled.infos;
     const rate = row.messages_per_sec === null ? '…' : row.messages_per_sec.toFixed(1);
     const tr = el('tr', { 'data-id': row.id },
-      el('td', { class: 'id' }, serverLink(row.id)),
+      el('td', { class: 'id' }, link(row.id)),
       el('td', { class: 'type' }, row.type_name),
       el('td', { class: 'names' }, row.names.join(', ')),
       stateCell(row),
@@ -151,7 +155,7 @@
     const started = performance.now();
     const got = await getJson('processes?' + tableQuery());
     const page = got.value;
-    $('processes').tBodies[0].replaceChildren(...page.rows.map(processRow));
+    $('processes').tBodies[0].replaceChildren(...page.rows.map((row) => processRow(row)));
     drawTypes(page.types);
     drawHeaders(page);
     $('matched').textContent = 'showing ' + count(page.rows.length) + ' of ' + count(page.matched) +
@@ -210,11 +214,11 @@
     list.append(el('dt', {}, term), el('dd', {}, ...values));
   }
 
-  function idList(ids) {
+  function idList(ids, link = serverLink) {
     if (ids === null) return [el('em', {}, 'did not answer in time')];
     if (ids.length === 0) return ['none'];
     const out = [];
-    ids.forEach((id, i) => { if (i > 0) out.push(', '); out.push(serverLink(id)); });
+    ids.forEach((id, i) => { if (i > 0) out.push(', '); out.push(link(id)); });
     return out;
   }
 
@@ -410,10 +414,10 @@
 
   const statusNames = { Running: 'running', Restarting: 'restarting', BackingOff: 'backing off', Stopped: 'stopped' };
 
-  function childLine(child) {
+  function childLine(child, link) {
     const status = statusNames[child.status] || String(child.status);
     const parts = [el('span', { class: 'child-id' }, child.id), ': '];
-    if (child.server) parts.push(child.type_name + ' ', serverLink(child.server));
+    if (child.server) parts.push(child.type_name + ' ', link(child.server));
     else parts.push(el('em', {}, 'no server'));
     parts.push(' · ' + String(child.kind).toLowerCase() + ' · ' + String(child.restart).toLowerCase() + ' · ',
       el('span', { class: 'child-status status-' + status.replace(' ', '-') }, status),
@@ -423,7 +427,7 @@
 
   // A supervisor's children, each a list item; a supervisor child opens
   // and closes (a <details> element: no script needed to expand it).
-  function childList(tree) {
+  function childList(tree, link = serverLink) {
     const list = el('ul', { class: 'tree' });
     if (!tree.answered) {
       list.append(el('li', { class: 'note' }, 'did not answer in time: its children are not known'));
@@ -432,9 +436,9 @@
     for (const child of tree.children) {
       if (child.subtree) {
         list.append(el('li', { 'data-child': child.id },
-          el('details', { open: '' }, el('summary', {}, ...childLine(child)), childList(child.subtree))));
+          el('details', { open: '' }, el('summary', {}, ...childLine(child, link)), childList(child.subtree, link))));
       } else {
-        list.append(el('li', { 'data-child': child.id }, ...childLine(child)));
+        list.append(el('li', { 'data-child': child.id }, ...childLine(child, link)));
       }
     }
     if (tree.children_total > tree.children.length) {
@@ -445,21 +449,25 @@
     return list;
   }
 
-  async function refreshTrees() {
-    const got = await getJson('trees');
-    const box = $('tree');
-    const trees = got.value.trees;
+  // The trees of an `api/trees` answer (or a node's) into `box`.
+  function drawTrees(box, answer, link = serverLink) {
+    const trees = answer.trees;
     if (trees.length === 0) {
       box.replaceChildren(el('p', { class: 'none' }, 'No supervisor runs in this program.'));
     } else {
       box.replaceChildren(...trees.map((tree) => el('details', { open: '', class: 'tree-root', 'data-root': tree.id },
-        el('summary', {}, tree.type_name + ' ', serverLink(tree.id),
+        el('summary', {}, tree.type_name + ' ', link(tree.id),
           ' · ' + count(tree.children_total) + (tree.children_total === 1 ? ' child' : ' children')),
-        childList(tree))));
-      if (got.value.total > trees.length) {
-        box.append(el('p', { class: 'note' }, count(got.value.total - trees.length) + ' more trees not shown'));
+        childList(tree, link))));
+      if (answer.total > trees.length) {
+        box.append(el('p', { class: 'note' }, count(answer.total - trees.length) + ' more trees not shown'));
       }
     }
+  }
+
+  async function refreshTrees() {
+    const got = await getJson('trees');
+    drawTrees($('tree'), got.value);
     $('timing').textContent = (got.size / 1024).toFixed(1) + ' KiB JSON in ' + got.ms.toFixed(0) + ' ms';
     document.body.dataset.drawn = 'tree';
   }
@@ -467,7 +475,11 @@
   // ---- the sections this version does not feed yet ---------------------
 
   function drawUnavailable(view) {
-    if (view === 'nodes') $('nodes').replaceChildren(unavailable('the nodes of a cluster'));
+    if (view === 'nodes') {
+      $('nodes').replaceChildren(el('p', { class: 'unavailable' },
+        'Not available: this dashboard was given no NATS node (DashboardOptions::node, with its nats feature).'));
+      $('node-detail').hidden = true;
+    }
     document.body.dataset.drawn = view;
   }
 
@@ -489,13 +501,14 @@
       else if (where.view === 'server') await refreshServer(where.id);
       else if (where.view === 'crashes') await refreshFailures();
       else if (where.view === 'tree') await refreshTrees();
+      else if (where.view === 'nodes' && overview && overview.sections.nodes && views.nodes) await views.nodes(where);
       else drawUnavailable(where.view);
       problem('');
     } catch (error) {
       problem('Could not read the dashboard: ' + error.message);
     }
     const every = overview ? overview.refresh_ms : 1000;
-    if (['processes', 'server', 'crashes'].includes(where.view)) timer = setTimeout(refresh, every);
+    if (['processes', 'server', 'crashes', 'nodes'].includes(where.view)) timer = setTimeout(refresh, every);
   }
 
   async function start() {
@@ -517,5 +530,14 @@
     refresh();
   }
 
-  start();
+  // What nodes.js (the Nodes view) uses of this script, and where it
+  // puts its view.
+  const views = {};
+  window.GenserverDashboard = Object.freeze({
+    el, $, count, bytes, seconds, getJson, entry, idList, processRow, drawTrees, views,
+  });
+
+  // Once every deferred script (nodes.js) has run.
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
 })();

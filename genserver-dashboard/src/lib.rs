@@ -49,8 +49,11 @@
 //!   collapsing, each child with its restart type, status (running,
 //!   restarting, backing off, stopped) and restart count; the first 200
 //!   children of a supervisor are shown, with its total.
-//! - **Nodes**: shown as not available until the dashboard reads them;
-//!   the page never fills a section with made-up data.
+//! - **Nodes** (the `nats` feature, with a genserver-nats node given to
+//!   `DashboardOptions::node`): the cluster's nodes, and for the one
+//!   selected its process table, its supervision trees and one of its
+//!   servers, read over NATS (see "Nodes" below). Without a node the view
+//!   says so: the page never fills a section with made-up data.
 //!
 //! The page is plain HTML, CSS and JavaScript embedded in this crate: it
 //! loads nothing from anywhere else, so it works offline. It reads the
@@ -72,9 +75,35 @@
 //! | `GET api/trees` | `trees` (each `id`, `type_name`, `answered`, `children_total`, `children`: the first 200, each `id`, `kind`, `restart`, `status`, `restarts`, `server`, `type_name`, `subtree`), `total`, `took_ms` |
 //! | `POST api/servers/<0.12.0>/kill` | `204`; also `suspend`, `resume`, `trace?n=20` (keep its next messages' events, the last `n`; `0` turns it off; `n` up to 1000) (see "Access") |
 //!
+//! | `GET api/nodes` | `this` (the dashboard's node), `nodes` (`[{name, this}]`: it and every node it hears from) |
+//! | `GET api/nodes/<node>/processes?sort=..` | that node's `api/processes` answer, read over NATS, with `node`; `messages_per_sec` and `rate_window_ms` are `null` (a node keeps no rates), and `sort=rate` is a `400` |
+//! | `GET api/nodes/<node>/trees` | that node's `api/trees` answer, with `node` |
+//! | `GET api/nodes/<node>/servers/<0.12.0>` | `node`, `status`, `statistics` of one of its servers (no trace) |
+//!
 //! `sort` is one of `mailbox`, `rate`, `memory`, `uptime`, `messages`,
 //! `id`; `limit` is 1 to 1000. Anything else is a `400` naming what is
 //! allowed. Errors are `{"error": "..."}`.
+//!
+//! The `api/nodes` endpoints exist with the `nats` feature; without a
+//! node given they answer `404` saying so. An unknown node is a `404`, a
+//! node name that cannot be a subject token a `400`, a node that does not
+//! answer within 5 s a `504`, a node's error answer (no such server, an
+//! answer over the nats-server's max payload) a `502`.
+//!
+//! # Nodes
+//!
+//! With the `nats` feature, `DashboardOptions::node(node)` takes a
+//! genserver-nats `Node` (this program's place in the cluster) and the
+//! Nodes view lists it and every node it hears from (`Node::nodes`).
+//! Selecting one asks that node's `sys` subject,
+//! `<prefix>.node.<name>.sys`, which every genserver-nats node answers
+//! with its process table's top rows, its trees or one server's status
+//! (`Node::sys`; genserver-nats' `sys` module has the wire form and its
+//! bounds). Its NATS user needs the two `sys` lines of
+//! `NodeOptions::permission_template`: publish `<prefix>.node.*.sys` to
+//! ask, subscribe `<prefix>.node.<name>.sys` to answer. The page reads
+//! them as it reads its own program, every value put in as text. Without
+//! the feature the dashboard depends on nothing of NATS.
 //!
 //! # Scale
 //!
@@ -139,6 +168,8 @@
 #![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
 mod failures;
+#[cfg(feature = "nats")]
+mod nodes;
 mod options;
 mod query;
 mod rates;

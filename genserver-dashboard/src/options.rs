@@ -31,6 +31,9 @@ pub const MAX_REFRESH: Duration = Duration::from_secs(3600);
 pub struct DashboardOptions {
     actions: bool,
     refresh: Duration,
+    /// The node whose cluster the Nodes view shows (`nodes.rs`).
+    #[cfg(feature = "nats")]
+    pub(crate) node: Option<crate::nodes::ClusterNode>,
 }
 
 impl Default for DashboardOptions {
@@ -38,6 +41,8 @@ impl Default for DashboardOptions {
         DashboardOptions {
             actions: false,
             refresh: Duration::from_secs(1),
+            #[cfg(feature = "nats")]
+            node: None,
         }
     }
 }
@@ -84,6 +89,23 @@ impl DashboardOptions {
     /// How often the page refreshes.
     pub fn refresh_period(&self) -> Duration {
         self.refresh
+    }
+
+    /// Whether the Nodes view has a node to read the cluster through
+    /// (`DashboardOptions::node`, with the `nats` feature); never without
+    /// that feature.
+    ///
+    /// ```
+    /// use genserver_dashboard::DashboardOptions;
+    ///
+    /// // Without a node the Nodes view says it has none.
+    /// assert!(!DashboardOptions::new().has_node());
+    /// ```
+    pub fn has_node(&self) -> bool {
+        #[cfg(feature = "nats")]
+        return self.node.is_some();
+        #[cfg(not(feature = "nats"))]
+        false
     }
 }
 

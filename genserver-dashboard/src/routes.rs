@@ -1,14 +1,15 @@
-//! The HTTP side: the page, its two assets and the JSON endpoints it
+//! The HTTP side: the page, its three assets and the JSON endpoints it
 //! reads, each answer with headers that keep the page to itself.
 //!
 //! ```text
-//!  GET  /                       the page (?asset=app.js, ?asset=style.css: its assets)
+//!  GET  /                       the page (?asset=app.js, nodes.js, style.css: its assets)
 //!  GET  /api/overview           version, process count, options, which sections exist
 //!  GET  /api/processes          ?sort=&order=&filter=&type=&limit=  the top rows
 //!  GET  /api/servers/{id}       one server's status, state and statistics
 //!  GET  /api/trees              the supervision trees (200 children a supervisor)
 //!  GET  /api/failures           the latest crash reports, dead letters by reason
 //!  POST /api/servers/{id}/{action}  suspend, resume, kill, trace?n= (when enabled)
+//!  GET  /api/nodes/...          the Nodes view, with the `nats` feature (`nodes.rs`)
 //! ```
 
 use std::collections::HashMap;
@@ -40,6 +41,7 @@ pub(crate) const ACTION_HEADER: &str = "x-genserver-dashboard";
 
 const PAGE: &str = include_str!("../assets/index.html");
 const SCRIPT: &str = include_str!("../assets/app.js");
+const NODES_SCRIPT: &str = include_str!("../assets/nodes.js");
 const STYLE: &str = include_str!("../assets/style.css");
 
 /// Nothing but this origin's own script, style and JSON; no frames, no
@@ -58,11 +60,13 @@ type Shared = State<Arc<Dashboard>>;
 
 /// The dashboard's routes (see the module docs).
 pub(crate) fn router(options: DashboardOptions) -> Router {
+    #[cfg(feature = "nats")]
+    let nodes = crate::nodes::router(options.node.clone());
     let dashboard = Arc::new(Dashboard {
         options,
         rates: Arc::default(),
     });
-    Router::new()
+    let app = Router::new()
         .route("/", get(page))
         .route("/api/overview", get(overview))
         .route("/api/processes", get(processes))
@@ -70,8 +74,10 @@ pub(crate) fn router(options: DashboardOptions) -> Router {
         .route("/api/servers/{id}/{action}", post(act))
         .route("/api/failures", get(failures))
         .route("/api/trees", get(trees))
-        .with_state(dashboard)
-        .layer(axum::middleware::map_response(protect))
+        .with_state(dashboard);
+    #[cfg(feature = "nats")]
+    let app = app.merge(nodes);
+    app.layer(axum::middleware::map_response(protect))
 }
 
 /// Headers on every answer: the page's policy, no sniffing, no caching,
@@ -114,6 +120,7 @@ async fn page(Query(params): Query<HashMap<String, String>>) -> Response {
     let (body, kind) = match params.get("asset").map(String::as_str) {
         None => (PAGE, "text/html; charset=utf-8"),
         Some("app.js") => (SCRIPT, "text/javascript; charset=utf-8"),
+        Some("nodes.js") => (NODES_SCRIPT, "text/javascript; charset=utf-8"),
         Some("style.css") => (STYLE, "text/css; charset=utf-8"),
         Some(_) => return error(StatusCode::NOT_FOUND, "no such asset"),
     };

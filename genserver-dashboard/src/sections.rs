@@ -26,12 +26,14 @@ pub(crate) struct Sections {
     pub(crate) crashes: bool,
     /// Dead letters by reason (`sys::dead_letters`).
     pub(crate) dead_letters: bool,
-    /// The nodes of a cluster (with genserver-nats).
+    /// The nodes of a cluster: with the `nats` feature and a node given
+    /// (`DashboardOptions::node`).
     pub(crate) nodes: bool,
 }
 
 impl Sections {
-    /// What this version of the runtime feeds.
+    /// What this version of the runtime feeds, the Nodes view aside (it
+    /// needs a node: [`Overview::now`] says).
     pub(crate) const CURRENT: Sections = Sections {
         processes: true,
         server: true,
@@ -66,7 +68,10 @@ impl Overview {
             process_count: sys::process_count(),
             actions: options.actions_enabled(),
             refresh_ms: u64::try_from(options.refresh_period().as_millis()).unwrap_or(u64::MAX),
-            sections: Sections::CURRENT,
+            sections: Sections {
+                nodes: options.has_node(),
+                ..Sections::CURRENT
+            },
         }
     }
 }

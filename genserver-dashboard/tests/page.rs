@@ -9,6 +9,7 @@ use common::*;
 use genserver_dashboard::{DashboardOptions, router};
 
 const SCRIPT: &str = include_str!("../assets/app.js");
+const NODES_SCRIPT: &str = include_str!("../assets/nodes.js");
 const PAGE: &str = include_str!("../assets/index.html");
 
 #[tokio::test]
@@ -34,6 +35,13 @@ async fn the_page_is_served_where_the_router_is_mounted_with_or_without_a_slash(
             "text/javascript; charset=utf-8"
         );
         assert_eq!(script.body, SCRIPT);
+        let nodes = get(app, &format!("{path}?asset=nodes.js")).await;
+        assert_eq!(nodes.status, 200);
+        assert_eq!(
+            nodes.header("content-type"),
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(nodes.body, NODES_SCRIPT);
         let style = get(app, &format!("{path}?asset=style.css")).await;
         assert_eq!(style.header("content-type"), "text/css; charset=utf-8");
         let missing = get(app, &format!("{path}?asset=../../etc/passwd")).await;
@@ -70,11 +78,17 @@ async fn every_answer_forbids_other_scripts_frames_and_sniffing() {
 
 #[test]
 fn the_page_embeds_no_data_and_loads_nothing_from_elsewhere() {
-    // No inline script: the one script element has a `src`, and no JSON
-    // is embedded in the page (it is fetched).
-    assert_eq!(PAGE.matches("<script").count(), 1);
+    // No inline script: the two script elements have a `src`, and no
+    // JSON is embedded in the page (it is fetched).
+    assert_eq!(PAGE.matches("<script").count(), 2);
     assert!(PAGE.contains(r#"<script src="?asset=app.js" defer></script>"#));
-    for asset in [PAGE, SCRIPT, include_str!("../assets/style.css")] {
+    assert!(PAGE.contains(r#"<script src="?asset=nodes.js" defer></script>"#));
+    for asset in [
+        PAGE,
+        SCRIPT,
+        NODES_SCRIPT,
+        include_str!("../assets/style.css"),
+    ] {
         for remote in ["http://", "https://", "//cdn", "@import", "url("] {
             assert!(!asset.contains(remote), "{remote} in an asset");
         }
@@ -95,6 +109,10 @@ fn the_script_puts_data_in_as_text_only() {
         "createContextualFragment",
     ] {
         assert!(!SCRIPT.contains(sink), "the script uses {sink}");
+        assert!(!NODES_SCRIPT.contains(sink), "nodes.js uses {sink}");
     }
+    // nodes.js builds its elements with app.js' `el`, which puts strings
+    // in as text.
+    assert!(NODES_SCRIPT.contains("const { el, $, count, getJson } = ui;"));
     assert!(SCRIPT.contains("document.createTextNode(String(child))"));
 }

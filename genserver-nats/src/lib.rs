@@ -221,6 +221,18 @@
 //! users `publish: "$SRV.>"`. Whoever may ask sees the names served and
 //! their counts.
 //!
+//! # What runs on a node: its `sys` subject
+//!
+//! Each node also answers `<prefix>.node.<node>.sys` with JSON: its
+//! process table (the top rows by a column), its supervision trees, and
+//! one server's status, of the shapes genserver-dashboard's own endpoints
+//! serve, for its Nodes view ([`Node::sys`]; the nodes are
+//! [`Node::nodes`] and this one; the wire
+//! form and its bounds are in the [`sys`] module). A status holds a
+//! server's state, so whoever may publish there reads states: the
+//! permission template lets the cluster's nodes ask each other, and each
+//! node hear only its own.
+//!
 //! # Security
 //!
 //! The trust model: **a cluster prefix isolates names, not tenants.**
@@ -334,6 +346,7 @@ mod refusals;
 mod role;
 mod serve;
 mod services;
+pub mod sys;
 mod target;
 mod template;
 mod watch;
@@ -356,4 +369,5 @@ pub use node::{Node, NodeOptions};
 pub use pool::{PartitionKey, PoolError, RemotePartitions};
 pub use refusals::Refusals;
 pub use role::Servable;
+pub use sys::{SysError, SysRequest, SysSort};
 pub use watch::RemoteLink;

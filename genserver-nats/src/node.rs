@@ -149,6 +149,11 @@ impl Node {
                     .map_err(crate::error::subscribing)?,
             );
         }
+        // Not confirmed either, for the same reason (`sys/`).
+        let sys_questions = client
+            .subscribe(crate::sys::sys_subject(&options.prefix, &options.name))
+            .await
+            .map_err(crate::error::subscribing)?;
         let heard = liveness::heartbeats_wildcard(&options.prefix);
         let heartbeats = client
             .subscribe(heard.clone())
@@ -188,6 +193,7 @@ impl Node {
         for subscriber in questions {
             tokio::spawn(services::run(Arc::downgrade(&inner), subscriber));
         }
+        tokio::spawn(crate::sys::run(Arc::downgrade(&inner), sys_questions));
         Ok(Node { inner })
     }
 

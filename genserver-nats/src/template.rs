@@ -26,6 +26,8 @@ impl NodeOptions {
     /// | `_INBOX.app.a.>` | | ✓ | the NATS client's own replies (JetStream, questions to every node): the node sets the client's inbox prefix to `_INBOX.app.a` |
     /// | `$JS.API.STREAM.INFO.KV_gs_global_app`, `$JS.API.STREAM.CREATE.KV_gs_global_app`, `$JS.API.DIRECT.GET.KV_gs_global_app.>`, `$JS.API.STREAM.MSG.GET.KV_gs_global_app`, `$KV.gs_global_app.>` | ✓ | | the global names' table (JetStream key-value) |
     /// | `$SRV.*`, `$SRV.*.app`, `$SRV.*.app.*` | | ✓ | the NATS services API's questions (`$SRV.PING`, `INFO`, `STATS`): standard NATS tools list and inspect the node |
+    /// | `app.node.*.sys` | ✓ | | questions to a node's `sys` subject: its processes, trees, a server's status ([`Node::sys`](crate::Node::sys), the dashboard's Nodes view) |
+    /// | `app.node.a.sys` | | ✓ | this node's own `sys` subject |
     /// | the reply subject of a request it received | ✓ (`allow_responses`) | | answering calls, monitor requests and questions |
     ///
     /// So a node can publish neither another node's heartbeats nor its
@@ -43,6 +45,10 @@ impl NodeOptions {
     /// let template = NodeOptions::new("a").prefix("app").permission_template();
     /// assert!(template.contains(r#""app.node.a.hb""#));
     /// assert!(!template.contains(r#""app.node.b.hb""#));
+    /// // It answers its own sys subject, and may ask every node's.
+    /// assert!(template.contains(r#""app.node.a.sys""#));
+    /// assert!(template.contains(r#""app.node.*.sys""#));
+    /// assert!(!template.contains(r#""app.node.b.sys""#));
     /// // As a user in nats-server.conf:
     /// let config = format!(
     ///     "authorization {{ users = [ {{ user: a, password: secret, permissions: {template} }} ] }}"
@@ -63,6 +69,7 @@ impl NodeOptions {
             format!("{p}.pg.>"),
             format!("{p}.node.{n}.hb"),
             format!("{p}.node.{n}.ctl.>"),
+            format!("{p}.node.*.sys"),
             format!("_GS_INBOX.{p}.{n}.>"),
             format!("$JS.API.STREAM.INFO.{stream}"),
             format!("$JS.API.STREAM.CREATE.{stream}"),
@@ -79,6 +86,7 @@ impl NodeOptions {
             format!("{p}.pg.>"),
             format!("{p}.node.*.hb"),
             format!("{p}.node.*.ctl.{n}.>"),
+            format!("{p}.node.{n}.sys"),
             format!("_GS_INBOX.{p}.{n}.>"),
             format!("_INBOX.{p}.{n}.>"),
             "$SRV.*".to_owned(),

@@ -443,3 +443,55 @@ async fn accounts_keep_two_tenants_apart_under_one_prefix() {
     let leader: Remote<Counter> = b.global("leader").expect("a valid name");
     assert_eq!(within(LIMIT, leader.value()).await, Ok(2));
 }
+
+#[tokio::test]
+async fn with_the_permission_template_nodes_ask_each_others_sys_subject() {
+    // `c` is a template without the sys lines: it cannot ask, and cannot
+    // hear its own.
+    let older = |user: &str| {
+        template(user)
+            .replace(r#", "t.node.*.sys""#, "")
+            .replace(&format!(r#", "t.node.{user}.sys""#), "")
+    };
+    assert!(!older("c").contains(".sys"), "{}", older("c"));
+    let Some((nats, _dir)) = with_users(&[
+        ("a", template("a")),
+        ("b", template("b")),
+        ("c", older("c")),
+    ]) else {
+        return;
+    };
+    let a = connect(&nats, "a").await.expect("connects");
+    let b = connect(&nats, "b").await.expect("connects");
+    let c = connect(&nats, "c")
+        .await
+        .expect("an older template still connects");
+    let question = genserver_nats::SysRequest::processes(genserver_nats::SysSort::Id, 5).unwrap();
+    let page = within(LIMIT, b.sys("a", &question))
+        .await
+        .expect("b reads a's process table");
+    assert_eq!(page["node"], "a");
+    let page = within(LIMIT, a.sys("b", &question))
+        .await
+        .expect("a reads b's");
+    assert_eq!(page["node"], "b");
+    assert_eq!(a.refusals().permissions, 0, "{:?}", a.refusals());
+    assert_eq!(b.refusals().permissions, 0, "{:?}", b.refusals());
+    // Without the lines, c's question is refused by the nats-server, and
+    // nobody hears c's own subject.
+    let started = Instant::now();
+    let refused = within(LIMIT, c.sys("a", &question)).await;
+    assert!(refused.is_err(), "{refused:?}");
+    let asked_c = within(LIMIT, a.sys("c", &question)).await;
+    assert_eq!(
+        asked_c,
+        Err(genserver_nats::SysError::NoNode("c".into())),
+        "c's subscription was refused"
+    );
+    assert!(started.elapsed() < LIMIT);
+    let deadline = Instant::now() + LIMIT;
+    while c.refusals().permissions < 2 {
+        assert!(Instant::now() < deadline, "{:?}", c.refusals());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

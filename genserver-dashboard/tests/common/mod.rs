@@ -8,6 +8,7 @@
 
 pub mod chromium;
 pub mod dom;
+pub mod nats;
 
 use std::future::IntoFuture;
 use std::time::Duration;
