@@ -230,27 +230,30 @@ impl<T: GenServer> Life<T> {
 
     /// The loop, then the exit sequence. Borrows the server's parts, so
     /// that its future holds them once, in the caller's.
-    async fn live(&mut self, state: &mut T) {
-        #[cfg(feature = "metrics")]
-        if crate::server::metrics::enabled() {
-            self.shared
-                .counters
-                .observer
-                .get_or_make()
-                .record_metrics(T::NAME);
+    fn live<'a>(&'a mut self, state: &'a mut T) -> impl Future<Output = ()> + Send + 'a {
+        // Not an `async fn`, for the reason `serve` gives.
+        async move {
+            #[cfg(feature = "metrics")]
+            if crate::server::metrics::enabled() {
+                self.shared
+                    .counters
+                    .observer
+                    .get_or_make()
+                    .record_metrics(T::NAME);
+            }
+            // One catch around the whole loop rather than one per message: a
+            // panic ends the server anyway, and once the loop has unwound the
+            // state and the context are free again for `terminate`.
+            let exit = match CatchUnwind(AssertUnwindSafe(self.serve(state))).await {
+                Ok(exit) => exit,
+                Err(panic) => Exit {
+                    reason: ExitReason::Panic(panic.message.clone()),
+                    stopper: None,
+                    panic: Some(panic),
+                },
+            };
+            Box::pin(self.exit(state, exit)).await;
         }
-        // One catch around the whole loop rather than one per message: a
-        // panic ends the server anyway, and once the loop has unwound the
-        // state and the context are free again for `terminate`.
-        let exit = match CatchUnwind(AssertUnwindSafe(self.serve(state))).await {
-            Ok(exit) => exit,
-            Err(panic) => Exit {
-                reason: ExitReason::Panic(panic.message.clone()),
-                stopper: None,
-                panic: Some(panic),
-            },
-        };
-        Box::pin(self.exit(state, exit)).await;
     }
 
     fn drop_links(&self) {
@@ -262,100 +265,105 @@ impl<T: GenServer> Life<T> {
 
     /// Handles messages until a callback stops the server (a panic unwinds
     /// out of it, to `run`).
-    async fn serve(&mut self, state: &mut T) -> Exit {
-        loop {
-            if let Some(reason) = self.ctx.stop.take() {
-                return Exit::with(reason);
-            }
-            if let Some(arg) = self.ctx.next.take() {
-                self.ctx.handler = &activity::CONTINUE;
-                self.shared.counters.set_activity(&activity::CONTINUE);
-                state
-                    .__handle_continue(arg, &mut self.ctx)
-                    .instrument(tracing::debug_span!("handle_continue"))
-                    .await;
-                continue;
-            }
-            #[cfg(not(feature = "testing"))]
-            let next = next_message!(self.ctx, &self.shared.mailbox);
-            #[cfg(feature = "testing")]
-            let next = match self.delayed.is_some() {
-                false => {
-                    let next = next_message!(self.ctx, &self.shared.mailbox);
-                    // The one check on the hot path: a test's interceptor
-                    // decides what becomes of the message (`intercept.rs`).
-                    if self.shared.process.intercepts.armed()
-                        && let Next::Envelope(envelope) = &next
-                    {
-                        match intercept::decide(&self.shared.process.intercepts, envelope) {
-                            (Verdict::Handle, _) => {}
-                            (Verdict::Drop, _) => continue,
-                            (Verdict::Crash(reason), handler) => {
-                                self.ctx.handler = handler;
-                                return Exit::with(reason);
-                            }
-                            (Verdict::Delay(delay), _) => {
-                                self.delayed = Some((next, delay));
-                                continue;
-                            }
-                        }
-                    }
-                    next
+    fn serve<'a>(&'a mut self, state: &'a mut T) -> impl Future<Output = Exit> + Send + 'a {
+        // A plain `fn` returning an `async move` block: an `async fn`
+        // keeps its arguments twice in its future (as arguments and as
+        // locals), which every idle server pays for.
+        async move {
+            loop {
+                if let Some(reason) = self.ctx.stop.take() {
+                    return Exit::with(reason);
                 }
-                // A delayed message was decided on already: it is not
-                // shown to the hook again (that would spend the next
-                // fault on it).
-                true => match Box::pin(self.delayed()).await {
-                    Some(next) => next,
-                    None => continue,
-                },
-            };
-            let call = matches!(next, Next::Envelope(Envelope::Call(_)));
-            let info = match next {
-                // One dispatch site for calls and casts: it inlines a large
-                // future, which a second copy would make larger still.
-                Next::Envelope(Envelope::Call(message) | Envelope::Message(message)) => {
-                    let handler = T::__message_name(&message);
-                    self.shared.counters.handling(handler, call);
-                    self.ctx.handler = handler;
-                    if self.shared.counters.observing().is_some() {
-                        let kind = if call {
-                            EventKind::Call
-                        } else {
-                            EventKind::Cast
-                        };
-                        Box::pin(self.observed(state, Work::Message(message), kind)).await;
-                        continue;
-                    }
-                    state.__dispatch(message, &mut self.ctx).await;
+                if let Some(arg) = self.ctx.next.take() {
+                    self.ctx.handler = &activity::CONTINUE;
+                    self.shared.counters.set_activity(&activity::CONTINUE);
+                    state
+                        .__handle_continue(arg, &mut self.ctx)
+                        .instrument(tracing::debug_span!("handle_continue"))
+                        .await;
                     continue;
                 }
-                Next::Envelope(Envelope::Info(message)) => Info::Message(message),
-                Next::Envelope(Envelope::Sys(request)) => {
-                    match Box::pin(self.sys(state, request)).await {
-                        Ok(()) => continue,
-                        Err(exit) => return exit,
+                #[cfg(not(feature = "testing"))]
+                let next = next_message!(self.ctx, &self.shared.mailbox);
+                #[cfg(feature = "testing")]
+                let next = match self.delayed.is_some() {
+                    false => {
+                        let next = next_message!(self.ctx, &self.shared.mailbox);
+                        // The one check on the hot path: a test's interceptor
+                        // decides what becomes of the message (`intercept.rs`).
+                        if self.shared.process.intercepts.armed()
+                            && let Next::Envelope(envelope) = &next
+                        {
+                            match intercept::decide(&self.shared.process.intercepts, envelope) {
+                                (Verdict::Handle, _) => {}
+                                (Verdict::Drop, _) => continue,
+                                (Verdict::Crash(reason), handler) => {
+                                    self.ctx.handler = handler;
+                                    return Exit::with(reason);
+                                }
+                                (Verdict::Delay(delay), _) => {
+                                    self.delayed = Some((next, delay));
+                                    continue;
+                                }
+                            }
+                        }
+                        next
                     }
+                    // A delayed message was decided on already: it is not
+                    // shown to the hook again (that would spend the next
+                    // fault on it).
+                    true => match Box::pin(self.delayed()).await {
+                        Some(next) => next,
+                        None => continue,
+                    },
+                };
+                let call = matches!(next, Next::Envelope(Envelope::Call(_)));
+                let info = match next {
+                    // One dispatch site for calls and casts: it inlines a large
+                    // future, which a second copy would make larger still.
+                    Next::Envelope(Envelope::Call(message) | Envelope::Message(message)) => {
+                        let handler = T::__message_name(&message);
+                        self.shared.counters.handling(handler, call);
+                        self.ctx.handler = handler;
+                        if self.shared.counters.observing().is_some() {
+                            let kind = if call {
+                                EventKind::Call
+                            } else {
+                                EventKind::Cast
+                            };
+                            Box::pin(self.observed(state, Work::Message(message), kind)).await;
+                            continue;
+                        }
+                        state.__dispatch(message, &mut self.ctx).await;
+                        continue;
+                    }
+                    Next::Envelope(Envelope::Info(message)) => Info::Message(message),
+                    Next::Envelope(Envelope::Sys(request)) => {
+                        match Box::pin(self.sys(state, request)).await {
+                            Ok(()) => continue,
+                            Err(exit) => return exit,
+                        }
+                    }
+                    Next::Envelope(Envelope::System(system)) => match self.system(*system) {
+                        Ok(info) => info,
+                        Err(exit) => return exit,
+                    },
+                    Next::Idle => Info::Timeout,
+                    // Unreachable while the server runs; a normal end.
+                    Next::Closed => return Exit::with(ExitReason::Normal),
+                };
+                let handler = info_handler(&info);
+                self.shared.counters.info(handler);
+                self.ctx.handler = handler;
+                if self.shared.counters.observing().is_some() {
+                    Box::pin(self.observed(state, Work::Info(info), EventKind::Info)).await;
+                    continue;
                 }
-                Next::Envelope(Envelope::System(system)) => match self.system(*system) {
-                    Ok(info) => info,
-                    Err(exit) => return exit,
-                },
-                Next::Idle => Info::Timeout,
-                // Unreachable while the server runs; a normal end.
-                Next::Closed => return Exit::with(ExitReason::Normal),
-            };
-            let handler = info_handler(&info);
-            self.shared.counters.info(handler);
-            self.ctx.handler = handler;
-            if self.shared.counters.observing().is_some() {
-                Box::pin(self.observed(state, Work::Info(info), EventKind::Info)).await;
-                continue;
+                state
+                    .__handle_info(info, &mut self.ctx)
+                    .instrument(tracing::debug_span!("handle_info"))
+                    .await;
             }
-            state
-                .__handle_info(info, &mut self.ctx)
-                .instrument(tracing::debug_span!("handle_info"))
-                .await;
         }
     }
 
