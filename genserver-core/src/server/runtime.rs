@@ -230,6 +230,10 @@ impl<T: GenServer> Life<T> {
 
     /// The loop, then the exit sequence. Borrows the server's parts, so
     /// that its future holds them once, in the caller's.
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn would hold its arguments twice in every server's future"
+    )]
     fn live<'a>(&'a mut self, state: &'a mut T) -> impl Future<Output = ()> + Send + 'a {
         // Not an `async fn`, for the reason `serve` gives.
         async move {
@@ -265,6 +269,10 @@ impl<T: GenServer> Life<T> {
 
     /// Handles messages until a callback stops the server (a panic unwinds
     /// out of it, to `run`).
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn would hold its arguments twice in every server's future"
+    )]
     fn serve<'a>(&'a mut self, state: &'a mut T) -> impl Future<Output = Exit> + Send + 'a {
         // A plain `fn` returning an `async move` block: an `async fn`
         // keeps its arguments twice in its future (as arguments and as
