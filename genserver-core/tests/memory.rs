@@ -202,9 +202,11 @@ impl Idle {
 #[test]
 fn an_idle_server_costs_at_most_its_budget_in_heap_bytes() {
     const SERVERS: usize = 10_000;
-    // Measured: 1 134 B, in a release and in a debug build (line tables
-    // only, as the workspace's dev profile has it).
-    const BUDGET: isize = 1_200;
+    // Measured: 1 134 B with the default features, in a release and in a
+    // debug build (line tables only, as the workspace's dev profile has
+    // it); 1 206 B under `cargo test --workspace`, whose `testing` feature
+    // adds the fault interceptors to every server.
+    const BUDGET: isize = if cfg!(feature = "testing") { 1_260 } else { 1_190 };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
