@@ -206,7 +206,11 @@ fn an_idle_server_costs_at_most_its_budget_in_heap_bytes() {
     // debug build (line tables only, as the workspace's dev profile has
     // it); 1 206 B under `cargo test --workspace`, whose `testing` feature
     // adds the fault interceptors to every server.
-    const BUDGET: isize = if cfg!(feature = "testing") { 1_260 } else { 1_190 };
+    const BUDGET: isize = if cfg!(feature = "testing") {
+        1_260
+    } else {
+        1_190
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
