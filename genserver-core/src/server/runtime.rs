@@ -17,72 +17,21 @@ use crate::server::context::Context;
 use crate::server::counters::activity;
 use crate::server::crashes;
 use crate::server::error::StartError;
+pub(crate) use crate::server::exit_guard::ExitGuard;
 use crate::server::format_status;
 use crate::server::gen_server::GenServer;
 use crate::server::handle::Shared;
 #[cfg(feature = "testing")]
 use crate::server::intercept::{self, Verdict};
 use crate::server::links;
-use crate::server::live;
 use crate::server::mailbox::{Envelope, System};
 use crate::server::observer::{EventKind, Outcome};
 use crate::server::panics::{CatchUnwind, Panic};
-use crate::server::sys_request::{SysOutcome, SysRequest};
 #[cfg(feature = "testing")]
 use std::time::Duration;
 
-/// Marks the server exited however its task ends, even when it is aborted
-/// or its runtime shuts down: closes the mailbox, frees the names, fires
-/// the monitors and links.
-pub(crate) struct ExitGuard<T: GenServer> {
-    shared: Arc<Shared<T>>,
-    done: bool,
-}
-
-impl<T: GenServer> ExitGuard<T> {
-    pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
-        ExitGuard {
-            shared,
-            done: false,
-        }
-    }
-
-    pub(crate) fn finish(&mut self, reason: &ExitReason) {
-        if self.done {
-            return;
-        }
-        self.done = true;
-        let process = &self.shared.process;
-        process.begin_exit(reason);
-        let backlog = self.shared.mailbox.close();
-        process.finish_exit(reason);
-        live::leave(process.id(), self.shared.counters.slot());
-        // Freed last: whoever waits for the exit is told first. Queued
-        // callers get `Exited` as it is freed.
-        free_large(backlog.user, T::NAME, process.id());
-    }
-}
-
-impl<T: GenServer> Drop for ExitGuard<T> {
-    /// The task ended without the exit sequence: it was killed (by a link,
-    /// a brutal kill, an init timeout, a dropped start) or its runtime shut
-    /// down.
-    fn drop(&mut self) {
-        if self.done {
-            return;
-        }
-        let reason = self.shared.process.kill_reason();
-        if let Some(reason) = reason.as_ref().filter(|r| r.is_abnormal()) {
-            tracing::error!(
-                server = T::NAME,
-                id = %self.shared.process.id(),
-                %reason,
-                "server killed"
-            );
-        }
-        self.finish(&reason.unwrap_or(ExitReason::Killed));
-    }
-}
+mod rare;
+use rare::Work;
 
 /// Everything the server task owns besides the state.
 pub(crate) struct Life<T: GenServer> {
@@ -385,77 +334,6 @@ impl<T: GenServer> Life<T> {
         Some(next)
     }
 
-    /// A message handled while the server's observer records (statistics,
-    /// a trace): timed, and described as the trace asks. Apart from the
-    /// loop, which stays as small as without it.
-    #[cold]
-    async fn observed(&mut self, state: &mut T, work: Work<T>, kind: EventKind) {
-        let shared = self.shared.clone();
-        let Some(observer) = shared.counters.observing() else {
-            return;
-        };
-        let tracing = observer.tracing();
-        let message = match &work {
-            Work::Message(message) if tracing => T::__describe_message(message),
-            Work::Info(info) if tracing => T::__describe_info(info),
-            _ => None,
-        };
-        let states = observer.tracing_state();
-        let before = states
-            .then(|| format_status::shown(&*state, format_status::STATUS_LIMIT))
-            .flatten();
-        observer.begin(kind, self.ctx.handler, message, before);
-        self.ctx.tracing = tracing;
-        match work {
-            Work::Message(message) => state.__dispatch(message, &mut self.ctx).await,
-            Work::Info(info) => {
-                state
-                    .__handle_info(info, &mut self.ctx)
-                    .instrument(tracing::debug_span!("handle_info"))
-                    .await;
-            }
-        }
-        self.ctx.tracing = false;
-        let after = states
-            .then(|| format_status::shown(&*state, format_status::STATUS_LIMIT))
-            .flatten();
-        let outcome = if self.ctx.stop.is_some() {
-            Outcome::Stopped
-        } else {
-            Outcome::Returned
-        };
-        observer.end(outcome, after);
-    }
-
-    /// A system request: run between two messages; after a suspend, only
-    /// system requests and a stop until a resume (`:sys.suspend`).
-    #[cold]
-    async fn sys(&mut self, state: &mut T, request: SysRequest<T>) -> Result<(), Exit> {
-        self.shared.counters.set_activity(&activity::SYS);
-        if request(state, &mut self.ctx) != SysOutcome::Suspend {
-            return Ok(());
-        }
-        self.shared.process.set_suspended(true);
-        let resumed = loop {
-            match self.shared.mailbox.recv_suspended().await {
-                Some(Envelope::Sys(request)) => {
-                    if request(state, &mut self.ctx) == SysOutcome::Resume {
-                        break Ok(());
-                    }
-                }
-                Some(Envelope::System(system)) => {
-                    if let Err(exit) = self.system(*system) {
-                        break Err(exit);
-                    }
-                }
-                // Not taken while suspended; closed: a normal end.
-                Some(_) | None => break Err(Exit::with(ExitReason::Normal)),
-            }
-        };
-        self.shared.process.set_suspended(false);
-        resumed
-    }
-
     /// A message from the runtime: the `Info` it is for `handle_info`, or
     /// the stop that ends the loop. Apart from the loop, which it would
     /// make larger for every message.
@@ -570,12 +448,6 @@ impl<T: GenServer> Life<T> {
             free_large(drained.user, T::NAME, self.shared.process.id());
         }
     }
-}
-
-/// What an observed message is: for the dispatch, or for `handle_info`.
-enum Work<T: GenServer> {
-    Message(T::Message),
-    Info(Info<T::Info>),
 }
 
 /// The name a crash report and inspection give to the `handle_info` call
