@@ -25,13 +25,13 @@ use crate::server::handle::Shared;
 use crate::server::intercept::{self, Verdict};
 use crate::server::links;
 use crate::server::mailbox::{Envelope, System};
-use crate::server::observer::{EventKind, Outcome};
+use crate::server::observer::Outcome;
 use crate::server::panics::{CatchUnwind, Panic};
 #[cfg(feature = "testing")]
 use std::time::Duration;
 
 mod rare;
-use rare::Work;
+mod step;
 
 /// Everything the server task owns besides the state.
 pub(crate) struct Life<T: GenServer> {
@@ -274,52 +274,11 @@ impl<T: GenServer> Life<T> {
                         None => continue,
                     },
                 };
-                let call = matches!(next, Next::Envelope(Envelope::Call(_)));
-                let info = match next {
-                    // One dispatch site for calls and casts: it inlines a large
-                    // future, which a second copy would make larger still.
-                    Next::Envelope(Envelope::Call(message) | Envelope::Message(message)) => {
-                        let handler = T::__message_name(&message);
-                        self.shared.counters.handling(handler, call);
-                        self.ctx.handler = handler;
-                        if self.shared.counters.observing().is_some() {
-                            let kind = if call {
-                                EventKind::Call
-                            } else {
-                                EventKind::Cast
-                            };
-                            Box::pin(self.observed(state, Work::Message(message), kind)).await;
-                            continue;
-                        }
-                        state.__dispatch(message, &mut self.ctx).await;
-                        continue;
-                    }
-                    Next::Envelope(Envelope::Info(message)) => Info::Message(message),
-                    Next::Envelope(Envelope::Sys(request)) => {
-                        match Box::pin(self.sys(state, request)).await {
-                            Ok(()) => continue,
-                            Err(exit) => return exit,
-                        }
-                    }
-                    Next::Envelope(Envelope::System(system)) => match self.system(*system) {
-                        Ok(info) => info,
-                        Err(exit) => return exit,
-                    },
-                    Next::Idle => Info::Timeout,
-                    // Unreachable while the server runs; a normal end.
-                    Next::Closed => return Exit::with(ExitReason::Normal),
-                };
-                let handler = info_handler(&info);
-                self.shared.counters.info(handler);
-                self.ctx.handler = handler;
-                if self.shared.counters.observing().is_some() {
-                    Box::pin(self.observed(state, Work::Info(info), EventKind::Info)).await;
-                    continue;
+                // Taken apart by a plain `fn`: only the handler's future
+                // lives across this await (`step.rs`).
+                if let Some(exit) = self.step(state, next).await {
+                    return exit;
                 }
-                state
-                    .__handle_info(info, &mut self.ctx)
-                    .instrument(tracing::debug_span!("handle_info"))
-                    .await;
             }
         }
     }

@@ -1,0 +1,138 @@
+//! One message's handling as one future, made before the loop awaits it.
+//!
+//! Every idle server's future is as large as the loop's largest suspension
+//! point. Matching a message in the loop and awaiting its handler inside
+//! the match kept the message, its envelope and the `Info` made from it
+//! alive across the handler's await (a partly moved or borrowed local keeps
+//! its place in the future): 96 bytes in every server, idle or not. Here
+//! the envelope is taken apart by a plain `fn`, which hands back only the
+//! handler's future; the loop awaits that, and nothing else lives across
+//! the await.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use tracing::Instrument;
+
+use super::{Exit, Life, Next, info_handler};
+use crate::exit_reason::ExitReason;
+use crate::info::Info;
+use crate::server::gen_server::GenServer;
+use crate::server::mailbox::Envelope;
+use crate::server::observer::EventKind;
+
+use super::rare::Work;
+
+/// A boxed rare path (an observed message, a `sys` request): `Some` when
+/// it ends the loop.
+type Rare<'a> = Pin<Box<dyn Future<Output = Option<Exit>> + Send + 'a>>;
+
+/// The handling of one message: resolves to `Some` when it ends the loop.
+pub(super) enum Step<'a, D, I> {
+    /// A call or a cast, through the generated dispatch.
+    Dispatch(D),
+    /// `handle_info`.
+    Info(I),
+    /// A rare path, boxed so that it does not make every server larger.
+    Rare(Rare<'a>),
+    /// The loop ends at once (a stop, a closed mailbox); `None` once
+    /// taken.
+    Exit(Option<Exit>),
+}
+
+impl<D, I> Future for Step<'_, D, I>
+where
+    D: Future<Output = ()>,
+    I: Future<Output = ()>,
+{
+    type Output = Option<Exit>;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning: the future inside a variant is never
+        // moved out, and the variant never changes while pinned.
+        match unsafe { self.get_unchecked_mut() } {
+            Step::Dispatch(handler) => unsafe { Pin::new_unchecked(handler) }
+                .poll(cx)
+                .map(|()| None),
+            Step::Info(handler) => unsafe { Pin::new_unchecked(handler) }
+                .poll(cx)
+                .map(|()| None),
+            Step::Rare(rare) => rare.as_mut().poll(cx),
+            Step::Exit(exit) => Poll::Ready(exit.take()),
+        }
+    }
+}
+
+impl<T: GenServer> Life<T> {
+    /// Takes `next` apart and makes the future that handles it.
+    #[allow(
+        clippy::type_complexity,
+        reason = "two opaque futures: the dispatch's and handle_info's"
+    )]
+    #[inline(always)]
+    pub(super) fn step<'a>(
+        &'a mut self,
+        state: &'a mut T,
+        next: Next<T>,
+    ) -> Step<'a, impl Future<Output = ()> + Send + 'a, impl Future<Output = ()> + Send + 'a> {
+        let call = matches!(next, Next::Envelope(Envelope::Call(_)));
+        let info = match next {
+            // One dispatch site for calls and casts: it inlines a large
+            // future, which a second copy would make larger still.
+            Next::Envelope(Envelope::Call(message) | Envelope::Message(message)) => {
+                let handler = T::__message_name(&message);
+                self.shared.counters.handling(handler, call);
+                self.ctx.handler = handler;
+                if self.shared.counters.observing().is_some() {
+                    let kind = if call {
+                        EventKind::Call
+                    } else {
+                        EventKind::Cast
+                    };
+                    return Step::Rare(self.observed_step(state, Work::Message(message), kind));
+                }
+                return Step::Dispatch(state.__dispatch(message, &mut self.ctx));
+            }
+            Next::Envelope(Envelope::Info(message)) => Info::Message(message),
+            Next::Envelope(Envelope::Sys(request)) => {
+                let sys = self.sys(state, request);
+                return Step::Rare(Box::pin(async move { sys.await.err() }));
+            }
+            Next::Envelope(Envelope::System(system)) => match self.system(*system) {
+                Ok(info) => info,
+                Err(exit) => return Step::Exit(Some(exit)),
+            },
+            Next::Idle => Info::Timeout,
+            // Unreachable while the server runs; a normal end.
+            Next::Closed => return Step::Exit(Some(Exit::with(ExitReason::Normal))),
+        };
+        let handler = info_handler(&info);
+        self.shared.counters.info(handler);
+        self.ctx.handler = handler;
+        if self.shared.counters.observing().is_some() {
+            return Step::Rare(self.observed_step(state, Work::Info(info), EventKind::Info));
+        }
+        Step::Info(
+            state
+                .__handle_info(info, &mut self.ctx)
+                .instrument(tracing::debug_span!("handle_info")),
+        )
+    }
+
+    /// A message handled while the observer records, boxed (`rare.rs`).
+    #[cold]
+    fn observed_step<'a>(
+        &'a mut self,
+        state: &'a mut T,
+        work: Work<T>,
+        kind: EventKind,
+    ) -> Rare<'a> {
+        let observed = self.observed(state, work, kind);
+        Box::pin(async move {
+            observed.await;
+            None
+        })
+    }
+}
