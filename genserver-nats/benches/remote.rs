@@ -20,7 +20,11 @@
 //! throughput ≥ 0.9×. Wall clock on a shared machine: read the ratios.
 //!
 //! `cargo bench -p genserver-nats --bench remote` (a smoke run of a few
-//! calls under `cargo test --benches`).
+//! calls under `cargo test --benches`). With `-- --servers 1000`, node `a`
+//! serves 1 000 `Echo` servers and each call goes to one of them picked
+//! at random; the raw responder answers 1 000 subjects through one
+//! wildcard subscription, as a hand-written service would, and the local
+//! calls go to 1 000 local servers alike.
 #![allow(
     unreachable_pub,
     reason = "bench servers are `pub` like a user's; the bench crate exports nothing"
@@ -29,6 +33,7 @@
 #[path = "../examples/support/mod.rs"]
 mod support;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -83,22 +88,32 @@ fn median<T: PartialOrd + Copy>(samples: &mut [T]) -> T {
     samples[samples.len() / 2]
 }
 
-/// The three ways to make one call.
+/// The three ways to make one call, each to one of `n` servers.
 #[derive(Clone)]
 enum Way {
-    Remote(Remote<Echo>),
-    Raw(async_nats::Client),
-    Local(Server<Echo>),
+    Remote(Arc<[Remote<Echo>]>),
+    Raw(async_nats::Client, Arc<[String]>),
+    Local(Arc<[Server<Echo>]>),
+}
+
+/// The next of a caller's pseudo-random picks (xorshift).
+fn pick(seed: &mut u64, n: usize) -> usize {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    (*seed % n as u64) as usize
 }
 
 impl Way {
-    async fn call(&self, body: &[u8]) {
+    async fn call(&self, body: &[u8], seed: &mut u64) {
         match self {
-            Way::Remote(remote) => {
+            Way::Remote(remotes) => {
+                let remote = &remotes[pick(seed, remotes.len())];
                 let reply = remote.echo(body.to_vec()).await.expect("a remote echo");
                 assert_eq!(reply.len(), body.len());
             }
-            Way::Raw(client) => {
+            Way::Raw(client, subjects) => {
+                let subject = subjects[pick(seed, subjects.len())].clone();
                 let request = RawRequest {
                     version: 2,
                     server: <Echo as GenServer>::NAME,
@@ -110,7 +125,7 @@ impl Way {
                 };
                 let payload = postcard::to_allocvec(&request).expect("encodes");
                 let reply = client
-                    .request("raw.echo", Bytes::from(payload))
+                    .request(subject, Bytes::from(payload))
                     .await
                     .expect("a raw echo");
                 let (status, value) = reply.payload.split_first().expect("a status byte");
@@ -118,7 +133,8 @@ impl Way {
                 let value: Vec<u8> = postcard::from_bytes(value).expect("decodes");
                 assert_eq!(value.len(), body.len());
             }
-            Way::Local(server) => {
+            Way::Local(servers) => {
+                let server = &servers[pick(seed, servers.len())];
                 let reply = server.echo(body.to_vec()).await.expect("a local echo");
                 assert_eq!(reply.len(), body.len());
             }
@@ -126,9 +142,9 @@ impl Way {
     }
 
     /// The latency of one call.
-    async fn timed(&self, body: &[u8]) -> Duration {
+    async fn timed(&self, body: &[u8], seed: &mut u64) -> Duration {
         let started = Instant::now();
-        self.call(body).await;
+        self.call(body, seed).await;
         started.elapsed()
     }
 
@@ -137,12 +153,13 @@ impl Way {
     async fn concurrent(&self, per_client: usize) -> f64 {
         let started = Instant::now();
         let tasks: Vec<_> = (0..CLIENTS)
-            .map(|_| {
+            .map(|client| {
                 let way = self.clone();
                 tokio::spawn(async move {
                     let body = vec![7u8; BODY];
+                    let mut seed = 0x9E37_79B9_7F4A_7C15 ^ (client as u64 + 1);
                     for _ in 0..per_client {
-                        way.call(&body).await;
+                        way.call(&body, &mut seed).await;
                     }
                 })
             })
@@ -157,7 +174,7 @@ impl Way {
 /// The hand-written responder: decodes each request, replies with a
 /// status byte and the body, as a served `Echo` does.
 async fn raw_responder(client: async_nats::Client) {
-    let mut requests = client.subscribe("raw.echo").await.expect("subscribes");
+    let mut requests = client.subscribe("raw.echo.*").await.expect("subscribes");
     client.flush().await.expect("flushes");
     tokio::spawn(async move {
         while let Some(message) = requests.next().await {
@@ -188,40 +205,58 @@ fn main() {
             per_client: 2,
         }
     };
+    let args: Vec<String> = std::env::args().collect();
+    let servers = match args.iter().position(|arg| arg == "--servers") {
+        Some(at) => args
+            .get(at + 1)
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .expect("--servers takes a count above 0"),
+        None => 1,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
     let nats = support::NatsServer::start().expect("nats-server starts");
-    runtime.block_on(run(nats.url(), &sizes, full));
+    runtime.block_on(run(nats.url(), &sizes, full, servers));
 }
 
-async fn run(url: &str, sizes: &Sizes, full: bool) {
+async fn run(url: &str, sizes: &Sizes, full: bool, servers: usize) {
     let a = Node::connect(url, NodeOptions::new("a").prefix("bench"))
         .await
         .expect("a connects");
     let b = Node::connect(url, NodeOptions::new("b").prefix("bench"))
         .await
         .expect("b connects");
-    let echo = Echo::start(Echo).await.expect("starts");
-    a.serve("echo", &echo).await.expect("serves");
-    let remote = b.remote::<Echo>("echo").expect("a name");
+    let mut locals = Vec::with_capacity(servers);
+    let mut remotes = Vec::with_capacity(servers);
+    let mut subjects = Vec::with_capacity(servers);
+    for i in 0..servers {
+        let echo = Echo::start(Echo).await.expect("starts");
+        let name = format!("echo-{i}");
+        a.serve(&name, &echo).await.expect("serves");
+        remotes.push(b.remote::<Echo>(&name).expect("a name"));
+        locals.push(echo);
+        subjects.push(format!("raw.echo.{i}"));
+    }
 
     let responder = async_nats::connect(url).await.expect("connects");
     raw_responder(responder).await;
     let requester = async_nats::connect(url).await.expect("connects");
 
     let ways = [
-        Way::Remote(remote),
-        Way::Raw(requester),
-        Way::Local(echo.clone()),
+        Way::Remote(remotes.into()),
+        Way::Raw(requester, subjects.into()),
+        Way::Local(locals.into()),
     ];
     let body = vec![7u8; BODY];
+    let mut seed = 0x2545_F491_4F6C_DD1D_u64;
     // Warm up: connections, allocations, the subscriptions' routes.
     for way in &ways {
         for _ in 0..sizes.sequential / 10 + 1 {
-            way.call(&body).await;
+            way.call(&body, &mut seed).await;
         }
         way.concurrent(sizes.per_client).await;
     }
@@ -231,7 +266,7 @@ async fn run(url: &str, sizes: &Sizes, full: bool) {
     let mut latency: [Vec<Duration>; 3] = Default::default();
     for _ in 0..sizes.sequential {
         for (i, way) in ways.iter().enumerate() {
-            latency[i].push(way.timed(&body).await);
+            latency[i].push(way.timed(&body, &mut seed).await);
         }
     }
     let latency = latency.map(|mut samples| median(&mut samples));
@@ -254,7 +289,7 @@ async fn run(url: &str, sizes: &Sizes, full: bool) {
     let tput_ratio = throughput[0] / throughput[1];
     println!();
     println!(
-        "{BODY}-byte echo over nats-server {} on loopback; medians of interleaved samples",
+        "{BODY}-byte echo to one of {servers} server(s) over nats-server {} on loopback; medians of interleaved samples",
         a.client().server_info().version
     );
     println!();

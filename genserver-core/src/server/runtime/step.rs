@@ -10,6 +10,7 @@
 //! the await.
 
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
@@ -29,7 +30,16 @@ use super::rare::Work;
 type Rare<'a> = Pin<Box<dyn Future<Output = Option<Exit>> + Send + 'a>>;
 
 /// The handling of one message: resolves to `Some` when it ends the loop.
-pub(super) enum Step<'a, D, I> {
+///
+/// What it runs is dropped as soon as it is done, inside `poll`, where its
+/// kind is known; the drop that follows the loop's await is then one
+/// branch, where dropping the enum would call its whole drop glue for
+/// every message.
+pub(super) struct Step<'a, D, I> {
+    handling: ManuallyDrop<Handling<'a, D, I>>,
+}
+
+enum Handling<'a, D, I> {
     /// A call or a cast, through the generated dispatch.
     Dispatch(D),
     /// `handle_info`.
@@ -39,6 +49,27 @@ pub(super) enum Step<'a, D, I> {
     /// The loop ends at once (a stop, a closed mailbox); `None` once
     /// taken.
     Exit(Option<Exit>),
+    /// Ended, and what ran dropped already.
+    Done,
+}
+
+impl<'a, D, I> Step<'a, D, I> {
+    #[inline(always)]
+    fn new(handling: Handling<'a, D, I>) -> Self {
+        Step {
+            handling: ManuallyDrop::new(handling),
+        }
+    }
+}
+
+impl<D, I> Drop for Step<'_, D, I> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if !matches!(*self.handling, Handling::Done) {
+            // SAFETY: not dropped yet (not `Done`), and never used again.
+            unsafe { ManuallyDrop::drop(&mut self.handling) }
+        }
+    }
 }
 
 impl<D, I> Future for Step<'_, D, I>
@@ -50,18 +81,39 @@ where
 
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning: the future inside a variant is never
-        // moved out, and the variant never changes while pinned.
-        match unsafe { self.get_unchecked_mut() } {
-            Step::Dispatch(handler) => unsafe { Pin::new_unchecked(handler) }
+        // SAFETY: structural pinning: the future inside `handling` is never
+        // moved; once done, it is dropped in place and `Done` written over
+        // it.
+        let this = unsafe { self.get_unchecked_mut() };
+        let ready = match &mut *this.handling {
+            Handling::Dispatch(handler) => {
+                let ready = unsafe { Pin::new_unchecked(&mut *handler) }.poll(cx);
+                if ready.is_ready() {
+                    // SAFETY: done, dropped once, in place; `Done` is
+                    // written over it without dropping it again.
+                    unsafe {
+                        std::ptr::drop_in_place(handler);
+                        std::ptr::write(&mut *this.handling, Handling::Done);
+                    }
+                }
+                return ready.map(|()| None);
+            }
+            Handling::Info(handler) => unsafe { Pin::new_unchecked(handler) }
                 .poll(cx)
                 .map(|()| None),
-            Step::Info(handler) => unsafe { Pin::new_unchecked(handler) }
-                .poll(cx)
-                .map(|()| None),
-            Step::Rare(rare) => rare.as_mut().poll(cx),
-            Step::Exit(exit) => Poll::Ready(exit.take()),
+            Handling::Rare(rare) => rare.as_mut().poll(cx),
+            Handling::Exit(exit) => Poll::Ready(exit.take()),
+            Handling::Done => Poll::Ready(None),
+        };
+        if ready.is_ready() {
+            // SAFETY: done, dropped once, in place; `Done` is written over
+            // it without dropping it again.
+            unsafe {
+                ManuallyDrop::drop(&mut this.handling);
+                std::ptr::write(&mut *this.handling, Handling::Done);
+            }
         }
+        ready
     }
 }
 
@@ -91,34 +143,42 @@ impl<T: GenServer> Life<T> {
                     } else {
                         EventKind::Cast
                     };
-                    return Step::Rare(self.observed_step(state, Work::Message(message), kind));
+                    return Step::new(Handling::Rare(self.observed_step(
+                        state,
+                        Work::Message(message),
+                        kind,
+                    )));
                 }
-                return Step::Dispatch(state.__dispatch(message, &mut self.ctx));
+                return Step::new(Handling::Dispatch(state.__dispatch(message, &mut self.ctx)));
             }
             Next::Envelope(Envelope::Info(message)) => Info::Message(message),
             Next::Envelope(Envelope::Sys(request)) => {
                 let sys = self.sys(state, request);
-                return Step::Rare(Box::pin(async move { sys.await.err() }));
+                return Step::new(Handling::Rare(Box::pin(async move { sys.await.err() })));
             }
             Next::Envelope(Envelope::System(system)) => match self.system(*system) {
                 Ok(info) => info,
-                Err(exit) => return Step::Exit(Some(exit)),
+                Err(exit) => return Step::new(Handling::Exit(Some(exit))),
             },
             Next::Idle => Info::Timeout,
             // Unreachable while the server runs; a normal end.
-            Next::Closed => return Step::Exit(Some(Exit::with(ExitReason::Normal))),
+            Next::Closed => return Step::new(Handling::Exit(Some(Exit::with(ExitReason::Normal)))),
         };
         let handler = info_handler(&info);
         self.shared.counters.info(handler);
         self.ctx.handler = handler;
         if self.shared.counters.observing().is_some() {
-            return Step::Rare(self.observed_step(state, Work::Info(info), EventKind::Info));
+            return Step::new(Handling::Rare(self.observed_step(
+                state,
+                Work::Info(info),
+                EventKind::Info,
+            )));
         }
-        Step::Info(
+        Step::new(Handling::Info(
             state
                 .__handle_info(info, &mut self.ctx)
                 .instrument(tracing::debug_span!("handle_info")),
-        )
+        ))
     }
 
     /// A message handled while the observer records, boxed (`rare.rs`).
