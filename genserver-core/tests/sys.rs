@@ -352,6 +352,88 @@ async fn the_process_list_shows_live_servers_with_names_parents_and_counts() {
 }
 
 #[tokio::test]
+async fn the_top_of_the_process_table_is_filtered_ordered_with_ties_to_the_oldest_and_counted() {
+    // Five workers named `top-rank-<i>`, pinged 0, 3, 1, 3 and 2 times, and
+    // a counter: the table handed to `top_processes` is theirs alone.
+    let mut workers = Vec::new();
+    for (i, pings) in [0, 3, 1, 3, 2].into_iter().enumerate() {
+        let worker = Worker::start(Worker)
+            .name(format!("top-rank-{i}"))
+            .await
+            .unwrap();
+        for _ in 0..pings {
+            worker.ping().await.unwrap();
+        }
+        workers.push(worker);
+    }
+    let counter = Counter::start(Counter { value: 0 }).await.unwrap();
+    let table: Vec<AnyServer> = workers
+        .iter()
+        .map(AnyServer::from)
+        .chain([AnyServer::from(&counter)])
+        .collect();
+    let ids = |top: &sys::TopProcesses| top.rows.iter().map(|row| row.id).collect::<Vec<_>>();
+    let by_calls = |info: &sys::ProcessInfo| info.handled.calls;
+    let workers_only = sys::ProcessFilter::new().type_name("Worker");
+
+    // The busiest first; of the two pinged three times, the older first.
+    let top = sys::top_processes(
+        &table,
+        &workers_only,
+        3,
+        sys::SortOrder::Descending,
+        by_calls,
+    );
+    assert_eq!(
+        ids(&top),
+        [workers[1].id(), workers[3].id(), workers[4].id()]
+    );
+    assert_eq!((top.total, top.matched), (6, 5));
+    // Every type looked at is counted, kept or not, by name.
+    assert_eq!(top.types, [("Counter", 1), ("Worker", 5)]);
+    let top = sys::top_processes(
+        &table,
+        &workers_only,
+        2,
+        sys::SortOrder::Ascending,
+        by_calls,
+    );
+    assert_eq!(ids(&top), [workers[0].id(), workers[2].id()]);
+
+    // A text is found in a name, in any case; an id as it is shown finds
+    // that server alone; a type keeps its own.
+    let named = sys::ProcessFilter::new().text("  TOP-RANK-2 ");
+    let top = sys::top_processes(&table, &named, 10, sys::SortOrder::Descending, by_calls);
+    assert_eq!(ids(&top), [workers[2].id()]);
+    let shown = sys::ProcessFilter::new().text(&workers[4].id().to_string());
+    let top = sys::top_processes(&table, &shown, 10, sys::SortOrder::Descending, by_calls);
+    assert_eq!(ids(&top), [workers[4].id()]);
+    let counters = sys::ProcessFilter::new().type_name("Counter");
+    let top = sys::top_processes(&table, &counters, 10, sys::SortOrder::Descending, by_calls);
+    assert_eq!(ids(&top), [counter.id()]);
+    // No rows asked for: none, and the matches still counted.
+    let top = sys::top_processes(
+        &table,
+        &workers_only,
+        0,
+        sys::SortOrder::Descending,
+        by_calls,
+    );
+    assert_eq!((top.rows.len(), top.matched), (0, 5));
+
+    // Found by its id as shown, while it lives.
+    let shown = workers[1].id().to_string();
+    assert_eq!(
+        sys::server_by_id(&shown).map(|s| s.id()),
+        Some(workers[1].id())
+    );
+    for worker in workers {
+        worker.stop(ExitReason::Normal).await.unwrap();
+    }
+    assert!(sys::server_by_id(&shown).is_none());
+}
+
+#[tokio::test]
 async fn the_process_list_shows_the_handler_running_now() {
     let counter = Counter::start(Counter { value: 0 }).await.unwrap();
     let gate = Arc::new(Notify::new());

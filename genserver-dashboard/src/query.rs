@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use genserver_core::ServerId;
-
 /// The rows the processes endpoint returns when not told.
 pub(crate) const DEFAULT_LIMIT: usize = 100;
 /// The most rows it returns.
@@ -178,45 +176,6 @@ impl ProcessQuery {
     }
 }
 
-/// The number of a local server's id written as it is shown, `<0.12.0>`
-/// (the brackets optional): `None` for anything else, and for a server of
-/// another node.
-pub(crate) fn parse_local_id(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let inner = text
-        .strip_prefix('<')
-        .and_then(|t| t.strip_suffix('>'))
-        .unwrap_or(text);
-    let mut parts = inner.split('.');
-    let (node, number, last) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || node != "0" || last != "0" {
-        return None;
-    }
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    number.parse().ok()
-}
-
-/// Whether `id` is the local server numbered `number`.
-pub(crate) fn is_id(id: ServerId, number: u64) -> bool {
-    id.is_local() && id.as_u64() == number
-}
-
-/// Whether `haystack` holds `needle_lower` (lowercase), ignoring ASCII
-/// case, without allocating.
-pub(crate) fn contains_ignore_case(haystack: &str, needle_lower: &str) -> bool {
-    let (hay, needle) = (haystack.as_bytes(), needle_lower.as_bytes());
-    if needle.is_empty() {
-        return true;
-    }
-    if !haystack.is_ascii() || !needle_lower.is_ascii() {
-        return haystack.to_lowercase().contains(needle_lower);
-    }
-    hay.windows(needle.len())
-        .any(|window| window.eq_ignore_ascii_case(needle))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,29 +227,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_read_as_they_are_shown() {
-        assert_eq!(parse_local_id("<0.12.0>"), Some(12));
-        assert_eq!(parse_local_id("0.12.0"), Some(12));
-        assert_eq!(parse_local_id(" <0.7.0> "), Some(7));
-        for bad in [
-            "<1.12.0>",
-            "<0.12.1>",
-            "<0..0>",
-            "<0.1e3.0>",
-            "12",
-            "",
-            "<0.12.0.0>",
-        ] {
-            assert_eq!(parse_local_id(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
     fn the_filter_ignores_case() {
-        assert!(contains_ignore_case("RateLimiter", "limit"));
-        assert!(contains_ignore_case("RateLimiter", ""));
-        assert!(!contains_ignore_case("Stats", "limit"));
-        assert!(contains_ignore_case("Ünïcode-Server", "ünï"));
         assert!(parse(&[("filter", "LIMIT")]).unwrap().filter == Some("limit".into()));
     }
 }

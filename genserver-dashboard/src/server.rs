@@ -7,7 +7,6 @@ use genserver_core::{AnyServer, CallError};
 use serde::Serialize;
 
 use crate::failures::DeadLetterCount;
-use crate::query::{is_id, parse_local_id};
 
 /// The live local server whose id is shown as `text` (`<0.12.0>`).
 ///
@@ -15,8 +14,7 @@ use crate::query::{is_id, parse_local_id};
 /// which takes a few milliseconds at a million servers (see the crate's
 /// docs, "Scale").
 pub(crate) fn find(text: &str) -> Option<AnyServer> {
-    let number = parse_local_id(text)?;
-    sys::servers().into_iter().find(|s| is_id(s.id(), number))
+    sys::server_by_id(text)
 }
 
 /// What the server view shows of one server.

@@ -8,6 +8,8 @@
 //!  any.sys()    ──▶ AnySys: status, suspend, resume  (without the type)
 //!  sys::processes() ──▶ every live server: ProcessInfo, from counters each
 //!                       server publishes outside its task
+//!  sys::top_processes() ──▶ the first rows by a column, filtered: one pass
+//!                           and a partial sort (observer's sorted list)
 //! ```
 //!
 //! What comes from the counters (mailbox, messages handled, what runs now,
@@ -21,6 +23,7 @@ mod handle;
 mod processes;
 mod statistics;
 mod status;
+mod top;
 mod watch;
 
 pub use crate::supervision::tree::trees;
@@ -30,4 +33,5 @@ pub use handle::{AnySys, Sys};
 pub use processes::{ProcessInfo, process_count, processes, servers};
 pub use statistics::{EventKind, HandlerTime, Outcome, Statistics, Timing, TraceEvent};
 pub use status::{Handled, MailboxStatus, RunState, Status};
+pub use top::{ProcessFilter, SortOrder, TOP_TYPES, TopProcesses, server_by_id, top_processes};
 pub use watch::watch_long_handlers;

@@ -4,13 +4,11 @@
 //! supervision trees cut to [`MAX_CHILDREN`] children a supervisor, and
 //! one server's status.
 
-use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use genserver_core::sys::{self, ProcessInfo, Statistics, Status};
-use genserver_core::{AnyServer, ChildKind, ChildStatus, Restart, ServerId, SupervisionTree};
+use genserver_core::sys::{self, ProcessFilter, ProcessInfo, SortOrder, Statistics, Status};
 use genserver_core::{CallError, TreeChild};
+use genserver_core::{ChildKind, ChildStatus, Restart, ServerId, SupervisionTree};
 use serde::Serialize;
 
 use super::request::{ProcessesRequest, SysOrder, SysRequest, SysSort};
@@ -19,8 +17,6 @@ use super::request::{ProcessesRequest, SysOrder, SysRequest, SysSort};
 pub(crate) const MAX_CHILDREN: usize = 200;
 /// The most trees shown.
 pub(crate) const MAX_TREES: usize = 100;
-/// The most server types listed with their counts.
-const MAX_TYPES: usize = 200;
 /// The longest state text a status carries, in bytes.
 const MAX_STATE: usize = 64 * 1024;
 
@@ -65,138 +61,46 @@ fn key(info: &ProcessInfo, sort: SysSort) -> u64 {
     }
 }
 
-/// Rows in the order asked for, ties by id (the oldest first).
-fn compare(order: SysOrder, a: (u64, u64), b: (u64, u64)) -> Ordering {
-    let by_key = match order {
-        SysOrder::Asc => a.0.cmp(&b.0),
-        SysOrder::Desc => b.0.cmp(&a.0),
-    };
-    by_key.then(a.1.cmp(&b.1))
-}
-
-/// Whether `haystack` holds `needle` (lowercase), in any case.
-fn holds(haystack: &str, needle: &str) -> bool {
-    if haystack.is_ascii() && needle.is_ascii() {
-        let (hay, needle) = (haystack.as_bytes(), needle.as_bytes());
-        return needle.is_empty()
-            || hay
-                .windows(needle.len())
-                .any(|window| window.eq_ignore_ascii_case(needle));
-    }
-    haystack.to_lowercase().contains(needle)
-}
-
-/// What a query's filter lets through.
-struct Filter<'q> {
-    type_name: Option<&'q str>,
-    text: Option<String>,
-    /// The local id the text is, if it reads as one.
-    id: Option<u64>,
-}
-
-/// The number of a local server's id as it is shown, `<0.12.0>` (the
-/// brackets optional); `None` for anything else.
-fn local_id(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let inner = text
-        .strip_prefix('<')
-        .and_then(|t| t.strip_suffix('>'))
-        .unwrap_or(text);
-    let mut parts = inner.split('.');
-    let (node, number, last) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || node != "0" || last != "0" {
-        return None;
-    }
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    number.parse().ok()
-}
-
-/// Whether `id` is the local server numbered `number`.
-fn is_local_id(id: ServerId, number: u64) -> bool {
-    id.is_local() && id.as_u64() == number
-}
-
-impl Filter<'_> {
-    fn admits(&self, info: &ProcessInfo) -> bool {
-        if self.type_name.is_some_and(|t| t != info.type_name) {
-            return false;
-        }
-        let Some(text) = &self.text else { return true };
-        if let Some(number) = self.id {
-            return is_local_id(info.id, number);
-        }
-        holds(info.type_name, text) || info.names.iter().any(|name| holds(name, text))
-    }
-}
-
-/// The top rows of this node's process table, as `query` asks.
+/// The top rows of this node's process table, as `query` asks
+/// (`sys::top_processes`, as the dashboard's table picks them).
 fn processes<'n>(node: &'n str, query: &ProcessesRequest) -> ProcessPage<'n> {
     let started = Instant::now();
-    let servers = sys::servers();
-    let text = query
-        .filter
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    let filter = Filter {
-        type_name: query.type_name.as_deref().filter(|t| !t.is_empty()),
-        text: text.map(str::to_lowercase),
-        id: text.and_then(local_id),
-    };
+    let mut filter = ProcessFilter::new();
+    if let Some(type_name) = &query.type_name {
+        filter = filter.type_name(type_name.as_str());
+    }
+    if let Some(text) = &query.filter {
+        filter = filter.text(text);
+    }
     let order = query.order();
-    let mut types: HashMap<&'static str, usize> = HashMap::new();
-    // (sort value, id number, index in `servers`): 24 bytes a match.
-    let mut keys: Vec<(u64, u64, usize)> = Vec::new();
-    for (index, server) in servers.iter().enumerate() {
-        let info = ProcessInfo::of(server);
-        *types.entry(info.type_name).or_default() += 1;
-        if filter.admits(&info) {
-            keys.push((key(&info, query.sort), info.id.as_u64(), index));
-        }
-    }
-    let matched = keys.len();
-    let by = |a: &(u64, u64, usize), b: &(u64, u64, usize)| compare(order, (a.0, a.1), (b.0, b.1));
-    if keys.len() > query.limit {
-        keys.select_nth_unstable_by(query.limit - 1, by);
-        keys.truncate(query.limit);
-    }
-    // The chosen few, looked at again and put in order by what they show
-    // now.
-    let mut rows: Vec<ProcessRow> = keys
-        .iter()
-        .map(|&(_, _, index)| ProcessRow {
-            info: ProcessInfo::of(&servers[index]),
-            messages_per_sec: None,
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        compare(
-            order,
-            (key(&a.info, query.sort), a.info.id.as_u64()),
-            (key(&b.info, query.sort), b.info.id.as_u64()),
-        )
+    let sort_order = match order {
+        SysOrder::Asc => SortOrder::Ascending,
+        SysOrder::Desc => SortOrder::Descending,
+    };
+    let top = sys::top_processes(&sys::servers(), &filter, query.limit, sort_order, |info| {
+        key(info, query.sort)
     });
-    let mut types: Vec<TypeCount> = types
-        .into_iter()
-        .map(|(name, count)| TypeCount { name, count })
-        .collect();
-    if types.len() > MAX_TYPES {
-        types.select_nth_unstable_by(MAX_TYPES - 1, |a, b| b.count.cmp(&a.count));
-        types.truncate(MAX_TYPES);
-    }
-    types.sort_by(|a, b| a.name.cmp(b.name));
     ProcessPage {
         node,
-        total: servers.len(),
-        matched,
+        total: top.total,
+        matched: top.matched,
         sort: query.sort.name(),
         order: order.name(),
         limit: query.limit,
         rate_window_ms: None,
-        types,
-        rows,
+        types: top
+            .types
+            .into_iter()
+            .map(|(name, count)| TypeCount { name, count })
+            .collect(),
+        rows: top
+            .rows
+            .into_iter()
+            .map(|info| ProcessRow {
+                info,
+                messages_per_sec: None,
+            })
+            .collect(),
         took_ms: millis(started.elapsed()),
     }
 }
@@ -293,15 +197,6 @@ pub(crate) fn error(text: &str) -> Vec<u8> {
     json(&ErrorAnswer { error: text })
 }
 
-/// The live local server shown as `text` (`<0.12.0>`): one pass over the
-/// live servers' handles.
-fn find(text: &str) -> Option<AnyServer> {
-    let number = local_id(text)?;
-    sys::servers()
-        .into_iter()
-        .find(|server| is_local_id(server.id(), number))
-}
-
 /// Cuts `text` to at most `max` bytes and a `…`, on a character boundary.
 fn cut(text: &mut String, max: usize) {
     if text.len() <= max {
@@ -340,7 +235,7 @@ pub(crate) async fn answer(node: &str, request: SysRequest) -> Result<Vec<u8>, S
         SysRequest::Status { id } => {
             let shown: String = id.chars().take(64).collect();
             let no_server = || format!("no live server {shown:?} on this node");
-            let server = find(&id).ok_or_else(no_server)?;
+            let server = sys::server_by_id(&id).ok_or_else(no_server)?;
             match server.sys().status().await {
                 Ok(mut status) => {
                     if let Some(state) = status.state.as_mut() {
@@ -362,41 +257,6 @@ pub(crate) async fn answer(node: &str, request: SysRequest) -> Result<Vec<u8>, S
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_are_read_as_they_are_shown() {
-        assert_eq!(local_id("<0.12.0>"), Some(12));
-        assert_eq!(local_id(" 0.7.0 "), Some(7));
-        for bad in [
-            "<1.12.0>",
-            "<0.12.1>",
-            "<0..0>",
-            "<0.1e3.0>",
-            "12",
-            "",
-            "<0.1.0.0>",
-            "<0.99999999999999999999999.0>",
-        ] {
-            assert_eq!(local_id(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn ties_go_to_the_oldest_and_order_flips_only_the_key() {
-        let mut rows = vec![(5, 3), (9, 2), (5, 1), (0, 4)];
-        rows.sort_by(|a, b| compare(SysOrder::Desc, *a, *b));
-        assert_eq!(rows, [(9, 2), (5, 1), (5, 3), (0, 4)]);
-        rows.sort_by(|a, b| compare(SysOrder::Asc, *a, *b));
-        assert_eq!(rows, [(0, 4), (5, 1), (5, 3), (9, 2)]);
-    }
-
-    #[test]
-    fn the_filter_ignores_case() {
-        assert!(holds("RateLimiter", "limit"));
-        assert!(holds("RateLimiter", ""));
-        assert!(!holds("Stats", "limit"));
-        assert!(holds("Ünïcode-Server", "ünï"));
-    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_answers_are_the_dashboards_shapes_and_bounded() {
