@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::servers::Counter;
-use common::{NatsServer, node, within};
+use common::{NatsServer, node, served_counter_and_plain_client, within};
 use futures_util::StreamExt;
 use genserver_core::Remote;
 use tracing_subscriber::layer::SubscriberExt;
@@ -71,14 +71,7 @@ async fn a_flood_of_junk_writes_at_most_a_line_a_second_per_kind_and_counts_it()
     let Some(nats) = NatsServer::start() else {
         return;
     };
-    let a = node(&nats, "a").await;
-    let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
-    within(LIMIT, a.serve("counter", &counter))
-        .await
-        .expect("serves");
-    let hostile = within(LIMIT, async_nats::connect(nats.url()))
-        .await
-        .expect("connects");
+    let (a, _counter, hostile) = served_counter_and_plain_client(&nats).await;
     let instance = instance_of(&hostile, "a").await;
     let before = lines.count();
     let started = Instant::now();
@@ -171,14 +164,7 @@ async fn a_request_whose_reply_subject_is_inside_the_prefix_is_refused() {
     let Some(nats) = NatsServer::start() else {
         return;
     };
-    let a = node(&nats, "a").await;
-    let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
-    within(LIMIT, a.serve("counter", &counter))
-        .await
-        .expect("serves");
-    let hostile = within(LIMIT, async_nats::connect(nats.url()))
-        .await
-        .expect("connects");
+    let (a, _counter, hostile) = served_counter_and_plain_client(&nats).await;
     // A reply there would make `a` publish on another node's subject.
     let mut reflected = hostile
         .subscribe("t.node.b.ctl.>")

@@ -9,7 +9,7 @@ use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
 use common::servers::Counter;
-use common::{NatsServer, node, within};
+use common::{NatsServer, node, served_counter_and_plain_client, within};
 use genserver_core::prelude::*;
 use genserver_core::{Strategy, Supervisor, SupervisorSpec};
 use genserver_nats::sys::{MAX_REQUEST, MAX_ROWS};
@@ -335,14 +335,7 @@ async fn a_flood_of_junk_questions_is_answered_and_the_node_keeps_serving() {
     let Some(nats) = NatsServer::start() else {
         return;
     };
-    let a = node(&nats, "a").await;
-    let counter = Counter::start(Counter { value: 0 }).await.expect("starts");
-    within(LIMIT, a.serve("counter", &counter))
-        .await
-        .expect("serves");
-    let hostile = within(LIMIT, async_nats::connect(nats.url()))
-        .await
-        .expect("connects");
+    let (_a, _counter, hostile) = served_counter_and_plain_client(&nats).await;
     let inbox = hostile.new_inbox();
     let mut answers = within(LIMIT, hostile.subscribe(format!("{inbox}.>")))
         .await

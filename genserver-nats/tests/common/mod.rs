@@ -176,6 +176,30 @@ pub async fn node(nats: &NatsServer, name: &str) -> genserver_nats::Node {
     .expect("connects")
 }
 
+/// Node `a` serving a fresh [`Counter`](servers::Counter) as `counter`, and
+/// a plain NATS client on the same nats-server, for a hostile peer's
+/// messages; fails the test after 10 s.
+pub async fn served_counter_and_plain_client(
+    nats: &NatsServer,
+) -> (
+    genserver_nats::Node,
+    genserver_core::Server<servers::Counter>,
+    async_nats::Client,
+) {
+    let limit = Duration::from_secs(10);
+    let a = node(nats, "a").await;
+    let counter = servers::Counter::start(servers::Counter { value: 0 })
+        .await
+        .expect("starts");
+    within(limit, a.serve("counter", &counter))
+        .await
+        .expect("serves");
+    let plain = within(limit, async_nats::connect(nats.url()))
+        .await
+        .expect("connects");
+    (a, counter, plain)
+}
+
 /// Fails the test if `future` takes longer than `limit`, instead of hanging.
 pub async fn within<F: Future>(limit: Duration, future: F) -> F::Output {
     tokio::time::timeout(limit, future)
