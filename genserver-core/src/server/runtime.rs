@@ -341,13 +341,15 @@ impl<T: GenServer> Life<T> {
         let handler = self.ctx.handler;
         process.begin_exit(&reason);
         let drained = self.shared.mailbox.close();
-        let mut stoppers: Vec<_> = stopper.into_iter().collect();
+        // The stop that ended the loop, and the stops queued behind it
+        // (a `Vec` that allocates only if there are any).
+        let mut queued_stoppers = Vec::new();
         for envelope in drained.priority {
             // A queued stop waits for the end with the rest.
             if let Envelope::System(system) = envelope
                 && let System::Stop { done, .. } = *system
             {
-                stoppers.push(done);
+                queued_stoppers.push(done);
             }
         }
         self.ctx.handler = &activity::TERMINATE;
@@ -396,7 +398,7 @@ impl<T: GenServer> Life<T> {
             tracing::debug!(%reason, "server terminated");
         }
         self.guard.finish(&reason);
-        for done in stoppers {
+        for done in stopper.into_iter().chain(queued_stoppers) {
             let _ = done.send(reason.clone());
         }
         // Whoever was told of the exit runs first, even on this thread (a
