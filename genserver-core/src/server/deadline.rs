@@ -39,9 +39,20 @@ use tokio::time::Instant;
 
 use crate::lock::lock;
 
-/// How late a timeout may fire, as a share of the timeout.
+/// How late a timeout may fire, as a share of the timeout: 1/256 of it,
+/// between 1 ms and 10 ms. The bounds are tested first: most timeouts
+/// (OTP's 5 s among them) are past 2.56 s, and a division costs more than
+/// the rest of the lookup.
 fn slice(timeout: Duration) -> Duration {
-    (timeout / 256).clamp(Duration::from_millis(1), Duration::from_millis(10))
+    const MIN: Duration = Duration::from_millis(1);
+    const MAX: Duration = Duration::from_millis(10);
+    if timeout >= MAX * 256 {
+        MAX
+    } else if timeout <= MIN * 256 {
+        MIN
+    } else {
+        timeout / 256
+    }
 }
 
 /// The calls whose deadlines share one wake-up.
@@ -105,18 +116,18 @@ impl Wheel {
         })
     }
 
-    /// The group firing between `deadline` and `deadline + slice`, opened
-    /// if there is none.
-    fn group(self: &Arc<Self>, deadline: Instant, slice: Duration) -> Arc<Group> {
+    /// The group firing between `deadline` and `latest`, opened if there
+    /// is none (it fires at `latest`).
+    fn group(self: &Arc<Self>, deadline: Instant, latest: Instant) -> Arc<Group> {
         let mut state = lock(&self.state);
         if let Some((_, group)) = state
             .groups
-            .range((deadline, 0)..=(deadline + slice, u64::MAX))
+            .range((deadline, 0)..=(latest, u64::MAX))
             .next()
         {
             return group.clone();
         }
-        let fires_at = deadline + slice;
+        let fires_at = latest;
         let group = Arc::new(Group {
             fires_at,
             fired: AtomicBool::new(false),
@@ -245,7 +256,7 @@ fn background() -> Arc<Wheel> {
 /// Joins the group that fires between `deadline` and one slice of
 /// `timeout` after it, on the caller's thread and runtime.
 pub(crate) fn join(deadline: Instant, timeout: Duration, waker: &Waker) -> Membership {
-    let slice = slice(timeout);
+    let latest = deadline + slice(timeout);
     let runtime = Handle::try_current().ok();
     let group = LOCAL.with(|local| {
         let mut local = local.borrow_mut();
@@ -263,13 +274,13 @@ pub(crate) fn join(deadline: Instant, timeout: Duration, waker: &Waker) -> Membe
         }
         if let Some(last) = &local.last
             && last.fires_at >= deadline
-            && last.fires_at <= deadline + slice
+            && last.fires_at <= latest
             && !last.fired.load(Ordering::Acquire)
         {
             return last.clone();
         }
         let wheel = local.wheel.as_ref().expect("set above");
-        let group = wheel.group(deadline, slice);
+        let group = wheel.group(deadline, latest);
         local.last = Some(group.clone());
         group
     });
@@ -334,5 +345,30 @@ impl Drop for Membership {
         };
         // Dropped outside the lock.
         drop(waker);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slice_is_a_256th_of_the_timeout_between_1_and_10_ms() {
+        let ms = Duration::from_millis;
+        for (timeout, slice_of) in [
+            (Duration::ZERO, ms(1)),
+            (ms(100), ms(1)),
+            (ms(256), ms(1)),
+            (ms(257), ms(257) / 256),
+            (Duration::from_secs(1), Duration::from_secs(1) / 256),
+            (ms(2559), ms(2559) / 256),
+            (ms(2560), ms(10)),
+            (Duration::from_secs(5), ms(10)),
+            (Duration::MAX, ms(10)),
+        ] {
+            assert_eq!(slice(timeout), slice_of, "{timeout:?}");
+            let plain = (timeout / 256).clamp(ms(1), ms(10));
+            assert_eq!(slice(timeout), plain, "{timeout:?}");
+        }
     }
 }
