@@ -189,3 +189,36 @@ async fn a_tree_serializes_for_a_dashboard() {
     assert_eq!(json["children"][0]["status"], "Running");
     assert_eq!(json["children"][0]["restart"], "Permanent");
 }
+
+#[tokio::test]
+async fn a_cut_tree_keeps_the_first_children_of_every_supervisor_and_their_count() {
+    // A supervisor of three workers and a dynamic supervisor of five.
+    let pool = DynamicSupervisorSpec::new();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(worker("a"))
+        .child(DynamicSupervisor::child_spec(pool).with_id("pool"))
+        .child(worker("b"));
+    let root = Supervisor::start(spec).await.unwrap();
+    let pool = root.which_children().await.unwrap()[1]
+        .server
+        .clone()
+        .and_then(|server| server.downcast::<DynamicSupervisor>())
+        .expect("the pool runs");
+    for _ in 0..5 {
+        pool.start_child(Worker::child_spec(Worker)).await.unwrap();
+    }
+    let tree = within(LIMIT, "the tree", root.tree()).await.unwrap();
+    assert_eq!(tree.children_total, tree.children.len());
+
+    let cut = tree.clone().cut(2);
+    assert_eq!((cut.children.len(), cut.children_total), (2, 3));
+    assert_eq!(cut.children[1].id, "pool");
+    let pool_tree = cut.children[1].subtree.as_ref().expect("the pool's tree");
+    assert_eq!((pool_tree.children.len(), pool_tree.children_total), (2, 5));
+    let text = cut.to_string();
+    assert!(text.contains("└─ … 3 more children"), "{text}");
+    assert!(text.ends_with("└─ … 1 more child\n"), "{text}");
+    // Cut to more than it has: the same tree.
+    assert_eq!(tree.clone().cut(100), tree);
+    root.stop(ExitReason::Shutdown).await.unwrap();
+}

@@ -75,8 +75,12 @@ pub struct SupervisionTree {
     /// Its type's name (`Supervisor`, `DynamicSupervisor`).
     pub type_name: &'static str,
     /// Its children in start order; empty when it did not answer in time
-    /// (see [`answered`](Self::answered)).
+    /// (see [`answered`](Self::answered)). After [`cut`](Self::cut), the
+    /// first of them.
     pub children: Vec<TreeChild>,
+    /// How many children it has: `children.len()`, unless the tree was
+    /// [`cut`](Self::cut).
+    pub children_total: usize,
     /// `false` when it did not answer: its children are not known.
     pub answered: bool,
 }
@@ -183,6 +187,7 @@ pub(crate) fn tree_of(
         Some(SupervisionTree {
             id: server.id(),
             type_name: server.type_name(),
+            children_total: nodes.len(),
             children: nodes,
             answered,
         })
@@ -227,12 +232,56 @@ fn started_by_a_supervisor(server: &AnyServer) -> bool {
 }
 
 impl SupervisionTree {
+    /// Keeps the first `max_children` children of every supervisor in the
+    /// tree, and their count in [`children_total`](Self::children_total):
+    /// a supervisor of a million children shows as a page of rows, not a
+    /// million (what the dashboard and a node's `sys` answer send).
+    ///
+    /// ```
+    /// use genserver_core::prelude::*;
+    /// use genserver_core::{DynamicSupervisor, DynamicSupervisorSpec, sys};
+    ///
+    /// #[derive(Clone)]
+    /// pub struct Worker;
+    ///
+    /// #[gen_server]
+    /// impl Worker {
+    ///     fn handle_info(&mut self, _msg: Info<()>) {}
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let workers = DynamicSupervisor::start(DynamicSupervisorSpec::new()).await?;
+    /// for _ in 0..5 {
+    ///     workers.start_child(Worker::child_spec(Worker)).await?;
+    /// }
+    /// let tree = sys::trees().await.into_iter().find(|t| t.id == workers.id()).unwrap();
+    /// let cut = tree.cut(2);
+    /// assert_eq!((cut.children.len(), cut.children_total), (2, 5));
+    /// assert!(cut.to_string().ends_with("└─ … 3 more children\n"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use = "cut returns the tree cut"]
+    pub fn cut(mut self, max_children: usize) -> SupervisionTree {
+        self.children.truncate(max_children);
+        for child in &mut self.children {
+            child.subtree = child.subtree.take().map(|tree| tree.cut(max_children));
+        }
+        self
+    }
+
     /// Writes the children of this node, each line after `prefix`.
     fn write_children(&self, f: &mut fmt::Formatter<'_>, prefix: &str) -> fmt::Result {
         if !self.answered {
             return writeln!(f, "{prefix}└─ (did not answer in time)");
         }
-        let last = self.children.len().saturating_sub(1);
+        // A cut tree ends with a line for the children it left out.
+        let left_out = self.children_total.saturating_sub(self.children.len());
+        let last = match left_out {
+            0 => self.children.len().saturating_sub(1),
+            _ => usize::MAX,
+        };
         for (index, child) in self.children.iter().enumerate() {
             let (branch, next) = if index == last {
                 ("└─", "   ")
@@ -256,6 +305,10 @@ impl SupervisionTree {
             if let Some(subtree) = &child.subtree {
                 subtree.write_children(f, &format!("{prefix}{next}"))?;
             }
+        }
+        if left_out > 0 {
+            let plural = if left_out == 1 { "" } else { "ren" };
+            writeln!(f, "{prefix}└─ … {left_out} more child{plural}")?;
         }
         Ok(())
     }

@@ -6,9 +6,9 @@
 
 use std::time::{Duration, Instant};
 
+use genserver_core::CallError;
+use genserver_core::SupervisionTree;
 use genserver_core::sys::{self, ProcessFilter, ProcessInfo, SortOrder, Statistics, Status};
-use genserver_core::{CallError, TreeChild};
-use genserver_core::{ChildKind, ChildStatus, Restart, ServerId, SupervisionTree};
 use serde::Serialize;
 
 use super::request::{ProcessesRequest, SysOrder, SysRequest, SysSort};
@@ -113,62 +113,9 @@ fn millis(elapsed: Duration) -> f64 {
 #[derive(Debug, Serialize)]
 struct Trees<'n> {
     node: &'n str,
-    trees: Vec<Tree>,
+    trees: Vec<SupervisionTree>,
     total: usize,
     took_ms: f64,
-}
-
-#[derive(Debug, Serialize)]
-struct Tree {
-    id: ServerId,
-    type_name: &'static str,
-    answered: bool,
-    children_total: usize,
-    children: Vec<Child>,
-}
-
-#[derive(Debug, Serialize)]
-struct Child {
-    id: String,
-    kind: ChildKind,
-    restart: Restart,
-    status: ChildStatus,
-    restarts: u32,
-    server: Option<ServerId>,
-    type_name: Option<&'static str>,
-    subtree: Option<Tree>,
-}
-
-impl From<SupervisionTree> for Tree {
-    fn from(tree: SupervisionTree) -> Tree {
-        Tree {
-            id: tree.id,
-            type_name: tree.type_name,
-            answered: tree.answered,
-            children_total: tree.children.len(),
-            children: tree
-                .children
-                .into_iter()
-                .take(MAX_CHILDREN)
-                .map(Child::from)
-                .collect(),
-        }
-    }
-}
-
-impl From<TreeChild> for Child {
-    fn from(child: TreeChild) -> Child {
-        Child {
-            id: child.id,
-            kind: child.kind,
-            restart: child.restart,
-            status: child.status,
-            restarts: child.restarts,
-            server: child.server,
-            type_name: child.type_name,
-            subtree: child.subtree.map(Tree::from),
-        }
-    }
 }
 
 /// One server's answer: the dashboard's `api/servers/<id>`, without the
@@ -227,7 +174,11 @@ pub(crate) async fn answer(node: &str, request: SysRequest) -> Result<Vec<u8>, S
             let total = all.len();
             Ok(json(&Trees {
                 node,
-                trees: all.into_iter().take(MAX_TREES).map(Tree::from).collect(),
+                trees: all
+                    .into_iter()
+                    .take(MAX_TREES)
+                    .map(|tree| tree.cut(MAX_CHILDREN))
+                    .collect(),
                 total,
                 took_ms: millis(started.elapsed()),
             }))
