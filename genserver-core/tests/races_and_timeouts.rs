@@ -236,3 +236,56 @@ async fn calls_to_many_servers_leave_no_task_behind() {
         "{alive} tasks alive after {calls} calls"
     );
 }
+
+/// Counts how many times it is dropped: a guard an async handler holds
+/// across its await.
+pub struct DropCount(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// An async handler that waits forever, holding a guard.
+pub struct Waiter {
+    drops: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[gen_server]
+impl Waiter {
+    #[call]
+    pub async fn wait_forever(&mut self) {
+        let _held = DropCount(self.drops.clone());
+        std::future::pending::<()>().await;
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+#[tokio::test]
+async fn a_server_killed_while_an_async_handler_waits_drops_it_once_and_answers_the_caller() {
+    let drops = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let waiter = Waiter::start(Waiter {
+        drops: drops.clone(),
+    })
+    .await
+    .unwrap();
+    let caller = tokio::spawn({
+        let waiter = waiter.clone();
+        async move { waiter.wait_forever().await }
+    });
+    // The handler is waiting once the server counts the call as handled
+    // and shows it as the handler running now.
+    common::eventually(LIMIT, "the handler waits", || {
+        genserver_core::sys::processes()
+            .iter()
+            .any(|p| p.id == waiter.id() && p.handled.calls == 1 && p.current.is_some())
+    })
+    .await;
+    genserver_core::AnyServer::from(&waiter).kill();
+    let answer = within(LIMIT, "the caller's answer", caller).await.unwrap();
+    assert_eq!(answer, Err(CallError::Exited(ExitReason::Killed)));
+    within(LIMIT, "the exit", waiter.exited()).await;
+    assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -10,7 +10,7 @@ mod common;
 
 use common::{eventually, within};
 use genserver_core::prelude::*;
-use genserver_core::sys::{self, RunState};
+use genserver_core::sys::{self, RunState, TopQuery};
 use genserver_core::{AnyServer, Named, Strategy, Supervisor, SupervisorSpec, whereis};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -377,13 +377,8 @@ async fn the_top_of_the_process_table_is_filtered_ordered_with_ties_to_the_oldes
     let workers_only = sys::ProcessFilter::new().type_name("Worker");
 
     // The busiest first; of the two pinged three times, the older first.
-    let top = sys::top_processes(
-        &table,
-        &workers_only,
-        3,
-        sys::SortOrder::Descending,
-        by_calls,
-    );
+    let busiest = |n| TopQuery::new(n).filter(workers_only.clone());
+    let top = sys::top_processes(&table, &busiest(3), by_calls);
     assert_eq!(
         ids(&top),
         [workers[1].id(), workers[3].id(), workers[4].id()]
@@ -391,35 +386,38 @@ async fn the_top_of_the_process_table_is_filtered_ordered_with_ties_to_the_oldes
     assert_eq!((top.total, top.matched), (6, 5));
     // Every type looked at is counted, kept or not, by name.
     assert_eq!(top.types, [("Counter", 1), ("Worker", 5)]);
-    let top = sys::top_processes(
-        &table,
-        &workers_only,
-        2,
-        sys::SortOrder::Ascending,
-        by_calls,
-    );
+    let least_busy = busiest(2).order(sys::SortOrder::Ascending);
+    let top = sys::top_processes(&table, &least_busy, by_calls);
     assert_eq!(ids(&top), [workers[0].id(), workers[2].id()]);
 
     // A text is found in a name, in any case; an id as it is shown finds
     // that server alone; a type keeps its own.
+    let of = |filter| TopQuery::new(10).filter(filter);
     let named = sys::ProcessFilter::new().text("  TOP-RANK-2 ");
-    let top = sys::top_processes(&table, &named, 10, sys::SortOrder::Descending, by_calls);
+    let top = sys::top_processes(&table, &of(named), by_calls);
     assert_eq!(ids(&top), [workers[2].id()]);
     let shown = sys::ProcessFilter::new().text(&workers[4].id().to_string());
-    let top = sys::top_processes(&table, &shown, 10, sys::SortOrder::Descending, by_calls);
+    let top = sys::top_processes(&table, &of(shown), by_calls);
     assert_eq!(ids(&top), [workers[4].id()]);
     let counters = sys::ProcessFilter::new().type_name("Counter");
-    let top = sys::top_processes(&table, &counters, 10, sys::SortOrder::Descending, by_calls);
+    let top = sys::top_processes(&table, &of(counters), by_calls);
     assert_eq!(ids(&top), [counter.id()]);
     // No rows asked for: none, and the matches still counted.
-    let top = sys::top_processes(
-        &table,
-        &workers_only,
-        0,
-        sys::SortOrder::Descending,
-        by_calls,
-    );
+    let top = sys::top_processes(&table, &busiest(0), by_calls);
     assert_eq!((top.rows.len(), top.matched), (0, 5));
+
+    // Every server the pass reads is seen once, kept or not; the key is
+    // asked of the kept ones, and again of the rows chosen.
+    let mut seen = Vec::new();
+    let asked = std::cell::Cell::new(0);
+    let counted = |info: &sys::ProcessInfo| {
+        asked.set(asked.get() + 1);
+        by_calls(info)
+    };
+    let top = sys::top_processes_seeing(&table, &busiest(1), counted, |info| seen.push(info.id));
+    assert_eq!(seen.len(), 6);
+    assert!(seen.contains(&counter.id()));
+    assert_eq!((top.rows.len(), asked.get()), (1, 5 + 1));
 
     // Found by its id as shown, while it lives.
     let shown = workers[1].id().to_string();

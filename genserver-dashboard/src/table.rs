@@ -6,11 +6,11 @@
 use std::time::Instant;
 
 use genserver_core::AnyServer;
-use genserver_core::sys::{self, ProcessFilter, ProcessInfo, SortOrder};
+use genserver_core::sys::{self, ProcessFilter, ProcessInfo, SortOrder, TopQuery};
 use serde::Serialize;
 
 use crate::query::{Order, ProcessQuery, SortKey};
-use crate::rates::Look;
+use crate::rates::{Look, Sample};
 
 /// One row of the table: what the server publishes, and its rate.
 #[derive(Debug, Serialize)]
@@ -50,15 +50,14 @@ pub(crate) struct ProcessPage {
     pub(crate) took_ms: f64,
 }
 
-/// The value a server is sorted by: bigger first in `desc` order.
-fn key(info: &ProcessInfo, sort: SortKey, look: &Look<'_>) -> u64 {
+/// The value a server is sorted by: bigger first in `desc` order;
+/// `previous`, the sample rates are measured against.
+fn key(info: &ProcessInfo, sort: SortKey, previous: Option<&Sample>) -> u64 {
     match sort {
         SortKey::Mailbox => info.mailbox.len as u64,
         // Every server is measured over the same window, so the count in
         // it orders them as their rates do.
-        SortKey::Rate => look
-            .previous
-            .map_or(0, |s| s.delta(info.id.as_u64(), info.handled.total())),
+        SortKey::Rate => previous.map_or(0, |s| s.delta(info.id.as_u64(), info.handled.total())),
         SortKey::Memory => info.memory as u64,
         SortKey::Uptime => u64::try_from(info.uptime.as_nanos()).unwrap_or(u64::MAX),
         SortKey::Messages => info.handled.total(),
@@ -85,10 +84,14 @@ pub(crate) fn page(
         Order::Asc => SortOrder::Ascending,
         Order::Desc => SortOrder::Descending,
     };
-    let top = sys::top_processes(servers, &filter, query.limit, order, |info| {
-        look.note(info.id.as_u64(), info.handled.total());
-        key(info, query.sort, look)
-    });
+    let top_query = TopQuery::new(query.limit).order(order).filter(filter);
+    let previous = look.previous;
+    let top = sys::top_processes_seeing(
+        servers,
+        &top_query,
+        |info| key(info, query.sort, previous),
+        |info| look.note(info.id.as_u64(), info.handled.total()),
+    );
     let rows = top
         .rows
         .into_iter()

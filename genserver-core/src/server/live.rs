@@ -93,6 +93,22 @@ pub(crate) fn get(id: ServerId, slot: u32) -> Option<AnyServer> {
         .cloned()
 }
 
+/// The live local server whose id's number is `number`: a scan of the one
+/// shard it would be in, under that shard's lock, cloning only the handle
+/// found.
+pub(crate) fn find_local(number: u64) -> Option<AnyServer> {
+    let shard = lock(&shards()[(number % SHARDS as u64) as usize]);
+    shard
+        .slots
+        .iter()
+        .flatten()
+        .find(|server| {
+            let id = server.id();
+            id.is_local() && id.as_u64() == number
+        })
+        .cloned()
+}
+
 /// Calls `f` with every live server, one shard at a time, holding only
 /// that shard's lock (nothing is cloned).
 pub(crate) fn for_each(mut f: impl FnMut(&AnyServer)) {

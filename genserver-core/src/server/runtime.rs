@@ -78,6 +78,9 @@ enum Next<T: GenServer> {
     Closed,
 }
 
+/// A stop's reason and where to answer it.
+type Stopped = (ExitReason, Option<oneshot::Sender<ExitReason>>);
+
 /// What ended the loop.
 struct Exit {
     reason: ExitReason,
@@ -297,7 +300,7 @@ impl<T: GenServer> Life<T> {
     /// the stop that ends the loop. Apart from the loop, which it would
     /// make larger for every message.
     #[cold]
-    fn system(&mut self, system: System) -> Result<Info<T::Info>, Exit> {
+    fn system(&mut self, system: System) -> Result<Info<T::Info>, Stopped> {
         Ok(match system {
             System::Down {
                 monitor,
@@ -315,13 +318,7 @@ impl<T: GenServer> Life<T> {
             System::Exit { from, reason } => Info::Exit { from, reason },
             System::TableTransfer(transfer) => Info::TableTransfer(transfer),
             System::TaskFailed { task, reason } => Info::TaskFailed { task, reason },
-            System::Stop { reason, done } => {
-                return Err(Exit {
-                    reason,
-                    stopper: Some(done),
-                    panic: None,
-                });
-            }
+            System::Stop { reason, done } => return Err((reason, Some(done))),
         })
     }
 

@@ -33,5 +33,8 @@ pub use handle::{AnySys, Sys};
 pub use processes::{ProcessInfo, process_count, processes, servers};
 pub use statistics::{EventKind, HandlerTime, Outcome, Statistics, Timing, TraceEvent};
 pub use status::{Handled, MailboxStatus, RunState, Status};
-pub use top::{ProcessFilter, SortOrder, TOP_TYPES, TopProcesses, server_by_id, top_processes};
+pub use top::{
+    ProcessFilter, SortOrder, TOP_TYPES, TopProcesses, TopQuery, server_by_id, top_processes,
+    top_processes_seeing,
+};
 pub use watch::watch_long_handlers;

@@ -1,15 +1,16 @@
-//! [`top_processes`]: the first rows of the process table by a column, as
-//! observer's process list sorted by a column shows them, in one pass over
-//! the live servers and a partial sort (24 bytes a server), never a sort
-//! of them all. And [`server_by_id`]: a local server found by its id as it
-//! is shown.
+//! [`top_processes`]: the first rows of the process table by a numeric
+//! column, as observer's process list sorted by a column shows them, in
+//! one pass over the live servers and a partial sort (24 bytes a kept
+//! server), never a sort of them all. And [`server_by_id`]: a local server
+//! found by its id as it is shown.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use crate::id::ServerId;
 use crate::server::any::AnyServer;
-use crate::sys::processes::{ProcessInfo, servers};
+use crate::server::live;
+use crate::sys::processes::ProcessInfo;
 
 /// The most server types [`TopProcesses::types`] lists: the most numerous.
 pub const TOP_TYPES: usize = 200;
@@ -89,6 +90,48 @@ impl ProcessFilter {
     }
 }
 
+/// What [`top_processes`] asks for: the first `limit` rows, in an order,
+/// of the servers a filter keeps.
+///
+/// ```
+/// use genserver_core::sys::{ProcessFilter, SortOrder, TopQuery};
+///
+/// // The 20 oldest sessions.
+/// let query = TopQuery::new(20)
+///     .order(SortOrder::Ascending)
+///     .filter(ProcessFilter::new().type_name("Session"));
+/// # let _ = query;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopQuery {
+    filter: ProcessFilter,
+    limit: usize,
+    order: SortOrder,
+}
+
+impl TopQuery {
+    /// The first `limit` rows of every server, the largest values first.
+    pub fn new(limit: usize) -> Self {
+        TopQuery {
+            filter: ProcessFilter::new(),
+            limit,
+            order: SortOrder::Descending,
+        }
+    }
+
+    /// In `order` instead.
+    pub fn order(mut self, order: SortOrder) -> Self {
+        self.order = order;
+        self
+    }
+
+    /// Of the servers `filter` keeps only.
+    pub fn filter(mut self, filter: ProcessFilter) -> Self {
+        self.filter = filter;
+        self
+    }
+}
+
 /// What [`top_processes`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -100,25 +143,23 @@ pub struct TopProcesses {
     /// How many servers of each type were looked at (all of them, not
     /// only those kept), by name: at most [`TOP_TYPES`], the most numerous.
     pub types: Vec<(&'static str, usize)>,
-    /// The first rows by the key, in order, as they read when they were
-    /// chosen.
+    /// The first rows by the key, in order: read again once chosen, and
+    /// ordered by what they showed then.
     pub rows: Vec<ProcessInfo>,
 }
 
-/// The first `limit` of `servers` that `filter` keeps, by `key` in
-/// `order`, ties to the oldest. One pass reads each server once, keeping
-/// 24 bytes of each kept one, and a partial sort picks the rows: a million
-/// servers cost one pass, never a sort of them all. The chosen rows are
-/// read again and put in order by what they show then, so a row is never
-/// out of order.
+/// The first rows of `servers` that `query` asks for, by `key`, ties to
+/// the oldest. One pass reads each server once, keeping 24 bytes of each
+/// kept one, and a partial sort picks the rows: a million servers cost one
+/// pass, never a sort of them all. The chosen rows are read again and put
+/// in order by what they show then, so a row is never out of order.
 ///
-/// `key` is called once for every server of the pass (kept or not, so
-/// that it may note what it sees of each), then again for each chosen
-/// row.
+/// `key` is called once for each kept server in the pass, and once for
+/// each chosen row when they are read again.
 ///
 /// ```
 /// use genserver_core::prelude::*;
-/// use genserver_core::sys::{self, ProcessFilter, SortOrder};
+/// use genserver_core::sys::{self, ProcessFilter, TopQuery};
 ///
 /// pub struct Worker;
 ///
@@ -134,33 +175,44 @@ pub struct TopProcesses {
 /// let workers = [Worker::start(Worker).await?, Worker::start(Worker).await?];
 /// workers[1].ping().await?;
 /// // The busiest worker first.
-/// let top = sys::top_processes(
-///     &sys::servers(),
-///     &ProcessFilter::new().type_name("Worker"),
-///     1,
-///     SortOrder::Descending,
-///     |info| info.handled.total(),
-/// );
+/// let query = TopQuery::new(1).filter(ProcessFilter::new().type_name("Worker"));
+/// let top = sys::top_processes(&sys::servers(), &query, |info| info.handled.total());
 /// assert_eq!((top.matched, top.rows[0].id), (2, workers[1].id()));
 /// # Ok(())
 /// # }
 /// ```
 pub fn top_processes(
     servers: &[AnyServer],
-    filter: &ProcessFilter,
-    limit: usize,
-    order: SortOrder,
-    mut key: impl FnMut(&ProcessInfo) -> u64,
+    query: &TopQuery,
+    key: impl Fn(&ProcessInfo) -> u64,
 ) -> TopProcesses {
+    top_processes_seeing(servers, query, key, |_| {})
+}
+
+/// [`top_processes`], calling `seen` once with every server the pass reads,
+/// kept or not: to note what each shows (a dashboard keeps the messages
+/// each has handled, for rates at its next look) without a second pass.
+pub fn top_processes_seeing(
+    servers: &[AnyServer],
+    query: &TopQuery,
+    key: impl Fn(&ProcessInfo) -> u64,
+    mut seen: impl FnMut(&ProcessInfo),
+) -> TopProcesses {
+    let TopQuery {
+        filter,
+        limit,
+        order,
+    } = query;
+    let (limit, order) = (*limit, *order);
     let mut types: HashMap<&'static str, usize> = HashMap::new();
     // (key, id number, index in `servers`): 24 bytes a kept server.
     let mut keys: Vec<(u64, u64, usize)> = Vec::new();
     for (index, server) in servers.iter().enumerate() {
         let info = ProcessInfo::of(server);
+        seen(&info);
         *types.entry(info.type_name).or_default() += 1;
-        let value = key(&info);
         if filter.admits(&info) {
-            keys.push((value, info.id.as_u64(), index));
+            keys.push((key(&info), info.id.as_u64(), index));
         }
     }
     let matched = keys.len();
@@ -181,23 +233,30 @@ pub fn top_processes(
         })
         .collect();
     rows.sort_by(|a, b| compare(order, (a.0, a.1.id.as_u64()), (b.0, b.1.id.as_u64())));
+    TopProcesses {
+        total: servers.len(),
+        matched,
+        types: most_numerous(types),
+        rows: rows.into_iter().map(|(_, info)| info).collect(),
+    }
+}
+
+/// The [`TOP_TYPES`] most numerous types (ties by name), by name.
+fn most_numerous(types: HashMap<&'static str, usize>) -> Vec<(&'static str, usize)> {
     let mut types: Vec<(&'static str, usize)> = types.into_iter().collect();
     if types.len() > TOP_TYPES {
         types.select_nth_unstable_by(TOP_TYPES - 1, |a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         types.truncate(TOP_TYPES);
     }
     types.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    TopProcesses {
-        total: servers.len(),
-        matched,
-        types,
-        rows: rows.into_iter().map(|(_, info)| info).collect(),
-    }
+    types
 }
 
 /// The live local server whose id is written `text` as it is shown
 /// (`<0.12.0>`, the brackets and surrounding blanks optional); `None` for
 /// anything else, for a server of another node, and once it has exited.
+/// It looks through the one shard of the process table the id belongs to
+/// (a 64th of it), under that shard's lock.
 ///
 /// ```
 /// use genserver_core::prelude::*;
@@ -220,8 +279,7 @@ pub fn top_processes(
 /// # }
 /// ```
 pub fn server_by_id(text: &str) -> Option<AnyServer> {
-    let number = parse_local_id(text)?;
-    servers().into_iter().find(|s| is_local(s.id(), number))
+    live::find_local(parse_local_id(text)?)
 }
 
 /// Rows in `order` by key, ties by id (the oldest first).
@@ -326,6 +384,28 @@ mod tests {
         ] {
             assert_eq!(parse_local_id(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_types_listed_are_the_most_numerous_by_name() {
+        // 250 types: type i has i + 1 servers; 50 of them are cut.
+        let names: Vec<&'static str> = (0..250)
+            .map(|i| &*Box::leak(format!("T{i:03}").into_boxed_str()))
+            .collect();
+        let types: HashMap<&'static str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (*name, i + 1))
+            .collect();
+        let listed = most_numerous(types);
+        assert_eq!(listed.len(), TOP_TYPES);
+        assert!(listed.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        assert_eq!(listed.first(), Some(&("T050", 51)));
+        assert_eq!(listed.last(), Some(&("T249", 250)));
+        // Equal counts: the first names are kept.
+        let ties: HashMap<&'static str, usize> = names.iter().map(|name| (*name, 1)).collect();
+        let listed = most_numerous(ties);
+        assert_eq!(listed.last(), Some(&("T199", 1)));
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use genserver_core::CallError;
 use genserver_core::SupervisionTree;
-use genserver_core::sys::{self, ProcessFilter, ProcessInfo, SortOrder, Statistics, Status};
+use genserver_core::sys::{
+    self, ProcessFilter, ProcessInfo, SortOrder, Statistics, Status, TopQuery,
+};
 use serde::Serialize;
 
 use super::request::{ProcessesRequest, SysOrder, SysRequest, SysSort};
@@ -77,9 +79,8 @@ fn processes<'n>(node: &'n str, query: &ProcessesRequest) -> ProcessPage<'n> {
         SysOrder::Asc => SortOrder::Ascending,
         SysOrder::Desc => SortOrder::Descending,
     };
-    let top = sys::top_processes(&sys::servers(), &filter, query.limit, sort_order, |info| {
-        key(info, query.sort)
-    });
+    let top_query = TopQuery::new(query.limit).order(sort_order).filter(filter);
+    let top = sys::top_processes(&sys::servers(), &top_query, |info| key(info, query.sort));
     ProcessPage {
         node,
         total: top.total,

@@ -81,8 +81,12 @@ impl<T: GenServer> Life<T> {
                     }
                 }
                 Some(Envelope::System(system)) => {
-                    if let Err(exit) = self.system(*system) {
-                        break Err(exit);
+                    if let Err((reason, stopper)) = self.system(*system) {
+                        break Err(Exit {
+                            reason,
+                            stopper,
+                            panic: None,
+                        });
                     }
                 }
                 // Not taken while suspended; closed: a normal end.

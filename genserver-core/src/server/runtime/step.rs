@@ -14,6 +14,7 @@ use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
+use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use super::{Exit, Life, Next, info_handler};
@@ -46,9 +47,11 @@ enum Handling<'a, D, I> {
     Info(I),
     /// A rare path, boxed so that it does not make every server larger.
     Rare(Rare<'a>),
-    /// The loop ends at once (a stop, a closed mailbox); `None` once
+    /// The loop ends at once (a stop, a closed mailbox): the reason and
+    /// the stop's answer slot, without a panic (32 bytes where an `Exit`
+    /// takes 64, so that it never makes the step larger); `None` once
     /// taken.
-    Exit(Option<Exit>),
+    Exit(Option<(ExitReason, Option<oneshot::Sender<ExitReason>>)>),
     /// Ended, and what ran dropped already.
     Done,
 }
@@ -76,11 +79,22 @@ impl<D, I> Drop for Step<'_, D, I> {
 /// ran panics: a `Step` never drops the same future twice.
 struct MarkDone<'a, D, I>(*mut Handling<'a, D, I>);
 
+impl<'a, D, I> MarkDone<'a, D, I> {
+    /// # Safety
+    ///
+    /// `handling` is valid for writes until the guard drops, and what it
+    /// holds is dropped (or its drop unwinds) before then and never used
+    /// again: the guard writes `Done` over it without dropping it.
+    #[inline(always)]
+    unsafe fn over(handling: *mut Handling<'a, D, I>) -> Self {
+        MarkDone(handling)
+    }
+}
+
 impl<D, I> Drop for MarkDone<'_, D, I> {
     #[inline(always)]
     fn drop(&mut self) {
-        // SAFETY: what was there has been dropped (or its drop unwound):
-        // `Done` is written over it without dropping it again.
+        // SAFETY: as `over` requires.
         unsafe { std::ptr::write(self.0, Handling::Done) }
     }
 }
@@ -94,15 +108,21 @@ where
 
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning: the future inside `handling` is never
-        // moved; once done, it is dropped in place and `Done` written over
-        // it (`MarkDone`).
+        // SAFETY: structural pinning: the futures inside `handling` are
+        // never moved; once done, each is dropped in place and `Done`
+        // written over it (`MarkDone`). Every access below goes through
+        // this one pointer, and the write of `Done` comes after the last
+        // use of what was borrowed from it.
         let handling: *mut Handling<'_, D, I> = unsafe { &mut *self.get_unchecked_mut().handling };
+        // SAFETY: valid and not aliased: the step is borrowed mutably.
         let ready = match unsafe { &mut *handling } {
             Handling::Dispatch(handler) => {
+                // SAFETY: pinned with the step, never moved (above).
                 let ready = unsafe { Pin::new_unchecked(&mut *handler) }.poll(cx);
                 if ready.is_ready() {
-                    let _done = MarkDone(handling);
+                    // SAFETY: `handler` is dropped next and never used
+                    // again; the guard writes `Done` after it.
+                    let _done = unsafe { MarkDone::over(handling) };
                     // SAFETY: done; dropped once, in place, as the kind
                     // known here (one call of the whole enum's drop glue
                     // per message costs more).
@@ -110,15 +130,23 @@ where
                 }
                 return ready.map(|()| None);
             }
+            // SAFETY: pinned with the step, never moved (above).
             Handling::Info(handler) => unsafe { Pin::new_unchecked(handler) }
                 .poll(cx)
                 .map(|()| None),
             Handling::Rare(rare) => rare.as_mut().poll(cx),
-            Handling::Exit(exit) => Poll::Ready(exit.take()),
+            Handling::Exit(exit) => Poll::Ready(exit.take().map(|(reason, stopper)| Exit {
+                reason,
+                stopper,
+                panic: None,
+            })),
+            // Polled after it ended (the loop never does): nothing runs.
             Handling::Done => return Poll::Ready(None),
         };
         if ready.is_ready() {
-            let _done = MarkDone(handling);
+            // SAFETY: what `handling` holds is dropped next and never used
+            // again; the guard writes `Done` after it.
+            let _done = unsafe { MarkDone::over(handling) };
             // SAFETY: done; dropped once, in place.
             unsafe { std::ptr::drop_in_place(handling) };
         }
@@ -167,11 +195,13 @@ impl<T: GenServer> Life<T> {
             }
             Next::Envelope(Envelope::System(system)) => match self.system(*system) {
                 Ok(info) => info,
-                Err(exit) => return Step::new(Handling::Exit(Some(exit))),
+                Err((reason, stopper)) => {
+                    return Step::new(Handling::Exit(Some((reason, stopper))));
+                }
             },
             Next::Idle => Info::Timeout,
             // Unreachable while the server runs; a normal end.
-            Next::Closed => return Step::new(Handling::Exit(Some(Exit::with(ExitReason::Normal)))),
+            Next::Closed => return Step::new(Handling::Exit(Some((ExitReason::Normal, None)))),
         };
         let handler = info_handler(&info);
         self.shared.counters.info(handler);
@@ -215,17 +245,53 @@ mod tests {
 
     use super::*;
 
-    /// Ready at its first poll; counts its drops, and panics in the drop
-    /// when asked to.
+    /// A handler's future: pending for `pending` polls, then ready (or a
+    /// panic, when asked); counts its drops, and panics in the drop when
+    /// asked to.
     struct Counted {
         drops: Arc<AtomicUsize>,
+        pending: usize,
+        panic_in_poll: bool,
         panic_in_drop: bool,
+    }
+
+    impl Counted {
+        fn new(drops: &Arc<AtomicUsize>) -> Self {
+            Counted {
+                drops: drops.clone(),
+                pending: 0,
+                panic_in_poll: false,
+                panic_in_drop: false,
+            }
+        }
+
+        fn pending(mut self, polls: usize) -> Self {
+            self.pending = polls;
+            self
+        }
+
+        fn panicking_in_poll(mut self) -> Self {
+            self.panic_in_poll = true;
+            self
+        }
+
+        fn panicking_in_drop(mut self) -> Self {
+            self.panic_in_drop = true;
+            self
+        }
     }
 
     impl Future for Counted {
         type Output = ();
 
-        fn poll(self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<()> {
+        fn poll(mut self: Pin<&mut Self>, _cx: &mut TaskContext<'_>) -> Poll<()> {
+            if self.pending > 0 {
+                self.pending -= 1;
+                return Poll::Pending;
+            }
+            if self.panic_in_poll {
+                panic!("a handler that panics");
+            }
             Poll::Ready(())
         }
     }
@@ -239,45 +305,97 @@ mod tests {
         }
     }
 
-    type Dispatching = Step<'static, Counted, std::future::Ready<()>>;
+    type Ready = std::future::Ready<()>;
 
-    fn step(drops: &Arc<AtomicUsize>, panic_in_drop: bool) -> Dispatching {
-        Step::new(Handling::Dispatch(Counted {
-            drops: drops.clone(),
-            panic_in_drop,
-        }))
+    fn poll<D, I>(step: &mut Step<'static, D, I>) -> Poll<Option<Exit>>
+    where
+        D: Future<Output = ()> + Unpin,
+        I: Future<Output = ()> + Unpin,
+    {
+        Pin::new(step).poll(&mut TaskContext::from_waker(Waker::noop()))
     }
 
-    fn poll(step: &mut Dispatching) -> Poll<Option<Exit>> {
-        Pin::new(step).poll(&mut TaskContext::from_waker(Waker::noop()))
+    fn dispatch(handler: Counted) -> Step<'static, Counted, Ready> {
+        Step::new(Handling::Dispatch(handler))
+    }
+
+    fn info(handler: Counted) -> Step<'static, Ready, Counted> {
+        Step::new(Handling::Info(handler))
+    }
+
+    fn drops() -> Arc<AtomicUsize> {
+        Arc::new(AtomicUsize::new(0))
     }
 
     #[test]
     fn what_ran_is_dropped_once_when_done_and_never_again() {
-        let drops = Arc::new(AtomicUsize::new(0));
-        let mut done = step(&drops, false);
+        let drops = drops();
+        let mut done = dispatch(Counted::new(&drops));
         assert!(matches!(poll(&mut done), Poll::Ready(None)));
         assert_eq!(drops.load(Ordering::SeqCst), 1);
-        // Polled again after it ended: nothing runs.
+        // Polled again after it ended (the loop never does): nothing runs.
         assert!(matches!(poll(&mut done), Poll::Ready(None)));
         drop(done);
         assert_eq!(drops.load(Ordering::SeqCst), 1);
+        // `handle_info`'s kind too.
+        let mut done = info(Counted::new(&drops));
+        assert!(matches!(poll(&mut done), Poll::Ready(None)));
+        drop(done);
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
     }
 
     #[test]
-    fn a_step_dropped_before_it_ran_drops_what_it_holds_once() {
-        let drops = Arc::new(AtomicUsize::new(0));
-        drop(step(&drops, false));
+    fn a_step_dropped_before_or_while_it_runs_drops_what_it_holds_once() {
+        let drops = drops();
+        drop(dispatch(Counted::new(&drops)));
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        // A server killed while its handler waits.
+        let mut waiting = dispatch(Counted::new(&drops).pending(2));
+        assert!(poll(&mut waiting).is_pending());
+        assert!(poll(&mut waiting).is_pending());
+        drop(waiting);
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+        let mut waiting = info(Counted::new(&drops).pending(1));
+        assert!(poll(&mut waiting).is_pending());
+        drop(waiting);
+        assert_eq!(drops.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_handler_that_panics_is_dropped_once_as_the_loop_unwinds() {
+        let drops = drops();
+        let mut panicky = dispatch(Counted::new(&drops).panicking_in_poll());
+        assert!(catch_unwind(AssertUnwindSafe(|| poll(&mut panicky))).is_err());
+        assert_eq!(drops.load(Ordering::SeqCst), 0);
+        drop(panicky);
         assert_eq!(drops.load(Ordering::SeqCst), 1);
     }
 
     #[test]
     fn a_drop_that_panics_is_not_run_twice() {
-        let drops = Arc::new(AtomicUsize::new(0));
-        let mut panicky = step(&drops, true);
-        let polled = catch_unwind(AssertUnwindSafe(|| poll(&mut panicky)));
-        assert!(polled.is_err());
+        let drops = drops();
+        let mut panicky = dispatch(Counted::new(&drops).panicking_in_drop());
+        assert!(catch_unwind(AssertUnwindSafe(|| poll(&mut panicky))).is_err());
         drop(panicky);
         assert_eq!(drops.load(Ordering::SeqCst), 1);
+        let mut panicky = info(Counted::new(&drops).panicking_in_drop());
+        assert!(catch_unwind(AssertUnwindSafe(|| poll(&mut panicky))).is_err());
+        drop(panicky);
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn an_exit_is_handed_over_once() {
+        let (done, _answer) = oneshot::channel();
+        let mut stop: Step<'static, Ready, Ready> =
+            Step::new(Handling::Exit(Some((ExitReason::Shutdown, Some(done)))));
+        match poll(&mut stop) {
+            Poll::Ready(Some(exit)) => {
+                assert_eq!(exit.reason, ExitReason::Shutdown);
+                assert!(exit.stopper.is_some() && exit.panic.is_none());
+            }
+            _ => panic!("the exit is handed over at the first poll"),
+        }
+        assert!(matches!(poll(&mut stop), Poll::Ready(None)));
     }
 }
