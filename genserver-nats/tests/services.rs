@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::servers::Counter;
-use common::{NatsServer, node, within};
+use common::{NatsServer, node, served_counter_and_plain_client, within};
 use futures_util::StreamExt;
 use genserver_core::prelude::*;
 use serde_json::Value;
@@ -52,15 +52,8 @@ async fn every_node_answers_ping_and_info_lists_what_it_serves() {
     let Some(nats) = NatsServer::start() else {
         return;
     };
-    let a = node(&nats, "a").await;
+    let (_a, counter, client) = served_counter_and_plain_client(&nats).await;
     let _b = node(&nats, "b").await;
-    let counter = Counter::start(Counter { value: 0 }).await.unwrap();
-    within(LIMIT, a.serve("counter", &counter))
-        .await
-        .expect("serves");
-    let client = within(LIMIT, async_nats::connect(nats.url()))
-        .await
-        .expect("a plain client connects");
 
     let pings = ask_all(&client, "$SRV.PING", Duration::from_millis(500)).await;
     assert_eq!(pings.len(), 2, "{pings:?}");
@@ -113,15 +106,8 @@ async fn stats_count_the_requests_errors_and_time_of_each_served_name() {
     let Some(nats) = NatsServer::start() else {
         return;
     };
-    let a = node(&nats, "a").await;
+    let (_a, _counter, client) = served_counter_and_plain_client(&nats).await;
     let b = node(&nats, "b").await;
-    let counter = Counter::start(Counter { value: 0 }).await.unwrap();
-    within(LIMIT, a.serve("counter", &counter))
-        .await
-        .expect("serves");
-    let client = within(LIMIT, async_nats::connect(nats.url()))
-        .await
-        .expect("a plain client connects");
 
     // Three calls and a cast from another node.
     let remote = b.remote::<Counter>("counter").unwrap();
