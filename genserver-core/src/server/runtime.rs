@@ -91,9 +91,14 @@ struct Exit {
 
 impl Exit {
     fn with(reason: ExitReason) -> Self {
+        Exit::stopped((reason, None))
+    }
+
+    /// The end a stop (or a closed mailbox) asks for: no panic.
+    fn stopped((reason, stopper): Stopped) -> Self {
         Exit {
             reason,
-            stopper: None,
+            stopper,
             panic: None,
         }
     }

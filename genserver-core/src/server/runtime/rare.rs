@@ -81,12 +81,8 @@ impl<T: GenServer> Life<T> {
                     }
                 }
                 Some(Envelope::System(system)) => {
-                    if let Err((reason, stopper)) = self.system(*system) {
-                        break Err(Exit {
-                            reason,
-                            stopper,
-                            panic: None,
-                        });
+                    if let Err(stopped) = self.system(*system) {
+                        break Err(Exit::stopped(stopped));
                     }
                 }
                 // Not taken while suspended; closed: a normal end.

@@ -14,10 +14,9 @@ use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
-use tokio::sync::oneshot;
 use tracing::Instrument;
 
-use super::{Exit, Life, Next, info_handler};
+use super::{Exit, Life, Next, Stopped, info_handler};
 use crate::exit_reason::ExitReason;
 use crate::info::Info;
 use crate::server::gen_server::GenServer;
@@ -51,7 +50,7 @@ enum Handling<'a, D, I> {
     /// the stop's answer slot, without a panic (32 bytes where an `Exit`
     /// takes 64, so that it never makes the step larger); `None` once
     /// taken.
-    Exit(Option<(ExitReason, Option<oneshot::Sender<ExitReason>>)>),
+    Exit(Option<Stopped>),
     /// Ended, and what ran dropped already.
     Done,
 }
@@ -135,11 +134,7 @@ where
                 .poll(cx)
                 .map(|()| None),
             Handling::Rare(rare) => rare.as_mut().poll(cx),
-            Handling::Exit(exit) => Poll::Ready(exit.take().map(|(reason, stopper)| Exit {
-                reason,
-                stopper,
-                panic: None,
-            })),
+            Handling::Exit(stopped) => Poll::Ready(stopped.take().map(Exit::stopped)),
             // Polled after it ended (the loop never does): nothing runs.
             Handling::Done => return Poll::Ready(None),
         };
@@ -195,9 +190,7 @@ impl<T: GenServer> Life<T> {
             }
             Next::Envelope(Envelope::System(system)) => match self.system(*system) {
                 Ok(info) => info,
-                Err((reason, stopper)) => {
-                    return Step::new(Handling::Exit(Some((reason, stopper))));
-                }
+                Err(stopped) => return Step::new(Handling::Exit(Some(stopped))),
             },
             Next::Idle => Info::Timeout,
             // Unreachable while the server runs; a normal end.
@@ -242,6 +235,8 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::Waker;
+
+    use tokio::sync::oneshot;
 
     use super::*;
 
