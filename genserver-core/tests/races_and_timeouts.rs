@@ -289,3 +289,59 @@ async fn a_server_killed_while_an_async_handler_waits_drops_it_once_and_answers_
     within(LIMIT, "the exit", waiter.exited()).await;
     assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+/// A server whose cast waits until `gate` is opened.
+pub struct Gated {
+    gate: std::sync::Arc<tokio::sync::Notify>,
+}
+
+#[gen_server]
+impl Gated {
+    #[cast]
+    pub async fn hold(&mut self) {
+        self.gate.notified().await;
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+#[tokio::test]
+async fn stops_queued_behind_the_one_that_ends_the_server_are_all_answered() {
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    let gated = Gated::start(Gated { gate: gate.clone() }).await.unwrap();
+    gated.hold();
+    common::eventually(LIMIT, "the handler holds", || {
+        genserver_core::sys::processes()
+            .iter()
+            .any(|p| p.id == gated.id() && p.handled.casts == 1)
+    })
+    .await;
+    // Three stops queue while the handler holds; the first ends the server.
+    let stops: Vec<_> = [
+        ExitReason::Shutdown,
+        ExitReason::Normal,
+        ExitReason::Shutdown,
+    ]
+    .into_iter()
+    .map(|reason| {
+        let gated = gated.clone();
+        tokio::spawn(async move { gated.stop(reason).await })
+    })
+    .collect();
+    common::eventually(LIMIT, "the stops are queued", || gated.mailbox_len() == 3).await;
+    gate.notify_one();
+    let mut answers = Vec::new();
+    for stop in stops {
+        answers.push(within(LIMIT, "a stop's answer", stop).await.unwrap());
+    }
+    // Each is told the reason the server exited with: its own, or another.
+    assert_eq!(
+        answers.iter().filter(|a| a.is_ok()).count(),
+        2,
+        "{answers:?}"
+    );
+    assert!(
+        answers.contains(&Err(CallError::Exited(ExitReason::Shutdown))),
+        "{answers:?}"
+    );
+}
