@@ -17,6 +17,7 @@ use axum::extract::{Path, Query, State as Shared};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use genserver_core::CallError;
 use genserver_dashboard::DashboardOptions;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Deserialize;
@@ -95,7 +96,14 @@ async fn hello(Shared(state): Shared<State>, headers: HeaderMap) -> Response {
         Ok(None) => return (StatusCode::UNAUTHORIZED, "unknown key\n").into_response(),
         Err(error) => return unavailable("key store", error),
     };
-    let decision = match state.limiter(key, plan).check().await {
+    let limiter = state.limiter(key, plan);
+    let decision = match limiter.check().await {
+        // The limiter crashed with this call in its mailbox: the call exits
+        // with it, as in OTP. Its key's handle reaches the next limiter.
+        Err(CallError::Exited(_)) => limiter.check().await,
+        answered => answered,
+    };
+    let decision = match decision {
         Ok(decision) => decision,
         Err(error) => return unavailable("rate limiter", error),
     };
