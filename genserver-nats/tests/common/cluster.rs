@@ -28,19 +28,52 @@ pub struct Cluster {
     _dir: tempfile::TempDir,
 }
 
-/// A port nobody listens on now (the listener is closed at once).
+/// How many times a cluster is started afresh, on new ports, when one of
+/// its servers cannot listen: a port found free can be taken before the
+/// server binds it (by another test's outgoing connection, say).
+const ATTEMPTS: usize = 3;
+
+/// A port nobody listens on now (the listener is closed at once), below
+/// the kernel's ephemeral range (32768 and up on Linux), where outgoing
+/// connections of the other tests in this process take their ports.
 fn free_port() -> u16 {
+    use std::hash::{BuildHasher, RandomState};
+    for _ in 0..1_000 {
+        let port = 20_000 + (RandomState::new().hash_one(Instant::now()) % 12_000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free port on 127.0.0.1")
 }
 
+/// Why a server of the cluster did not come up, with the end of its log.
+struct NotListening(String);
+
 impl Cluster {
     /// Starts `size` servers of the nats-server at `program`, routed to
     /// each other, with JetStream; returns once each listens (JetStream
-    /// comes later: see [`jetstream_ready`](Self::jetstream_ready)).
+    /// comes later: see [`jetstream_ready`](Self::jetstream_ready)). When
+    /// a server cannot listen, the cluster is started again on new ports,
+    /// up to [`ATTEMPTS`] times.
     pub fn start(program: &Path, size: usize) -> Cluster {
+        let mut failures = Vec::new();
+        for _ in 0..ATTEMPTS {
+            match Cluster::try_start(program, size) {
+                Ok(cluster) => return cluster,
+                Err(NotListening(why)) => failures.push(why),
+            }
+        }
+        panic!(
+            "the cluster did not start in {ATTEMPTS} attempts:\n{}",
+            failures.join("\n")
+        );
+    }
+
+    fn try_start(program: &Path, size: usize) -> Result<Cluster, NotListening> {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let ports: Vec<(u16, u16)> = (0..size).map(|_| (free_port(), free_port())).collect();
         let routes: Vec<String> = ports
@@ -76,30 +109,55 @@ impl Cluster {
             _dir: dir,
         };
         for i in 0..size {
-            cluster.start_member(i);
+            // On an error the cluster is dropped, which kills the servers
+            // started so far.
+            cluster.start_member(i)?;
         }
-        cluster
+        Ok(cluster)
     }
 
-    fn start_member(&mut self, i: usize) {
+    /// Starts the `i`th server, its log in `<name>.log` beside its config;
+    /// returns once it listens for clients and routes, or with the end of its log when it exits
+    /// or does not listen within 10 s.
+    fn start_member(&mut self, i: usize) -> Result<(), NotListening> {
         let member = &mut self.members[i];
+        let log_path = member.config.with_extension("log");
+        let log = std::fs::File::create(&log_path).expect("the log file is created");
         let child = Command::new(&self.program)
             .arg("-c")
             .arg(&member.config)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap_or_else(|error| panic!("{} does not start: {error}", self.program.display()));
-        member.child = Some(child);
+        let child = member.child.insert(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", member.client_port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "{} does not listen within 10 s",
-                member.name
-            );
+        // The route port is bound after the client port: a server that
+        // cannot bind it exits after it has listened for clients.
+        let listening = || {
+            std::fs::read_to_string(&log_path)
+                .is_ok_and(|log| log.contains("Listening for route connections"))
+                && std::net::TcpStream::connect(("127.0.0.1", member.client_port)).is_ok()
+        };
+        while !listening() {
+            let exited = child.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() >= deadline {
+                let why = match exited {
+                    Some(status) => format!("exited ({status})"),
+                    None => "does not listen within 10 s".to_owned(),
+                };
+                let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(5).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                return Err(NotListening(format!(
+                    "{} {why}; its log ends:\n  {}",
+                    member.name,
+                    tail.join("\n  ")
+                )));
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
+        Ok(())
     }
 
     /// Every server's client URL, for a client that may fail over to any
