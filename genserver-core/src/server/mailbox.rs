@@ -298,14 +298,18 @@ impl<E: Evict> Queue<E> {
             return Poll::Ready(Some(message));
         }
         if let Some(message) = queues.user.pop_front() {
+            let len = queues.user.len();
+            if len <= self.config.low && (queues.long || queues.dropping > 0) {
+                self.report_back(&mut queues, len);
+            }
+            drop(queues);
+            // Woken outside the lock: no waker runs under a lock of the
+            // runtime's, so a transport may poll a future where it is
+            // woken (see `genserver-nats`' served calls).
             if let Some(room) = &self.room
                 && room.waiting.load(Ordering::Acquire) > 0
             {
                 room.notify.notify_one();
-            }
-            let len = queues.user.len();
-            if len <= self.config.low && (queues.long || queues.dropping > 0) {
-                self.report_back(&mut queues, len);
             }
             return Poll::Ready(Some(message));
         }

@@ -1,0 +1,148 @@
+//! Where a served call's reply leaves from: no task waits for it; it is
+//! encoded and published by whoever answers the call (the server's task,
+//! a plain thread holding its `ReplyTo`, a timeout), over a nats-server
+//! started by each test on 127.0.0.1.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{NatsServer, node, within};
+use genserver_core::prelude::*;
+use genserver_core::{Remote, WireError};
+use serde::{Deserialize, Serialize};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// A reply whose `Serialize` panics, as a buggy one might.
+#[derive(Debug, Deserialize)]
+pub struct Exploding;
+
+impl Serialize for Exploding {
+    fn serialize<S: serde::Serializer>(&self, _serializer: S) -> Result<S::Ok, S::Error> {
+        panic!("Exploding cannot be serialized");
+    }
+}
+
+/// Answers from wherever a test asks.
+pub struct Replier;
+
+#[gen_server(remote)]
+impl Replier {
+    /// Doubles `n` on a plain thread, outside any runtime.
+    #[call]
+    pub fn on_thread(&mut self, reply: ReplyTo<u64>, n: u64) {
+        std::thread::spawn(move || reply.reply(n * 2));
+    }
+
+    /// Drops the reply slot on a plain thread: the caller times out.
+    #[call]
+    pub fn dropped_on_thread(&mut self, reply: ReplyTo<u64>) {
+        std::thread::spawn(move || drop(reply));
+    }
+
+    /// A reply that cannot be encoded.
+    #[call]
+    pub fn exploding(&self) -> Exploding {
+        Exploding
+    }
+
+    #[call]
+    pub fn double(&self, n: u64) -> u64 {
+        n * 2
+    }
+
+    fn handle_info(&mut self, _msg: Info<()>) {}
+}
+
+#[tokio::test]
+async fn a_reply_given_on_a_plain_thread_reaches_the_remote_caller() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "a").await;
+    let b = node(&nats, "b").await;
+    let replier = Replier::start(Replier).await.expect("starts");
+    within(LIMIT, a.serve("replier", &replier))
+        .await
+        .expect("serves");
+    let remote: Remote<Replier> = b.remote("replier").expect("a valid name");
+    for n in 0..20 {
+        assert_eq!(within(LIMIT, remote.on_thread(n)).await, Ok(n * 2));
+    }
+    // Dropped on a thread outside the runtime: the served side waits out
+    // the call's timeout there (a timer of the runtime's) and says so.
+    let short = remote.with_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    let outcome = within(LIMIT, short.dropped_on_thread()).await;
+    assert_eq!(outcome, Err(CallError::Timeout));
+    assert!(started.elapsed() < Duration::from_secs(5), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn a_reply_that_panics_as_it_is_encoded_is_a_wire_error_and_the_server_serves_on() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "a").await;
+    let b = node(&nats, "b").await;
+    let replier = Replier::start(Replier).await.expect("starts");
+    within(LIMIT, a.serve("replier", &replier))
+        .await
+        .expect("serves");
+    let remote: Remote<Replier> = b.remote("replier").expect("a valid name");
+    for _ in 0..3 {
+        match within(LIMIT, remote.exploding()).await {
+            Err(CallError::Wire(WireError::Malformed(why))) => {
+                assert!(why.contains("panicked"), "{why}");
+            }
+            other => panic!("expected a wire error, got {other:?}"),
+        }
+        // The server, and the name's serving, go on.
+        assert_eq!(within(LIMIT, remote.double(21)).await, Ok(42));
+    }
+    assert!(replier.is_alive());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_served_servers_answer_many_concurrent_callers() {
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    const SERVERS: u64 = 100;
+    const CALLERS: u64 = 32;
+    const CALLS: u64 = 20;
+    let a = node(&nats, "a").await;
+    let b = node(&nats, "b").await;
+    let mut servers = Vec::new();
+    let mut remotes = Vec::new();
+    for i in 0..SERVERS {
+        let replier = Replier::start(Replier).await.expect("starts");
+        let name = format!("replier-{i}");
+        within(LIMIT, a.serve(&name, &replier))
+            .await
+            .expect("serves");
+        remotes.push(b.remote::<Replier>(&name).expect("a valid name"));
+        servers.push(replier);
+    }
+    let remotes = std::sync::Arc::new(remotes);
+    let callers = (0..CALLERS).map(|caller| {
+        let remotes = remotes.clone();
+        tokio::spawn(async move {
+            for call in 0..CALLS {
+                let n = caller * CALLS + call;
+                let remote = &remotes[(n * 7 % SERVERS) as usize];
+                // Answered by the server's task, or from a plain thread.
+                let got = if n.is_multiple_of(2) {
+                    remote.double(n).await
+                } else {
+                    remote.on_thread(n).await
+                };
+                assert_eq!(got, Ok(n * 2), "call {n}");
+            }
+        })
+    });
+    for caller in within(LIMIT, futures_util::future::join_all(callers)).await {
+        caller.expect("every reply is right");
+    }
+}
