@@ -1,7 +1,8 @@
 //! A remote call against a raw NATS request, and against a local call.
 //!
 //! Over one nats-server on loopback (started here, on 127.0.0.1 and a port
-//! of its choosing), the same echo of a 64-byte body three ways:
+//! of its choosing), the same echo of a 64-byte body three ways (and a
+//! fourth, below):
 //!
 //! - `genserver-nats`: node `b` calls `Remote<Echo>`, which node `a`
 //!   serves (`#[gen_server(remote)]`): framing, postcard, the node's
@@ -12,7 +13,7 @@
 //! - `local`: the same call through `Server<Echo>`, no NATS at all.
 //!
 //! Two figures: the latency of sequential round trips, and the
-//! throughput of `CLIENTS` concurrent callers. The three ways take turns
+//! throughput of `CLIENTS` concurrent callers. The ways take turns
 //! (one call each for latency, one short burst each for throughput), so
 //! that the machine's other work weighs on them alike, and each figure is
 //! the median of its samples: on a busy machine, best-of-3 rounds of
@@ -25,6 +26,12 @@
 //! at random; the raw responder answers 1 000 subjects through one
 //! wildcard subscription, as a hand-written service would, and the local
 //! calls go to 1 000 local servers alike.
+//!
+//! A fourth way, `raw per name`, is the hand-written responder built as
+//! served names are: one queue subscription (queue group `q`, so that
+//! nodes serving the same name could share its calls) and one task per
+//! subject. Against it, the figure says what genserver's serving costs,
+//! apart from the choice of a subscription per name.
 #![allow(
     unreachable_pub,
     reason = "bench servers are `pub` like a user's; the bench crate exports nothing"
@@ -88,7 +95,7 @@ fn median<T: PartialOrd + Copy>(samples: &mut [T]) -> T {
     samples[samples.len() / 2]
 }
 
-/// The three ways to make one call, each to one of `n` servers.
+/// The ways to make one call, each to one of `n` servers.
 #[derive(Clone)]
 enum Way {
     Remote(Arc<[Remote<Echo>]>),
@@ -174,20 +181,37 @@ impl Way {
 /// The hand-written responder: decodes each request, replies with a
 /// status byte and the body, as a served `Echo` does.
 async fn raw_responder(client: async_nats::Client) {
-    let mut requests = client.subscribe("raw.echo.*").await.expect("subscribes");
+    let requests = client.subscribe("raw.echo.*").await.expect("subscribes");
     client.flush().await.expect("flushes");
-    tokio::spawn(async move {
-        while let Some(message) = requests.next().await {
-            let request: RawRequest<'_> = postcard::from_bytes(&message.payload).expect("decodes");
-            let reply = postcard::to_extend(&request.body, vec![0u8]).expect("encodes");
-            if let Some(to) = message.reply {
-                client
-                    .publish(to, Bytes::from(reply))
-                    .await
-                    .expect("publishes");
-            }
+    tokio::spawn(respond(client, requests));
+}
+
+/// The hand-written responder built as served names are: a queue
+/// subscription and a task for each of `subjects`.
+async fn raw_responder_per_name(client: async_nats::Client, subjects: &[String]) {
+    for subject in subjects {
+        let requests = client
+            .queue_subscribe(subject.clone(), "q".to_owned())
+            .await
+            .expect("subscribes");
+        tokio::spawn(respond(client.clone(), requests));
+    }
+    client.flush().await.expect("flushes");
+}
+
+/// Answers each request of `requests`: decodes it, replies with a status
+/// byte and the body, as a served `Echo` does.
+async fn respond(client: async_nats::Client, mut requests: async_nats::Subscriber) {
+    while let Some(message) = requests.next().await {
+        let request: RawRequest<'_> = postcard::from_bytes(&message.payload).expect("decodes");
+        let reply = postcard::to_extend(&request.body, vec![0u8]).expect("encodes");
+        if let Some(to) = message.reply {
+            client
+                .publish(to, Bytes::from(reply))
+                .await
+                .expect("publishes");
         }
-    });
+    }
 }
 
 fn main() {
@@ -233,6 +257,7 @@ async fn run(url: &str, sizes: &Sizes, full: bool, servers: usize) {
     let mut locals = Vec::with_capacity(servers);
     let mut remotes = Vec::with_capacity(servers);
     let mut subjects = Vec::with_capacity(servers);
+    let mut per_name = Vec::with_capacity(servers);
     for i in 0..servers {
         let echo = Echo::start(Echo).await.expect("starts");
         let name = format!("echo-{i}");
@@ -240,16 +265,20 @@ async fn run(url: &str, sizes: &Sizes, full: bool, servers: usize) {
         remotes.push(b.remote::<Echo>(&name).expect("a name"));
         locals.push(echo);
         subjects.push(format!("raw.echo.{i}"));
+        per_name.push(format!("named.echo.{i}"));
     }
 
     let responder = async_nats::connect(url).await.expect("connects");
     raw_responder(responder).await;
+    let responder = async_nats::connect(url).await.expect("connects");
+    raw_responder_per_name(responder, &per_name).await;
     let requester = async_nats::connect(url).await.expect("connects");
 
     let ways = [
         Way::Remote(remotes.into()),
-        Way::Raw(requester, subjects.into()),
+        Way::Raw(requester.clone(), subjects.into()),
         Way::Local(locals.into()),
+        Way::Raw(requester, per_name.into()),
     ];
     let body = vec![7u8; BODY];
     let mut seed = 0x2545_F491_4F6C_DD1D_u64;
@@ -262,8 +291,8 @@ async fn run(url: &str, sizes: &Sizes, full: bool, servers: usize) {
     }
 
     // One call of each way in turn, so that what else the machine does
-    // weighs on all three alike; the median of each.
-    let mut latency: [Vec<Duration>; 3] = Default::default();
+    // weighs on all of them alike; the median of each.
+    let mut latency: [Vec<Duration>; 4] = Default::default();
     for _ in 0..sizes.sequential {
         for (i, way) in ways.iter().enumerate() {
             latency[i].push(way.timed(&body, &mut seed).await);
@@ -272,7 +301,7 @@ async fn run(url: &str, sizes: &Sizes, full: bool, servers: usize) {
     let latency = latency.map(|mut samples| median(&mut samples));
     // Short bursts of each way in turn; the median burst of each (120 of
     // them: with 40, the ratio swung by ±0.04 from run to run).
-    let mut throughput: [Vec<f64>; 3] = Default::default();
+    let mut throughput: [Vec<f64>; 4] = Default::default();
     for _ in 0..sizes.bursts {
         for (i, way) in ways.iter().enumerate() {
             throughput[i].push(way.concurrent(sizes.per_client).await);
@@ -287,6 +316,8 @@ async fn run(url: &str, sizes: &Sizes, full: bool, servers: usize) {
     let micros = |d: Duration| d.as_secs_f64() * 1e6;
     let lat_ratio = micros(latency[0]) / micros(latency[1]);
     let tput_ratio = throughput[0] / throughput[1];
+    let lat_named = micros(latency[0]) / micros(latency[3]);
+    let tput_named = throughput[0] / throughput[3];
     println!();
     println!(
         "{BODY}-byte echo to one of {servers} server(s) over nats-server {} on loopback; medians of interleaved samples",
@@ -294,19 +325,20 @@ async fn run(url: &str, sizes: &Sizes, full: bool, servers: usize) {
     );
     println!();
     println!(
-        "| | genserver-nats `Remote<T>` | raw async-nats request | genserver / raw | local `Server<T>` |"
+        "| | genserver-nats `Remote<T>` | raw async-nats request | genserver / raw | raw, a queue subscription and task per name | genserver / that | local `Server<T>` |"
     );
-    println!("|---|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| sequential latency, median µs/call ({} calls each, interleaved) | {:.1} | {:.1} | {lat_ratio:.2}× (target ≤ 1.10×) | {:.2} |",
+        "| sequential latency, median µs/call ({} calls each, interleaved) | {:.1} | {:.1} | {lat_ratio:.2}× (target ≤ 1.10×) | {:.1} | {lat_named:.2}× | {:.2} |",
         sizes.sequential,
         micros(latency[0]),
         micros(latency[1]),
+        micros(latency[3]),
         micros(latency[2]),
     );
     println!(
-        "| throughput, median calls/s ({} interleaved bursts of {CLIENTS} callers × {}) | {:.0} | {:.0} | {tput_ratio:.2}× (target ≥ 0.90×) | {:.0} |",
-        sizes.bursts, sizes.per_client, throughput[0], throughput[1], throughput[2],
+        "| throughput, median calls/s ({} interleaved bursts of {CLIENTS} callers × {}) | {:.0} | {:.0} | {tput_ratio:.2}× (target ≥ 0.90×) | {:.0} | {tput_named:.2}× | {:.0} |",
+        sizes.bursts, sizes.per_client, throughput[0], throughput[1], throughput[3], throughput[2],
     );
     println!();
     a.close().await.expect("closes");
