@@ -1,6 +1,7 @@
 //! A future with no task of its own, polled where it is woken: a served
 //! call's reply is encoded and published from the task that answered it
-//! (the server's, as it replies), not from a task woken for it.
+//! (the server's, as it sends a handler's returned value), not from a
+//! task woken for it.
 //!
 //! ```text
 //!  serving task ── accept, queue at the server, poll once ──▶ (pending)
@@ -8,25 +9,31 @@
 //! ```
 //!
 //! With many served names and one call at a time each, awaiting the reply
-//! in the serving task woke that task a second time for every call, and
-//! its wake-up cost as much as the rest of the serving side: with 1 000
-//! served servers, throughput was 0.74× a hand-written responder's.
+//! in the serving task woke that task a second time for every call: with
+//! 1 000 served servers, throughput was 0.74–0.78× a hand-written
+//! responder's, 0.80–0.84× polled here (`benches/remote.rs`).
 //!
-//! Polling inside `wake` is sound only where no waker is woken under a
-//! lock the future takes. The futures run here wait on a call's reply
-//! slot (woken by `ReplyTo` or its drop), a timeout group, the server's
-//! exit and its mailbox's room: `genserver-core` wakes each of those
-//! outside its locks. Polls never nest: a wake while the future is being
-//! polled (on this thread or another) is noted, and the poller polls again.
-//! A poll runs inside the runtime the future was started on (its timers
-//! and spawns work from a thread outside it), and without tokio's
-//! cooperative budget (which would make it yield to a task it has not).
+//! Polling inside `wake` is sound only where no waker it registers is
+//! woken under a lock the future takes. The futures run here wait on a
+//! call's reply slot, a timeout group, the server's exit and its
+//! mailbox's room, and `genserver-core` wakes each of those outside its
+//! locks. User code is the exception: a `ReplyTo::reply` it calls may
+//! hold a lock that the reply's `Serialize` takes, so a wake inside one
+//! (`in_user_reply`) is polled from a task of its own instead. A handler's
+//! returned value is sent after the handler is done, and polled here.
+//!
+//! Polls never nest: a wake while the future is being polled (on this
+//! thread or another) is noted, and the poller polls again. A poll runs
+//! inside the runtime the future was started on (its timers and spawns
+//! work from a thread outside it), and without tokio's cooperative budget
+//! (which would make it yield to a task it has not). A panic ends the
+//! future; it is never polled again.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::task::{Context, Poll, Wake, Waker};
 
 use tokio::runtime::Handle;
@@ -82,6 +89,28 @@ impl InPlace {
                 Err(actual) => state = actual,
             }
         }
+        // Claimed: whatever happens now, it ends IDLE, or DONE.
+        if catch_unwind(AssertUnwindSafe(|| self.poll_claimed())).is_err() {
+            // Entering the runtime, or a future's drop, panicked (a wake
+            // from a thread being torn down): the future is done with.
+            self.state.store(DONE, Ordering::Release);
+            let slot = match self.future.try_lock() {
+                Ok(slot) => Some(slot),
+                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            };
+            if let Some(mut slot) = slot {
+                let future = slot.take();
+                drop(slot);
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
+            }
+            tracing::error!("a served call's reply panicked; its caller gets no answer");
+        }
+    }
+
+    /// Polls the future, claimed, until it is pending with no wake since
+    /// its poll began, or done.
+    fn poll_claimed(self: &Arc<Self>) {
         let _runtime = self.runtime.enter();
         let waker = Waker::from(self.clone());
         let mut cx = Context::from_waker(&waker);
@@ -114,15 +143,27 @@ impl InPlace {
             }
         }
     }
+
+    /// Polls it here, or, inside a `ReplyTo::reply` that user code called
+    /// (which may hold a lock the reply's `Serialize` takes), from a task
+    /// of its own.
+    fn woken(self: &Arc<Self>) {
+        if genserver_core::__private::in_user_reply() {
+            let this = self.clone();
+            self.runtime.spawn(async move { this.poll_here() });
+        } else {
+            self.poll_here();
+        }
+    }
 }
 
 impl Wake for InPlace {
     fn wake(self: Arc<Self>) {
-        self.poll_here();
+        self.woken();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.poll_here();
+        self.woken();
     }
 }
 

@@ -31,6 +31,8 @@ use std::time::Instant;
 
 use async_nats::{Message, Subject};
 use std::panic::AssertUnwindSafe;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::{FutureExt, StreamExt};
 use genserver_core::{CallError, Codec, RemoteServer, WireError};
@@ -180,9 +182,21 @@ fn answer(
         } = call;
         let outcome = match AssertUnwindSafe(call).catch_unwind().await {
             Ok(outcome) => outcome,
-            Err(_) => Err(CallError::Wire(WireError::malformed(
-                "the serving node panicked while answering the call",
-            ))),
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("a panic");
+                // The caller is told, and the log, at most once a second:
+                // a remote caller may ask for such a reply again and again.
+                if PANIC_LOGGED.allow() {
+                    tracing::error!(%reply, panic = why, "answering a served call panicked (a reply's `Serialize`?)");
+                }
+                Err(CallError::Wire(WireError::malformed(
+                    "the serving node panicked while answering the call",
+                )))
+            }
         };
         finished(counted.as_deref(), arrived, &outcome);
         send_reply(&node, reply, outcome, in_flight);
@@ -294,6 +308,30 @@ fn accept<T: RemoteServer>(
         call,
         in_flight: node.closing.call(),
     })
+}
+
+/// Lets one line through a second.
+struct OncePerSecond {
+    /// The second of the last line, counted from `EPOCH`, plus one.
+    last: AtomicU64,
+}
+
+static PANIC_LOGGED: OncePerSecond = OncePerSecond {
+    last: AtomicU64::new(0),
+};
+
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+impl OncePerSecond {
+    fn allow(&self) -> bool {
+        let now = EPOCH.get_or_init(Instant::now).elapsed().as_secs() + 1;
+        let last = self.last.load(Ordering::Relaxed);
+        last != now
+            && self
+                .last
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
 }
 
 /// A call's outcome, encoded, to the caller's inbox; `in_flight` counts

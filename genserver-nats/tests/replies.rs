@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use common::{NatsServer, node, within};
@@ -24,6 +25,36 @@ impl Serialize for Exploding {
     }
 }
 
+/// A reply whose `Serialize` takes a lock, as serde's own `Mutex<T>` does
+/// (which waits for it, forever if it is encoded inside its replier's
+/// `reply` with the lock held: this one gives up after 2 s, so that such
+/// a test fails in bounded time).
+#[derive(Debug)]
+pub struct Guarded(Arc<Mutex<u64>>);
+
+impl Serialize for Guarded {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            if let Ok(value) = self.0.try_lock() {
+                return value.serialize(serializer);
+            }
+            if Instant::now() >= deadline {
+                return Err(serde::ser::Error::custom(
+                    "its replier held the lock for 2 s",
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Guarded {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        u64::deserialize(deserializer).map(|value| Guarded(Arc::new(Mutex::new(value))))
+    }
+}
+
 /// Answers from wherever a test asks.
 pub struct Replier;
 
@@ -39,6 +70,27 @@ impl Replier {
     #[call]
     pub fn dropped_on_thread(&mut self, reply: ReplyTo<u64>) {
         std::thread::spawn(move || drop(reply));
+    }
+
+    /// Replies while it holds the lock the reply's `Serialize` takes, in
+    /// the handler (on the server's task).
+    #[call]
+    pub fn locked(&mut self, reply: ReplyTo<Guarded>) {
+        let shared = Arc::new(Mutex::new(7));
+        let held = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        reply.reply(Guarded(shared.clone()));
+        drop(held);
+    }
+
+    /// The same on a plain thread.
+    #[call]
+    pub fn locked_on_thread(&mut self, reply: ReplyTo<Guarded>) {
+        std::thread::spawn(move || {
+            let shared = Arc::new(Mutex::new(7));
+            let held = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            reply.reply(Guarded(shared.clone()));
+            drop(held);
+        });
     }
 
     /// A reply that cannot be encoded.
@@ -77,6 +129,34 @@ async fn a_reply_given_on_a_plain_thread_reaches_the_remote_caller() {
     let outcome = within(LIMIT, short.dropped_on_thread()).await;
     assert_eq!(outcome, Err(CallError::Timeout));
     assert!(started.elapsed() < Duration::from_secs(5), "{outcome:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replier_may_hold_a_lock_its_reply_s_serialize_takes() {
+    // `ReplyTo::reply` hands the value over and returns: the reply is
+    // encoded after, elsewhere, as for a local call nothing is encoded.
+    let Some(nats) = NatsServer::start() else {
+        return;
+    };
+    let a = node(&nats, "a").await;
+    let b = node(&nats, "b").await;
+    let replier = Replier::start(Replier).await.expect("starts");
+    within(LIMIT, a.serve("replier", &replier))
+        .await
+        .expect("serves");
+    let remote: Remote<Replier> = b.remote("replier").expect("a valid name");
+    for _ in 0..5 {
+        let on_task = within(LIMIT, remote.locked()).await.expect("answered");
+        assert_eq!(*on_task.0.lock().expect("not poisoned"), 7);
+        let on_thread = within(LIMIT, remote.locked_on_thread())
+            .await
+            .expect("answered");
+        assert_eq!(*on_thread.0.lock().expect("not poisoned"), 7);
+    }
+    // The same server, called locally, never encoded anything.
+    let local = within(LIMIT, replier.locked()).await.expect("answered");
+    assert_eq!(*local.0.lock().expect("not poisoned"), 7);
+    within(LIMIT, a.close()).await.expect("closes");
 }
 
 #[tokio::test]

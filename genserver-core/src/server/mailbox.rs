@@ -89,6 +89,15 @@ struct Room {
     waiting: AtomicUsize,
 }
 
+/// One sender counted in [`Room::waiting`] until dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 struct Queues<E> {
     priority: VecDeque<E>,
     user: VecDeque<E>,
@@ -259,11 +268,12 @@ impl<E: Evict> Queue<E> {
             return self.try_send(message, Lane::User);
         };
         // Counted before it first looks for room, so a receiver making room
-        // after that look sees it (both under the queue's lock).
+        // after that look sees it (the look and the receiver's take both
+        // hold the queue's lock, which orders them); counted out when done
+        // or dropped while it waits.
         room.waiting.fetch_add(1, Ordering::AcqRel);
-        let sent = self.wait_for_room(room, message, deadline).await;
-        room.waiting.fetch_sub(1, Ordering::AcqRel);
-        sent
+        let _waiting = Waiting(&room.waiting);
+        self.wait_for_room(room, message, deadline).await
     }
 
     async fn wait_for_room(
@@ -303,9 +313,10 @@ impl<E: Evict> Queue<E> {
                 self.report_back(&mut queues, len);
             }
             drop(queues);
-            // Woken outside the lock: no waker runs under a lock of the
-            // runtime's, so a transport may poll a future where it is
-            // woken (see `genserver-nats`' served calls).
+            // Woken outside the lock: a sender waiting for room may be a
+            // future polled where it is woken (`genserver-nats` answers a
+            // served call so), which takes this lock. The receiver's own
+            // waker (a task's) is still woken under it, in `wake`.
             if let Some(room) = &self.room
                 && room.waiting.load(Ordering::Acquire) > 0
             {
@@ -464,6 +475,25 @@ mod tests {
             got.push(mailbox.recv().await.unwrap());
         }
         assert_eq!(got, [10, 11, 0, 1, 2]);
+    }
+
+    #[tokio::test]
+    async fn a_sender_dropped_while_it_waits_for_room_is_counted_out() {
+        let mailbox = Queue::new(Mailbox::bounded(1), ServerId::next());
+        assert!(mailbox.try_send(1u64, Lane::User).is_ok());
+        let room = mailbox.room.as_ref().expect("bounded");
+        {
+            let waiting = mailbox.send_wait(2, None);
+            tokio::pin!(waiting);
+            let polled = std::future::poll_fn(|cx| Poll::Ready(waiting.as_mut().poll(cx))).await;
+            assert!(polled.is_pending(), "the mailbox is full");
+            assert_eq!(room.waiting.load(Ordering::Acquire), 1);
+        }
+        // Dropped mid-wait: a receiver no longer wakes it for nothing.
+        assert_eq!(room.waiting.load(Ordering::Acquire), 0);
+        assert_eq!(mailbox.recv().await, Some(1));
+        assert!(mailbox.send_wait(3, None).await.is_ok());
+        assert_eq!(room.waiting.load(Ordering::Acquire), 0);
     }
 
     #[tokio::test]

@@ -215,7 +215,7 @@ const _: () = {
                                 (&&__gs::__private::Describe(&value)).describe(),
                             );
                         }
-                        reply.reply(value);
+                        reply.send_returned(value);
                     }
                 }
             }
