@@ -7,7 +7,7 @@ pub use crate::remote::wire::{
     CrossesWire, PendingReply, ServedCall, crosses_wire, reply_with, serve_call,
 };
 pub use crate::server::handle::Handle;
-pub use crate::server::reply::{CastToken, in_user_reply};
+pub use crate::server::reply::CastToken;
 #[cfg(feature = "testing")]
 pub use crate::testing::mock::{MockCore, Script};
 #[cfg(feature = "testing")]

@@ -45,9 +45,8 @@ pub(crate) struct Closing {
 
 /// A count that a closing node waits to see at zero: an atomic on the
 /// way of every served call, and a wake-up only when it reaches zero.
-/// (A serving task counts its calls not yet answered with one too.)
 #[derive(Default)]
-pub(crate) struct Counter {
+struct Counter {
     count: AtomicUsize,
     zero: Notify,
 }
@@ -69,32 +68,21 @@ fn count(counter: &Arc<Counter>) -> Counted {
     Counted(counter.clone())
 }
 
-impl Counter {
-    /// One more, counted until the `Counted` is dropped.
-    pub(crate) fn count(self: &Arc<Self>) -> Counted {
-        count(self)
-    }
-
-    /// Waits until the count is zero.
-    pub(crate) async fn until_zero(&self) {
+/// Waits until `counter` is zero, or `deadline`; whether it is zero.
+async fn zero(counter: &Counter, deadline: Instant) -> bool {
+    let until_zero = async {
         loop {
-            let notified = self.zero.notified();
+            let notified = counter.zero.notified();
             tokio::pin!(notified);
             // Registered before the check: a drop to zero after it wakes us.
             notified.as_mut().enable();
-            if self.count.load(Ordering::Acquire) == 0 {
+            if counter.count.load(Ordering::Acquire) == 0 {
                 return;
             }
             notified.await;
         }
-    }
-}
-
-/// Waits until `counter` is zero, or `deadline`; whether it is zero.
-async fn zero(counter: &Counter, deadline: Instant) -> bool {
-    tokio::time::timeout_at(deadline, counter.until_zero())
-        .await
-        .is_ok()
+    };
+    tokio::time::timeout_at(deadline, until_zero).await.is_ok()
 }
 
 impl Closing {

@@ -333,7 +333,6 @@ mod frame;
 mod gather;
 mod global;
 mod groups;
-mod in_place;
 mod inbox;
 mod liveness;
 mod multi;

@@ -7,37 +7,35 @@
 //!
 //! ```text
 //!  subject ─▶ run: decode, queue at the server ─▶ server's task
-//!                                                       │ reply
-//!             encode, publish ◀── polled where woken ◀──┘
-//!             (replies need no order: straight to the NATS client,
-//!              see `Outbox::send_unordered`)
+//!                  ▲                                    │ reply
+//!                  └── the calls it waits for ◀─────────┘
+//!             run: encode, publish (replies need no order: straight to
+//!                  the NATS client, see `Outbox::send_unordered`)
 //! ```
 //!
-//! A call's reply is awaited by no task: the wait is polled where it is
-//! woken (`in_place.rs`), so the server's task encodes and publishes the
-//! reply as it replies, and the serving task is woken only for requests.
-//! Every call is counted until its reply is published, for a closing node
-//! to wait for (`closing.rs`), and by its serving task, which withdraws a
-//! name only once the calls it took are answered.
+//! [`run`] awaits the replies of the calls it queued itself, so that the
+//! replies that are ready together leave together (the NATS client then
+//! writes them in one go); [`deliver`], for the subjects served elsewhere,
+//! awaits each in a task. Every call is counted until its reply is
+//! published, for a closing node to wait for (`closing.rs`).
 //!
 //! A served name's requests are counted for the services API
 //! (`services/`): each request, each error (refused, or answered with an
 //! error), and the time from its arrival to its reply.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use async_nats::{Message, Subject};
-use std::panic::AssertUnwindSafe;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
-
+use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use genserver_core::{CallError, Codec, RemoteServer, WireError};
 
-use crate::closing::{Counted, Counter};
+use crate::closing::Counted;
 use crate::codec::Postcard;
 use crate::frame::{self, Decoded};
 use crate::node::Inner;
@@ -66,12 +64,11 @@ pub(crate) async fn run<T: RemoteServer>(
 ) {
     let serving = node.closing.serving();
     let endpoint = name.as_deref().map(|name| node.services.serving(name));
-    let counted = endpoint.as_ref();
-    // The calls taken here and not yet answered.
-    let answering = Arc::new(Counter::default());
+    let counted = endpoint.as_deref();
     let mut exited = server.ended();
     let stopped = node.closing.stopped();
     tokio::pin!(stopped);
+    let mut waiting = FuturesUnordered::new();
     let mut connected = true;
     let mut closing = false;
     loop {
@@ -82,8 +79,17 @@ pub(crate) async fn run<T: RemoteServer>(
                 closing = true;
                 break;
             }
+            Some((reply, outcome, held, arrived)) = waiting.next(), if !waiting.is_empty() => {
+                finished(counted, arrived, &outcome);
+                send_reply(&node, reply, outcome, held);
+            }
             message = subscriber.next() => match message {
-                Some(message) => take(&node, &server, message, counted, &answering),
+                Some(message) => {
+                    let arrived = Instant::now();
+                    if let Some(call) = take(&node, &server, message, counted, arrived) {
+                        waiting.push(timed(call, arrived));
+                    }
+                }
                 None => {
                     connected = false;
                     break;
@@ -97,16 +103,23 @@ pub(crate) async fn run<T: RemoteServer>(
         // it has exited, answered `NoProc` at once) rather than left to
         // their caller's timeout.
         let limit = node.closing.timeout;
-        let (node, server, answering) = (&node, &server, &answering);
+        // Held as `&mut`: a shared borrow would ask the calls to be `Sync`.
+        let (taken, node, server) = (&mut waiting, &node, &server);
         crate::closing::drain(&mut subscriber, limit, move |message| {
-            take(node, server, message, counted, answering);
+            let arrived = Instant::now();
+            if let Some(call) = take(node, server, message, counted, arrived) {
+                taken.push(timed(call, arrived));
+            }
         })
         .await;
     }
     // The subscription is let go of: a closing node may go on.
     drop(serving);
     // Each bounded by its caller's timeout, which the local call carries.
-    answering.until_zero().await;
+    while let Some((reply, outcome, held, arrived)) = waiting.next().await {
+        finished(counted, arrived, &outcome);
+        send_reply(&node, reply, outcome, held);
+    }
     if let Some(endpoint) = &endpoint {
         endpoint.stop_serving();
     }
@@ -118,30 +131,31 @@ pub(crate) async fn run<T: RemoteServer>(
     }
 }
 
-/// One request to a served name, [accepted](accept) and counted; a call
-/// is answered when its reply comes, counted in `answering` till then.
+/// A call's reply, with when its request arrived.
+type Answered = (Subject, Result<Vec<u8>, CallError>, Counted, Instant);
+
+/// A queued call's answer, once it has one, with when it arrived.
+async fn timed(call: Queued, arrived: Instant) -> Answered {
+    let (reply, outcome, held) = call.answered().await;
+    (reply, outcome, held, arrived)
+}
+
+/// One request to a served name, [accepted](accept) and counted: a
+/// call comes back, to be awaited.
 fn take<T: RemoteServer>(
     node: &Arc<Inner>,
     server: &Served<T>,
     message: Message,
-    counted: Option<&Arc<Endpoint>>,
-    answering: &Arc<Counter>,
-) {
-    let arrived = Instant::now();
-    match accept(node, server, message, counted.map(|endpoint| &**endpoint)) {
-        Some(call) => answer(
-            node,
-            call,
-            counted.cloned(),
-            arrived,
-            Some(answering.count()),
-        ),
-        None => {
-            if let Some(endpoint) = counted {
-                endpoint.processed(arrived.elapsed());
-            }
-        }
+    counted: Option<&Endpoint>,
+    arrived: Instant,
+) -> Option<Queued> {
+    let call = accept(node, server, message, counted);
+    if call.is_none()
+        && let Some(endpoint) = counted
+    {
+        endpoint.processed(arrived.elapsed());
     }
+    call
 }
 
 /// Counts a call's time and outcome for the services API.
@@ -154,54 +168,15 @@ fn finished(counted: Option<&Endpoint>, arrived: Instant, outcome: &Result<Vec<u
     }
 }
 
-/// One request to a subject served elsewhere (a role, a group): see
-/// [`accept`] and [`answer`].
+/// One request, its reply awaited in a task: see [`accept`].
 pub(crate) fn deliver<T: RemoteServer>(node: &Arc<Inner>, server: &Served<T>, message: Message) {
     if let Some(call) = accept(node, server, message, None) {
-        answer(node, call, None, Instant::now(), None);
+        let node = node.clone();
+        tokio::spawn(async move {
+            let (reply, outcome, held) = call.answered().await;
+            send_reply(&node, reply, outcome, held);
+        });
     }
-}
-
-/// Publishes `call`'s reply once it has one, from where it is woken (the
-/// server's task as it replies, a timeout, the server's exit): no task
-/// waits for it. A panic while answering (a reply's `Serialize` that
-/// panics) is answered as a wire error.
-fn answer(
-    node: &Arc<Inner>,
-    call: Queued,
-    counted: Option<Arc<Endpoint>>,
-    arrived: Instant,
-    answering: Option<Counted>,
-) {
-    let node = node.clone();
-    crate::in_place::run(async move {
-        let Queued {
-            reply,
-            call,
-            in_flight,
-        } = call;
-        let outcome = match AssertUnwindSafe(call).catch_unwind().await {
-            Ok(outcome) => outcome,
-            Err(panic) => {
-                let why = panic
-                    .downcast_ref::<&str>()
-                    .copied()
-                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-                    .unwrap_or("a panic");
-                // The caller is told, and the log, at most once a second:
-                // a remote caller may ask for such a reply again and again.
-                if PANIC_LOGGED.allow() {
-                    tracing::error!(%reply, panic = why, "answering a served call panicked (a reply's `Serialize`?)");
-                }
-                Err(CallError::Wire(WireError::malformed(
-                    "the serving node panicked while answering the call",
-                )))
-            }
-        };
-        finished(counted.as_deref(), arrived, &outcome);
-        send_reply(&node, reply, outcome, in_flight);
-        drop(answering);
-    });
 }
 
 /// A call queued at the server (or an acknowledged cast waiting for room),
@@ -211,6 +186,57 @@ pub(crate) struct Queued {
     /// `T::__serve`'s: the encoded reply.
     pub(crate) call: Pin<Box<dyn Future<Output = Result<Vec<u8>, CallError>> + Send>>,
     pub(crate) in_flight: Counted,
+}
+
+impl Queued {
+    /// The call's outcome, once it has one. A panic while answering (a
+    /// reply's `Serialize` that panics) is answered as a wire error, and
+    /// the serving task goes on.
+    async fn answered(self) -> (Subject, Result<Vec<u8>, CallError>, Counted) {
+        let outcome = match AssertUnwindSafe(self.call).catch_unwind().await {
+            Ok(outcome) => outcome,
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("a panic");
+                // Logged at most once a second: a remote caller may ask
+                // for such a reply again and again.
+                if PANIC_LOGGED.allow() {
+                    tracing::error!(reply = %self.reply, panic = why, "answering a served call panicked (a reply's `Serialize`?)");
+                }
+                Err(CallError::Wire(WireError::malformed(
+                    "the serving node panicked while answering the call",
+                )))
+            }
+        };
+        (self.reply, outcome, self.in_flight)
+    }
+}
+
+/// Lets one line through a second.
+struct OncePerSecond {
+    /// The second of the last line, counted from `EPOCH`, plus one.
+    last: AtomicU64,
+}
+
+static PANIC_LOGGED: OncePerSecond = OncePerSecond {
+    last: AtomicU64::new(0),
+};
+
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+impl OncePerSecond {
+    fn allow(&self) -> bool {
+        let now = EPOCH.get_or_init(Instant::now).elapsed().as_secs() + 1;
+        let last = self.last.load(Ordering::Relaxed);
+        last != now
+            && self
+                .last
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
 }
 
 /// One request: refused with a typed error when it is not for a `T` of
@@ -308,30 +334,6 @@ fn accept<T: RemoteServer>(
         call,
         in_flight: node.closing.call(),
     })
-}
-
-/// Lets one line through a second.
-struct OncePerSecond {
-    /// The second of the last line, counted from `EPOCH`, plus one.
-    last: AtomicU64,
-}
-
-static PANIC_LOGGED: OncePerSecond = OncePerSecond {
-    last: AtomicU64::new(0),
-};
-
-static EPOCH: OnceLock<Instant> = OnceLock::new();
-
-impl OncePerSecond {
-    fn allow(&self) -> bool {
-        let now = EPOCH.get_or_init(Instant::now).elapsed().as_secs() + 1;
-        let last = self.last.load(Ordering::Relaxed);
-        last != now
-            && self
-                .last
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-    }
 }
 
 /// A call's outcome, encoded, to the caller's inbox; `in_flight` counts

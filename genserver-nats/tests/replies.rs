@@ -1,6 +1,7 @@
-//! Where a served call's reply leaves from: no task waits for it; it is
-//! encoded and published by whoever answers the call (the server's task,
-//! a plain thread holding its `ReplyTo`, a timeout), over a nats-server
+//! A served call's reply, whoever gives it: the server's task, a plain
+//! thread outside the runtime holding its `ReplyTo`, a replier that holds
+//! a lock its reply's `Serialize` takes, a `Serialize` that panics; and
+//! many served servers answering many callers at once. Over a nats-server
 //! started by each test on 127.0.0.1.
 
 mod common;

@@ -313,10 +313,8 @@ impl<E: Evict> Queue<E> {
                 self.report_back(&mut queues, len);
             }
             drop(queues);
-            // Woken outside the lock: a sender waiting for room may be a
-            // future polled where it is woken (`genserver-nats` answers a
-            // served call so), which takes this lock. The receiver's own
-            // waker (a task's) is still woken under it, in `wake`.
+            // Woken after the lock is let go of: the woken sender takes it
+            // at once, to queue its message.
             if let Some(room) = &self.room
                 && room.waiting.load(Ordering::Acquire) > 0
             {

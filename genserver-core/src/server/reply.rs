@@ -1,7 +1,6 @@
 //! The two ends of a call: [`ReplyTo`], the server's end, and the reply
 //! future the caller awaits; and [`CastToken`], a cast's proof of origin.
 
-use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -96,41 +95,6 @@ pub struct ReplyTo<R> {
     tx: oneshot::Sender<Result<R, ExitReason>>,
 }
 
-thread_local! {
-    /// Set while user code's [`ReplyTo::reply`] hands its value over on
-    /// this thread: see [`in_user_reply`].
-    static USER_REPLY: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether this thread is inside a [`ReplyTo::reply`] that user code
-/// called, which may hold a lock of its own meanwhile: a transport that
-/// encodes a reply where its wait is woken does it elsewhere then, since
-/// the reply's `Serialize` may take that lock. A handler's returned value
-/// is sent after the handler is done, outside it.
-#[doc(hidden)]
-pub fn in_user_reply() -> bool {
-    USER_REPLY.try_with(Cell::get).unwrap_or(false)
-}
-
-/// Marks this thread as inside user code's reply until dropped.
-struct UserReply(bool);
-
-impl UserReply {
-    fn mark() -> UserReply {
-        UserReply(
-            USER_REPLY
-                .try_with(|user| user.replace(true))
-                .unwrap_or(false),
-        )
-    }
-}
-
-impl Drop for UserReply {
-    fn drop(&mut self) {
-        let _ = USER_REPLY.try_with(|user| user.set(self.0));
-    }
-}
-
 impl<R> ReplyTo<R> {
     pub(crate) fn new(tx: oneshot::Sender<Result<R, ExitReason>>) -> Self {
         ReplyTo { tx }
@@ -138,18 +102,7 @@ impl<R> ReplyTo<R> {
 
     /// Sends the reply. A caller that has timed out or gone away is ignored
     /// (the reply is counted as a dead letter).
-    ///
-    /// For a call that came from another node, the reply is encoded
-    /// (`Serialize`) and published after this returns, by the transport.
     pub fn reply(self, value: R) {
-        let _user = UserReply::mark();
-        self.send_returned(value);
-    }
-
-    /// Sends what a handler (or a `reply_from_task` task) returned, once
-    /// its code is done: the generated dispatch's reply.
-    #[doc(hidden)]
-    pub fn send_returned(self, value: R) {
         if self.tx.send(Ok(value)).is_err() {
             late_reply();
         }

@@ -134,7 +134,7 @@ pub(crate) fn answer<T: GenServer, R>(
         let outcome = CatchUnwind(AssertUnwindSafe(InTask(future))).await;
         let reply = pending.reply.take().expect("answered once");
         match outcome {
-            Ok(value) => reply.send_returned(value),
+            Ok(value) => reply.reply(value),
             Err(panic) => {
                 let reason = report::<T>(&pending.server, task, panic);
                 reply.fail(reason);

@@ -18,7 +18,7 @@
 //!                     match request {
 //!                         __CounterRequest::Increment(by, reply) => {
 //!                             let span = call_span("increment");
-//!                             reply.send_returned(handler_future(Self::increment(self, by)).in_span(span).await);
+//!                             reply.reply(handler_future(Self::increment(self, by)).in_span(span).await);
 //!                         }
 //!                     }
 //!                 }
@@ -250,7 +250,7 @@ impl Expander<'_, '_> {
                                 use #gs::__private::{DescribeDebug as _, DescribeNothing as _};
                                 #ctx.__trace_reply((&&#gs::__private::Describe(&#value)).describe());
                             }
-                            #reply.send_returned(#value);
+                            #reply.reply(#value);
                         }
                     }
                 }

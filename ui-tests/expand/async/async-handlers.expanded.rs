@@ -229,7 +229,7 @@ const _: () = {
                                 (&&__gs::__private::Describe(&value)).describe(),
                             );
                         }
-                        reply.send_returned(value);
+                        reply.reply(value);
                     }
                     __FetcherRequest::WarmUp(_) => {
                         let span = __gs::__private::cast_span("warm_up");

@@ -272,7 +272,7 @@ const _: () = {
                                 (&&__gs::__private::Describe(&value)).describe(),
                             );
                         }
-                        reply.send_returned(value);
+                        reply.reply(value);
                     }
                     #[cfg(any())]
                     __SwitchRequest::Extra(x, _) => {
@@ -294,7 +294,7 @@ const _: () = {
                                 (&&__gs::__private::Describe(&value)).describe(),
                             );
                         }
-                        reply.send_returned(value);
+                        reply.reply(value);
                     }
                 }
             }

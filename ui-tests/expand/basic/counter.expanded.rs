@@ -263,7 +263,7 @@ const _: () = {
                                 (&&__gs::__private::Describe(&value)).describe(),
                             );
                         }
-                        reply.send_returned(value);
+                        reply.reply(value);
                     }
                     __CounterRequest::Value(reply) => {
                         let _span = __gs::__private::call_span("value").entered();
@@ -276,7 +276,7 @@ const _: () = {
                                 (&&__gs::__private::Describe(&value)).describe(),
                             );
                         }
-                        reply.send_returned(value);
+                        reply.reply(value);
                     }
                     __CounterRequest::Reset(_) => {
                         let _span = __gs::__private::cast_span("reset").entered();

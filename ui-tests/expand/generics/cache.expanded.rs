@@ -284,7 +284,7 @@ const _: () = {
                                 (&&__gs::__private::Describe(&value)).describe(),
                             );
                         }
-                        reply.send_returned(value);
+                        reply.reply(value);
                     }
                     __CacheRequest::Put(key, value, _) => {
                         let _span = __gs::__private::cast_span("put").entered();

@@ -215,7 +215,7 @@ const _: () = {
                                 (&&__gs::__private::Describe(&value)).describe(),
                             );
                         }
-                        reply.send_returned(value);
+                        reply.reply(value);
                     }
                 }
             }

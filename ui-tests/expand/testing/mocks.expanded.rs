@@ -318,7 +318,7 @@ const _: () = {
                                 (&&__gs::__private::Describe(&value)).describe(),
                             );
                         }
-                        reply.send_returned(value);
+                        reply.reply(value);
                     }
                     __CounterRequest::Later(reply) => {
                         let _span = __gs::__private::call_span("later").entered();
@@ -864,7 +864,7 @@ const _: () = {
                                 (&&__gs::__private::Describe(&value)).describe(),
                             );
                         }
-                        reply.send_returned(value);
+                        reply.reply(value);
                     }
                     __CacheRequest::Put(key, value, _) => {
                         let _span = __gs::__private::cast_span("put").entered();

@@ -254,7 +254,7 @@ mod bank {
                                     (&&__gs::__private::Describe(&value)).describe(),
                                 );
                             }
-                            reply.send_returned(value);
+                            reply.reply(value);
                         }
                         __AccountRequest::Deposit(amount, _) => {
                             let _span = __gs::__private::cast_span("deposit").entered();
@@ -271,7 +271,7 @@ mod bank {
                                     (&&__gs::__private::Describe(&value)).describe(),
                                 );
                             }
-                            reply.send_returned(value);
+                            reply.reply(value);
                         }
                     }
                 }
