@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use common::{NatsServer, node, within};
 use genserver_core::prelude::*;
 use genserver_core::{Remote, WireError};
+use genserver_nats::Node;
 use serde::{Deserialize, Serialize};
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -108,23 +109,30 @@ impl Replier {
     fn handle_info(&mut self, _msg: Info<()>) {}
 }
 
+/// Nodes `a` and `b`; a `Replier` on `a` served as "replier", and `b`'s
+/// handle to it.
+async fn served_replier(nats: &NatsServer) -> (Node, Node, Server<Replier>, Remote<Replier>) {
+    let a = node(nats, "a").await;
+    let b = node(nats, "b").await;
+    let replier = Replier::start(Replier).await.expect("starts");
+    within(LIMIT, a.serve("replier", &replier))
+        .await
+        .expect("serves");
+    let remote = b.remote("replier").expect("a valid name");
+    (a, b, replier, remote)
+}
+
 #[tokio::test]
 async fn a_reply_given_on_a_plain_thread_reaches_the_remote_caller() {
     let Some(nats) = NatsServer::start() else {
         return;
     };
-    let a = node(&nats, "a").await;
-    let b = node(&nats, "b").await;
-    let replier = Replier::start(Replier).await.expect("starts");
-    within(LIMIT, a.serve("replier", &replier))
-        .await
-        .expect("serves");
-    let remote: Remote<Replier> = b.remote("replier").expect("a valid name");
+    let (_a, _b, _replier, remote) = served_replier(&nats).await;
     for n in 0..20 {
         assert_eq!(within(LIMIT, remote.on_thread(n)).await, Ok(n * 2));
     }
-    // Dropped on a thread outside the runtime: the served side waits out
-    // the call's timeout there (a timer of the runtime's) and says so.
+    // Dropped on a thread outside the runtime, with the server alive: the
+    // caller gets `Timeout` at its timeout, as a local caller does.
     let short = remote.with_timeout(Duration::from_millis(300));
     let started = Instant::now();
     let outcome = within(LIMIT, short.dropped_on_thread()).await;
@@ -139,13 +147,7 @@ async fn a_replier_may_hold_a_lock_its_reply_s_serialize_takes() {
     let Some(nats) = NatsServer::start() else {
         return;
     };
-    let a = node(&nats, "a").await;
-    let b = node(&nats, "b").await;
-    let replier = Replier::start(Replier).await.expect("starts");
-    within(LIMIT, a.serve("replier", &replier))
-        .await
-        .expect("serves");
-    let remote: Remote<Replier> = b.remote("replier").expect("a valid name");
+    let (a, _b, replier, remote) = served_replier(&nats).await;
     for _ in 0..5 {
         let on_task = within(LIMIT, remote.locked()).await.expect("answered");
         assert_eq!(*on_task.0.lock().expect("not poisoned"), 7);
@@ -165,13 +167,7 @@ async fn a_reply_that_panics_as_it_is_encoded_is_a_wire_error_and_the_server_ser
     let Some(nats) = NatsServer::start() else {
         return;
     };
-    let a = node(&nats, "a").await;
-    let b = node(&nats, "b").await;
-    let replier = Replier::start(Replier).await.expect("starts");
-    within(LIMIT, a.serve("replier", &replier))
-        .await
-        .expect("serves");
-    let remote: Remote<Replier> = b.remote("replier").expect("a valid name");
+    let (_a, _b, replier, remote) = served_replier(&nats).await;
     for _ in 0..3 {
         match within(LIMIT, remote.exploding()).await {
             Err(CallError::Wire(WireError::Malformed(why))) => {
