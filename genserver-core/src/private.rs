@@ -19,6 +19,20 @@ pub use ::core::result::Result::{self, Ok};
 #[cfg(feature = "remote")]
 pub use ::serde;
 
+/// Runs `future` for a transport on a server's behalf (a served call's
+/// reply, encoded by the user's `Serialize`): a panic in it is caught and
+/// its message returned, and the hook of
+/// [`install_panic_hook`](crate::install_panic_hook) keeps Rust's own
+/// message out of the output, as for a panic in a server's task (the
+/// transport reports it, as rarely as it chooses).
+#[cfg(feature = "remote")]
+pub async fn catch_panic<F: Future>(future: F) -> Result<F::Output, std::sync::Arc<str>> {
+    use crate::server::panics::{CatchUnwind, InTask};
+    CatchUnwind(std::panic::AssertUnwindSafe(InTask(future)))
+        .await
+        .map_err(|panic| panic.message)
+}
+
 /// The `Continue` type of a server without `handle_continue`: it has no
 /// values, so `ctx.continue_with(..)` cannot be called. Define
 /// `fn handle_continue(&mut self, arg: A)` to use it.

@@ -24,15 +24,14 @@
 //! error), and the time from its arrival to its reply.
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use async_nats::{Message, Subject};
+use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use futures_util::{FutureExt, StreamExt};
 use genserver_core::{CallError, Codec, RemoteServer, WireError};
 
 use crate::closing::Counted;
@@ -193,18 +192,15 @@ impl Queued {
     /// reply's `Serialize` that panics) is answered as a wire error, and
     /// the serving task goes on.
     async fn answered(self) -> (Subject, Result<Vec<u8>, CallError>, Counted) {
-        let outcome = match AssertUnwindSafe(self.call).catch_unwind().await {
+        let outcome = match genserver_core::__private::catch_panic(self.call).await {
             Ok(outcome) => outcome,
-            Err(panic) => {
-                let why = panic
-                    .downcast_ref::<&str>()
-                    .copied()
-                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-                    .unwrap_or("a panic");
+            Err(why) => {
                 // Logged at most once a second: a remote caller may ask
-                // for such a reply again and again.
+                // for such a reply again and again. (Rust's own panic
+                // message is kept out by genserver's panic hook, when the
+                // program installed it.)
                 if PANIC_LOGGED.allow() {
-                    tracing::error!(reply = %self.reply, panic = why, "answering a served call panicked (a reply's `Serialize`?)");
+                    tracing::error!(reply = %self.reply, panic = %why, "answering a served call panicked (a reply's `Serialize`?)");
                 }
                 Err(CallError::Wire(WireError::malformed(
                     "the serving node panicked while answering the call",
