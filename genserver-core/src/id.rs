@@ -103,6 +103,11 @@ impl ServerId {
         self.0 >> NODE_SHIFT == 0
     }
 
+    /// `true` for the server of this program shown as `<0.number.0>`.
+    pub(crate) fn is_local_numbered(self, number: u64) -> bool {
+        self.is_local() && self.0 == number
+    }
+
     /// The number inside, for logs and metrics: unique among all the ids
     /// of this program, local and remote.
     pub fn as_u64(self) -> u64 {

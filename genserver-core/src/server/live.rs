@@ -102,10 +102,7 @@ pub(crate) fn find_local(number: u64) -> Option<AnyServer> {
         .slots
         .iter()
         .flatten()
-        .find(|server| {
-            let id = server.id();
-            id.is_local() && id.as_u64() == number
-        })
+        .find(|server| server.id().is_local_numbered(number))
         .cloned()
 }
 

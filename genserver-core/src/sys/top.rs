@@ -7,7 +7,6 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use crate::id::ServerId;
 use crate::server::any::AnyServer;
 use crate::server::live;
 use crate::sys::processes::ProcessInfo;
@@ -84,7 +83,7 @@ impl ProcessFilter {
         }
         let Some(text) = &self.text else { return true };
         if let Some(number) = self.id {
-            return is_local(info.id, number);
+            return info.id.is_local_numbered(number);
         }
         holds(info.type_name, text) || info.names.iter().any(|name| holds(name, text))
     }
@@ -323,11 +322,6 @@ fn parse_local_id(text: &str) -> Option<u64> {
         return None;
     }
     number.parse().ok()
-}
-
-/// Whether `id` is the local server numbered `number`.
-fn is_local(id: ServerId, number: u64) -> bool {
-    id.is_local() && id.as_u64() == number
 }
 
 #[cfg(test)]
