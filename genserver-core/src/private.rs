@@ -12,6 +12,7 @@ pub use crate::server::reply::CastToken;
 pub use crate::testing::mock::{MockCore, Script};
 #[cfg(feature = "testing")]
 pub use crate::testing::{Inbox, Receiver};
+pub use crate::throttle::Throttle;
 pub use ::core::convert::Infallible;
 pub use ::core::future::Future;
 pub use ::core::marker::PhantomData;

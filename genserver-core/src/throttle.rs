@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 const WINDOW: Duration = Duration::from_secs(1);
 
 /// Rate-limits the log lines of one kind of event (a `static` per kind).
+/// Transports reach it through `__private`.
 #[derive(Debug)]
-pub(crate) struct Throttle {
+pub struct Throttle {
     /// When the current window opened, in nanoseconds since [`epoch`];
     /// `u64::MAX` before the first event.
     opened: AtomicU64,
@@ -35,8 +36,15 @@ fn now() -> u64 {
     u64::try_from(epoch().elapsed().as_nanos()).unwrap_or(u64::MAX - 1)
 }
 
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle::new()
+    }
+}
+
 impl Throttle {
-    pub(crate) const fn new() -> Self {
+    /// A throttle that has let nothing through yet.
+    pub const fn new() -> Self {
         Throttle {
             opened: AtomicU64::new(u64::MAX),
             suppressed: AtomicU64::new(0),
@@ -47,7 +55,7 @@ impl Throttle {
     /// Otherwise it is counted, and `summary` logs the count once the
     /// second is over (on a task of the current tokio runtime; outside
     /// one, before the next line that may be logged).
-    pub(crate) fn allow(&'static self, summary: fn(u64)) -> bool {
+    pub fn allow(&'static self, summary: fn(u64)) -> bool {
         let now = now();
         let opened = self.opened.load(Ordering::Acquire);
         let expired = opened == u64::MAX || now.saturating_sub(opened) >= WINDOW.as_nanos() as u64;

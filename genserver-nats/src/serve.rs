@@ -25,13 +25,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_nats::{Message, Subject};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use genserver_core::__private::Throttle;
 use genserver_core::{CallError, Codec, RemoteServer, WireError};
 
 use crate::closing::Counted;
@@ -195,11 +195,11 @@ impl Queued {
         let outcome = match genserver_core::__private::catch_panic(self.call).await {
             Ok(outcome) => outcome,
             Err(why) => {
-                // Logged at most once a second: a remote caller may ask
-                // for such a reply again and again. (Rust's own panic
-                // message is kept out by genserver's panic hook, when the
-                // program installed it.)
-                if PANIC_LOGGED.allow() {
+                // Logged at most once a second, then counted: a remote
+                // caller may ask for such a reply again and again. (Rust's
+                // own panic message is kept out by genserver's panic hook,
+                // when the program installed it.)
+                if PANICS.allow(more_panics) {
                     tracing::error!(reply = %self.reply, panic = %why, "answering a served call panicked (a reply's `Serialize`?)");
                 }
                 Err(CallError::Wire(WireError::malformed(
@@ -211,28 +211,14 @@ impl Queued {
     }
 }
 
-/// Lets one line through a second.
-struct OncePerSecond {
-    /// The second of the last line, counted from `EPOCH`, plus one.
-    last: AtomicU64,
-}
+/// The log lines of panics while answering: one a second, then a count.
+static PANICS: Throttle = Throttle::new();
 
-static PANIC_LOGGED: OncePerSecond = OncePerSecond {
-    last: AtomicU64::new(0),
-};
-
-static EPOCH: OnceLock<Instant> = OnceLock::new();
-
-impl OncePerSecond {
-    fn allow(&self) -> bool {
-        let now = EPOCH.get_or_init(Instant::now).elapsed().as_secs() + 1;
-        let last = self.last.load(Ordering::Relaxed);
-        last != now
-            && self
-                .last
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-    }
+fn more_panics(more: u64) {
+    tracing::error!(
+        more,
+        "more served calls panicked while answering in the last second"
+    );
 }
 
 /// One request: refused with a typed error when it is not for a `T` of
