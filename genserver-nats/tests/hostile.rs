@@ -6,10 +6,9 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use common::lines::Lines;
 use common::servers::Counter;
 use common::{NatsServer, node, served_counter_and_plain_client, within};
 use futures_util::StreamExt;
@@ -18,28 +17,6 @@ use tracing_subscriber::layer::SubscriberExt;
 
 const LIMIT: Duration = Duration::from_secs(20);
 const JUNK: u64 = 100_000;
-
-/// Counts the log lines at WARN and above.
-#[derive(Clone, Default)]
-struct Lines(Arc<AtomicUsize>);
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Lines {
-    fn on_event(
-        &self,
-        event: &tracing::Event<'_>,
-        _ctx: tracing_subscriber::layer::Context<'_, S>,
-    ) {
-        if *event.metadata().level() <= tracing::Level::WARN {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
-
-impl Lines {
-    fn count(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
-    }
-}
 
 /// Waits until `done` holds, within [`LIMIT`].
 async fn until(what: &str, done: impl Fn() -> bool) {

@@ -9,13 +9,17 @@ mod common;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use common::lines::Lines;
 use common::{NatsServer, node, within};
 use genserver_core::prelude::*;
 use genserver_core::{Remote, WireError};
 use genserver_nats::Node;
 use serde::{Deserialize, Serialize};
+use tracing_subscriber::layer::SubscriberExt;
 
 const LIMIT: Duration = Duration::from_secs(20);
+/// Replies that panic, asked for one after another.
+const PANICS: usize = 200;
 
 /// A reply whose `Serialize` panics, as a buggy one might.
 #[derive(Debug, Deserialize)]
@@ -164,11 +168,15 @@ async fn a_replier_may_hold_a_lock_its_reply_s_serialize_takes() {
 
 #[tokio::test]
 async fn a_reply_that_panics_as_it_is_encoded_is_a_wire_error_and_the_server_serves_on() {
+    let lines = Lines::default();
+    let _log = tracing::subscriber::set_default(tracing_subscriber::registry().with(lines.clone()));
     let Some(nats) = NatsServer::start() else {
         return;
     };
     let (_a, _b, replier, remote) = served_replier(&nats).await;
-    for _ in 0..3 {
+    let before = lines.count();
+    let started = Instant::now();
+    for _ in 0..PANICS {
         match within(LIMIT, remote.exploding()).await {
             Err(CallError::Wire(WireError::Malformed(why))) => {
                 assert!(why.contains("panicked"), "{why}");
@@ -179,6 +187,16 @@ async fn a_reply_that_panics_as_it_is_encoded_is_a_wire_error_and_the_server_ser
         assert_eq!(within(LIMIT, remote.double(21)).await, Ok(42));
     }
     assert!(replier.is_alive());
+    // A caller that asks again and again does not write a line each time:
+    // one a second, and a count of the rest.
+    let took = started.elapsed();
+    let written = lines.count() - before;
+    let seconds = took.as_secs() as usize + 1;
+    assert!(written >= 1, "the panic is logged");
+    assert!(
+        written <= 2 * (seconds + 1),
+        "{written} lines for {PANICS} panics in {took:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,6 +10,7 @@
 
 pub mod child;
 pub mod cluster;
+pub mod lines;
 pub mod linker;
 pub mod servers;
 pub mod tools;
